@@ -1,0 +1,23 @@
+"""Alert delivery jobs: send one delivery, sweep what is due."""
+import logging
+
+from rq import get_current_job
+
+from webapp.alerts import outbox, sender
+
+log = logging.getLogger(__name__)
+
+
+def send_delivery(delivery_id, slot_reserved=False):
+    """Send delivery `delivery_id` to PagerDuty (claimed with a lease, so duplicates of this job are harmless)."""
+    outcome = sender.send_delivery(delivery_id, slot_reserved)
+    job = get_current_job()
+    log.info("job %s delivery %s: %s", job.id if job else "-", delivery_id, outcome)
+    return outcome
+
+
+def sweep():
+    """Periodic: enqueue every delivery whose next try has come."""
+    lines = outbox.sweep()
+    log.info("sweep: %s", "; ".join(lines))
+    return lines

@@ -1,0 +1,54 @@
+"""The RQ worker process: builds the app once, then runs jobs in that app's context without forking."""
+import logging
+import sys
+
+from rq import SimpleWorker
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.queues import QUEUE_NAMES, get_redis
+
+log = logging.getLogger("pagerbridge.worker")
+
+
+class AppWorker(SimpleWorker):
+    """Runs jobs in-process (no fork per job, for latency) and returns the DB session after each job."""
+
+    def execute_job(self, job, queue):
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            db.session.remove()
+
+
+def relax_commit_durability(engine):
+    """Worker commits only record what was sent; the outbox rows themselves are written durably by the web.
+
+    A crash may forget the last few milliseconds of status updates: those deliveries are sent again under the
+    same dedup key, which PagerDuty merges. In exchange a delivery costs a fraction of the fsyncs.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _async_commits(connection, _record):
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        connection.commit()
+
+
+def main(argv=None):
+    """Work the queues until SIGTERM (RQ then finishes the current job and exits)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
+    app = create_app()
+    with app.app_context():
+        relax_commit_durability(db.engine)
+        worker = AppWorker(queues, connection=get_redis())
+        log.info("worker %s listening on %s", worker.name, ", ".join(queues))
+        worker.work(with_scheduler=True, logging_level="INFO")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""`python -m sandbox --port 5055 [--demo] [--seed FILE] [--events-per-minute N]`."""
+import argparse
+import json
+
+from werkzeug.serving import run_simple
+
+from sandbox import create_sandbox_app
+from sandbox.demo import seed_demo
+from sandbox.state import SandboxState
+
+
+def main():
+    """Run the sandbox until interrupted."""
+    parser = argparse.ArgumentParser(description="PagerDuty sandbox for PagerBridge")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--demo", action="store_true", help="seed the demo account")
+    parser.add_argument("--seed", help="a JSON seed file ({\"accounts\": [...]})")
+    parser.add_argument("--events-per-minute", type=int, default=120, help="0 for unlimited")
+    args = parser.parse_args()
+    state = SandboxState(events_per_minute=args.events_per_minute or None)
+    if args.demo:
+        seed_demo(state)
+    if args.seed:
+        with open(args.seed) as handle:
+            state.seed(json.load(handle))
+    run_simple(args.host, args.port, create_sandbox_app(state), threaded=True)
+
+
+if __name__ == "__main__":
+    main()

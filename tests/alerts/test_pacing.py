@@ -1,0 +1,20 @@
+"""Pacing per integration key across workers (kept in Redis)."""
+from webapp.alerts.pacing import BURST, pace_key, reserve_slot
+
+
+def test_burst_then_evenly_spaced_slots(app, db, redis):
+    app.config["EVENTS_PER_MINUTE"] = 60
+    try:
+        waits = [reserve_slot("k" * 32) for _ in range(BURST + 3)]
+    finally:
+        app.config["EVENTS_PER_MINUTE"] = 100
+    assert all(w == 0 for w in waits[:BURST + 1])
+    assert 0.9 <= waits[BURST + 1] <= 1.1 and 1.9 <= waits[BURST + 2] <= 2.1
+
+
+def test_keys_are_paced_separately_and_never_stored_in_clear(app, db, redis):
+    for _ in range(20):
+        reserve_slot("a" * 32)
+    assert reserve_slot("b" * 32) == 0
+    assert all(b"aaaa" not in key for key in redis.keys("*"))
+    assert redis.exists(pace_key("a" * 32))

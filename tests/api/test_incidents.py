@@ -1,0 +1,42 @@
+"""The incidents API of the contract."""
+import pytest
+
+K8S = {"kind": "kubernetes", "title": "Crash loop in payments", "severity": "high", "cluster": "prod-eu",
+       "namespace": "payments", "root_cause": "OOM", "affected_resources": ["deploy/api"],
+       "remediation_steps": ["Raise the memory limit"], "external_id": "det-1"}
+
+
+def test_create_read_update(api):
+    created = api.post("/incidents", json=K8S)
+    assert created.status_code == 201
+    incident = created.json
+    assert incident["kind"] == "kubernetes" and incident["status"] == "open"
+    assert incident["pagerduty"] == {"status": None, "incident_url": None}
+    updated = api.patch(f"/incidents/{incident['id']}", json={"status": "investigating", "root_cause": "Leak"})
+    assert updated.status_code == 200 and updated.json["status"] == "investigating"
+    kinds = [entry["kind"] for entry in api.get(f"/incidents/{incident['id']}").json["timeline"]]
+    assert "incident.status" in kinds and "incident.root_cause" in kinds
+
+
+def test_repeated_external_id_returns_the_existing_incident(api):
+    first = api.post("/incidents", json=K8S).json
+    again = api.post("/incidents", json={**K8S, "title": "Another title"})
+    assert again.status_code == 200 and again.json["id"] == first["id"] and again.json["title"] == K8S["title"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({**K8S, "kind": "vm"}, "kind"), ({**K8S, "severity": "super-critical"}, "severity"),
+    ({k: v for k, v in K8S.items() if k != "namespace"}, "namespace"),
+    ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "gcp", "resource_id": "b"}, "provider"),
+    ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "aws"}, "resource_id"),
+    ({**K8S, "transient": "yes"}, "transient"), ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps")])
+def test_invalid_incidents_are_422(api, body, field):
+    response = api.post("/incidents", json=body)
+    assert response.status_code == 422 and field in response.json["error"]["fields"]
+
+
+def test_patch_validation(api):
+    incident_id = api.post("/incidents", json=K8S).json["id"]
+    response = api.patch(f"/incidents/{incident_id}", json={"status": "closed"})
+    assert response.status_code == 422 and "status" in response.json["error"]["fields"]
+    assert api.patch("/incidents/424242", json={"status": "resolved"}).status_code == 404

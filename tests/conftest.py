@@ -1,0 +1,228 @@
+"""Shared fixtures: app, db, clients per role, htmx client, CLI runner, real Redis and RQ worker, the sandbox."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SQLITE_PATH = Path(tempfile.gettempdir()) / f"pagerbridge-test-{os.getpid()}.db"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{SQLITE_PATH}"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The PagerDuty sandbox on a free local port, for the whole session (reset by `pd`)."""
+    from sandbox.testing import start_sandbox
+    handle = start_sandbox(port=0)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture(scope="session")
+def test_env(sandbox):
+    """The environment the app, its CLI and its worker processes run with."""
+    env = {
+        "DATABASE_URL": TEST_DATABASE_URL,
+        "REDIS_URL": TEST_REDIS_URL,
+        "SECRET_KEY": "test-secret-key",
+        "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "PUBLIC_URL": "http://pagerbridge.test",
+        "PAGERDUTY_API_URL": sandbox.url,
+        "PAGERDUTY_EVENTS_URL": sandbox.url,
+        "PAGERBRIDGE_ENV": "test",
+    }
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    yield env
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def app(test_env):
+    """The app with its schema built by running the migrations from empty."""
+    from flask_migrate import downgrade, upgrade
+    from webapp import create_app
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None})
+    app.before_request(_forget_cached_user)
+    with app.app_context():
+        from webapp.extensions import db
+        db.drop_all()
+        _drop_alembic_version(db)
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        downgrade(revision="base")
+    SQLITE_PATH.unlink(missing_ok=True)
+
+
+def _forget_cached_user():
+    """Tests keep one app context open across requests; Flask-Login caches the user in `g`, so drop it."""
+    from flask import g
+    g.pop("_login_user", None)
+
+
+def _drop_alembic_version(db):
+    from sqlalchemy import text
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+
+
+@pytest.fixture()
+def db(app, redis):
+    """A clean database (and Redis) for each test, inside an app context."""
+    from webapp.extensions import db as database
+    with app.app_context():
+        _empty_tables(database)
+        yield database
+        database.session.remove()
+
+
+def _empty_tables(database):
+    tables = [table.name for table in reversed(database.metadata.sorted_tables)]
+    if database.engine.dialect.name == "postgresql":
+        database.session.execute(database.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            database.session.execute(database.text(f"DELETE FROM {table}"))
+    database.session.commit()
+
+
+@pytest.fixture()
+def redis(test_env):
+    """The real test Redis, emptied."""
+    from redis import Redis
+    connection = Redis.from_url(TEST_REDIS_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture()
+def pd(sandbox):
+    """The sandbox, reset and unthrottled, with its state for assertions."""
+    sandbox.state.reset()
+    yield sandbox
+    sandbox.state.reset()
+
+
+@pytest.fixture()
+def client(app, db):
+    """A browser-like client, not logged in."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app, db):
+    """The Flask CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def org(db):
+    """An org with an admin and a member."""
+    from tests import factories
+    return factories.org_with_users()
+
+
+def login(app, email, headers=None):
+    """A test client logged in as the user with this email."""
+    client = app.test_client()
+    if headers:
+        client.environ_base.update(headers)
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture()
+def admin_client(app, org):
+    """Logged in as the org's admin."""
+    return login(app, org.admin_email)
+
+
+@pytest.fixture()
+def member_client(app, org):
+    """Logged in as the org's member."""
+    return login(app, org.member_email)
+
+
+@pytest.fixture()
+def htmx_client(app, org):
+    """Logged in as admin, sending HX-Request: true like htmx does."""
+    return login(app, org.admin_email, {"HTTP_HX_REQUEST": "true"})
+
+
+@pytest.fixture()
+def api(app, org):
+    """A JSON API client for the org, with a fresh bearer token."""
+    from tests.factories import ApiClient
+    return ApiClient(app.test_client(), org.api_token)
+
+
+@pytest.fixture(scope="session")
+def worker_process(test_env):
+    """A real RQ worker process (`python -m jobs.worker`) on the test Redis and database."""
+    env = {**os.environ, **test_env}
+    process = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture()
+def worker(worker_process, db):
+    """The real worker, running, for a test that needs jobs done."""
+    assert worker_process.poll() is None, worker_process.stdout.read().decode()
+    return worker_process
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    """Poll until predicate() is truthy; return its value or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {getattr(predicate, '__name__', predicate)}")
+
+
+PD_TOKEN = "sandbox-test-token-0001"
+VDP_KEY = "a" * 31 + "1"
+DEFAULT_KEY = "b" * 31 + "2"
+
+
+@pytest.fixture()
+def pd_account(pd):
+    """A sandbox account: a user token, a VDP service, a default service, two users."""
+    pd.state.seed({"accounts": [{
+        "api_token": PD_TOKEN, "token_type": "user", "user_email": "responder@example.com",
+        "services": [{"name": "Security VDP", "id": "PVDP001", "integration_key": VDP_KEY},
+                     {"name": "Platform", "id": "PPLAT01", "integration_key": DEFAULT_KEY}],
+        "users": [{"name": "Responder", "email": "responder@example.com"}]}]})
+    return pd
+
+
+@pytest.fixture()
+def connected(org, pd_account):
+    """The org connected to the sandbox with an API token and a VDP integration key."""
+    from webapp.connection.services import connect_api_token
+    connect_api_token(org.id, PD_TOKEN, VDP_KEY)
+    return org

@@ -1,0 +1,46 @@
+"""Factories for test data, built through the same services the app uses."""
+import itertools
+from types import SimpleNamespace
+
+from tests.conftest import PASSWORD
+
+_sequence = itertools.count(1)
+
+
+def org_with_users(slug=None):
+    """An org with an admin, a member and an API token; returns a namespace of them."""
+    from webapp.api.services import create_token
+    from webapp.orgs.services import create_org
+    from webapp.users.services import create_user
+    n = next(_sequence)
+    slug = slug or f"org{n}"
+    org = create_org(slug, f"Org {n}")
+    admin = create_user(org.id, f"admin{n}@example.com", "admin", PASSWORD, f"Admin {n}")
+    member = create_user(org.id, f"member{n}@example.com", "member", PASSWORD, f"Member {n}")
+    return SimpleNamespace(id=org.id, slug=org.slug, model=org, admin=admin, member=member,
+                           admin_email=admin.email, member_email=member.email, api_token=create_token(org.id))
+
+
+class ApiClient:
+    """A test client that sends the org's bearer token and JSON."""
+
+    def __init__(self, client, token):
+        self.client, self.token = client, token
+
+    def _headers(self, headers):
+        return {"Authorization": f"Bearer {self.token}", **(headers or {})}
+
+    def get(self, path, **kwargs):
+        return self.client.get("/api/v1" + path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.client.post("/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.client.patch("/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        return self.client.put("/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.client.delete("/api/v1" + path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)

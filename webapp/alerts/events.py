@@ -1,0 +1,150 @@
+"""When product events become PagerDuty events (F9-F15): rule checks, routes, dedup keys, content."""
+from webapp.alerts import content, rules
+from webapp.alerts.outbox import latest_trigger, queue_event
+from webapp.extensions import db
+from webapp.models import Org
+from webapp.routing.resolve import Route, route_for_incident, route_for_vdp
+
+CRITICAL_REPORT_SEVERITIES = ("critical", "super-critical")
+
+
+def report_key(report):
+    return f"report-{report.id}"
+
+
+def incident_key(incident):
+    return f"incident-{incident.id}"
+
+
+def war_room_key(war_room):
+    return f"war-room-{db.session.get(Org, war_room.org_id).slug}-{war_room.number}"
+
+
+def _report_alert(report, event_type):
+    rule = rules.rule_for(report.org_id, event_type)
+    if not rule["enabled"]:
+        return None
+    event = content.report_payload(report, event_type, rule["severity"],
+                                   rules.include_sensitive_details(report.org_id))
+    return queue_event(report.org_id, action="trigger", event_type=event_type, dedup_key=report_key(report),
+                       subject=report, severity=rule["severity"], payload=event, route=route_for_vdp(report.org_id))
+
+
+def _follow_up(subject, dedup_key, action, event_type):
+    """An acknowledge or resolve that goes where the trigger went; nothing when no trigger was sent."""
+    trigger = latest_trigger(subject.org_id, dedup_key)
+    if trigger is None or not trigger.routing_key:
+        return None
+    route = Route(trigger.routing_key, trigger.target_label, "Same routing key as the trigger", trigger.service_id)
+    return queue_event(subject.org_id, action=action, event_type=event_type, dedup_key=dedup_key, subject=subject,
+                       severity=trigger.severity, route=route)
+
+
+def on_report_created(report):
+    """A new report was submitted (rule new_report)."""
+    return _report_alert(report, "new_report")
+
+
+def on_report_assessed(report, previous_severity):
+    """A report's severity changed (rule critical_assessed for critical and super-critical)."""
+    if report.severity in CRITICAL_REPORT_SEVERITIES and previous_severity not in CRITICAL_REPORT_SEVERITIES:
+        return _report_alert(report, "critical_assessed")
+    return None
+
+
+def on_report_closed(report):
+    """A report was resolved or dismissed: resolve its PagerDuty incident when the toggle is on (F14)."""
+    if rules.auto_resolve_reports(report.org_id):
+        return _follow_up(report, report_key(report), "resolve", "report_closed")
+    return None
+
+
+def on_incident_created(incident):
+    """A runtime incident arrived: page when the notification settings want it (F10-F12)."""
+    wanted, why_not = rules.incident_wanted(incident.org_id, incident)
+    if not wanted:
+        from webapp.timeline import add_entry
+        add_entry(incident, "pagerduty.skipped", f"Not sent to PagerDuty: {why_not}.")
+        return None
+    return _incident_trigger(incident, "incident")
+
+
+def _incident_trigger(incident, event_type):
+    severity = rules.severity_mapping(incident.org_id)[incident.severity]
+    return queue_event(incident.org_id, action="trigger", event_type=event_type, dedup_key=incident_key(incident),
+                       subject=incident, severity=severity, payload=content.incident_payload(incident, severity),
+                       route=route_for_incident(incident))
+
+
+def on_incident_updated(incident, changed_fields):
+    """Progress sync (F15): a note with an API token, a re-trigger carrying the new details with a routing key."""
+    tracked = set(changed_fields) & {"status", "root_cause", "remediation_steps", "affected_resources", "severity"}
+    trigger = latest_trigger(incident.org_id, incident_key(incident))
+    if not tracked or trigger is None or not trigger.routing_key or incident.status == "resolved":
+        return None
+    from webapp.connection.services import connection_for
+    connection = connection_for(incident.org_id)
+    if connection is not None and connection.method == "api_token" and connection.api_token:
+        return queue_event(incident.org_id, action="note", event_type="progress", dedup_key=incident_key(incident),
+                           subject=incident, severity=trigger.severity,
+                           payload={"content": progress_note(incident, tracked)},
+                           route=Route(trigger.routing_key, "REST API note", "Progress note on the incident",
+                                       trigger.service_id))
+    severity = rules.severity_mapping(incident.org_id)[incident.severity]
+    return queue_event(incident.org_id, action="trigger", event_type="progress", dedup_key=incident_key(incident),
+                       subject=incident, severity=severity, payload=content.incident_payload(incident, severity),
+                       route=Route(trigger.routing_key, trigger.target_label, "Re-trigger with the new details",
+                                   trigger.service_id))
+
+
+def progress_note(incident, fields):
+    """The text of a progress note."""
+    lines = [f"PagerBridge update on incident #{incident.id}: status {incident.status}, severity {incident.severity}."]
+    if "root_cause" in fields and incident.root_cause:
+        lines.append(f"Root cause: {incident.root_cause}")
+    if "remediation_steps" in fields and incident.remediation_steps:
+        steps = incident.remediation_steps
+        lines.append("Remediation: " + ("; ".join(steps) if isinstance(steps, list) else str(steps)))
+    if "affected_resources" in fields and incident.affected_resources:
+        resources = incident.affected_resources
+        lines.append("Affected: " + (", ".join(resources) if isinstance(resources, list) else str(resources)))
+    lines.append(content.link(f"/incidents/{incident.id}"))
+    return "\n".join(lines)[:25000]
+
+
+def on_incident_resolved(incident):
+    """A runtime incident was resolved: resolve its PagerDuty incident (F14)."""
+    return _follow_up(incident, incident_key(incident), "resolve", "incident_resolved")
+
+
+def on_sla_at_risk(report):
+    """The SLA evaluator moved a report to at risk (rule sla_at_risk)."""
+    return _report_alert(report, "sla_at_risk")
+
+
+def on_sla_breached(report):
+    """The SLA evaluator moved a report to breached (rule sla_breached)."""
+    return _report_alert(report, "sla_breached")
+
+
+def on_war_room_activated(war_room):
+    """2+ reports are at risk or breached at once (rule war_room)."""
+    rule = rules.rule_for(war_room.org_id, "war_room")
+    if not rule["enabled"]:
+        return None
+    from webapp.models import Report
+    reports = db.session.scalars(db.select(Report).where(Report.id.in_(war_room.report_ids or []))).all()
+    return queue_event(war_room.org_id, action="trigger", event_type="war_room", dedup_key=war_room_key(war_room),
+                       severity=rule["severity"], payload=content.war_room_payload(war_room, reports, rule["severity"]),
+                       route=route_for_vdp(war_room.org_id))
+
+
+def on_war_room_ended(war_room):
+    """Fewer than 2 remain: resolve the war room's alert (F14)."""
+    key = war_room_key(war_room)
+    trigger = latest_trigger(war_room.org_id, key)
+    if trigger is None or not trigger.routing_key:
+        return None
+    return queue_event(war_room.org_id, action="resolve", event_type="war_room_ended", dedup_key=key,
+                       severity=trigger.severity, route=Route(trigger.routing_key, trigger.target_label,
+                                                              "Same routing key as the trigger", trigger.service_id))

@@ -1,0 +1,144 @@
+"""The transactional outbox of PagerDuty calls (F33, F34): written with the change, sent by jobs, swept for safety."""
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+
+from webapp.extensions import db
+from webapp.models import Delivery
+from webapp.models.delivery import OPEN_DELIVERY_STATUSES
+from webapp.models.types import utcnow
+from webapp.queues import enqueue, enqueue_after_commit
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 60
+PRIORITY = {"critical": 3, "error": 2, "warning": 1, "info": 0}
+
+
+def queue_for(delivery):
+    """Critical events have their own queue, which workers take first when a backlog builds."""
+    return "alerts-critical" if delivery.priority >= PRIORITY["critical"] else "alerts"
+
+
+def latest_trigger(org_id, dedup_key):
+    """The trigger this dedup key went (or will go) out with: acks and resolves must use its routing key."""
+    return db.session.scalar(db.select(Delivery).where(
+        Delivery.org_id == org_id, Delivery.dedup_key == dedup_key, Delivery.action == "trigger",
+        Delivery.status.not_in(("cancelled", "no_route", "failed"))).order_by(Delivery.id.desc()).limit(1))
+
+
+def queue_event(org_id, *, action, event_type, dedup_key=None, subject=None, severity=None, payload=None,
+                route=None, priority=None):
+    """Write a Delivery in the current transaction; it is sent after commit. Returns the Delivery."""
+    delivery = Delivery(org_id=org_id, action=action, event_type=event_type, dedup_key=dedup_key,
+                        severity=severity, payload=payload or {}, status="pending", next_attempt_at=utcnow(),
+                        priority=priority if priority is not None else PRIORITY.get(severity or "info", 0))
+    if subject is not None:
+        delivery.subject_type, delivery.subject_id = type(subject).__name__.lower(), subject.id
+    if route is not None:
+        delivery.routing_key, delivery.target_label = route.routing_key, route.label
+        delivery.route_reason, delivery.service_id = route.reason, route.service_id
+        if not route.routing_key:
+            delivery.status, delivery.next_attempt_at = "no_route", None
+    _pause_if_connection_paused(delivery)
+    db.session.add(delivery)
+    db.session.flush()
+    if delivery.status == "pending":
+        from jobs.alerts import send_delivery
+        enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
+    return delivery
+
+
+def _pause_if_connection_paused(delivery):
+    from webapp.connection.services import connection_for
+    connection = connection_for(delivery.org_id)
+    if delivery.status == "pending" and connection is not None and connection.state == "error":
+        delivery.status = "paused"
+
+
+def claim(delivery_id):
+    """Lease a due delivery for sending; None when it is not due, not open, leased elsewhere or waiting its turn."""
+    now, token = utcnow(), uuid.uuid4().hex
+    result = db.session.execute(
+        update(Delivery).where(
+            Delivery.id == delivery_id, Delivery.status.in_(("pending", "retrying")),
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now + timedelta(seconds=1)),
+            ~_earlier_open_exists(delivery_id))
+        .values(lease_token=token, lease_until=now + timedelta(seconds=LEASE_SECONDS))
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    delivery = db.session.get(Delivery, delivery_id)
+    db.session.refresh(delivery)
+    return delivery if delivery.lease_token == token else None
+
+
+def _earlier_open_exists(delivery_id):
+    earlier = db.aliased(Delivery)
+    this = db.select(Delivery.org_id, Delivery.dedup_key).where(Delivery.id == delivery_id).subquery()
+    return db.select(earlier.id).where(
+        earlier.id < delivery_id, earlier.org_id == this.c.org_id, earlier.dedup_key == this.c.dedup_key,
+        earlier.status.in_(OPEN_DELIVERY_STATUSES)).exists()
+
+
+def release_successor(delivery):
+    """Once a delivery is settled, wake the next open one for the same dedup key."""
+    if not delivery.dedup_key:
+        return
+    successor = db.session.scalar(db.select(Delivery).where(
+        Delivery.org_id == delivery.org_id, Delivery.dedup_key == delivery.dedup_key, Delivery.id > delivery.id,
+        Delivery.status.in_(("pending", "retrying"))).order_by(Delivery.id).limit(1))
+    if successor is not None:
+        from jobs.alerts import send_delivery
+        enqueue(send_delivery, successor.id, queue=queue_for(successor))
+
+
+def due_delivery_ids(org_id=None, limit=1000):
+    """Open deliveries whose next try has come and that nobody holds, most urgent first."""
+    now = utcnow()
+    query = db.select(Delivery.id).where(
+        Delivery.status.in_(("pending", "retrying")), Delivery.next_attempt_at <= now,
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+    if org_id is not None:
+        query = query.where(Delivery.org_id == org_id)
+    return db.session.scalars(query.order_by(Delivery.priority.desc(), Delivery.id).limit(limit)).all()
+
+
+def sweep(org_id=None):
+    """Enqueue every due delivery (a lost job, a Redis outage, a killed worker); returns lines saying what it did."""
+    from jobs.alerts import send_delivery
+    ids = due_delivery_ids(org_id)
+    queued = sum(1 for delivery_id in ids
+                 if enqueue(send_delivery, delivery_id, queue="alerts", job_id=f"send-{delivery_id}") is not None)
+    return [f"{len(ids)} deliveries due, {queued} queued for sending"]
+
+
+def resume_paused(org_id):
+    """After a successful reconnect, paused deliveries go out again."""
+    from jobs.alerts import send_delivery
+    ids = db.session.scalars(db.select(Delivery.id).filter_by(org_id=org_id, status="paused")).all()
+    db.session.execute(update(Delivery).where(Delivery.org_id == org_id, Delivery.status == "paused")
+                       .values(status="pending", next_attempt_at=utcnow(), lease_until=None)
+                       .execution_options(synchronize_session=False))
+    for delivery_id in ids:
+        enqueue_after_commit(send_delivery, delivery_id, queue="alerts")
+    return len(ids)
+
+
+def pause_open(org_id):
+    """Pause every pending or retrying delivery of the org (credentials refused)."""
+    db.session.execute(update(Delivery).where(Delivery.org_id == org_id, Delivery.status.in_(("pending", "retrying")))
+                       .values(status="paused").execution_options(synchronize_session=False))
+
+
+def cancel_open(org_id):
+    """Cancel every open delivery of the org and forget their keys (disconnect)."""
+    result = db.session.execute(update(Delivery).where(
+        Delivery.org_id == org_id, Delivery.status.in_(OPEN_DELIVERY_STATUSES))
+        .values(status="cancelled", routing_key=None, next_attempt_at=None,
+                last_response="Cancelled: PagerDuty was disconnected").execution_options(synchronize_session=False))
+    return result.rowcount
+

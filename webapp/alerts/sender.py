@@ -1,0 +1,165 @@
+"""Sending one claimed delivery to PagerDuty, and what each answer means (F34)."""
+import json
+import logging
+import random
+import re
+import time
+from datetime import timedelta
+
+from webapp.alerts import outbox
+from webapp.alerts.pacing import reserve_slot
+from webapp.extensions import db
+from webapp.models import Incident, Report
+from webapp.models.types import utcnow
+from webapp.pagerduty import client
+from webapp.queues import get_queue
+
+log = logging.getLogger(__name__)
+BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS = 2.0, 900.0, 20
+INLINE_WAIT = 2.0
+KEY_PATTERN = re.compile(r"\b[0-9a-zA-Z_+\-]{20,}\b")
+
+
+def redact(text, secrets):
+    """A response text with any secret, and anything shaped like a key, removed."""
+    for secret in filter(None, secrets):
+        text = text.replace(secret, "[redacted]")
+    return KEY_PATTERN.sub(lambda m: m.group(0) if m.group(0).startswith(("report-", "incident-", "war-room-"))
+                           else "[redacted]", text)[:2000]
+
+
+def send_delivery(delivery_id, slot_reserved=False):
+    """Claim, pace, send and settle one delivery; safe to call twice or from several workers."""
+    delivery = outbox.claim(delivery_id)
+    if delivery is None:
+        return "not due or taken"
+    if delivery.action in ("trigger", "acknowledge", "resolve") and not slot_reserved and _paced(delivery):
+        return "paced"
+    try:
+        answer = _send(delivery)
+    except client.PagerDutyError as error:
+        return _failed(delivery, error)
+    return _delivered(delivery, answer)
+
+
+def _paced(delivery):
+    """Wait for this key's next free slot: inline when it is close, else come back in a scheduled job."""
+    wait = reserve_slot(delivery.routing_key)
+    if wait <= INLINE_WAIT:
+        time.sleep(wait)
+        return False
+    delivery.next_attempt_at, delivery.lease_until = utcnow() + timedelta(seconds=wait), None
+    db.session.commit()
+    from jobs.alerts import send_delivery as job
+    try:
+        get_queue(outbox.queue_for(delivery)).enqueue_in(timedelta(seconds=wait), job, delivery.id, True)
+    except Exception:  # noqa: BLE001 - Redis down: the sweep sends it when due
+        log.warning("could not schedule paced delivery %s; the sweep will", delivery.id)
+    return True
+
+
+def _send(delivery):
+    from webapp.connection.services import connection_for, credentials_for
+    connection = connection_for(delivery.org_id)
+    region = connection.region if connection else "us"
+    if delivery.action == "note":
+        return _send_note(delivery, credentials_for(delivery.org_id))
+    event = {**delivery.payload, "routing_key": delivery.routing_key, "event_action": delivery.action,
+             "dedup_key": delivery.dedup_key}
+    if delivery.action != "trigger":
+        event = {key: event[key] for key in ("routing_key", "event_action", "dedup_key")}
+    return client.enqueue_event(event, region)
+
+
+def _send_note(delivery, credentials):
+    subject = _subject(delivery)
+    incident_id = subject.pd_incident_id if subject is not None else None
+    if not incident_id:
+        found = client.rest(credentials, "GET", "/incidents", params={"incident_key": delivery.dedup_key,
+                                                                      "limit": 1})
+        if not found.get("incidents"):
+            raise client.PagerDutyError("PagerDuty has no incident for this dedup key yet", status=None)
+        incident_id = found["incidents"][0]["id"]
+        if subject is not None:
+            subject.pd_incident_id = incident_id
+            subject.pd_incident_url = found["incidents"][0].get("html_url")
+    return client.rest(credentials, "POST", f"/incidents/{incident_id}/notes", json={"note": delivery.payload})
+
+
+def _subject(delivery):
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
+    return db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
+
+
+def _secrets(delivery):
+    from webapp.connection.services import connection_for
+    connection = connection_for(delivery.org_id)
+    values = [delivery.routing_key]
+    if connection:
+        values += [connection.api_token, connection.integration_key, connection.routing_key]
+    return values
+
+
+def _delivered(delivery, answer):
+    delivery.status, delivery.delivered_at = "delivered", utcnow()
+    delivery.attempts += 1
+    delivery.last_status_code = 201 if delivery.action == "note" else 202
+    delivery.last_response = redact(json.dumps(answer)[:2000], _secrets(delivery))
+    delivery.lease_until = delivery.lease_token = None
+    _mirror_status(delivery)
+    db.session.commit()
+    outbox.release_successor(delivery)
+    return "delivered"
+
+
+def _mirror_status(delivery):
+    subject = _subject(delivery)
+    if subject is None or delivery.action not in ("trigger", "resolve"):
+        return
+    if delivery.action == "trigger" and subject.pd_status in (None, "resolved"):
+        subject.pd_status = "triggered"
+    elif delivery.action == "resolve":
+        subject.pd_status = "resolved"
+
+
+def _failed(delivery, error):
+    delivery.attempts += 1
+    delivery.last_status_code = error.status
+    delivery.last_response = redact(f"{error.message}. {error.body or ''}".strip(), _secrets(delivery))
+    delivery.lease_until = delivery.lease_token = None
+    if error.is_auth_failure or "Invalid routing key" in (error.body or ""):
+        return _pause(delivery, error)
+    if error.is_retryable and delivery.attempts < MAX_ATTEMPTS:
+        return _retry(delivery, error)
+    delivery.status, delivery.next_attempt_at = "failed", None
+    db.session.commit()
+    outbox.release_successor(delivery)
+    log.warning("delivery %s failed for good: %s", delivery.id, error.message)
+    return "failed"
+
+
+def backoff_seconds(attempts, retry_after=None):
+    """Retry-After when PagerDuty gives one; else exponential with jitter, capped."""
+    if retry_after is not None:
+        return max(retry_after, 0.5)
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
+
+
+def _retry(delivery, error):
+    wait = backoff_seconds(delivery.attempts, error.retry_after)
+    delivery.status, delivery.next_attempt_at = "retrying", utcnow() + timedelta(seconds=wait)
+    db.session.commit()
+    from jobs.alerts import send_delivery as job
+    try:
+        get_queue(outbox.queue_for(delivery)).enqueue_in(timedelta(seconds=wait), job, delivery.id)
+    except Exception:  # noqa: BLE001 - Redis down: the sweep picks it up when due
+        log.warning("could not schedule retry of delivery %s; the sweep will", delivery.id)
+    return "retrying"
+
+
+def _pause(delivery, error):
+    from webapp.connection.services import mark_auth_failure
+    delivery.status = "paused"
+    db.session.commit()
+    mark_auth_failure(delivery.org_id, error.message)
+    return "paused"

@@ -1,0 +1,6 @@
+"""Audit log area (F35): who changed which setting, and when."""
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, url_prefix="/settings/audit")
+
+from webapp.audit import views  # noqa: E402,F401

@@ -1,0 +1,28 @@
+"""Recording and listing settings changes."""
+from flask import has_request_context
+from flask_login import current_user
+
+from webapp.extensions import db
+from webapp.models import AuditEntry
+
+PAGE_SIZE = 50
+
+
+def current_actor():
+    """The email of whoever is acting: the logged-in user, else the command line."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.email
+    return "cli"
+
+
+def record(org_id, action, detail=None, actor=None):
+    """Add an audit entry to the session (committed with the change it describes)."""
+    entry = AuditEntry(org_id=org_id, actor=actor or current_actor(), action=action, detail=detail or {})
+    db.session.add(entry)
+    return entry
+
+
+def entries_for_org(org_id, page=1):
+    """One page of the org's audit log, newest first."""
+    query = db.select(AuditEntry).filter_by(org_id=org_id).order_by(AuditEntry.id.desc())
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)

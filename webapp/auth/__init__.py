@@ -1,0 +1,6 @@
+"""Login and logout (F37)."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from webapp.auth import views  # noqa: E402,F401

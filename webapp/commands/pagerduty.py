@@ -1,0 +1,47 @@
+"""`pagerduty connect` and `pagerduty status`, validating exactly as the settings form does."""
+import click
+from flask.cli import with_appcontext
+
+from webapp.commands.errors import cli_errors
+
+
+@click.group("pagerduty")
+def pagerduty():
+    """Connect an org to PagerDuty and inspect the connection."""
+
+
+@pagerduty.command("connect")
+@click.option("--org", "org_slug", required=True)
+@click.option("--api-token", default=None, help="REST API token (full features).")
+@click.option("--integration-key", default=None, help="Events API v2 key for VDP alerts.")
+@click.option("--signing-secret", default=None, help="Webhook v3 signing secret.")
+@click.option("--routing-key", default=None, help="Legacy method: one integration key.")
+@click.option("--service-name", default=None, help="Legacy method: the service's name.")
+@click.option("--region", type=click.Choice(["us", "eu"]), default="us")
+@with_appcontext
+def connect(org_slug, api_token, integration_key, signing_secret, routing_key, service_name, region):
+    """Connect with an API token, or with --routing-key and --service-name (legacy)."""
+    from webapp.connection import services
+    from webapp.orgs.services import org_by_slug
+    if bool(api_token) == bool(routing_key):
+        raise click.UsageError("Give either --api-token or --routing-key (with --service-name).")
+    with cli_errors():
+        org = org_by_slug(org_slug)
+        if api_token:
+            connection = services.connect_api_token(org.id, api_token, integration_key, signing_secret, region)
+        else:
+            connection = services.connect_routing_key(org.id, routing_key, service_name, region)
+    click.echo(f"Connected {org.slug} to PagerDuty ({connection.method}, {region.upper()}).")
+
+
+@pagerduty.command("status")
+@click.option("--org", "org_slug", required=True)
+@with_appcontext
+def status(org_slug):
+    """Print the connection's state, last error, webhook URL and standing warnings."""
+    from webapp.connection.services import status_lines
+    from webapp.orgs.services import org_by_slug
+    with cli_errors():
+        lines = status_lines(org_by_slug(org_slug))
+    for line in lines:
+        click.echo(line)

@@ -1,0 +1,175 @@
+"""The org's PagerDuty connection (F1-F7): connect, validate, status, pause on refused credentials, disconnect."""
+import re
+
+from webapp.audit.services import record
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.models import Connection, Service, WebhookSecret
+from webapp.models.types import utcnow
+from webapp.pagerduty import client
+
+KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
+
+
+def connection_for(org_id):
+    """The org's connection row, or None when it never connected."""
+    return db.session.scalar(db.select(Connection).filter_by(org_id=org_id))
+
+
+def status_badge(org_id):
+    """The badge of F3: {"state": connected|error|disconnected, "label", "error", "error_at"}."""
+    connection = connection_for(org_id)
+    state = connection.state if connection else "disconnected"
+    labels = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
+    return {"state": state, "label": labels[state],
+            "error": connection.last_error if connection and state == "error" else None,
+            "error_at": connection.last_error_at if connection and state == "error" else None}
+
+
+def credentials_for(org_id):
+    """What REST calls for this org need."""
+    connection = connection_for(org_id)
+    if connection is None or not connection.api_token:
+        raise DomainError("Connect PagerDuty with an API token first.")
+    return client.Credentials(connection.region, connection.api_token, connection.account_email)
+
+
+def validate_api_token(api_token, region):
+    """Check a REST API token with real calls; returns (account email, summary) or raises DomainError."""
+    credentials = client.Credentials(region, api_token)
+    try:
+        try:
+            me = client.rest(credentials, "GET", "/users/me")["user"]
+            return me.get("email"), f"{me.get('name') or me.get('email')} (user token)"
+        except client.PagerDutyError as error:
+            if error.is_auth_failure or error.status is None or error.status >= 500:
+                raise
+        client.rest(credentials, "GET", "/abilities")
+        users = client.rest(credentials, "GET", "/users", params={"limit": 1}).get("users") or [{}]
+        return users[0].get("email"), "Account token"
+    except client.PagerDutyError as error:
+        raise DomainError(f"Connection failed: {error.message}", fields={"api_token": error.message}) from None
+
+
+def _check_key(value, field, label):
+    if value and not KEY_PATTERN.match(value):
+        raise DomainError(f"Connection failed: the {label} must be 32 letters and digits.",
+                          fields={field: "must be 32 letters and digits"})
+
+
+def connect_api_token(org_id, api_token, integration_key=None, signing_secret=None, region="us"):
+    """Validate the token, then save the connection; nothing is saved when validation fails."""
+    api_token, integration_key = (api_token or "").strip(), (integration_key or "").strip() or None
+    if not api_token:
+        raise DomainError("Connection failed: paste a PagerDuty API token.", fields={"api_token": "required"})
+    _check_region(region)
+    _check_key(integration_key, "integration_key", "integration key")
+    email, summary = validate_api_token(api_token, region)
+    connection = _connection_row(org_id)
+    connection.method, connection.region, connection.api_token = "api_token", region, api_token
+    connection.integration_key, connection.routing_key, connection.service_name = integration_key, None, None
+    connection.account_email, connection.account_summary = email, summary
+    if signing_secret and signing_secret.strip():
+        add_signing_secret(org_id, signing_secret.strip(), "manual")
+    return _mark_connected(connection, {"method": "api_token", "region": region,
+                                        "integration_key": bool(integration_key)})
+
+
+def connect_routing_key(org_id, routing_key, service_name, region="us"):
+    """The legacy method: one routing key and a service name, checked for form."""
+    routing_key, service_name = (routing_key or "").strip(), (service_name or "").strip()
+    _check_region(region)
+    if not routing_key:
+        raise DomainError("Connection failed: paste the integration (routing) key.", fields={"routing_key": "required"})
+    _check_key(routing_key, "routing_key", "routing key")
+    if not service_name:
+        raise DomainError("Connection failed: name the PagerDuty service.", fields={"service_name": "required"})
+    connection = _connection_row(org_id)
+    connection.method, connection.region, connection.routing_key = "routing_key", region, routing_key
+    connection.service_name, connection.api_token, connection.integration_key = service_name[:200], None, None
+    connection.account_email = connection.account_summary = None
+    return _mark_connected(connection, {"method": "routing_key", "region": region, "service_name": service_name})
+
+
+def _check_region(region):
+    if region not in ("us", "eu"):
+        raise DomainError("Connection failed: the region must be US or EU.", fields={"region": "us or eu"})
+
+
+def _connection_row(org_id):
+    connection = connection_for(org_id)
+    if connection is None:
+        connection = Connection(org_id=org_id)
+        db.session.add(connection)
+    return connection
+
+
+def _mark_connected(connection, detail):
+    from webapp.alerts.outbox import resume_paused
+    connection.state, connection.connected_at = "connected", utcnow()
+    connection.last_error = connection.last_error_at = None
+    db.session.flush()
+    resumed = resume_paused(connection.org_id)
+    record(connection.org_id, "pagerduty.connected", {**detail, "resumed_deliveries": resumed})
+    db.session.commit()
+    return connection
+
+
+def add_signing_secret(org_id, secret, source="manual"):
+    """Store a webhook signing secret; at most two stay active (the oldest is retired)."""
+    active = db.session.scalars(db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None)
+                                .order_by(WebhookSecret.id)).all()
+    for old in active[:-1] if len(active) >= 2 else []:
+        old.retired_at = utcnow()
+    db.session.add(WebhookSecret(org_id=org_id, secret=secret, source=source))
+    record(org_id, "webhook.secret_added", {"source": source})
+
+
+def mark_auth_failure(org_id, message):
+    """PagerDuty refused our credentials (F6): the connection turns red and every open alert pauses."""
+    from webapp.alerts.outbox import pause_open
+    connection = connection_for(org_id)
+    if connection is None:
+        return
+    connection.state, connection.last_error, connection.last_error_at = "error", message[:500], utcnow()
+    pause_open(org_id)
+    db.session.commit()
+
+
+def disconnect(org_id):
+    """Stop all alerts at once (F5): cancel open deliveries, wipe secrets; rules, services and routes stay."""
+    from webapp.alerts.outbox import cancel_open
+    connection = connection_for(org_id)
+    if connection is None or connection.state == "disconnected":
+        raise DomainError("PagerDuty is not connected.")
+    cancelled = cancel_open(org_id)
+    connection.state = "disconnected"
+    connection.api_token = connection.integration_key = connection.routing_key = None
+    connection.last_error = connection.last_error_at = connection.webhook_subscription_id = None
+    db.session.execute(db.update(Service).where(Service.org_id == org_id).values(integration_key=None))
+    db.session.execute(db.delete(WebhookSecret).where(WebhookSecret.org_id == org_id))
+    record(org_id, "pagerduty.disconnected", {"cancelled_deliveries": cancelled})
+    db.session.commit()
+    return cancelled
+
+
+def status_lines(org):
+    """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
+    from flask import current_app
+    from webapp.models import OnCallSettings
+    connection = connection_for(org.id)
+    badge = status_badge(org.id)
+    lines = [f"state: {badge['state']}"]
+    if connection and connection.state != "disconnected":
+        lines.append(f"method: {connection.method} ({connection.region.upper()})")
+    lines.append(f"last error: {connection.last_error} at {connection.last_error_at.isoformat()}"
+                 if connection and connection.last_error else "last error: none")
+    lines.append(f"webhook URL: {current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}")
+    oncall = db.session.get(OnCallSettings, org.id)
+    warnings = []
+    if oncall and oncall.unmatched_email:
+        warnings.append(f"on-call: PagerDuty user {oncall.unmatched_name or ''} <{oncall.unmatched_email}> "
+                        "matches no PagerBridge user; the previous shift stays active")
+    if badge["state"] == "error":
+        warnings.append("alerts are paused until PagerDuty accepts the credentials again")
+    return lines + ([f"warning: {w}" for w in warnings] or ["warnings: none"])

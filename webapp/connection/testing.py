@@ -1,0 +1,74 @@
+"""Test Connection (F4): a real trigger then resolve through the Events API, tracked as a JobRun."""
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.models import Delivery, JobRun, Org, Service
+from webapp.models.types import utcnow
+from webapp.pagerduty import client
+
+
+def test_routing_key(org_id, connection):
+    """The key a test event goes to, with its label; DomainError when there is none."""
+    if connection.method == "routing_key":
+        return connection.routing_key, connection.service_name
+    if connection.integration_key:
+        return connection.integration_key, "VDP integration key"
+    service = db.session.scalar(db.select(Service).where(
+        Service.org_id == org_id, Service.enabled.is_(True), Service.integration_key.isnot(None))
+        .order_by(Service.is_default.desc(), Service.name).limit(1))
+    if service is None:
+        raise DomainError("Nothing to send a test event to: add an integration key or configure a service.")
+    return service.integration_key, service.name
+
+
+def start_test(org_id):
+    """Create the JobRun that the page polls, and queue the job."""
+    from jobs.connection import run_test
+    from webapp.connection.services import connection_for
+    from webapp.queues import enqueue_after_commit
+    connection = connection_for(org_id)
+    if connection is None or connection.state == "disconnected":
+        raise DomainError("Connect PagerDuty before testing the connection.")
+    test_routing_key(org_id, connection)
+    run = JobRun(org_id=org_id, kind="test_connection", status="queued", total=2, message="Queued")
+    db.session.add(run)
+    db.session.commit()
+    enqueue_after_commit(run_test, org_id, run.id, queue="alerts-critical")
+    db.session.commit()
+    return run
+
+
+def run_test(org_id, run_id):
+    """Send the test trigger and resolve; the run records each step and the outcome in words."""
+    from webapp.connection.services import connection_for, mark_auth_failure
+    run, connection = db.session.get(JobRun, run_id), connection_for(org_id)
+    run.status = "running"
+    slug = db.session.get(Org, org_id).slug
+    key, label = test_routing_key(org_id, connection)
+    dedup = f"test-{slug}-{run_id}"
+    trigger = {"routing_key": key, "event_action": "trigger", "dedup_key": dedup, "payload": {
+        "summary": "PagerBridge test event: the connection works", "source": f"pagerbridge/{slug}",
+        "severity": "info", "component": "pagerbridge", "class": "test"}}
+    try:
+        for step, event in enumerate((trigger, {"routing_key": key, "event_action": "resolve", "dedup_key": dedup})):
+            client.enqueue_event(event, connection.region)
+            _log_test(org_id, event["event_action"], dedup, label, key, "delivered", "Event processed (202)")
+            run.progress, run.message = step + 1, f"Sent the test {event['event_action']}"
+            db.session.commit()
+    except client.PagerDutyError as error:
+        _log_test(org_id, "trigger" if run.progress == 0 else "resolve", dedup, label, key, "failed", error.message)
+        run.status, run.message, run.finished_at = "failed", f"Test failed: {error.message}", utcnow()
+        db.session.commit()
+        if error.is_auth_failure or "Invalid routing key" in (error.body or ""):
+            mark_auth_failure(org_id, error.message)
+        return run.message
+    run.status, run.finished_at = "done", utcnow()
+    run.message = f"Test event triggered and resolved on {label}."
+    db.session.commit()
+    return run.message
+
+
+def _log_test(org_id, action, dedup, label, key, status, response):
+    db.session.add(Delivery(org_id=org_id, action="test", event_type=f"test_{action}", dedup_key=dedup,
+                            target_label=label, routing_key=key, status=status, attempts=1, payload={},
+                            last_response=response, delivered_at=utcnow() if status == "delivered" else None,
+                            next_attempt_at=None, route_reason="Test Connection"))

@@ -1,0 +1,6 @@
+"""The deliveries area of PagerBridge."""
+from flask import Blueprint
+
+bp = Blueprint("deliveries", __name__, url_prefix="/settings/deliveries")
+
+from webapp.deliveries import views  # noqa: E402,F401

@@ -1,0 +1,64 @@
+"""The delivery log (F33): filtered lists and redelivery."""
+from webapp.errors import Conflict, DomainError, NotFound
+from webapp.extensions import db
+from webapp.models import Delivery
+from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
+from webapp.models.types import utcnow
+from webapp.queues import enqueue_after_commit
+
+PAGE_SIZE = 50
+
+
+def filtered(org_id, status=None, action=None, search=None):
+    """The org's deliveries, newest first, filtered by status, action and dedup key or target."""
+    query = db.select(Delivery).filter_by(org_id=org_id)
+    if status:
+        if status not in DELIVERY_STATUSES:
+            raise DomainError("Unknown status.", fields={"status": f"one of {', '.join(DELIVERY_STATUSES)}"},
+                              status=400, code="bad_request")
+        query = query.filter_by(status=status)
+    if action:
+        if action not in DELIVERY_ACTIONS:
+            raise DomainError("Unknown action.", fields={"action": f"one of {', '.join(DELIVERY_ACTIONS)}"},
+                              status=400, code="bad_request")
+        query = query.filter_by(action=action)
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(Delivery.dedup_key.ilike(like) | Delivery.target_label.ilike(like))
+    return query.order_by(Delivery.id.desc())
+
+
+def page_of(org_id, page=1, **filters):
+    """One page of the delivery log."""
+    return db.paginate(filtered(org_id, **filters), page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def redeliver(org_id, delivery_id):
+    """Send a failed delivery again from scratch."""
+    from jobs.alerts import send_delivery
+    from webapp.alerts.outbox import queue_for
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.org_id != org_id:
+        raise NotFound("No such delivery.")
+    if delivery.status != "failed" or delivery.action == "test":
+        raise Conflict("Only failed deliveries can be redelivered.")
+    if not delivery.routing_key:
+        raise Conflict("This delivery has no target any more; reconnect PagerDuty first.")
+    delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
+    delivery.lease_until = delivery.lease_token = None
+    enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
+    db.session.commit()
+    return delivery
+
+
+def as_json(delivery):
+    """A delivery for the API (no routing key, response already redacted)."""
+    return {"id": delivery.id, "action": delivery.action, "event_type": delivery.event_type,
+            "status": delivery.status, "attempts": delivery.attempts, "dedup_key": delivery.dedup_key,
+            "target": delivery.target_label, "route_reason": delivery.route_reason, "severity": delivery.severity,
+            "subject": {"type": delivery.subject_type, "id": delivery.subject_id} if delivery.subject_type else None,
+            "next_attempt_at": delivery.next_attempt_at.isoformat() if delivery.next_attempt_at and
+            delivery.status in ("pending", "retrying") else None,
+            "last_status_code": delivery.last_status_code, "last_response": delivery.last_response,
+            "created_at": delivery.created_at.isoformat(),
+            "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None}

@@ -1,0 +1,35 @@
+"""Jinja filters for times and labels."""
+from datetime import datetime, timezone
+
+
+def humanize_delta(moment, now=None):
+    """'in 3 h', '12 min ago': a short relative time."""
+    if moment is None:
+        return "—"
+    now = now or datetime.now(timezone.utc)
+    seconds = int((moment - now).total_seconds())
+    future, seconds = seconds >= 0, abs(seconds)
+    if seconds < 60:
+        text = f"{seconds} s"
+    elif seconds < 3600:
+        text = f"{seconds // 60} min"
+    elif seconds < 86400 * 2:
+        text = f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    else:
+        text = f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def timestamp(moment):
+    """An ISO-like UTC timestamp for display."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def label(value):
+    """'at_risk' → 'At risk'."""
+    return str(value or "").replace("_", " ").replace("-", " ").capitalize()
+
+
+def register_filters(app):
+    """Make the filters available to templates."""
+    app.jinja_env.filters.update(ago=humanize_delta, ts=timestamp, label=label)

@@ -1,0 +1,6 @@
+"""The incidents area of PagerBridge."""
+from flask import Blueprint
+
+bp = Blueprint("incidents", __name__, url_prefix="/incidents")
+
+from webapp.incidents import views  # noqa: E402,F401

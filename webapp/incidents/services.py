@@ -1,0 +1,120 @@
+"""Runtime incidents: created (idempotently by external id), moved and resolved; pages and the API call these."""
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+
+from webapp.alerts import events
+from webapp.errors import DomainError, NotFound
+from webapp.extensions import db
+from webapp.models import Incident
+from webapp.models.types import utcnow
+from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
+from webapp.timeline import add_entry, as_json, entries_for
+
+UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
+
+
+def get_incident(org_id, incident_id):
+    """The org's incident, or NotFound."""
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or incident.org_id != org_id:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def by_external_id(org_id, external_id):
+    """The incident a detector already sent with this external id, if any."""
+    if not external_id:
+        return None
+    return db.session.scalar(db.select(Incident).filter_by(org_id=org_id, external_id=external_id))
+
+
+def create_incident(org_id, fields, actor=None):
+    """Record an incident (or return the existing one for a repeated external_id); returns (incident, created)."""
+    existing = by_external_id(org_id, fields.get("external_id"))
+    if existing is not None:
+        return existing, False
+    incident = Incident(org_id=org_id, **fields)
+    try:
+        with db.session.begin_nested():
+            db.session.add(incident)
+            db.session.flush()
+    except IntegrityError:
+        return by_external_id(org_id, fields.get("external_id")), False
+    where = f"{incident.cluster}/{incident.namespace}" if incident.kind == "kubernetes" else \
+        f"{incident.provider} {incident.resource_type or 'resource'} {incident.resource_id}"
+    add_entry(incident, "incident.created", f"{incident.kind.capitalize()} incident detected in {where} "
+                                            f"(severity {incident.severity}).", actor)
+    _record_inventory(incident)
+    events.on_incident_created(incident)
+    db.session.commit()
+    return incident, True
+
+
+def _record_inventory(incident):
+    try:
+        from webapp.routing.inventory import record_from_incident
+    except ImportError:
+        return
+    record_from_incident(incident)
+
+
+def update_incident(org_id, incident_id, changes, actor=None):
+    """Apply changes; each shows on the timeline, progress reaches PagerDuty, resolving resolves it there."""
+    incident = get_incident(org_id, incident_id)
+    if changes.get("status") and changes["status"] not in INCIDENT_STATUSES:
+        raise DomainError("Unknown status.", fields={"status": f"one of {', '.join(INCIDENT_STATUSES)}"})
+    if changes.get("severity") and changes["severity"] not in INCIDENT_SEVERITIES:
+        raise DomainError("Unknown severity.", fields={"severity": f"one of {', '.join(INCIDENT_SEVERITIES)}"})
+    changed = [name for name in UPDATABLE if name in changes and changes[name] != getattr(incident, name)]
+    for name in changed:
+        setattr(incident, name, changes[name])
+        add_entry(incident, f"incident.{name}", _describe(name, changes[name]), actor)
+    if not changed:
+        return incident
+    if "status" in changed and incident.status == "resolved":
+        incident.resolved_at = utcnow()
+        events.on_incident_resolved(incident)
+    else:
+        events.on_incident_updated(incident, changed)
+    db.session.commit()
+    return incident
+
+
+def _describe(name, value):
+    if name == "status":
+        return f"Status changed to {value}."
+    if name == "severity":
+        return f"Severity changed to {value}."
+    text = "; ".join(value) if isinstance(value, list) else str(value)
+    return f"{name.replace('_', ' ').capitalize()} updated: {text[:500]}"
+
+
+def search(org_id, q=None, kind=None, status=None, severity=None):
+    """A filtered query of the org's incidents, newest first."""
+    query = db.select(Incident).filter_by(org_id=org_id)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Incident.title.ilike(like), Incident.cluster.ilike(like),
+                                Incident.namespace.ilike(like), Incident.resource_id.ilike(like)))
+    if kind in INCIDENT_KINDS:
+        query = query.filter_by(kind=kind)
+    if status == "open":
+        query = query.where(Incident.status != "resolved")
+    elif status in INCIDENT_STATUSES:
+        query = query.filter_by(status=status)
+    if severity in INCIDENT_SEVERITIES:
+        query = query.filter_by(severity=severity)
+    return query.order_by(Incident.id.desc())
+
+
+def incident_json(incident):
+    """The contract's incident shape."""
+    return {"id": incident.id, "kind": incident.kind, "title": incident.title, "severity": incident.severity,
+            "status": incident.status, "transient": incident.transient, "cluster": incident.cluster,
+            "namespace": incident.namespace, "provider": incident.provider, "resource_id": incident.resource_id,
+            "resource_type": incident.resource_type, "root_cause": incident.root_cause,
+            "affected_resources": incident.affected_resources, "remediation_steps": incident.remediation_steps,
+            "external_id": incident.external_id, "created_at": incident.created_at.isoformat(),
+            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+            "pagerduty": {"status": incident.pd_status, "incident_url": incident.pd_incident_url},
+            "timeline": as_json(entries_for(incident))}

@@ -1,0 +1,6 @@
+"""Dashboard and health endpoints (F36)."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from webapp.main import views  # noqa: E402,F401

@@ -1,0 +1,30 @@
+"""The dashboard, and /healthz and /readyz for the platform."""
+from flask import jsonify, render_template
+from flask_login import current_user, login_required
+
+from webapp.extensions import csrf
+from webapp.main import bp, services
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """The org's overview."""
+    return render_template("main/dashboard.html", summary=services.dashboard_summary(current_user.org_id))
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    """The process is up."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """The database and Redis are reachable; 503 otherwise."""
+    checks = services.readiness()
+    ready = all(ok for ok, _ in checks.values())
+    body = {"status": "ready" if ready else "unavailable",
+            "checks": {name: detail for name, (ok, detail) in checks.items()}}
+    return jsonify(body), 200 if ready else 503

@@ -1,0 +1,51 @@
+"""The on-call schedule sync (F26, F27): who is on call now, matched to org users by email."""
+from webapp.connection.services import credentials_for, mark_auth_failure
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.models.types import utcnow
+from webapp.oncall.pagerduty_api import oncall_entries
+from webapp.oncall.services import current_shift, settings_of, start_shift, user_by_email
+from webapp.pagerduty import client
+
+
+def sync_org(org_id, now=None):
+    """One sync: update the current shift only when the person or the shift changed; returns what happened."""
+    now = now or utcnow()
+    settings = settings_of(org_id)
+    try:
+        shifts = oncall_entries(credentials_for(org_id), settings.schedule_id, now)
+    except client.PagerDutyError as error:
+        if error.is_auth_failure:
+            mark_auth_failure(org_id, error.message)
+        return _failed(settings, now, f"PagerDuty refused the on-call request: {error.message}")
+    except DomainError as error:
+        return _failed(settings, now, error.message)
+    settings.upcoming = [{"start": s["start"].isoformat(), "end": s["end"].isoformat(), "name": s["name"],
+                          "email": s["email"], "matched": user_by_email(org_id, s["email"]) is not None}
+                         for s in shifts[:50]]
+    settings.last_sync_at, settings.last_sync_error = now, None
+    outcome = _apply_current(org_id, settings, next((s for s in shifts if s["start"] <= now < s["end"]), None))
+    db.session.commit()
+    return outcome
+
+
+def _failed(settings, now, message):
+    settings.last_sync_at, settings.last_sync_error = now, message
+    db.session.commit()
+    return f"kept the current shift: {message}"
+
+
+def _apply_current(org_id, settings, entry):
+    if entry is None:
+        return "nobody is on call on the schedule now; kept the current shift"
+    user = user_by_email(org_id, entry["email"])
+    if user is None:
+        settings.unmatched_email, settings.unmatched_name = entry["email"] or "(no email)", entry["name"]
+        return f"{entry['email']} matches no user; the previous shift stays active"
+    settings.unmatched_email = settings.unmatched_name = None
+    shift = current_shift(org_id)
+    if shift is not None and shift.source == "pagerduty" and shift.user_id == user.id \
+            and shift.starts_at == entry["start"] and shift.ends_at == entry["end"]:
+        return f"{user.email} still on call"
+    start_shift(org_id, user, "pagerduty", entry["start"], entry["end"], entry["user_id"])
+    return f"{user.email} now on call until {entry['end'].isoformat()}"

@@ -1,0 +1,1 @@
+"""Organisations: creation and lookup (no pages of their own; used by the CLI and the public VDP form)."""

@@ -1,0 +1,126 @@
+"""One small client for PagerDuty: base URLs per region (overridable), headers PagerDuty prescribes, errors in words."""
+from dataclasses import dataclass
+
+import requests
+from flask import current_app
+
+from webapp.config import REGION_HOSTS
+
+REST_ACCEPT = "application/vnd.pagerduty+json;version=2"
+TIMEOUT = (3.05, 10)
+PAGE_LIMIT = 100
+MAX_OFFSET_WINDOW = 10_000
+_session = requests.Session()
+
+
+class PagerDutyError(Exception):
+    """A call to PagerDuty failed; status is None for network errors and timeouts."""
+
+    def __init__(self, message, status=None, retry_after=None, body=None):
+        super().__init__(message)
+        self.message, self.status, self.retry_after, self.body = message, status, retry_after, body
+
+    @property
+    def is_auth_failure(self):
+        """401/403: the credentials were refused (F6)."""
+        return self.status in (401, 403)
+
+    @property
+    def is_retryable(self):
+        """Network errors, timeouts, 429 and 5xx are worth another try (F34)."""
+        return self.status is None or self.status == 429 or self.status >= 500
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a call needs to reach an org's PagerDuty: region, REST token, and the From email for notes."""
+
+    region: str = "us"
+    api_token: str | None = None
+    from_email: str | None = None
+
+
+def api_base(region="us"):
+    """REST API base URL: PAGERDUTY_API_URL when set, else the region's host."""
+    return current_app.config.get("PAGERDUTY_API_URL") or REGION_HOSTS[region][0]
+
+
+def events_base(region="us"):
+    """Events API base URL: PAGERDUTY_EVENTS_URL when set, else the region's host."""
+    return current_app.config.get("PAGERDUTY_EVENTS_URL") or REGION_HOSTS[region][1]
+
+
+def describe_failure(response):
+    """A user-readable reason from a PagerDuty error response."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        details = "; ".join(str(item) for item in error.get("errors") or [])
+        return f"{error.get('message', 'Error')}{': ' + details if details else ''} (HTTP {response.status_code})"
+    if isinstance(body, dict) and body.get("message"):
+        details = "; ".join(str(item) for item in body.get("errors") or [])
+        return f"{body['message']}{': ' + details if details else ''} (HTTP {response.status_code})"
+    return {401: "PagerDuty refused the credentials (HTTP 401)", 403: "PagerDuty denied access (HTTP 403)",
+            429: "PagerDuty is rate limiting us (HTTP 429)"}.get(
+        response.status_code, f"PagerDuty answered HTTP {response.status_code}")
+
+
+def _retry_after(response):
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def send(method, url, **kwargs):
+    """Make one HTTP call; return the response when 2xx, else raise PagerDutyError with the reason."""
+    try:
+        response = _session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
+    except requests.Timeout:
+        raise PagerDutyError("PagerDuty did not answer in time") from None
+    except requests.RequestException as exc:
+        raise PagerDutyError(f"Could not reach PagerDuty ({type(exc).__name__})") from None
+    if response.status_code >= 400:
+        raise PagerDutyError(describe_failure(response), response.status_code, _retry_after(response),
+                             response.text[:2000])
+    return response
+
+
+def rest_headers(credentials):
+    """Headers for the REST API v2."""
+    headers = {"Accept": REST_ACCEPT, "Authorization": f"Token token={credentials.api_token}",
+               "Content-Type": "application/json"}
+    if credentials.from_email:
+        headers["From"] = credentials.from_email
+    return headers
+
+
+def rest(credentials, method, path, **kwargs):
+    """Call the REST API (path like '/services'); returns the decoded JSON body (or {} when empty)."""
+    response = send(method, api_base(credentials.region) + path, headers=rest_headers(credentials), **kwargs)
+    return response.json() if response.content else {}
+
+
+def paginate(credentials, path, collection, params=None, on_page=None):
+    """Every item of a classic offset-paginated list, 100 at a time, within PagerDuty's 10,000 window."""
+    items, offset = [], 0
+    while True:
+        page = rest(credentials, "GET", path, params={**(params or {}), "limit": PAGE_LIMIT, "offset": offset,
+                                                       "total": "true"})
+        items.extend(page.get(collection, []))
+        if on_page:
+            on_page(len(items), page.get("total"))
+        offset += PAGE_LIMIT
+        if not page.get("more") or offset + PAGE_LIMIT > MAX_OFFSET_WINDOW:
+            return items
+
+
+def enqueue_event(event, region="us"):
+    """Send one Events API v2 event (routing_key included); returns PagerDuty's JSON answer."""
+    response = send("POST", events_base(region) + "/v2/enqueue", json=event,
+                    headers={"Content-Type": "application/json"})
+    return response.json() if response.content else {}

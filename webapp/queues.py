@@ -1,0 +1,60 @@
+"""Redis and RQ queues, and enqueueing that waits for the database commit."""
+import logging
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from sqlalchemy import event
+
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+QUEUE_NAMES = ("alerts-critical", "alerts", "default")
+
+
+def get_redis():
+    """The app's Redis connection (one client per app, thread-safe pool)."""
+    client = current_app.extensions.get("pagerbridge_redis")
+    if client is None:
+        client = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
+        current_app.extensions["pagerbridge_redis"] = client
+    return client
+
+
+def get_queue(name="default"):
+    """An RQ queue on the app's Redis, with the connection passed explicitly (RQ 2+)."""
+    return Queue(name, connection=get_redis())
+
+
+def enqueue(func, *args, queue="default", job_id=None, **kwargs):
+    """Enqueue a job now; returns None instead of raising when Redis is down (the sweep catches up)."""
+    try:
+        return get_queue(queue).enqueue(func, *args, job_id=job_id, **kwargs)
+    except RedisError as exc:
+        log.warning("could not enqueue %s: %s", getattr(func, "__name__", func), exc)
+        return None
+
+
+def enqueue_after_commit(func, *args, queue="default", **kwargs):
+    """Enqueue once the current transaction commits, so the job sees the rows that caused it."""
+    session = db.session()
+    pending = session.info.setdefault("pagerbridge_after_commit", [])
+    pending.append((func, args, queue, kwargs))
+
+
+def _flush_after_commit(session):
+    for func, args, queue, kwargs in session.info.pop("pagerbridge_after_commit", []):
+        enqueue(func, *args, queue=queue, **kwargs)
+
+
+def _drop_after_rollback(session, previous_transaction=None):
+    session.info.pop("pagerbridge_after_commit", None)
+
+
+def install_session_hooks():
+    """Hook the session class once: enqueue on commit, forget on rollback."""
+    from sqlalchemy.orm import Session
+    if not event.contains(Session, "after_commit", _flush_after_commit):
+        event.listen(Session, "after_commit", _flush_after_commit)
+        event.listen(Session, "after_soft_rollback", _drop_after_rollback)

@@ -1,0 +1,6 @@
+"""The reports area of PagerBridge."""
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+from webapp.reports import views  # noqa: E402,F401

@@ -1,0 +1,45 @@
+"""Saving the SLA policy (F16), from the form or `settings import`, validated."""
+from webapp.audit.services import record
+from webapp.extensions import db
+from webapp.models import Report
+from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
+from webapp.orgs.services import settings_for
+from webapp.settings_io import register_section
+from webapp.sla.services import refresh_deadline, sla_policy
+
+MAX_HOURS = 24 * 366
+
+
+def policy_errors(value):
+    """Field errors of an sla_policy document: positive hours (fractions allowed), a percent between 1 and 99."""
+    if not isinstance(value, dict):
+        return {"": "must be an object"}
+    errors = {key: "unknown key" for key in value if key not in ("hours", "at_risk_percent")}
+    hours = value.get("hours", {})
+    if not isinstance(hours, dict):
+        errors["hours"] = "must be an object"
+        hours = {}
+    for severity, amount in hours.items():
+        if severity not in REPORT_SEVERITIES:
+            errors[f"hours.{severity}"] = "unknown severity"
+        elif isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 < amount <= MAX_HOURS:
+            errors[f"hours.{severity}"] = f"must be a positive number of hours (at most {MAX_HOURS})"
+    percent = value.get("at_risk_percent", 25)
+    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 1 <= percent <= 99:
+        errors["at_risk_percent"] = "must be a number from 1 to 99"
+    return errors
+
+
+def save_policy(org_id, value):
+    """Store the policy and recompute every open report's deadline."""
+    current = sla_policy(org_id)
+    settings_for(org_id).sla_policy = {"hours": {**current["hours"], **value.get("hours", {})},
+                                       "at_risk_percent": value.get("at_risk_percent", current["at_risk_percent"])}
+    db.session.flush()
+    for report in db.session.scalars(db.select(Report).where(Report.org_id == org_id,
+                                                             Report.status.not_in(CLOSED_REPORT_STATUSES))):
+        refresh_deadline(report)
+    record(org_id, "sla_policy.updated", value)
+
+
+register_section("sla_policy", sla_policy, lambda org_id, value: policy_errors(value), save_policy)

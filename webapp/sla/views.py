@@ -1,0 +1,60 @@
+"""Settings → PagerDuty → SLA: the policy form; and the war-room banner across the org's pages."""
+from flask import render_template, request, url_for
+from flask_htmx import make_response
+from flask_login import current_user
+
+from webapp.extensions import db
+from webapp.layout import register_banner
+from webapp.models import Report, WarRoom
+from webapp.models.work import REPORT_SEVERITIES
+from webapp.sla import bp
+from webapp.sla.policy import policy_errors, save_policy
+from webapp.sla.services import sla_policy
+from webapp.tenancy import admin_required
+
+
+def _parse(form):
+    def number(text):
+        try:
+            return float(text)
+        except (TypeError, ValueError):
+            return text
+    return {"hours": {s: number(form.get(f"hours-{s}")) for s in REPORT_SEVERITIES},
+            "at_risk_percent": number(form.get("at_risk_percent"))}
+
+
+@bp.get("/", endpoint="policy")
+@admin_required
+def policy_page():
+    """The SLA policy form."""
+    return render_template("sla/policy.html", policy=sla_policy(current_user.org_id), errors={},
+                           severities=REPORT_SEVERITIES)
+
+
+@bp.post("/")
+@admin_required
+def save():
+    """Validate and save (htmx, with a toast); errors stand next to their fields."""
+    value = _parse(request.form)
+    errors = policy_errors(value)
+    if errors:
+        return make_response(render_template("sla/_form.html", policy=value, errors=errors,
+                                             severities=REPORT_SEVERITIES), 422)
+    save_policy(current_user.org_id, value)
+    db.session.commit()
+    return make_response(render_template("sla/_form.html", policy=sla_policy(current_user.org_id), errors={},
+                                         severities=REPORT_SEVERITIES),
+                         trigger={"toast": {"level": "success", "message": "SLA policy saved; deadlines updated."}})
+
+
+@register_banner
+def war_room_banner(org_id):
+    """While a war room is active, every page of the org lists its reports."""
+    room = db.session.scalar(db.select(WarRoom).filter_by(org_id=org_id, ended_at=None))
+    if room is None:
+        return []
+    titles = db.session.execute(db.select(Report.id, Report.title).where(Report.id.in_(room.report_ids or []))).all()
+    listed = "; ".join(f"#{rid} {title}" for rid, title in titles[:8])
+    return [{"level": "danger", "kind": "war-room", "link": url_for("reports.index", sla="attention"),
+             "link_label": "Open the reports",
+             "message": f"War room #{room.number} active: {len(titles)} reports at risk or breached ({listed})."}]

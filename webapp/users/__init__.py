@@ -1,0 +1,6 @@
+"""Users of an org (F37): admins add, remove and set roles."""
+from flask import Blueprint
+
+bp = Blueprint("users", __name__, url_prefix="/settings/users")
+
+from webapp.users import views  # noqa: E402,F401

@@ -1,0 +1,6 @@
+"""The public VDP form per org (F38): researchers submit reports without logging in."""
+from flask import Blueprint
+
+bp = Blueprint("vdp", __name__, url_prefix="/vdp")
+
+from webapp.vdp import views  # noqa: E402,F401

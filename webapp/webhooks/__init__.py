@@ -1,0 +1,6 @@
+"""The webhooks area of PagerBridge."""
+from flask import Blueprint
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+from webapp.webhooks import views  # noqa: E402,F401

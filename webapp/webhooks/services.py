@@ -1,0 +1,143 @@
+"""Inbound webhooks (F30-F32): verify, store once per webhook id, then apply to timelines in a job."""
+import json
+import logging
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import Connection, Incident, Org, Report, WebhookReceipt, WebhookSecret
+from webapp.models.types import utcnow
+from webapp.timeline import add_entry
+from webapp.webhooks.signatures import verify_signature
+
+log = logging.getLogger(__name__)
+MAX_BODY = 256 * 1024
+HANDLED = {"incident.acknowledged": ("acknowledged", "Acknowledged via PagerDuty"),
+           "incident.resolved": ("resolved", "Resolved via PagerDuty")}
+
+
+class Rejected(Exception):
+    """The delivery is refused; `status` is the HTTP answer."""
+
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def active_secrets(org_id):
+    """The org's active signing secrets (two during a rotation)."""
+    return db.session.scalars(db.select(WebhookSecret.secret).filter_by(org_id=org_id, retired_at=None)).all()
+
+
+def accept(token, raw_body, signature, webhook_id):
+    """Verify and store a delivery; returns (receipt, created). Raises Rejected with 401/400."""
+    org = db.session.scalar(db.select(Org).filter_by(webhook_token=token)) if token else None
+    if org is None or not verify_signature(signature, raw_body, active_secrets(org.id)):
+        raise Rejected(401, "unknown token" if org is None else "bad or missing signature")
+    try:
+        body = json.loads(raw_body)
+    except ValueError:
+        raise Rejected(400, "malformed JSON") from None
+    event = body.get("event") if isinstance(body, dict) else None
+    if not isinstance(event, dict):
+        raise Rejected(400, "no event object")
+    webhook_id = (webhook_id or str(event.get("id") or ""))[:100]
+    if not webhook_id:
+        raise Rejected(400, "no webhook id")
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    receipt = WebhookReceipt(org_id=org.id, webhook_id=webhook_id, event_type=str(event.get("event_type", ""))[:100],
+                             pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None, body=body)
+    try:
+        with db.session.begin_nested():
+            db.session.add(receipt)
+    except IntegrityError:
+        return db.session.scalar(db.select(WebhookReceipt).filter_by(org_id=org.id, webhook_id=webhook_id)), False
+    db.session.commit()
+    return receipt, True
+
+
+def process(receipt_id):
+    """Apply a stored delivery once: timeline entry and PagerDuty status on the matching report or incident."""
+    claimed = db.session.execute(db.update(WebhookReceipt).where(
+        WebhookReceipt.id == receipt_id, WebhookReceipt.processed_at.is_(None)).values(processed_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return "already processed"
+    receipt = db.session.get(WebhookReceipt, receipt_id)
+    receipt.outcome = _apply(receipt)
+    connection = db.session.scalar(db.select(Connection).filter_by(org_id=receipt.org_id))
+    if connection is not None:
+        connection.last_webhook_at, connection.last_webhook_outcome = receipt.received_at, receipt.outcome
+    db.session.commit()
+    return receipt.outcome
+
+
+def _apply(receipt):
+    event = receipt.body["event"]
+    if receipt.event_type not in HANDLED:
+        return f"ignored: {receipt.event_type or 'no event type'}"
+    data = event.get("data") or {}
+    subject = find_subject(receipt.org_id, data)
+    if subject is None:
+        return "ignored: matches no report or incident"
+    status, words = HANDLED[receipt.event_type]
+    who = ((event.get("agent") or {}).get("summary")) or "someone"
+    when = _parse_time(event.get("occurred_at"))
+    add_entry(subject, f"pagerduty.{status}", f"{words} by {who}.", actor=who, at=when)
+    subject.pd_incident_id = data.get("id") or subject.pd_incident_id
+    subject.pd_incident_url = data.get("html_url") or subject.pd_incident_url
+    if not (subject.pd_status == "resolved" and status == "acknowledged"):
+        subject.pd_status = status
+    return f"{words.lower()} on {type(subject).__name__.lower()} {subject.id}"
+
+
+def _parse_time(value):
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return utcnow()
+
+
+def find_subject(org_id, incident):
+    """The report or incident behind a PagerDuty incident: its key, our stored id, else its alerts' keys."""
+    subject = subject_for_key(org_id, incident.get("incident_key"))
+    if subject is None and incident.get("id"):
+        for model in (Report, Incident):
+            subject = subject or db.session.scalar(db.select(model).filter_by(org_id=org_id,
+                                                                             pd_incident_id=incident["id"]))
+    if subject is None and incident.get("id"):
+        for key in alert_keys(org_id, incident["id"]):
+            subject = subject or subject_for_key(org_id, key)
+    return subject
+
+
+def subject_for_key(org_id, dedup_key):
+    """report-<id> or incident-<id> of this org."""
+    if not dedup_key:
+        return None
+    for prefix, model in (("report-", Report), ("incident-", Incident)):
+        if dedup_key.startswith(prefix) and dedup_key[len(prefix):].isdigit():
+            subject = db.session.get(model, int(dedup_key[len(prefix):]))
+            return subject if subject is not None and subject.org_id == org_id else None
+    return None
+
+
+def alert_keys(org_id, pd_incident_id):
+    """The alert keys of a grouped PagerDuty incident (its incident_key is empty then)."""
+    from webapp.connection.services import credentials_for
+    from webapp.errors import DomainError
+    from webapp.pagerduty import client
+    try:
+        alerts = client.rest(credentials_for(org_id), "GET", f"/incidents/{pd_incident_id}/alerts").get("alerts", [])
+    except (DomainError, client.PagerDutyError) as error:
+        log.warning("could not read alerts of PagerDuty incident %s: %s", pd_incident_id, error)
+        return []
+    return [alert.get("alert_key") for alert in alerts if alert.get("alert_key")]
+
+
+def unprocessed_ids(limit=500):
+    """Receipts a job has not applied yet (Redis was down, or a worker died)."""
+    return db.session.scalars(db.select(WebhookReceipt.id).where(WebhookReceipt.processed_at.is_(None))
+                              .order_by(WebhookReceipt.id).limit(limit)).all()

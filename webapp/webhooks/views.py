@@ -1,0 +1,86 @@
+"""The webhook endpoint (F30) and the Webhook tab (F8)."""
+import logging
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.connection.services import connection_for
+from webapp.crypto import mask
+from webapp.errors import DomainError
+from webapp.extensions import csrf
+from webapp.queues import enqueue
+from webapp.tenancy import admin_required
+from webapp.webhooks import bp, services, setup
+
+log = logging.getLogger(__name__)
+
+
+@bp.post("/pagerduty/<token>")
+@csrf.exempt
+def receive(token):
+    """Verify, store once, answer at once; a job applies the effect."""
+    if (request.content_length or 0) > services.MAX_BODY:
+        return jsonify(error="body too large"), 413
+    raw = request.get_data(cache=False)
+    if len(raw) > services.MAX_BODY:
+        return jsonify(error="body too large"), 413
+    try:
+        receipt, created = services.accept(token, raw, request.headers.get("X-PagerDuty-Signature"),
+                                           request.headers.get("X-Webhook-Id"))
+    except services.Rejected as rejected:
+        log.warning("webhook refused (%s) from %s", rejected.reason, request.remote_addr)
+        return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
+    if created:
+        from jobs.webhooks import process_receipt
+        enqueue(process_receipt, receipt.id, queue="default")
+    return jsonify(status="accepted", duplicate=not created), 202
+
+
+@bp.get("/settings")
+@admin_required
+def settings():
+    """The Webhook tab: URL, secrets, subscription, last delivery."""
+    org = current_user.org
+    secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org.id)]
+    return render_template("webhooks/settings.html", url=setup.webhook_url(org), secrets=secrets,
+                           connection=connection_for(org.id))
+
+
+def _act(action, success):
+    try:
+        action()
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash(success, "success")
+    return redirect(url_for(".settings"))
+
+
+@bp.post("/settings/subscription")
+@admin_required
+def create_subscription():
+    """One click: the PagerDuty subscription and its secret."""
+    return _act(lambda: setup.create_subscription(current_user.org_id),
+                "Subscription created in PagerDuty; its signing secret is stored.")
+
+
+@bp.post("/settings/secrets")
+@admin_required
+def paste_secret():
+    """Store a pasted secret (also the start of a rotation)."""
+    return _act(lambda: setup.paste_secret(current_user.org_id, request.form.get("secret")), "Signing secret saved.")
+
+
+@bp.post("/settings/secrets/<int:secret_id>/retire")
+@admin_required
+def retire_secret(secret_id):
+    """Retire an old secret after a rotation."""
+    return _act(lambda: setup.retire_secret(current_user.org_id, secret_id), "Secret retired.")
+
+
+@bp.post("/settings/regenerate")
+@admin_required
+def regenerate():
+    """A new webhook URL (the old one stops working)."""
+    return _act(lambda: setup.regenerate_token(current_user.org_id),
+                "New webhook URL created: update it in PagerDuty.")
