@@ -92,7 +92,7 @@ def db(app, redis):
 def _empty_tables(database):
     tables = [table.name for table in reversed(database.metadata.sorted_tables)]
     if database.engine.dialect.name == "postgresql":
-        database.session.execute(database.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        _truncate(database, tables)
     else:
         for table in tables:
             database.session.execute(database.text(f"DELETE FROM {table}"))
@@ -171,13 +171,36 @@ def api(app, org):
     return ApiClient(app.test_client(), org.api_token)
 
 
+def _truncate(database, tables, attempts=20):
+    """TRUNCATE, retried: the session's worker may still be finishing the previous test's last job."""
+    from sqlalchemy.exc import OperationalError
+    for attempt in range(attempts):
+        try:
+            database.session.execute(database.text("SET LOCAL lock_timeout = '2s'"))
+            database.session.execute(database.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError:
+            database.session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
-def worker_process(test_env):
-    """A real RQ worker process (`python -m jobs.worker`) on the test Redis and database."""
+def worker_process(test_env, tmp_path_factory):
+    """A real RQ worker process (`python -m jobs.worker`) on the test Redis and database.
+
+    Its output goes to a file: a pipe nobody reads fills up and blocks the worker mid-job.
+    """
     env = {**os.environ, **test_env}
-    process = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(0.5)
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log_path
+    from redis import Redis
+    connection = Redis.from_url(TEST_REDIS_URL)
+    wait_for(lambda: _worker_registered(connection) or process.poll() is not None, timeout=30)
     yield process
     process.terminate()
     try:
@@ -186,11 +209,36 @@ def worker_process(test_env):
         process.kill()
 
 
+def _worker_registered(connection):
+    """The worker has registered and holds the scheduler lock of its queues (so `enqueue_in` jobs run)."""
+    from rq import Worker
+    return bool(Worker.all(connection=connection)) and connection.exists("rq:scheduler-lock:alerts")
+
+
 @pytest.fixture()
-def worker(worker_process, db):
-    """The real worker, running, for a test that needs jobs done."""
-    assert worker_process.poll() is None, worker_process.stdout.read().decode()
-    return worker_process
+def worker(db, worker_process):
+    """The real worker, running, for a test that needs jobs done; it is idle again when the test ends."""
+    assert worker_process.poll() is None, worker_process.log_path.read_text()
+    yield worker_process
+    _wait_until_worker_idle()
+
+
+def _wait_until_worker_idle(timeout=30):
+    """A no-op job on the last queue the worker takes: once it has run, this test's ready jobs are done."""
+    from redis import Redis
+    from rq import Queue
+    barrier = Queue("default", connection=Redis.from_url(TEST_REDIS_URL)).enqueue("os.getpid")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _still_waiting(barrier):
+        time.sleep(0.05)
+
+
+def _still_waiting(job):
+    from rq.exceptions import InvalidJobOperation
+    try:
+        return job.get_status(refresh=True) not in ("finished", "failed")
+    except InvalidJobOperation:
+        return False
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):

@@ -68,6 +68,7 @@ def _send(delivery):
              "dedup_key": delivery.dedup_key}
     if delivery.action != "trigger":
         event = {key: event[key] for key in ("routing_key", "event_action", "dedup_key")}
+    db.session.commit()  # hold no transaction (nor its locks) while waiting on PagerDuty
     return client.enqueue_event(event, region)
 
 
