@@ -15,7 +15,7 @@ import requests
 
 from common import bench_env, sandbox_process, start, stop
 
-START = datetime(2026, 1, 5, tzinfo=timezone.utc).isoformat()
+START = datetime(2026, 1, 5, tzinfo=timezone.utc).timestamp()
 
 
 def seed_sandbox(url, orgs):

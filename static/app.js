@@ -41,6 +41,20 @@
 
   document.addEventListener("htmx:sendError", () => showToast({ level: "danger", message: "PagerBridge could not be reached. Check your connection." }));
 
+  // Long lists of services are sent once per page; a row's select gets them when first used.
+  function fillOptions(event) {
+    const select = event.target;
+    if (!(select instanceof HTMLSelectElement) || !select.dataset.optionsFrom || select.dataset.filled) return;
+    const template = document.getElementById(select.dataset.optionsFrom);
+    if (!template) return;
+    const current = select.value;
+    select.replaceChildren(template.content.cloneNode(true));
+    select.value = current;
+    select.dataset.filled = "true";
+  }
+  document.addEventListener("focusin", fillOptions);
+  document.addEventListener("mousedown", fillOptions, true);
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {

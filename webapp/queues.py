@@ -44,8 +44,23 @@ def enqueue_after_commit(func, *args, queue="default", **kwargs):
 
 
 def _flush_after_commit(session):
-    for func, args, queue, kwargs in session.info.pop("pagerbridge_after_commit", []):
+    pending = session.info.pop("pagerbridge_after_commit", [])
+    if len(pending) > 1 and not any(kwargs for *_, kwargs in pending):
+        return _enqueue_batch(pending)
+    for func, args, queue, kwargs in pending:
         enqueue(func, *args, queue=queue, **kwargs)
+
+
+def _enqueue_batch(pending):
+    """Many jobs in one Redis round trip (a pass of the SLA evaluator can queue thousands)."""
+    try:
+        with get_redis().pipeline() as pipeline:
+            for queue in {queue for _, _, queue, _ in pending}:
+                get_queue(queue).enqueue_many([Queue.prepare_data(func, args=args)
+                                               for func, args, name, _ in pending if name == queue], pipeline=pipeline)
+            pipeline.execute()
+    except RedisError as exc:
+        log.warning("could not enqueue %d jobs: %s", len(pending), exc)
 
 
 def _drop_after_rollback(session, previous_transaction=None):

@@ -32,7 +32,12 @@ def test_routing_end_to_end(page, live_server, connected, pd_account, worker, ap
     page.get_by_role("radio", name="arn:aws:s3:::exports").check()
     page.locator("#resource-service").select_option(label="Platform")
     page.get_by_role("button", name="Create Assignment").click()
-    page.locator('tr[data-route="arn:aws:s3:::exports"]').wait_for()
+    row = page.locator('tr[data-route="arn:aws:s3:::exports"]')
+    row.get_by_label("Service").focus()
+    row.get_by_label("Service").select_option(label="Security VDP")
+    row.get_by_role("button", name="Save").click()
+    page.get_by_text("Assignment saved.").wait_for()
+    assert row.locator("select option:checked").inner_text() == "Security VDP"
     page.get_by_role("link", name="Route preview").click()
     page.get_by_label("Cluster").fill("prod")
     page.get_by_label("Namespace").fill("payments")

@@ -1,6 +1,6 @@
 """When product events become PagerDuty events (F9-F15): rule checks, routes, dedup keys, content."""
 from webapp.alerts import content, rules
-from webapp.alerts.outbox import latest_trigger, queue_event
+from webapp.alerts.outbox import latest_trigger, queue_event, queue_events
 from webapp.extensions import db
 from webapp.models import Org
 from webapp.routing.resolve import Route, route_for_incident, route_for_vdp
@@ -125,6 +125,23 @@ def on_sla_at_risk(report):
 def on_sla_breached(report):
     """The SLA evaluator moved a report to breached (rule sla_breached)."""
     return _report_alert(report, "sla_breached")
+
+
+def on_sla_transitions(reports, event_type):
+    """A pass of the SLA evaluator moved these reports (rule sla_at_risk or sla_breached): one batch per org."""
+    by_org = {}
+    for report in reports:
+        by_org.setdefault(report.org_id, []).append(report)
+    for org_id, org_reports in by_org.items():
+        rule = rules.rule_for(org_id, event_type)
+        if not rule["enabled"]:
+            continue
+        sensitive = rules.include_sensitive_details(org_id)
+        org = db.session.get(Org, org_id)  # held, so the payloads find it in the identity map
+        items = [(report_key(r), r, content.report_payload(r, event_type, rule["severity"], sensitive))
+                 for r in org_reports]
+        queue_events(org.id, items, action="trigger", event_type=event_type, severity=rule["severity"],
+                     route=route_for_vdp(org_id))
 
 
 def on_war_room_activated(war_room):

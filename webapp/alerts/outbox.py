@@ -31,6 +31,35 @@ def latest_trigger(org_id, dedup_key):
 def queue_event(org_id, *, action, event_type, dedup_key=None, subject=None, severity=None, payload=None,
                 route=None, priority=None):
     """Write a Delivery in the current transaction; it is sent after commit. Returns the Delivery."""
+    delivery = _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority)
+    _pause_if_connection_paused(delivery)
+    db.session.add(delivery)
+    db.session.flush()
+    if delivery.status == "pending":
+        from jobs.alerts import send_delivery
+        enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
+    return delivery
+
+
+def queue_events(org_id, items, *, action, event_type, severity, route):
+    """Many deliveries to one route at once, `items` being (dedup key, subject, payload): one flush, and one Redis
+    round trip after commit. The SLA evaluator uses it for a pass's transitions."""
+    deliveries = [_new_delivery(org_id, action, event_type, key, subject, severity, payload, route, None)
+                  for key, subject, payload in items]
+    paused = _connection_paused(org_id)
+    for delivery in deliveries:
+        if paused and delivery.status == "pending":
+            delivery.status = "paused"
+    db.session.add_all(deliveries)
+    db.session.flush()
+    from jobs.alerts import send_delivery
+    for delivery in deliveries:
+        if delivery.status == "pending":
+            enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
+    return deliveries
+
+
+def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority):
     delivery = Delivery(org_id=org_id, action=action, event_type=event_type, dedup_key=dedup_key,
                         severity=severity, payload=payload or {}, status="pending", next_attempt_at=utcnow(),
                         priority=priority if priority is not None else PRIORITY.get(severity or "info", 0))
@@ -41,20 +70,19 @@ def queue_event(org_id, *, action, event_type, dedup_key=None, subject=None, sev
         delivery.route_reason, delivery.service_id = route.reason, route.service_id
         if not route.routing_key:
             delivery.status, delivery.next_attempt_at = "no_route", None
-    _pause_if_connection_paused(delivery)
-    db.session.add(delivery)
-    db.session.flush()
-    if delivery.status == "pending":
-        from jobs.alerts import send_delivery
-        enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
     return delivery
 
 
 def _pause_if_connection_paused(delivery):
-    from webapp.connection.services import connection_for
-    connection = connection_for(delivery.org_id)
-    if delivery.status == "pending" and connection is not None and connection.state == "error":
+    if delivery.status == "pending" and _connection_paused(delivery.org_id):
         delivery.status = "paused"
+
+
+def _connection_paused(org_id):
+    """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
+    from webapp.connection.services import connection_for
+    connection = connection_for(org_id)
+    return connection is not None and connection.state == "error"
 
 
 def claim(delivery_id):

@@ -1,5 +1,6 @@
 """Services and routes (F19-F22): configure, default, VDP service, namespace and cloud-resource assignments."""
 from sqlalchemy import or_, update
+from sqlalchemy.orm import load_only
 
 from webapp.audit.services import record
 from webapp.connection.services import credentials_for, mark_auth_failure
@@ -30,7 +31,7 @@ def services_page(org_id, q=None, page=1):
 
 def configured_services(org_id):
     """Services that can receive alerts."""
-    return db.session.scalars(db.select(Service).where(
+    return db.session.scalars(db.select(Service).options(load_only(Service.id, Service.name)).where(
         Service.org_id == org_id, Service.enabled.is_(True), Service.removed_at.is_(None)).order_by(Service.name)).all()
 
 

@@ -2,12 +2,12 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.alerts import events
 from webapp.extensions import db
-from webapp.models import Org, OrgSettings, Report, WarRoom
+from webapp.models import Org, OrgSettings, Report, TimelineEntry, WarRoom
 from webapp.models.types import utcnow
 from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.sla.services import DEFAULT_AT_RISK_PERCENT, DEFAULT_HOURS
@@ -55,20 +55,23 @@ def evaluate(org_id=None, now=None):
     at_risk = []
     for (hours, percent), org_ids in _policies(org_id).items():
         at_risk += _mark(_at_risk_condition(hours, percent, org_ids, now), "at_risk", Report.sla_at_risk_fired_at, now)
-    _announce(at_risk, "at_risk", events.on_sla_at_risk)
-    _announce(breached, "breached", events.on_sla_breached)
+    _announce(at_risk, "at_risk", "sla_at_risk")
+    _announce(breached, "breached", "sla_breached")
     db.session.commit()
     rooms = update_war_rooms(org_id)
     return {"at_risk": at_risk, "breached": breached, **rooms}
 
 
-def _announce(report_ids, state, hook):
-    for chunk_start in range(0, len(report_ids), 500):
-        chunk = report_ids[chunk_start:chunk_start + 500]
-        for report in db.session.scalars(db.select(Report).where(Report.id.in_(chunk))):
-            add_entry(report, f"sla.{state}", MESSAGES[state].format(
-                deadline=report.sla_deadline.strftime("%Y-%m-%d %H:%M UTC")))
-            hook(report)
+def _announce(report_ids, state, event_type):
+    """Timeline entries and alerts for a pass's transitions, a thousand reports per round of statements."""
+    now = utcnow()
+    for start in range(0, len(report_ids), 1000):
+        reports = db.session.scalars(db.select(Report).where(Report.id.in_(report_ids[start:start + 1000]))).all()
+        db.session.execute(insert(TimelineEntry), [
+            {"org_id": r.org_id, "report_id": r.id, "kind": f"sla.{state}", "at": now,
+             "message": MESSAGES[state].format(deadline=r.sla_deadline.strftime("%Y-%m-%d %H:%M UTC"))}
+            for r in reports])
+        events.on_sla_transitions(reports, event_type)
 
 
 def transition_now(report, state, now=None):

@@ -3,7 +3,8 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Org, Report, WebhookReceipt, WebhookSecret
@@ -31,10 +32,10 @@ def active_secrets(org_id):
 
 
 def accept(token, raw_body, signature, webhook_id):
-    """Verify and store a delivery; returns (receipt, created). Raises Rejected with 401/400."""
-    org = db.session.scalar(db.select(Org).filter_by(webhook_token=token)) if token else None
-    if org is None or not verify_signature(signature, raw_body, active_secrets(org.id)):
-        raise Rejected(401, "unknown token" if org is None else "bad or missing signature")
+    """Verify and store a delivery; returns (receipt id, created). Raises Rejected with 401/400."""
+    org_id, secrets = _org_and_secrets(token)
+    if org_id is None or not verify_signature(signature, raw_body, secrets):
+        raise Rejected(401, "unknown token" if org_id is None else "bad or missing signature")
     try:
         body = json.loads(raw_body)
     except ValueError:
@@ -46,15 +47,32 @@ def accept(token, raw_body, signature, webhook_id):
     if not webhook_id:
         raise Rejected(400, "no webhook id")
     data = event.get("data") if isinstance(event.get("data"), dict) else {}
-    receipt = WebhookReceipt(org_id=org.id, webhook_id=webhook_id, event_type=str(event.get("event_type", ""))[:100],
-                             pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None, body=body)
-    try:
-        with db.session.begin_nested():
-            db.session.add(receipt)
-    except IntegrityError:
-        return db.session.scalar(db.select(WebhookReceipt).filter_by(org_id=org.id, webhook_id=webhook_id)), False
+    receipt_id = _insert_once(org_id=org_id, webhook_id=webhook_id, body=body, received_at=utcnow(),
+                              event_type=str(event.get("event_type", ""))[:100],
+                              pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None)
     db.session.commit()
-    return receipt, True
+    return receipt_id, receipt_id is not None
+
+
+def _org_and_secrets(token):
+    """(org id, its active signing secrets) for a webhook token, in one query; (None, []) when unknown."""
+    if not token:
+        return None, []
+    rows = db.session.execute(db.select(Org.id, WebhookSecret.secret).outerjoin(
+        WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None)))
+        .where(Org.webhook_token == token)).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [secret for _, secret in rows if secret]
+
+
+def _insert_once(**values):
+    """Store the receipt unless this webhook id was seen already; returns the new id or None."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(WebhookReceipt).values(**values).on_conflict_do_nothing(
+        index_elements=["org_id", "webhook_id"]).returning(WebhookReceipt.id)
+    return db.session.scalar(statement)
 
 
 def process(receipt_id):

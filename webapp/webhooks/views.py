@@ -25,14 +25,14 @@ def receive(token):
     if len(raw) > services.MAX_BODY:
         return jsonify(error="body too large"), 413
     try:
-        receipt, created = services.accept(token, raw, request.headers.get("X-PagerDuty-Signature"),
-                                           request.headers.get("X-Webhook-Id"))
+        receipt_id, created = services.accept(token, raw, request.headers.get("X-PagerDuty-Signature"),
+                                              request.headers.get("X-Webhook-Id"))
     except services.Rejected as rejected:
         log.warning("webhook refused (%s) from %s", rejected.reason, request.remote_addr)
         return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
     if created:
         from jobs.webhooks import process_receipt
-        enqueue(process_receipt, receipt.id, queue="default")
+        enqueue(process_receipt, receipt_id, queue="default")
     return jsonify(status="accepted", duplicate=not created), 202
 
 
