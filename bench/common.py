@@ -1,4 +1,5 @@
 """Shared set-up for the benchmarks: a fresh PostgreSQL database, Redis, the sandbox, app processes on loopback."""
+import atexit
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+STARTED = []  # every background process, stopped at exit even when the benchmark fails half-way
 
 
 def bench_env(sandbox_url, name="pagerbridge_bench", **extra):
@@ -33,7 +35,10 @@ def bench_env(sandbox_url, name="pagerbridge_bench", **extra):
 
 def start(env, *command):
     """A background process in the repo."""
-    return subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    STARTED.append(process)
+    return process
 
 
 def gunicorn(env, port=5099, workers=4):
@@ -60,7 +65,8 @@ def percentile(values, fraction):
 def stop(*processes):
     """Terminate background processes."""
     for process in processes:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
     for process in processes:
         try:
             process.wait(timeout=10)
@@ -73,6 +79,7 @@ def sandbox_process(port=5098, events_per_minute=0):
     process = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(port), "--events-per-minute",
                                 str(events_per_minute)], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
+    STARTED.append(process)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 20
     while time.time() < deadline:
@@ -82,3 +89,6 @@ def sandbox_process(port=5098, events_per_minute=0):
         except requests.RequestException:
             time.sleep(0.2)
     raise SystemExit("the sandbox did not start")
+
+
+atexit.register(lambda: stop(*STARTED))

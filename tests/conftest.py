@@ -196,17 +196,27 @@ def worker_process(test_env, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     process.log_path = log_path
     from redis import Redis
     connection = Redis.from_url(TEST_REDIS_URL)
     wait_for(lambda: _worker_registered(connection) or process.poll() is not None, timeout=30)
     yield process
-    process.terminate()
+    _stop_group(process)
+
+
+def _stop_group(process):
+    """SIGTERM the worker and its forked scheduler, SIGKILL what is left after 10 s: no orphan outlives the tests."""
+    import signal
+    os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        process.kill()
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _worker_registered(connection):
