@@ -186,14 +186,15 @@ def _truncate(database, tables, attempts=20):
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def worker_process(test_env, tmp_path_factory):
-    """A real RQ worker process (`python -m jobs.worker`) on the test Redis and database.
+@pytest.fixture()
+def worker_process(test_env, tmp_path):
+    """A real RQ worker process (`python -m jobs.worker`) on the test Redis and database, for one test.
 
-    Its output goes to a file: a pipe nobody reads fills up and blocks the worker mid-job.
+    One per test, so no worker is left to take the jobs of tests that run their jobs themselves. Its output goes to
+    a file: a pipe nobody reads fills up and blocks the worker mid-job.
     """
     env = {**os.environ, **test_env}
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -206,7 +207,7 @@ def worker_process(test_env, tmp_path_factory):
 
 
 def _stop_group(process):
-    """SIGTERM the worker and its forked scheduler, SIGKILL what is left after 10 s: no orphan outlives the tests."""
+    """SIGTERM the worker and its forked scheduler, SIGKILL what is left after 10 s: no orphan outlives the test."""
     import signal
     os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -227,28 +228,9 @@ def _worker_registered(connection):
 
 @pytest.fixture()
 def worker(db, worker_process):
-    """The real worker, running, for a test that needs jobs done; it is idle again when the test ends."""
+    """The real worker, started once the database and Redis are clean, stopped (after its current job) at the end."""
     assert worker_process.poll() is None, worker_process.log_path.read_text()
-    yield worker_process
-    _wait_until_worker_idle()
-
-
-def _wait_until_worker_idle(timeout=30):
-    """A no-op job on the last queue the worker takes: once it has run, this test's ready jobs are done."""
-    from redis import Redis
-    from rq import Queue
-    barrier = Queue("default", connection=Redis.from_url(TEST_REDIS_URL)).enqueue("os.getpid")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _still_waiting(barrier):
-        time.sleep(0.05)
-
-
-def _still_waiting(job):
-    from rq.exceptions import InvalidJobOperation
-    try:
-        return job.get_status(refresh=True) not in ("finished", "failed")
-    except InvalidJobOperation:
-        return False
+    return worker_process
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):

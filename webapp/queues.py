@@ -39,6 +39,7 @@ def enqueue(func, *args, queue="default", job_id=None, **kwargs):
 def enqueue_after_commit(func, *args, queue="default", **kwargs):
     """Enqueue once the current transaction commits, so the job sees the rows that caused it."""
     session = db.session()
+    session.connection()  # begin the transaction now, so that a rollback before any statement still drops the job
     pending = session.info.setdefault("pagerbridge_after_commit", [])
     pending.append((func, args, queue, kwargs))
 

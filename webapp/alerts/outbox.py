@@ -88,20 +88,16 @@ def _connection_paused(org_id):
 def claim(delivery_id):
     """Lease a due delivery for sending; None when it is not due, not open, leased elsewhere or waiting its turn."""
     now, token = utcnow(), uuid.uuid4().hex
-    result = db.session.execute(
+    delivery = db.session.scalars(
         update(Delivery).where(
             Delivery.id == delivery_id, Delivery.status.in_(("pending", "retrying")),
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now + timedelta(seconds=1)),
             ~_earlier_open_exists(delivery_id))
-        .values(lease_token=token, lease_until=now + timedelta(seconds=LEASE_SECONDS))
-        .execution_options(synchronize_session=False))
+        .values(lease_token=token, lease_until=now + timedelta(seconds=LEASE_SECONDS)).returning(Delivery),
+        execution_options={"synchronize_session": False, "populate_existing": True}).first()
     db.session.commit()
-    if result.rowcount != 1:
-        return None
-    delivery = db.session.get(Delivery, delivery_id)
-    db.session.refresh(delivery)
-    return delivery if delivery.lease_token == token else None
+    return delivery if delivery is not None and delivery.lease_token == token else None
 
 
 def _earlier_open_exists(delivery_id):
@@ -113,7 +109,7 @@ def _earlier_open_exists(delivery_id):
 
 
 def release_successor(delivery):
-    """Once a delivery is settled, wake the next open one for the same dedup key."""
+    """As a delivery settles, wake the next open one for the same dedup key (once this transaction commits)."""
     if not delivery.dedup_key:
         return
     successor = db.session.scalar(db.select(Delivery).where(
@@ -121,7 +117,7 @@ def release_successor(delivery):
         Delivery.status.in_(("pending", "retrying"))).order_by(Delivery.id).limit(1))
     if successor is not None:
         from jobs.alerts import send_delivery
-        enqueue(send_delivery, successor.id, queue=queue_for(successor))
+        enqueue_after_commit(send_delivery, successor.id, queue=queue_for(successor))
 
 
 def due_delivery_ids(org_id=None, limit=1000):

@@ -4,7 +4,10 @@ import logging
 import random
 import re
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+
+from sqlalchemy import or_, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import reserve_slot
@@ -30,16 +33,30 @@ def redact(text, secrets):
 
 def send_delivery(delivery_id, slot_reserved=False):
     """Claim, pace, send and settle one delivery; safe to call twice or from several workers."""
-    delivery = outbox.claim(delivery_id)
-    if delivery is None:
-        return "not due or taken"
-    if delivery.action in ("trigger", "acknowledge", "resolve") and not slot_reserved and _paced(delivery):
-        return "paced"
+    with _kept_after_commit():
+        delivery = outbox.claim(delivery_id)
+        if delivery is None:
+            return "not due or taken"
+        if delivery.action in ("trigger", "acknowledge", "resolve") and not slot_reserved and _paced(delivery):
+            return "paced"
+        from webapp.connection.services import connection_for
+        connection = connection_for(delivery.org_id)
+        try:
+            answer = _send(delivery, connection)
+        except client.PagerDutyError as error:
+            return _failed(delivery, error, connection)
+        return _delivered(delivery, answer, connection)
+
+
+@contextmanager
+def _kept_after_commit():
+    """The claimed row is ours (leased): keep it loaded across commits instead of reading it again each time."""
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
     try:
-        answer = _send(delivery)
-    except client.PagerDutyError as error:
-        return _failed(delivery, error)
-    return _delivered(delivery, answer)
+        yield
+    finally:
+        session.expire_on_commit = previous
 
 
 def _paced(delivery):
@@ -58,9 +75,8 @@ def _paced(delivery):
     return True
 
 
-def _send(delivery):
-    from webapp.connection.services import connection_for, credentials_for
-    connection = connection_for(delivery.org_id)
+def _send(delivery, connection):
+    from webapp.connection.services import credentials_for
     region = connection.region if connection else "us"
     if delivery.action == "note":
         return _send_note(delivery, credentials_for(delivery.org_id))
@@ -92,49 +108,49 @@ def _subject(delivery):
     return db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
 
 
-def _secrets(delivery):
-    from webapp.connection.services import connection_for
-    connection = connection_for(delivery.org_id)
+def _secrets(delivery, connection):
     values = [delivery.routing_key]
     if connection:
         values += [connection.api_token, connection.integration_key, connection.routing_key]
     return values
 
 
-def _delivered(delivery, answer):
+def _delivered(delivery, answer, connection):
     delivery.status, delivery.delivered_at = "delivered", utcnow()
     delivery.attempts += 1
     delivery.last_status_code = 201 if delivery.action == "note" else 202
-    delivery.last_response = redact(json.dumps(answer)[:2000], _secrets(delivery))
+    delivery.last_response = redact(json.dumps(answer)[:2000], _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = None
     _mirror_status(delivery)
-    db.session.commit()
     outbox.release_successor(delivery)
+    db.session.commit()
     return "delivered"
 
 
 def _mirror_status(delivery):
-    subject = _subject(delivery)
-    if subject is None or delivery.action not in ("trigger", "resolve"):
+    """The subject's PagerDuty status, in one statement (a trigger never undoes an acknowledgement)."""
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
+    if model is None or not delivery.subject_id or delivery.action not in ("trigger", "resolve"):
         return
-    if delivery.action == "trigger" and subject.pd_status in (None, "resolved"):
-        subject.pd_status = "triggered"
-    elif delivery.action == "resolve":
-        subject.pd_status = "resolved"
+    statement = update(model).where(model.id == delivery.subject_id)
+    if delivery.action == "trigger":
+        statement = statement.where(or_(model.pd_status.is_(None), model.pd_status == "resolved"))
+    db.session.execute(statement.values(pd_status="triggered" if delivery.action == "trigger" else "resolved")
+                       .execution_options(synchronize_session=False))
 
 
-def _failed(delivery, error):
+def _failed(delivery, error, connection):
     delivery.attempts += 1
     delivery.last_status_code = error.status
-    delivery.last_response = redact(f"{error.message}. {error.body or ''}".strip(), _secrets(delivery))
+    delivery.last_response = redact(f"{error.message}. {error.body or ''}".strip(), _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = None
     if error.is_auth_failure or "Invalid routing key" in (error.body or ""):
         return _pause(delivery, error)
     if error.is_retryable and delivery.attempts < MAX_ATTEMPTS:
         return _retry(delivery, error)
     delivery.status, delivery.next_attempt_at = "failed", None
-    db.session.commit()
     outbox.release_successor(delivery)
+    db.session.commit()
     log.warning("delivery %s failed for good: %s", delivery.id, error.message)
     return "failed"
 
