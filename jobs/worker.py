@@ -1,5 +1,6 @@
 """The RQ worker process: builds the app once, then runs jobs in that app's context without forking."""
 import logging
+import signal
 import sys
 
 from rq import SimpleWorker
@@ -13,6 +14,14 @@ log = logging.getLogger("pagerbridge.worker")
 
 class AppWorker(SimpleWorker):
     """Runs jobs in-process (no fork per job, for latency) and returns the DB session after each job."""
+
+    stop_before_start = False
+
+    def _install_signal_handlers(self):
+        """RQ installs its handlers late in start-up; a SIGTERM that came before still means a graceful stop."""
+        super()._install_signal_handlers()
+        if AppWorker.stop_before_start:
+            self._stop_requested = True
 
     def execute_job(self, job, queue):
         try:
@@ -38,8 +47,13 @@ def relax_commit_durability(engine):
         connection.commit()
 
 
+def _remember_stop(_signum, _frame):
+    AppWorker.stop_before_start = True
+
+
 def main(argv=None):
     """Work the queues until SIGTERM (RQ then finishes the current job and exits)."""
+    signal.signal(signal.SIGTERM, _remember_stop)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
     app = create_app()
