@@ -2,8 +2,9 @@
 import logging
 import uuid
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 
 from webapp.extensions import db
 from webapp.models import Delivery
@@ -88,28 +89,33 @@ def _connection_paused(org_id):
 def claim(delivery_id):
     """Lease a due delivery for sending; None when it is not due, not open, leased elsewhere or waiting its turn."""
     now, token = utcnow(), uuid.uuid4().hex
-    delivery = db.session.scalars(
-        update(Delivery).where(
-            Delivery.id == delivery_id, Delivery.status.in_(("pending", "retrying")),
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now + timedelta(seconds=1)),
-            ~_earlier_open_exists(delivery_id))
-        .values(lease_token=token, lease_until=now + timedelta(seconds=LEASE_SECONDS)).returning(Delivery),
+    delivery = db.session.scalars(_claim_statement(), {
+        "delivery_id": delivery_id, "now": now, "soon": now + timedelta(seconds=1), "token": token,
+        "until": now + timedelta(seconds=LEASE_SECONDS)},
         execution_options={"synchronize_session": False, "populate_existing": True}).first()
     db.session.commit()
     return delivery if delivery is not None and delivery.lease_token == token else None
 
 
-def _earlier_open_exists(delivery_id):
+@cache
+def _claim_statement():
+    """Built once (the hot path of every send): lease the row unless an earlier one of its dedup key is still open."""
     earlier = db.aliased(Delivery)
-    this = db.select(Delivery.org_id, Delivery.dedup_key).where(Delivery.id == delivery_id).subquery()
-    return db.select(earlier.id).where(
-        earlier.id < delivery_id, earlier.org_id == this.c.org_id, earlier.dedup_key == this.c.dedup_key,
+    earlier_open = db.select(earlier.id).where(
+        earlier.id < Delivery.id, earlier.org_id == Delivery.org_id, earlier.dedup_key == Delivery.dedup_key,
         earlier.status.in_(OPEN_DELIVERY_STATUSES)).exists()
+    return update(Delivery).where(
+        Delivery.id == bindparam("delivery_id"), Delivery.status.in_(("pending", "retrying")),
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
+        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
+        ~earlier_open).values(lease_token=bindparam("token"), lease_until=bindparam("until")).returning(Delivery)
 
 
 def release_successor(delivery):
-    """As a delivery settles, wake the next open one for the same dedup key (once this transaction commits)."""
+    """Once a delivery has settled (committed), wake the next open one for the same dedup key.
+
+    Looking only after the commit leaves no gap: a successor that saw this one still open was written before it.
+    """
     if not delivery.dedup_key:
         return
     successor = db.session.scalar(db.select(Delivery).where(
@@ -117,7 +123,7 @@ def release_successor(delivery):
         Delivery.status.in_(("pending", "retrying"))).order_by(Delivery.id).limit(1))
     if successor is not None:
         from jobs.alerts import send_delivery
-        enqueue_after_commit(send_delivery, successor.id, queue=queue_for(successor))
+        enqueue(send_delivery, successor.id, queue=queue_for(successor))
 
 
 def due_delivery_ids(org_id=None, limit=1000):

@@ -6,8 +6,9 @@ import re
 import time
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import reserve_slot
@@ -122,21 +123,27 @@ def _delivered(delivery, answer, connection):
     delivery.last_response = redact(json.dumps(answer)[:2000], _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = None
     _mirror_status(delivery)
-    outbox.release_successor(delivery)
     db.session.commit()
+    outbox.release_successor(delivery)
     return "delivered"
 
 
 def _mirror_status(delivery):
     """The subject's PagerDuty status, in one statement (a trigger never undoes an acknowledgement)."""
-    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
-    if model is None or not delivery.subject_id or delivery.action not in ("trigger", "resolve"):
+    if delivery.subject_type not in ("report", "incident") or not delivery.subject_id or \
+            delivery.action not in ("trigger", "resolve"):
         return
-    statement = update(model).where(model.id == delivery.subject_id)
-    if delivery.action == "trigger":
+    db.session.execute(_mirror_statement(delivery.subject_type, delivery.action), {"subject_id": delivery.subject_id},
+                       execution_options={"synchronize_session": False})
+
+
+@cache
+def _mirror_statement(subject_type, action):
+    model = Report if subject_type == "report" else Incident
+    statement = update(model).where(model.id == bindparam("subject_id"))
+    if action == "trigger":
         statement = statement.where(or_(model.pd_status.is_(None), model.pd_status == "resolved"))
-    db.session.execute(statement.values(pd_status="triggered" if delivery.action == "trigger" else "resolved")
-                       .execution_options(synchronize_session=False))
+    return statement.values(pd_status="triggered" if action == "trigger" else "resolved")
 
 
 def _failed(delivery, error, connection):
@@ -149,8 +156,8 @@ def _failed(delivery, error, connection):
     if error.is_retryable and delivery.attempts < MAX_ATTEMPTS:
         return _retry(delivery, error)
     delivery.status, delivery.next_attempt_at = "failed", None
-    outbox.release_successor(delivery)
     db.session.commit()
+    outbox.release_successor(delivery)
     log.warning("delivery %s failed for good: %s", delivery.id, error.message)
     return "failed"
 
