@@ -108,4 +108,23 @@ def add_work(org_id):
                                  "for everyone.", "remediation_steps": ["Restore the bucket policy"],
                                  "external_id": "demo-cloud-1"})
     _step(lines, "sample reports and incidents added", work)
+    _step(lines, "a critical report near its SLA deadline, evaluated", lambda: _report_at_risk(org_id))
     return lines
+
+
+def _report_at_risk(org_id):
+    """A critical report submitted 20 hours ago: the SLA evaluator finds it at risk (24 h allowed, 25% left)."""
+    from datetime import timedelta
+    from webapp.extensions import db
+    from webapp.models.types import utcnow
+    from webapp.reports.services import assess_report, create_report
+    from webapp.sla.evaluator import evaluate
+    from webapp.sla.services import refresh_deadline
+    report = create_report(org_id, "SQL injection in /api/search", "The q parameter reaches the query unquoted.",
+                           "sqli@example.org", source="form")
+    report.submitted_at = utcnow() - timedelta(hours=20)
+    db.session.commit()
+    assess_report(org_id, report.id, "critical")
+    refresh_deadline(report)
+    db.session.commit()
+    evaluate(org_id)

@@ -11,7 +11,10 @@ def test_demo_loads_once(runner, db, pd, monkeypatch):
     assert "skipped" not in result.output, result.output
     org = db.session.scalar(db.select(Org).filter_by(slug="acme"))
     assert db.session.scalar(db.select(Service).filter_by(org_id=org.id, is_default=True)).name == "Platform On-Call"
-    assert db.session.scalar(db.select(db.func.count()).select_from(Report)) == 2
+    assert db.session.scalar(db.select(db.func.count()).select_from(Report)) == 3
+    at_risk = db.session.scalar(db.select(Report).filter_by(severity="critical"))
+    assert at_risk.sla_state == "at_risk"
+    assert db.session.scalar(db.select(Delivery).filter_by(dedup_key=f"report-{at_risk.id}", event_type="sla_at_risk"))
     assert db.session.scalar(db.select(db.func.count()).select_from(Incident)) == 2
     cloud = db.session.scalar(db.select(Delivery).filter_by(dedup_key="incident-2"))
     assert cloud.target_label == "Cloud Security"
