@@ -25,9 +25,16 @@ def timestamp(moment):
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
+ACRONYMS = {"sla": "SLA", "vdp": "VDP", "api": "API"}
+
+
 def label(value):
-    """'at_risk' → 'At risk'."""
-    return str(value or "").replace("_", " ").replace("-", " ").capitalize()
+    """'at_risk' → 'At risk', 'sla_breached' → 'SLA breached'."""
+    words = str(value or "").replace("_", " ").replace("-", " ").split()
+    words = [ACRONYMS.get(word.lower(), word.lower()) for word in words]
+    if words and words[0].islower():
+        words[0] = words[0].capitalize()
+    return " ".join(words)
 
 
 def register_filters(app):
