@@ -3,8 +3,9 @@ cloud resources in one org, on PostgreSQL.
 
     python bench/pages.py [--requests 50]
 
-Seeds the org (half the namespaces and resources assigned to a service), then requests each page through the app
-(full page and htmx fragment) and prints the median and p95 server time. Goal: every median under 100 ms.
+First times Sync Services of 2,000 services from the sandbox (goal: under 10 s). Then seeds the org (half the
+namespaces and resources assigned to a service), requests each page through the app (full page and htmx fragment)
+and prints the median and p95 server time. Goal: every median under 100 ms.
 Needs PostgreSQL (BENCH_DATABASE_URL overrides).
 """
 import argparse
@@ -13,7 +14,7 @@ import time
 
 from sqlalchemy import insert, select
 
-from common import bench_env, percentile
+from common import bench_env, percentile, sandbox_process, stop
 
 SERVICES, CLUSTERS, NAMESPACES, RESOURCES = 2_000, 25, 5_000, 10_000
 
@@ -41,6 +42,27 @@ def seed(db, org_id):
         {"org_id": org_id, "cloud_resource_id": r, "service_id": random.choice(enabled)} for r in resources[::2]])
     db.session.commit()
     return clusters
+
+
+def time_sync():
+    """Seconds for Sync Services of SERVICES services from the sandbox (every page, upserted)."""
+    sandbox, url = sandbox_process()
+    import requests
+    requests.post(url + "/_sandbox/seed", json={"accounts": [{"api_token": "bench-sync-token", "services": [
+        {"name": f"synced service {n:04d}"} for n in range(SERVICES)]}]}, timeout=60).raise_for_status()
+    bench_env(url, name="pagerbridge_bench_sync")
+    from webapp import create_app
+    from webapp.connection.services import connect_api_token
+    from webapp.orgs.services import create_org
+    from webapp.routing.sync import run_sync
+    with create_app().app_context():
+        org = create_org("sync", "Sync")
+        connect_api_token(org.id, "bench-sync-token")
+        started = time.perf_counter()
+        line = run_sync(org.id)
+        elapsed = time.perf_counter() - started
+    stop(sandbox)
+    print(f"Sync Services: {line} in {elapsed:.1f} s")
 
 
 def pages(cluster_id):
@@ -79,6 +101,7 @@ def main():
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
     random.seed(3)
+    time_sync()
     bench_env("http://127.0.0.1:9", name="pagerbridge_bench_pages")
     from webapp import create_app
     from webapp.extensions import db
