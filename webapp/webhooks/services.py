@@ -2,7 +2,9 @@
 import json
 import logging
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -58,21 +60,33 @@ def _org_and_secrets(token):
     """(org id, its active signing secrets) for a webhook token, in one query; (None, []) when unknown."""
     if not token:
         return None, []
-    rows = db.session.execute(db.select(Org.id, WebhookSecret.secret).outerjoin(
-        WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None)))
-        .where(Org.webhook_token == token)).all()
+    rows = db.session.execute(_lookup_statement(), {"token": token}).all()
     if not rows:
         return None, []
     return rows[0][0], [secret for _, secret in rows if secret]
 
 
+RECEIPT_FIELDS = ("org_id", "webhook_id", "event_type", "pd_incident_id", "body", "received_at")
+
+
 def _insert_once(**values):
     """Store the receipt unless this webhook id was seen already; returns the new id or None."""
-    dialect = db.session.get_bind().dialect.name
+    return db.session.scalar(_insert_statement(db.session.get_bind().dialect.name), values)
+
+
+# Built once: the webhook endpoint is the hottest path PagerDuty drives.
+@cache
+def _lookup_statement():
+    return db.select(Org.id, WebhookSecret.secret).outerjoin(
+        WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None))).where(
+        Org.webhook_token == bindparam("token"))
+
+
+@cache
+def _insert_statement(dialect):
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(WebhookReceipt).values(**values).on_conflict_do_nothing(
+    return insert(WebhookReceipt).values({name: bindparam(name) for name in RECEIPT_FIELDS}).on_conflict_do_nothing(
         index_elements=["org_id", "webhook_id"]).returning(WebhookReceipt.id)
-    return db.session.scalar(statement)
 
 
 def process(receipt_id):
