@@ -172,7 +172,7 @@ def api(app, org):
 
 
 def _truncate(database, tables, attempts=20):
-    """TRUNCATE, retried: the session's worker may still be finishing the previous test's last job."""
+    """TRUNCATE, retried rather than blocked: a PostgreSQL backend of a stopped worker may still hold a lock."""
     from sqlalchemy.exc import OperationalError
     for attempt in range(attempts):
         try:
