@@ -2,8 +2,6 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from webapp.extensions import db
-
 
 def test_models_and_migrations_agree(db):
     with db.engine.connect() as connection:

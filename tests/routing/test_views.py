@@ -1,7 +1,6 @@
 """The routing tabs, the inventory API and settings as code."""
 import json
 
-from tests.conftest import PD_TOKEN
 from webapp.models import CloudResource, Namespace, NamespaceRoute, Service
 from webapp.routing import services
 from webapp.routing.sync import run_sync

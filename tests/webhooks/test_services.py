@@ -1,6 +1,4 @@
 """What acknowledgements and resolutions do (F31, F32)."""
-import json
-
 from tests.webhooks.test_views import SECRET, event_body, post, sign
 from webapp.models import Report, TimelineEntry, WebhookReceipt, WebhookSecret
 from webapp.reports.services import create_report

@@ -5,7 +5,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.errors import DomainError
-from webapp.oncall import bp, services, settings  # noqa: F401  (settings registers its section)
+from webapp.oncall import bp, services
+from webapp.oncall import settings as settings_section  # noqa: F401  (registers the settings-export section)
 from webapp.oncall.forms import PickForm
 from webapp.pagerduty import client
 from webapp.tenancy import admin_required
