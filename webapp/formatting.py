@@ -25,14 +25,14 @@ def timestamp(moment):
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
-ACRONYMS = {"sla": "SLA", "vdp": "VDP", "api": "API"}
+ACRONYMS = {"sla": "SLA", "vdp": "VDP", "api": "API", "pagerduty": "PagerDuty"}
 
 
 def label(value):
     """'at_risk' → 'At risk', 'sla_breached' → 'SLA breached'."""
     words = str(value or "").replace("_", " ").replace("-", " ").split()
     words = [ACRONYMS.get(word.lower(), word.lower()) for word in words]
-    if words and words[0].islower():
+    if words and words[0].islower() and words[0] not in ACRONYMS.values():
         words[0] = words[0].capitalize()
     return " ".join(words)
 

@@ -106,6 +106,17 @@ def test_war_room_activates_lists_ends_and_reactivates(app, db, org):
         assert [r.number for r in evaluate()["war_rooms_activated"]] == [2]
 
 
+def test_at_risk_by_hours_left(db, org):
+    from webapp.settings_io import export_settings, import_settings
+    import_settings(org.id, {"sla_policy": {"at_risk_hours": 2}})
+    assert export_settings(org.id)["sla_policy"]["at_risk_hours"] == 2
+    report = make(org)  # critical: 24 hours, at risk in the last 2
+    with time_machine.travel(T0 + timedelta(hours=21), tick=False):
+        assert evaluate()["at_risk"] == []
+    with time_machine.travel(T0 + timedelta(hours=22, minutes=30), tick=False):
+        assert evaluate()["at_risk"] == [report.id]
+
+
 def test_policy_validation_and_import(db, org):
     from webapp.errors import DomainError
     from webapp.settings_io import export_settings, import_settings
@@ -113,8 +124,10 @@ def test_policy_validation_and_import(db, org):
     exported = export_settings(org.id)["sla_policy"]
     assert exported["hours"]["critical"] == 12.5 and exported["at_risk_percent"] == 40
     with pytest.raises(DomainError) as error:
-        import_settings(org.id, {"sla_policy": {"hours": {"critical": -1, "urgent": 2}, "at_risk_percent": 0}})
-    assert {"sla_policy.hours.critical", "sla_policy.hours.urgent", "sla_policy.at_risk_percent"} <= set(
+        import_settings(org.id, {"sla_policy": {"hours": {"critical": -1, "urgent": 2}, "at_risk_percent": 0,
+                                                "at_risk_hours": -4}})
+    assert {"sla_policy.hours.critical", "sla_policy.hours.urgent", "sla_policy.at_risk_percent",
+            "sla_policy.at_risk_hours"} <= set(
         error.value.fields)
 
 

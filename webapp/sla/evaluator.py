@@ -10,7 +10,7 @@ from webapp.extensions import db
 from webapp.models import Org, OrgSettings, Report, TimelineEntry, WarRoom
 from webapp.models.types import utcnow
 from webapp.models.work import CLOSED_REPORT_STATUSES
-from webapp.sla.services import DEFAULT_AT_RISK_PERCENT, DEFAULT_HOURS
+from webapp.sla.services import at_risk_lead_hours, policy_with_defaults
 from webapp.timeline import add_entry
 
 OPEN = Report.status.not_in(CLOSED_REPORT_STATUSES)
@@ -19,15 +19,15 @@ MESSAGES = {"at_risk": "SLA at risk: the deadline is near ({deadline}).",
 
 
 def _policies(org_id=None):
-    """{policy key: (hours, percent, [org ids])} so orgs sharing a policy share one statement."""
+    """{policy key: [org ids]} so orgs sharing a policy share one statement; the key is (severity, lead hours)s."""
     query = db.select(OrgSettings.org_id, OrgSettings.sla_policy)
     if org_id is not None:
         query = query.where(OrgSettings.org_id == org_id)
     groups = defaultdict(list)
     for oid, stored in db.session.execute(query):
-        stored = stored or {}
-        hours = tuple(sorted({**DEFAULT_HOURS, **(stored.get("hours") or {})}.items()))
-        groups[(hours, stored.get("at_risk_percent", DEFAULT_AT_RISK_PERCENT))].append(oid)
+        policy = policy_with_defaults(stored)
+        leads = tuple(sorted((severity, at_risk_lead_hours(policy, hours)) for severity, hours in policy["hours"].items()))
+        groups[leads].append(oid)
     return groups
 
 
@@ -39,10 +39,9 @@ def _mark(condition, state, fired_column, now):
     return list(db.session.scalars(statement))
 
 
-def _at_risk_condition(hours, percent, org_ids, now):
-    by_severity = [and_(Report.severity == severity,
-                        Report.sla_deadline <= now + timedelta(hours=float(h) * float(percent) / 100))
-                   for severity, h in hours]
+def _at_risk_condition(leads, org_ids, now):
+    by_severity = [and_(Report.severity == severity, Report.sla_deadline <= now + timedelta(hours=lead))
+                   for severity, lead in leads]
     return and_(Report.org_id.in_(org_ids), Report.sla_deadline > now, Report.sla_breached_fired_at.is_(None),
                 or_(*by_severity))
 
@@ -53,8 +52,8 @@ def evaluate(org_id=None, now=None):
     scope = Report.org_id == org_id if org_id is not None else True
     breached = _mark(and_(scope, Report.sla_deadline <= now), "breached", Report.sla_breached_fired_at, now)
     at_risk = []
-    for (hours, percent), org_ids in _policies(org_id).items():
-        at_risk += _mark(_at_risk_condition(hours, percent, org_ids, now), "at_risk", Report.sla_at_risk_fired_at, now)
+    for leads, org_ids in _policies(org_id).items():
+        at_risk += _mark(_at_risk_condition(leads, org_ids, now), "at_risk", Report.sla_at_risk_fired_at, now)
     _announce(at_risk, "at_risk", "sla_at_risk")
     _announce(breached, "breached", "sla_breached")
     db.session.commit()

@@ -9,10 +9,27 @@ DEFAULT_AT_RISK_PERCENT = 25
 
 
 def sla_policy(org_id):
-    """The org's policy: {"hours": {severity: hours}, "at_risk_percent": n}, defaults filled in."""
-    stored = settings_for(org_id).sla_policy or {}
+    """The org's policy, defaults filled in: {"hours": {severity: hours}, "at_risk_percent": n, "at_risk_hours": h}.
+
+    A report is at risk when `at_risk_hours` or less are left, when that is set; else when `at_risk_percent` of its
+    window is left.
+    """
+    return policy_with_defaults(settings_for(org_id).sla_policy)
+
+
+def policy_with_defaults(stored):
+    """A stored policy (possibly empty or partial) with every default filled in."""
+    stored = stored or {}
     return {"hours": {**DEFAULT_HOURS, **(stored.get("hours") or {})},
-            "at_risk_percent": stored.get("at_risk_percent", DEFAULT_AT_RISK_PERCENT)}
+            "at_risk_percent": stored.get("at_risk_percent", DEFAULT_AT_RISK_PERCENT),
+            "at_risk_hours": stored.get("at_risk_hours")}
+
+
+def at_risk_lead_hours(policy, severity_hours):
+    """How many hours before the deadline a report of a severity allowed `severity_hours` becomes at risk."""
+    if policy["at_risk_hours"]:
+        return float(policy["at_risk_hours"])
+    return float(severity_hours) * float(policy["at_risk_percent"]) / 100
 
 
 def refresh_deadline(report):
@@ -21,7 +38,7 @@ def refresh_deadline(report):
     report.sla_deadline = report.submitted_at + timedelta(hours=float(policy["hours"][report.severity]))
     if report.status in CLOSED_REPORT_STATUSES:
         return
-    state = state_at(report.submitted_at, report.sla_deadline, policy["at_risk_percent"])
+    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, policy["hours"][report.severity]))
     if state == "ok":
         report.sla_state = "ok"
         return
@@ -30,14 +47,13 @@ def refresh_deadline(report):
         report.sla_state = state
 
 
-def state_at(submitted_at, deadline, at_risk_percent, now=None):
-    """ok, at_risk or breached for a deadline."""
+def state_at(deadline, lead_hours, now=None):
+    """ok, at_risk (within `lead_hours` of the deadline) or breached."""
     from webapp.models.types import utcnow
     now = now or utcnow()
     if now >= deadline:
         return "breached"
-    window = (deadline - submitted_at).total_seconds()
-    return "at_risk" if (deadline - now).total_seconds() <= window * at_risk_percent / 100 else "ok"
+    return "at_risk" if deadline - now <= timedelta(hours=lead_hours) else "ok"
 
 
 def evaluate_all(org_id=None):

@@ -19,8 +19,10 @@ def _parse(form):
             return float(text)
         except (TypeError, ValueError):
             return text
+    by_hours = form.get("at_risk_mode") == "hours"
     return {"hours": {s: number(form.get(f"hours-{s}")) for s in REPORT_SEVERITIES},
-            "at_risk_percent": number(form.get("at_risk_percent"))}
+            "at_risk_percent": number(form.get("at_risk_percent")),
+            "at_risk_hours": number(form.get("at_risk_hours")) if by_hours else None}
 
 
 @bp.get("/", endpoint="policy")
