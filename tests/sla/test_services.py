@@ -123,6 +123,7 @@ def test_policy_validation_and_import(db, org):
     import_settings(org.id, {"sla_policy": {"hours": {"critical": 12.5}, "at_risk_percent": 40}})
     exported = export_settings(org.id)["sla_policy"]
     assert exported["hours"]["critical"] == 12.5 and exported["at_risk_percent"] == 40
+    assert set(exported) == {"hours", "at_risk_percent"}  # the contract's shape while hours-left is unused
     with pytest.raises(DomainError) as error:
         import_settings(org.id, {"sla_policy": {"hours": {"critical": -1, "urgent": 2}, "at_risk_percent": 0,
                                                 "at_risk_hours": -4}})

@@ -47,4 +47,10 @@ def save_policy(org_id, value):
     record(org_id, "sla_policy.updated", value)
 
 
-register_section("sla_policy", sla_policy, lambda org_id, value: policy_errors(value), save_policy)
+def exported_policy(org_id):
+    """The contract's shape; `at_risk_hours` only appears when the org counts at risk by hours left."""
+    policy = sla_policy(org_id)
+    return policy if policy["at_risk_hours"] else {"hours": policy["hours"], "at_risk_percent": policy["at_risk_percent"]}
+
+
+register_section("sla_policy", exported_policy, lambda org_id, value: policy_errors(value), save_policy)
