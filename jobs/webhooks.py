@@ -1,8 +1,8 @@
-"""Webhook jobs: apply a stored delivery; sweep the ones a job never applied."""
+"""Webhook jobs: drain the inbox, apply one stored delivery, sweep the ones no job applied."""
 import logging
 
 from webapp.queues import enqueue
-from webapp.webhooks import services
+from webapp.webhooks import inbox, services
 
 log = logging.getLogger(__name__)
 
@@ -12,6 +12,13 @@ def process_receipt(receipt_id):
     outcome = services.process(receipt_id)
     log.info("webhook receipt %s: %s", receipt_id, outcome)
     return outcome
+
+
+def drain_inbox():
+    """Apply the receipts waiting in the webhook inbox."""
+    applied = inbox.drain()
+    log.info("webhook inbox: %s applied", applied)
+    return applied
 
 
 def sweep_receipts():

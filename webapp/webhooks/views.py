@@ -8,9 +8,8 @@ from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
-from webapp.queues import enqueue
 from webapp.tenancy import admin_required
-from webapp.webhooks import bp, services, setup
+from webapp.webhooks import bp, inbox, services, setup
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +30,7 @@ def receive(token):
         log.warning("webhook refused (%s) from %s", rejected.reason, request.remote_addr)
         return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
     if created:
-        from jobs.webhooks import process_receipt
-        enqueue(process_receipt, receipt_id, queue="default")
+        inbox.push(receipt_id)
     return jsonify(status="accepted", duplicate=not created), 202
 
 
