@@ -113,18 +113,15 @@ def add_work(org_id):
 
 
 def _report_at_risk(org_id):
-    """A critical report submitted 20 hours ago: the SLA evaluator finds it at risk (24 h allowed, 25% left)."""
+    """A report submitted 20 hours ago, assessed critical: with 24 h allowed and 25% left, it is at risk at once."""
     from datetime import timedelta
     from webapp.extensions import db
     from webapp.models.types import utcnow
     from webapp.reports.services import assess_report, create_report
     from webapp.sla.evaluator import evaluate
-    from webapp.sla.services import refresh_deadline
     report = create_report(org_id, "SQL injection in /api/search", "The q parameter reaches the query unquoted.",
                            "sqli@example.org", source="form")
     report.submitted_at = utcnow() - timedelta(hours=20)
     db.session.commit()
-    assess_report(org_id, report.id, "critical")
-    refresh_deadline(report)
-    db.session.commit()
+    assess_report(org_id, report.id, "critical")  # recomputes the deadline from the earlier submission
     evaluate(org_id)

@@ -33,20 +33,18 @@ def queue_event(org_id, *, action, event_type, dedup_key=None, subject=None, sev
                 route=None, priority=None):
     """Write a Delivery in the current transaction; it is sent after commit. Returns the Delivery."""
     delivery = _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority)
-    _pause_if_connection_paused(delivery)
-    db.session.add(delivery)
-    db.session.flush()
-    if delivery.status == "pending":
-        from jobs.alerts import send_delivery
-        enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
-    return delivery
+    return _store(org_id, [delivery])[0]
 
 
 def queue_events(org_id, items, *, action, event_type, severity, route):
     """Many deliveries to one route at once, `items` being (dedup key, subject, payload): one flush, and one Redis
     round trip after commit. The SLA evaluator uses it for a pass's transitions."""
-    deliveries = [_new_delivery(org_id, action, event_type, key, subject, severity, payload, route, None)
-                  for key, subject, payload in items]
+    return _store(org_id, [_new_delivery(org_id, action, event_type, key, subject, severity, payload, route, None)
+                           for key, subject, payload in items])
+
+
+def _store(org_id, deliveries):
+    """Add new deliveries of one org (paused while its credentials are refused); the pending ones go after commit."""
     paused = _connection_paused(org_id)
     for delivery in deliveries:
         if paused and delivery.status == "pending":
@@ -72,11 +70,6 @@ def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payl
         if not route.routing_key:
             delivery.status, delivery.next_attempt_at = "no_route", None
     return delivery
-
-
-def _pause_if_connection_paused(delivery):
-    if delivery.status == "pending" and _connection_paused(delivery.org_id):
-        delivery.status = "paused"
 
 
 def _connection_paused(org_id):

@@ -26,7 +26,7 @@ def _policies(org_id=None):
     groups = defaultdict(list)
     for oid, stored in db.session.execute(query):
         policy = policy_with_defaults(stored)
-        leads = tuple(sorted((severity, at_risk_lead_hours(policy, hours)) for severity, hours in policy["hours"].items()))
+        leads = tuple(sorted((severity, at_risk_lead_hours(policy, severity)) for severity in policy["hours"]))
         groups[leads].append(oid)
     return groups
 
@@ -54,23 +54,26 @@ def evaluate(org_id=None, now=None):
     at_risk = []
     for leads, org_ids in _policies(org_id).items():
         at_risk += _mark(_at_risk_condition(leads, org_ids, now), "at_risk", Report.sla_at_risk_fired_at, now)
-    _announce(at_risk, "at_risk", "sla_at_risk")
-    _announce(breached, "breached", "sla_breached")
+    _announce(at_risk, "at_risk", "sla_at_risk", now)
+    _announce(breached, "breached", "sla_breached", now)
     db.session.commit()
     rooms = update_war_rooms(org_id)
     return {"at_risk": at_risk, "breached": breached, **rooms}
 
 
-def _announce(report_ids, state, event_type):
+def _announce(report_ids, state, event_type, now):
     """Timeline entries and alerts for a pass's transitions, a thousand reports per round of statements."""
-    now = utcnow()
     for start in range(0, len(report_ids), 1000):
         reports = db.session.scalars(db.select(Report).where(Report.id.in_(report_ids[start:start + 1000]))).all()
         db.session.execute(insert(TimelineEntry), [
             {"org_id": r.org_id, "report_id": r.id, "kind": f"sla.{state}", "at": now,
-             "message": MESSAGES[state].format(deadline=r.sla_deadline.strftime("%Y-%m-%d %H:%M UTC"))}
+             "message": _message(state, r)}
             for r in reports])
         events.on_sla_transitions(reports, event_type)
+
+
+def _message(state, report):
+    return MESSAGES[state].format(deadline=report.sla_deadline.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def transition_now(report, state, now=None):
@@ -80,7 +83,7 @@ def transition_now(report, state, now=None):
         return False
     setattr(report, column, now or utcnow())
     report.sla_state = state
-    add_entry(report, f"sla.{state}", MESSAGES[state].format(deadline=report.sla_deadline.strftime("%Y-%m-%d %H:%M UTC")))
+    add_entry(report, f"sla.{state}", _message(state, report))
     (events.on_sla_breached if state == "breached" else events.on_sla_at_risk)(report)
     return True
 

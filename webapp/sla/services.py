@@ -25,11 +25,11 @@ def policy_with_defaults(stored):
             "at_risk_hours": stored.get("at_risk_hours")}
 
 
-def at_risk_lead_hours(policy, severity_hours):
-    """How many hours before the deadline a report of a severity allowed `severity_hours` becomes at risk."""
+def at_risk_lead_hours(policy, severity):
+    """How many hours before its deadline a report of this severity becomes at risk."""
     if policy["at_risk_hours"]:
         return float(policy["at_risk_hours"])
-    return float(severity_hours) * float(policy["at_risk_percent"]) / 100
+    return float(policy["hours"][severity]) * float(policy["at_risk_percent"]) / 100
 
 
 def refresh_deadline(report):
@@ -38,7 +38,7 @@ def refresh_deadline(report):
     report.sla_deadline = report.submitted_at + timedelta(hours=float(policy["hours"][report.severity]))
     if report.status in CLOSED_REPORT_STATUSES:
         return
-    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, policy["hours"][report.severity]))
+    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, report.severity))
     if state == "ok":
         report.sla_state = "ok"
         return

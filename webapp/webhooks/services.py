@@ -28,11 +28,6 @@ class Rejected(Exception):
         self.status, self.reason = status, reason
 
 
-def active_secrets(org_id):
-    """The org's active signing secrets (two during a rotation)."""
-    return db.session.scalars(db.select(WebhookSecret.secret).filter_by(org_id=org_id, retired_at=None)).all()
-
-
 def accept(token, raw_body, signature, webhook_id):
     """Verify and store a delivery; returns (receipt id, created). Raises Rejected with 401/400."""
     org_id, secrets = _org_and_secrets(token)
