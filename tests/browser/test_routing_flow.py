@@ -35,8 +35,9 @@ def test_routing_end_to_end(page, live_server, connected, pd_account, worker, ap
     row = page.locator('tr[data-route="arn:aws:s3:::exports"]')
     row.get_by_label("Service").focus()
     row.get_by_label("Service").select_option(label="Security VDP")
-    row.get_by_role("button", name="Save").click()
-    page.get_by_text("Assignment saved.").wait_for()
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/settings/routing/resources")):
+        row.get_by_role("button", name="Save").click()
+    page.reload()  # the change is stored, not only shown (the create above left a toast with the same words)
     assert row.locator("select option:checked").inner_text() == "Security VDP"
     page.get_by_role("link", name="Route preview").click()
     page.get_by_label("Cluster").fill("prod")
