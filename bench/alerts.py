@@ -33,13 +33,15 @@ def setup(env, pace):
 
 def post_all(url, token, count, rate):
     """POST `count` incidents at `rate` per second; returns {dedup key: time of the 201}."""
-    sent, session_headers, failures = {}, {"Authorization": f"Bearer {token}"}, []
-    lock = threading.Lock()
+    sent, failures, lock, local = {}, [], threading.Lock(), threading.local()
 
     def one(n):
+        if not hasattr(local, "session"):  # one keep-alive connection per sender thread, as a detector would keep
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {token}"
         body = {"kind": "kubernetes", "title": f"bench {n}", "severity": "critical" if n % 10 == 0 else "high",
                 "cluster": "bench", "namespace": f"ns-{n % 50}", "external_id": f"bench-{n}"}
-        response = requests.post(url + "/api/v1/incidents", json=body, headers=session_headers, timeout=10)
+        response = local.session.post(url + "/api/v1/incidents", json=body, timeout=10)
         with lock:
             if response.status_code == 201:
                 sent[f"incident-{response.json()['id']}"] = time.time()

@@ -61,7 +61,8 @@ def main(argv=None):
         relax_commit_durability(db.engine)
         worker = AppWorker(queues, connection=get_redis())
         log.info("worker %s listening on %s", worker.name, ", ".join(queues))
-        worker.work(with_scheduler=True, logging_level="INFO")
+        # RQ's own three lines per job would cost more than a delivery's database work; jobs log their outcome.
+        worker.work(with_scheduler=True, logging_level="WARNING")
 
 
 if __name__ == "__main__":

@@ -234,9 +234,17 @@ def worker(db, worker_process):
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):
-    """Poll until predicate() is truthy; return its value or fail the test."""
+    """Poll until predicate() is truthy; return its value or fail the test.
+
+    What it waits for is written by other processes (the worker, the sandbox's webhooks): each look reads the
+    database afresh instead of trusting rows the test's session already holds.
+    """
+    from flask import has_app_context
+    from webapp.extensions import db
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if has_app_context():
+            db.session.expire_all()
         value = predicate()
         if value:
             return value

@@ -40,3 +40,26 @@ def test_patch_validation(api):
     response = api.patch(f"/incidents/{incident_id}", json={"status": "closed"})
     assert response.status_code == 422 and "status" in response.json["error"]["fields"]
     assert api.patch("/incidents/424242", json={"status": "resolved"}).status_code == 404
+
+
+def test_create_answers_from_what_it_wrote(api, db):
+    """The hot path of every detector: one insert per table, each row read once, nothing read back after commit."""
+    import re
+    api.post("/incidents", json=K8S)  # the namespace is known from now on
+    from sqlalchemy import event
+    statements = []
+
+    def record(_connection, _cursor, sql, *_):
+        table = re.search(r"\b(?:INTO|FROM)\s+(\w+)", sql)
+        statements.append(f"{sql.split(None, 1)[0]} {table.group(1) if table else ''}".strip())
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        created = api.post("/incidents", json={**K8S, "external_id": "det-2"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert created.status_code == 201
+    assert [entry["kind"] for entry in created.json["timeline"]] == ["incident.created"]
+    assert sorted(s for s in statements if s.startswith("INSERT")) == [
+        "INSERT deliveries", "INSERT incidents", "INSERT timeline_entries"]
+    assert not any(s in ("SELECT incidents", "SELECT timeline_entries") for s in statements), statements
+    assert len(statements) <= 9, statements

@@ -5,6 +5,7 @@ from flask import current_app
 
 from webapp.extensions import db
 from webapp.models import Org
+from webapp.sessions import held
 
 MAX_SUMMARY = 1024
 MAX_EVENT_BYTES = 500 * 1024  # below PagerDuty's 512 KB, leaving room for routing key and envelope
@@ -24,7 +25,7 @@ def link(path):
 
 
 def _slug(org_id):
-    return db.session.get(Org, org_id).slug
+    return held(db.session.get(Org, org_id)).slug
 
 
 def report_payload(report, event_type, severity, include_sensitive):

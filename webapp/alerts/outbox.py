@@ -80,13 +80,13 @@ def _connection_paused(org_id):
 
 
 def claim(delivery_id):
-    """Lease a due delivery for sending; None when it is not due, not open, leased elsewhere or waiting its turn."""
+    """Lease a due delivery for sending (the caller commits); None when it is not due, not open, leased elsewhere
+    or waiting its turn."""
     now, token = utcnow(), uuid.uuid4().hex
     delivery = db.session.scalars(_claim_statement(), {
         "delivery_id": delivery_id, "now": now, "soon": now + timedelta(seconds=1), "token": token,
         "until": now + timedelta(seconds=LEASE_SECONDS)},
         execution_options={"synchronize_session": False, "populate_existing": True}).first()
-    db.session.commit()
     return delivery if delivery is not None and delivery.lease_token == token else None
 
 

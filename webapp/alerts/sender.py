@@ -4,7 +4,6 @@ import logging
 import random
 import re
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache
 
@@ -17,6 +16,7 @@ from webapp.models import Incident, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.queues import get_queue
+from webapp.sessions import kept_loaded
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS = 2.0, 900.0, 20
@@ -34,30 +34,20 @@ def redact(text, secrets):
 
 def send_delivery(delivery_id, slot_reserved=False):
     """Claim, pace, send and settle one delivery; safe to call twice or from several workers."""
-    with _kept_after_commit():
+    from webapp.connection.services import connection_for
+    with kept_loaded():
         delivery = outbox.claim(delivery_id)
+        connection = connection_for(delivery.org_id) if delivery is not None else None
+        db.session.commit()  # the lease, and the connection read in the same transaction
         if delivery is None:
             return "not due or taken"
         if delivery.action in ("trigger", "acknowledge", "resolve") and not slot_reserved and _paced(delivery):
             return "paced"
-        from webapp.connection.services import connection_for
-        connection = connection_for(delivery.org_id)
         try:
             answer = _send(delivery, connection)
         except client.PagerDutyError as error:
             return _failed(delivery, error, connection)
         return _delivered(delivery, answer, connection)
-
-
-@contextmanager
-def _kept_after_commit():
-    """The claimed row is ours (leased): keep it loaded across commits instead of reading it again each time."""
-    session = db.session()
-    previous, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = previous
 
 
 def _paced(delivery):

@@ -7,6 +7,7 @@ from webapp.api.validation import Field, json_object, validated
 from webapp.errors import DomainError
 from webapp.incidents import services
 from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES, PROVIDERS
+from webapp.sessions import kept_loaded
 
 TEXT_OR_LIST = Field((str, list))
 DETAILS = {"root_cause": Field(str, max_length=20_000), "affected_resources": TEXT_OR_LIST,
@@ -50,8 +51,10 @@ def create_incident():
     if errors:
         raise DomainError("Some fields are not valid.", fields=errors)
     data["transient"] = bool(data.get("transient"))
-    incident, created = services.create_incident(g.org_id, data, actor="api")
-    return jsonify(services.incident_json(incident)), 201 if created else 200
+    with kept_loaded():  # answer with what was just written, without reading it back
+        incident, created = services.create_incident(g.org_id, data, actor="api")
+        body = services.incident_json(incident)
+    return jsonify(body), 201 if created else 200
 
 
 @bp.patch("/incidents/<int:incident_id>")

@@ -2,9 +2,10 @@
 import secrets
 
 from webapp.extensions import db
-from webapp.models import ApiToken
+from webapp.models import ApiToken, Org
 from webapp.models.org import hash_token
 from webapp.models.types import utcnow
+from webapp.sessions import held
 
 TOKEN_PREFIX = "pb_"
 
@@ -21,9 +22,12 @@ def org_id_for_token(token):
     """The org id a live token belongs to, or None."""
     if not token:
         return None
-    api_token = db.session.scalar(db.select(ApiToken).filter_by(token_hash=hash_token(token), revoked_at=None))
-    if api_token is None:
+    found = db.session.execute(db.select(ApiToken, Org).join(Org, Org.id == ApiToken.org_id)
+                               .filter(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))).first()
+    if found is None:
         return None
+    api_token, org = found
+    held(org)  # alert payloads name the org: no second read
     now = utcnow()
     if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
         api_token.last_used_at = now

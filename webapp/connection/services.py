@@ -7,13 +7,15 @@ from webapp.extensions import db
 from webapp.models import Connection, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.sessions import remembered
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
 
 
 def connection_for(org_id):
-    """The org's connection row, or None when it never connected."""
-    return db.session.scalar(db.select(Connection).filter_by(org_id=org_id))
+    """The org's connection row, or None when it never connected (read once per unit of work)."""
+    return remembered("connection", org_id,
+                      lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
 
 
 def status_badge(org_id):

@@ -1,6 +1,5 @@
 """Runtime incidents: created (idempotently by external id), moved and resolved; pages and the API call these."""
 from sqlalchemy import or_
-from sqlalchemy.exc import IntegrityError
 
 from webapp.alerts import events
 from webapp.errors import DomainError, NotFound
@@ -8,7 +7,8 @@ from webapp.extensions import db
 from webapp.models import Incident
 from webapp.models.types import utcnow
 from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
-from webapp.timeline import add_entry, as_json, entries_for
+from webapp.sessions import insert_or_nothing
+from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 
 UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
 
@@ -30,16 +30,11 @@ def by_external_id(org_id, external_id):
 
 def create_incident(org_id, fields, actor=None):
     """Record an incident (or return the existing one for a repeated external_id); returns (incident, created)."""
-    existing = by_external_id(org_id, fields.get("external_id"))
-    if existing is not None:
-        return existing, False
-    incident = Incident(org_id=org_id, **fields)
-    try:
-        with db.session.begin_nested():
-            db.session.add(incident)
-            db.session.flush()
-    except IntegrityError:
+    incident = db.session.scalar(insert_or_nothing(Incident, ("org_id", "external_id"))
+                                 .values(org_id=org_id, **fields).returning(Incident))
+    if incident is None:  # a detector sent this external_id before (or is sending it right now)
         return by_external_id(org_id, fields.get("external_id")), False
+    start_timeline(incident)
     where = f"{incident.cluster}/{incident.namespace}" if incident.kind == "kubernetes" else \
         f"{incident.provider} {incident.resource_type or 'resource'} {incident.resource_id}"
     add_entry(incident, "incident.created", f"{incident.kind.capitalize()} incident detected in {where} "

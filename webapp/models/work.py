@@ -41,6 +41,8 @@ class Report(PagerDutyMirror, db.Model):
     assignee_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     assignee = db.relationship("User", lazy="joined")
+    timeline = db.relationship("TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select",
+                               passive_deletes=True)
 
     __table_args__ = (
         db.Index("ix_reports_org_status", "org_id", "status"),
@@ -75,6 +77,8 @@ class Incident(PagerDutyMirror, db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     resolved_at = db.Column(UTCDateTime)
+    timeline = db.relationship("TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select",
+                               passive_deletes=True)
 
     __table_args__ = (
         db.UniqueConstraint("org_id", "external_id", name="uq_incidents_org_external"),

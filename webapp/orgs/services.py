@@ -4,6 +4,7 @@ import re
 from webapp.errors import Conflict, DomainError, NotFound
 from webapp.extensions import db
 from webapp.models import OnCallSettings, Org, OrgSettings
+from webapp.sessions import held
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -36,7 +37,7 @@ def org_by_slug(slug):
 
 def settings_for(org_id):
     """The org's settings row, created on first use."""
-    settings = db.session.get(OrgSettings, org_id)
+    settings = held(db.session.get(OrgSettings, org_id))
     if settings is None:
         settings = OrgSettings(org_id=org_id)
         db.session.add(settings)

@@ -21,6 +21,10 @@ def _get_or_create(model, **key):
 
 def ensure_namespace(org_id, cluster_name, namespace_name):
     """The namespace row, created with its cluster when new."""
+    known = db.session.scalar(db.select(Namespace).join(Cluster, Cluster.id == Namespace.cluster_id).where(
+        Cluster.org_id == org_id, Cluster.name == cluster_name, Namespace.name == namespace_name))
+    if known is not None:  # the common case, in one query
+        return known
     cluster = _get_or_create(Cluster, org_id=org_id, name=cluster_name)
     return _get_or_create(Namespace, org_id=org_id, cluster_id=cluster.id, name=namespace_name)
 

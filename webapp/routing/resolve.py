@@ -1,9 +1,9 @@
 """Where an alert goes (F23, F24): the route and the reason. The routing feature adds namespace and resource routes."""
 from dataclasses import dataclass
 
+from webapp.connection.services import connection_for
 from webapp.extensions import db
-from webapp.models import (Cluster, CloudResource, Connection, Namespace, NamespaceRoute, ResourceRoute,
-                           Service)
+from webapp.models import Cluster, CloudResource, Namespace, NamespaceRoute, ResourceRoute, Service
 
 
 @dataclass(frozen=True)
@@ -14,10 +14,6 @@ class Route:
     label: str
     reason: str
     service_id: int | None = None
-
-
-def _connection(org_id):
-    return db.session.scalar(db.select(Connection).filter_by(org_id=org_id))
 
 
 def _default_route(org_id, connection, why_not_more):
@@ -57,7 +53,7 @@ def _assignment(incident):
 
 def route_for_incident(incident):
     """Resource or namespace assignment, then the default service, then the legacy routing key."""
-    connection = _connection(incident.org_id)
+    connection = connection_for(incident.org_id)
     if connection is not None and connection.method == "api_token":
         service, why = _assignment(incident)
         if _usable(service):
@@ -69,7 +65,7 @@ def route_for_incident(incident):
 
 def route_for_vdp(org_id):
     """The integration key given at connect, else the VDP service, else the default (F24)."""
-    connection = _connection(org_id)
+    connection = connection_for(org_id)
     if connection and connection.method == "api_token" and connection.integration_key:
         return Route(connection.integration_key, "VDP integration key", "The integration key given at connect")
     service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_vdp=True, enabled=True)

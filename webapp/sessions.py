@@ -1,0 +1,55 @@
+"""Helpers for one unit of work's database session: rows read several times are read once."""
+from contextlib import contextmanager
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from webapp.extensions import db
+
+ROWS_KEY = "pagerbridge_rows"
+
+
+def held(row):
+    """Keep a strong reference to `row` for the session's life and return it.
+
+    SQLAlchemy's identity map holds rows weakly: a settings row that three helpers read in one request would be
+    garbage-collected between them and read again each time. Held, `session.get` finds it without a query.
+    """
+    if row is not None:
+        db.session.info.setdefault(ROWS_KEY, {})[id(row)] = row
+    return row
+
+
+def remembered(kind, key, load):
+    """The row this session loaded for (kind, key) while it is still in the session, else `load()` (held)."""
+    memo = db.session.info.setdefault(ROWS_KEY, {})
+    row = memo.get((kind, key))
+    if row is None or row not in db.session:
+        row = load()
+        if row is not None:
+            memo[(kind, key)] = row
+    return row
+
+
+@contextmanager
+def kept_loaded():
+    """Keep loaded rows loaded across commits in this block (no re-read after each commit).
+
+    For rows this unit of work owns (a leased delivery, an incident it just created): nobody else changes them
+    meanwhile, so reading them again after the commit would only cost a query.
+    """
+    session = db.session()
+    previous, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = previous
+        if previous:
+            session.expire_all()  # whoever reads them after this block reads them afresh
+
+
+def insert_or_nothing(model, conflict_columns, dialect=None):
+    """An INSERT of `model` that does nothing when a row with the same `conflict_columns` exists (one statement)."""
+    dialect = dialect or db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns))
