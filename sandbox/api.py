@@ -254,4 +254,4 @@ def subscription_object(subscription, with_secret=False):
                                 "secret": subscription["secret"] if with_secret else None}}
 
 
-from sandbox import api_incidents  # noqa: E402,F401  (incident endpoints register on bp)
+from sandbox import api_incidents, api_oncall  # noqa: E402,F401  (their endpoints register on bp)

@@ -55,7 +55,7 @@ def oncalls_between(account, args, base_url):
     include_users = "users" in args.getlist("include[]")
     users = {u["id"]: u for u in account.users}
     entries = []
-    for schedule in account.schedules + account.v3_schedules:
+    for schedule in account.schedules:  # shift-based schedules are exclusive to the v3 API
         if wanted and schedule["id"] not in wanted:
             continue
         found = shifts(schedule, since, until)
@@ -72,3 +72,17 @@ def oncalls_between(account, args, base_url):
                             {"id": user["id"], "type": "user_reference", "summary": user["name"],
                              "self": f"{base_url}/users/{user['id']}"}})
     return entries
+
+
+def final_schedule(schedule, since, until):
+    """The v3 `final_schedule` of a shift-based schedule between since and until (epoch seconds)."""
+    found = [(user_id, max(start, since), min(end, until)) for user_id, start, end in shifts(schedule, since, until)
+             if end > since and start < until]
+    covered = sum(end - start for _, start, end in found)
+    return {"type": "final_schedule",
+            "rendered_coverage_percentage": round(100 * covered / (until - since), 2) if until > since else 0,
+            "computed_shift_assignments": [
+                {"type": "computed_shift_assignment", "start_time": iso(start), "end_time": iso(end),
+                 "member": {"type": "user_member", "user_id": user_id},
+                 "source": {"type": "schedule_rotation", "rotation_id": f"{schedule['id']}R1"}}
+                for user_id, start, end in found]}

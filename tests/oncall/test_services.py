@@ -113,3 +113,15 @@ def test_settings_roundtrip(db, connected, rota):
     assert db.session.get(OnCallSettings, connected.id).mode == "manual"
     with pytest.raises(DomainError):
         import_settings(connected.id, {"oncall": {"mode": "sometimes"}})
+
+
+def test_shift_based_schedule_is_read_through_the_v3_api(db, connected, pd_account):
+    account = pd_account.state.accounts[PD_TOKEN]
+    account.users.append({"id": "PMEMBER", "name": "Member", "email": connected.member_email})
+    start = (int(time.time()) // HOUR) * HOUR
+    account.v3_schedules.append({"id": "PSHIFT1", "name": "Shifts", "user_ids": ["PMEMBER"],
+                                 "shift_seconds": HOUR, "start": start})
+    services.set_mode(connected.id, "pagerduty", "PSHIFT1", "Shifts")
+    with time_machine.travel(datetime.fromtimestamp(start, timezone.utc) + timedelta(minutes=10), tick=False):
+        assert sync_org(connected.id).startswith(f"{connected.member_email} now on call")
+    assert services.current_shift(connected.id).pd_user_id == "PMEMBER"

@@ -61,7 +61,9 @@ def test_events_answers_match_the_events_spec(demo):
 @pytest.mark.parametrize("path", ["/services?limit=2", "/services/PVDP001", "/services?total=true", "/users",
                                   "/oncalls?schedule_ids[]=PSCHED1", "/schedules", "/v3/schedules",
                                   "/incidents?incident_key=report-1", "/incidents?incident_key=report-1&total=true",
-                                  "/users/me", "/abilities"])
+                                  "/users/me", "/abilities", "/users/PUSER01",
+                                  "/v3/schedules/PSCHED3?include[]=final_schedule&since=2026-01-05T00:00:00Z"
+                                  "&until=2026-01-06T00:00:00Z"])
 def test_rest_answers_match_the_rest_spec(demo, path):
     """include[]=integrations is left out: PagerDuty returns full integration objects there, which the file omits."""
     trigger(demo.url)
