@@ -237,7 +237,7 @@ def create_subscription():
                     "filter": spec.get("filter") or {"type": "account_reference"}}
     with state().lock:
         account().subscriptions.append(subscription)
-    return jsonify(webhook_subscription=subscription_object(subscription, with_secret=True)), 201
+    return jsonify(webhook_subscription=subscription_object(subscription, with_secret=True))  # 200, as documented
 
 
 @bp.get("/webhook_subscriptions")

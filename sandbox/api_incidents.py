@@ -5,7 +5,10 @@ from flask import jsonify, request
 
 from sandbox import incidents as inc
 from sandbox.api import account, base_url, bp, page, rest_error, state
+from sandbox.oncall import parse_time
 from sandbox.state import new_id
+
+MONTH = 30 * 24 * 3600
 
 
 def account_incidents():
@@ -19,9 +22,23 @@ def list_incidents():
     key = request.args.get("incident_key")
     statuses = request.args.getlist("statuses[]")
     service_ids = request.args.getlist("service_ids[]")
+    since, until = created_window(request.args)
     found = [i for i in account_incidents() if (not key or i["incident_key"] == key)
-             and (not statuses or i["status"] in statuses) and (not service_ids or i["service_id"] in service_ids)]
+             and (not statuses or i["status"] in statuses) and (not service_ids or i["service_id"] in service_ids)
+             and since <= i["created_at"] <= until]
+    if "created_at:desc" in ",".join(request.args.getlist("sort_by")):
+        found.reverse()
     return page([inc.incident_object(state(), i, base_url()) for i in found], "incidents")
+
+
+def created_window(args):
+    """PagerDuty lists the last month's incidents unless `since`/`until` say otherwise or `date_range=all`."""
+    now = time.time()
+    if args.get("date_range") == "all":
+        return 0, float("inf")
+    since = parse_time(args.get("since"), now - MONTH)
+    until = parse_time(args.get("until"), now)
+    return (since if since is not None else now - MONTH), (until if until is not None else now)
 
 
 def find_incident(incident_id):
@@ -68,7 +85,7 @@ def create_note(incident_id):
     with state().lock:
         incident["notes"].append(note)
         state().notes.append(note)
-    return jsonify(note=note_object(note)), 201
+    return jsonify(note=note_object(note))  # 200, as PagerDuty documents (not 201)
 
 
 @bp.get("/incidents/<incident_id>/notes")

@@ -249,7 +249,9 @@ def test_progress_note_finds_the_incident_and_sends_from(db, api, pd, platform):
         "user": ref("user", "PXPGF42", "users"), "channel": {"summary": "The PagerDuty API"}}})
     api.patch(f"/incidents/{incident_id}", json={"status": "investigating", "root_cause": "Memory leak"})
     send(db, action="note")
-    assert query(pd.calls("GET", "/incidents")[0])["incident_key"] == [key]
+    assert query(pd.calls("GET", "/incidents")[0]) == {  # however old, newest first
+        "incident_key": [key], "date_range": ["all"], "sort_by": ["created_at:desc"], "limit": ["1"]}
+    assert db.session.scalar(db.select(Delivery.last_status_code).filter_by(action="note")) == 200
     note = pd.calls("POST", "/incidents/PINC001/notes")[0]
     assert note.headers["From"] == OWNER and "Memory leak" in note.json()["note"]["content"]
     assert set(note.json()) == {"note"} and set(note.json()["note"]) == {"content"}
@@ -427,3 +429,21 @@ def test_eu_region_uses_the_eu_hosts(db, org, pd):
     pd.answer("GET", "/users/me", {"user": user("PXPGF42", OWNER)}, host="https://api.eu.pagerduty.com")
     assert connect_api_token(org.id, TOKEN, region="eu").account_email == OWNER
     assert pd.verify() == 1
+
+
+def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
+    """incident.annotated carries the note as its data: the incident is the note's `incident` reference."""
+    from webapp.connection.services import add_signing_secret
+    from webapp.models import WebhookReceipt
+    from webapp.webhooks.services import accept, process
+    from webapp.webhooks.signatures import expected_signature
+    add_signing_secret(linked.id, "whsec-one")
+    db.session.commit()
+    body = {"event": {"id": "01DEN7MXZ6BNBK8P2ZNQ6GZ6GL", "event_type": "incident.annotated",
+                      "resource_type": "incident", "occurred_at": "2026-01-05T10:06:00Z", "agent": None,
+                      "data": {"incident": ref("incident", "PINC007", "incidents"), "id": "PNOTE07",
+                               "content": "Looking into it", "trimmed": False, "type": "incident_note"}}}
+    raw = json.dumps(body).encode()
+    receipt_id, _ = accept(linked.model.webhook_token, raw, f"v1={expected_signature('whsec-one', raw)}", None)
+    assert db.session.get(WebhookReceipt, receipt_id).pd_incident_id == "PINC007"
+    assert process(receipt_id) == "ignored: incident.annotated"

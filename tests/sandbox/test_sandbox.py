@@ -162,7 +162,20 @@ def test_notes_need_a_from_header(demo):
     url = demo.url + f"/incidents/{incident_id}/notes"
     assert requests.post(url, headers=HEADERS, json={"note": {"content": "x"}}).status_code == 400
     response = requests.post(url, headers={**HEADERS, "From": "admin@example.com"}, json={"note": {"content": "x"}})
-    assert response.status_code == 201 and demo.state.notes[0]["content"] == "x"
+    assert response.status_code == 200 and demo.state.notes[0]["content"] == "x"
+
+
+def test_incident_list_covers_the_last_month_unless_asked_for_all(demo):
+    trigger(demo.url, "incident-6")
+    requests.post(demo.url + "/v2/enqueue", json={"routing_key": DEMO_INTEGRATION_KEY, "event_action": "resolve",
+                                                  "dedup_key": "incident-6"})
+    demo.state.incident_by_key("incident-6")["created_at"] -= 40 * 24 * 3600
+    trigger(demo.url, "incident-6")
+    listed = lambda query: [i["status"] for i in requests.get(  # noqa: E731
+        demo.url + "/incidents?incident_key=incident-6" + query, headers=HEADERS).json()["incidents"]]
+    assert listed("") == ["triggered"]
+    assert listed("&date_range=all") == ["resolved", "triggered"]
+    assert listed("&date_range=all&sort_by=created_at:desc") == ["triggered", "resolved"]
 
 
 def test_acknowledge_sends_a_signed_webhook(demo):

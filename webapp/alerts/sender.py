@@ -1,5 +1,4 @@
 """Sending one claimed delivery to PagerDuty, and what each answer means (F34)."""
-import json
 import logging
 import random
 import re
@@ -44,10 +43,10 @@ def send_delivery(delivery_id, slot_reserved=False):
         if delivery.action in ("trigger", "acknowledge", "resolve") and not slot_reserved and _paced(delivery):
             return "paced"
         try:
-            answer = _send(delivery, connection)
+            response = _send(delivery, connection)
         except client.PagerDutyError as error:
             return _failed(delivery, error, connection)
-        return _delivered(delivery, answer, connection)
+        return _delivered(delivery, response, connection)
 
 
 def _paced(delivery):
@@ -76,22 +75,24 @@ def _send(delivery, connection):
     if delivery.action != "trigger":
         event = {key: event[key] for key in ("routing_key", "event_action", "dedup_key")}
     db.session.commit()  # hold no transaction (nor its locks) while waiting on PagerDuty
-    return client.enqueue_event(event, region)
+    return client.post_event(event, region)
 
 
 def _send_note(delivery, credentials):
     subject = _subject(delivery)
     incident_id = subject.pd_incident_id if subject is not None else None
     if not incident_id:
-        found = client.rest(credentials, "GET", "/incidents", params={"incident_key": delivery.dedup_key,
-                                                                      "limit": 1})
+        # The newest incident with our key, however old: PagerDuty lists only the last month unless asked for all.
+        found = client.rest(credentials, "GET", "/incidents", params={
+            "incident_key": delivery.dedup_key, "date_range": "all", "sort_by": "created_at:desc", "limit": 1})
         if not found.get("incidents"):
             raise client.PagerDutyError("PagerDuty has no incident for this dedup key yet", status=None)
         incident_id = found["incidents"][0]["id"]
         if subject is not None:
             subject.pd_incident_id = incident_id
             subject.pd_incident_url = found["incidents"][0].get("html_url")
-    return client.rest(credentials, "POST", f"/incidents/{incident_id}/notes", json={"note": delivery.payload})
+    return client.rest_response(credentials, "POST", f"/incidents/{incident_id}/notes",
+                                json={"note": delivery.payload})
 
 
 def _subject(delivery):
@@ -106,11 +107,11 @@ def _secrets(delivery, connection):
     return values
 
 
-def _delivered(delivery, answer, connection):
+def _delivered(delivery, response, connection):
     delivery.status, delivery.delivered_at = "delivered", utcnow()
     delivery.attempts += 1
-    delivery.last_status_code = 201 if delivery.action == "note" else 202
-    delivery.last_response = redact(json.dumps(answer)[:2000], _secrets(delivery, connection))
+    delivery.last_status_code = response.status_code
+    delivery.last_response = redact(response.text[:2000], _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = None
     _mirror_status(delivery)
     db.session.commit()

@@ -99,9 +99,18 @@ def rest_headers(credentials):
     return headers
 
 
+def rest_response(credentials, method, path, **kwargs):
+    """Call the REST API (path like '/services'); returns the 2xx response."""
+    return send(method, api_base(credentials.region) + path, headers=rest_headers(credentials), **kwargs)
+
+
 def rest(credentials, method, path, **kwargs):
     """Call the REST API (path like '/services'); returns the decoded JSON body (or {} when empty)."""
-    response = send(method, api_base(credentials.region) + path, headers=rest_headers(credentials), **kwargs)
+    return decoded(rest_response(credentials, method, path, **kwargs))
+
+
+def decoded(response):
+    """A response's JSON body, or {} when it has none."""
     return response.json() if response.content else {}
 
 
@@ -119,8 +128,11 @@ def paginate(credentials, path, collection, params=None, on_page=None):
             return items
 
 
+def post_event(event, region="us"):
+    """Send one Events API v2 event (routing_key included); returns the 2xx response."""
+    return send("POST", events_base(region) + "/v2/enqueue", json=event, headers={"Content-Type": "application/json"})
+
+
 def enqueue_event(event, region="us"):
     """Send one Events API v2 event (routing_key included); returns PagerDuty's JSON answer."""
-    response = send("POST", events_base(region) + "/v2/enqueue", json=event,
-                    headers={"Content-Type": "application/json"})
-    return response.json() if response.content else {}
+    return decoded(post_event(event, region))

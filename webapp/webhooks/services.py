@@ -43,12 +43,20 @@ def accept(token, raw_body, signature, webhook_id):
     webhook_id = (webhook_id or str(event.get("id") or ""))[:100]
     if not webhook_id:
         raise Rejected(400, "no webhook id")
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data = incident_of(event)
     receipt_id = _insert_once(org_id=org_id, webhook_id=webhook_id, body=body, received_at=utcnow(),
                               event_type=str(event.get("event_type", ""))[:100],
                               pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None)
     db.session.commit()
     return receipt_id, receipt_id is not None
+
+
+def incident_of(event):
+    """The PagerDuty incident an event is about: its data, or for other resources (a note) the incident they name."""
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    if data.get("type", "incident") != "incident":
+        data = data.get("incident") if isinstance(data.get("incident"), dict) else {}
+    return data
 
 
 def _org_and_secrets(token):
@@ -105,7 +113,7 @@ def _apply(receipt):
     event = receipt.body["event"]
     if receipt.event_type not in HANDLED:
         return f"ignored: {receipt.event_type or 'no event type'}"
-    data = event.get("data") or {}
+    data = incident_of(event)
     subject = find_subject(receipt.org_id, data)
     if subject is None:
         return "ignored: matches no report or incident"
@@ -157,7 +165,7 @@ def alert_keys(org_id, pd_incident_id):
     from webapp.errors import DomainError
     from webapp.pagerduty import client
     try:
-        alerts = client.rest(credentials_for(org_id), "GET", f"/incidents/{pd_incident_id}/alerts").get("alerts", [])
+        alerts = client.paginate(credentials_for(org_id), f"/incidents/{pd_incident_id}/alerts", "alerts")
     except (DomainError, client.PagerDutyError) as error:
         log.warning("could not read alerts of PagerDuty incident %s: %s", pd_incident_id, error)
         return []
