@@ -37,6 +37,8 @@ def register_extensions(app):
     login_manager.user_loader(load_user)
     from webapp.queues import install_session_hooks
     install_session_hooks()
+    from webapp.webhooks.credentials import install_session_hooks as install_credential_hooks
+    install_credential_hooks()
 
 
 def register_blueprints(app):

@@ -5,13 +5,13 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webapp.extensions import db
-from webapp.models import Connection, Incident, Org, Report, WebhookReceipt, WebhookSecret
+from webapp.models import Connection, Incident, Report, WebhookReceipt
 from webapp.models.types import utcnow
+from webapp.sessions import insert_or_nothing
 from webapp.timeline import add_entry
+from webapp.webhooks.credentials import org_and_secrets
 from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class Rejected(Exception):
 
 def accept(token, raw_body, signature, webhook_id):
     """Verify and store a delivery; returns (receipt id, created). Raises Rejected with 401/400."""
-    org_id, secrets = _org_and_secrets(token)
+    org_id, secrets = org_and_secrets(token)
     if org_id is None or not verify_signature(signature, raw_body, secrets):
         raise Rejected(401, "unknown token" if org_id is None else "bad or missing signature")
     try:
@@ -47,7 +47,6 @@ def accept(token, raw_body, signature, webhook_id):
     receipt_id = _insert_once(org_id=org_id, webhook_id=webhook_id, body=body, received_at=utcnow(),
                               event_type=str(event.get("event_type", ""))[:100],
                               pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None)
-    db.session.commit()
     return receipt_id, receipt_id is not None
 
 
@@ -59,37 +58,19 @@ def incident_of(event):
     return data
 
 
-def _org_and_secrets(token):
-    """(org id, its active signing secrets) for a webhook token, in one query; (None, []) when unknown."""
-    if not token:
-        return None, []
-    rows = db.session.execute(_lookup_statement(), {"token": token}).all()
-    if not rows:
-        return None, []
-    return rows[0][0], [secret for _, secret in rows if secret]
-
-
 RECEIPT_FIELDS = ("org_id", "webhook_id", "event_type", "pd_incident_id", "body", "received_at")
 
 
 def _insert_once(**values):
-    """Store the receipt unless this webhook id was seen already; returns the new id or None."""
-    return db.session.scalar(_insert_statement(db.session.get_bind().dialect.name), values)
+    """Store the receipt unless this webhook id was seen already, committed in one statement; the new id or None."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.scalar(_insert_statement(connection.dialect.name), values)
 
 
-# Built once: the webhook endpoint is the hottest path PagerDuty drives.
-@cache
-def _lookup_statement():
-    return db.select(Org.id, WebhookSecret.secret).outerjoin(
-        WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None))).where(
-        Org.webhook_token == bindparam("token"))
-
-
-@cache
+@cache  # built once: the webhook endpoint is the hottest path PagerDuty drives
 def _insert_statement(dialect):
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(WebhookReceipt).values({name: bindparam(name) for name in RECEIPT_FIELDS}).on_conflict_do_nothing(
-        index_elements=["org_id", "webhook_id"]).returning(WebhookReceipt.id)
+    return insert_or_nothing(WebhookReceipt, ("org_id", "webhook_id"), dialect).values(
+        {name: bindparam(name) for name in RECEIPT_FIELDS}).returning(WebhookReceipt.id)
 
 
 def process(receipt_id):
