@@ -1,6 +1,9 @@
 """Alert latency and throughput: incidents posted through the API at a steady rate, timed until the sandbox has them.
 
     python bench/alerts.py [--rate 50] [--seconds 60] [--workers 2]      # goal: p50 < 50 ms, p99 < 250 ms, 0 lost
+
+A warm-up at the same rate (--warmup seconds, default 3; not counted) lets every process compile its statements and
+open its connections first, so the numbers describe a running system rather than its first second.
     python bench/alerts.py --burst 500                                    # sandbox at 120/min: <1% 429, all arrive
 
 Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override). Everything runs on loopback.
@@ -31,7 +34,7 @@ def setup(env, pace):
         return create_token(org.id)
 
 
-def post_all(url, token, count, rate):
+def post_all(url, token, count, rate, prefix="bench"):
     """POST `count` incidents at `rate` per second; returns {dedup key: time of the 201}."""
     sent, failures, lock, local = {}, [], threading.Lock(), threading.local()
 
@@ -40,7 +43,7 @@ def post_all(url, token, count, rate):
             local.session = requests.Session()
             local.session.headers["Authorization"] = f"Bearer {token}"
         body = {"kind": "kubernetes", "title": f"bench {n}", "severity": "critical" if n % 10 == 0 else "high",
-                "cluster": "bench", "namespace": f"ns-{n % 50}", "external_id": f"bench-{n}"}
+                "cluster": "bench", "namespace": f"ns-{n % 50}", "external_id": f"{prefix}-{n}"}
         response = local.session.post(url + "/api/v1/incidents", json=body, timeout=10)
         with lock:
             if response.status_code == 201:
@@ -65,6 +68,7 @@ def main():
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=float, default=3, help="seconds at the same rate before measuring")
     parser.add_argument("--burst", type=int, default=0, help="send this many at once to a sandbox enforcing 120/min")
     args = parser.parse_args()
     sandbox, sandbox_url = sandbox_process(events_per_minute=120 if args.burst else 0)
@@ -76,6 +80,9 @@ def main():
     web, url = gunicorn(env)
     workers = [start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers)]
     time.sleep(2)
+    if args.warmup and not args.burst:
+        post_all(url, token, int(args.rate * args.warmup), args.rate, prefix="warmup")
+        time.sleep(1)
     count = args.burst or int(args.rate * args.seconds)
     rate = 1000 if args.burst else args.rate
     started = time.time()

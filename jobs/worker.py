@@ -2,6 +2,7 @@
 import logging
 import signal
 import sys
+from importlib import import_module
 
 from rq import SimpleWorker
 
@@ -10,6 +11,8 @@ from webapp.extensions import db
 from webapp.queues import QUEUE_NAMES, get_redis
 
 log = logging.getLogger("pagerbridge.worker")
+JOB_MODULES = ("jobs.alerts", "jobs.connection", "jobs.maintenance", "jobs.oncall", "jobs.routing", "jobs.sla",
+               "jobs.webhooks")
 
 
 class AppWorker(SimpleWorker):
@@ -47,6 +50,12 @@ def relax_commit_durability(engine):
         connection.commit()
 
 
+def preload():
+    """Import every job's code before the first job comes: the first alert after a deploy should not wait for it."""
+    for name in JOB_MODULES:
+        import_module(name)
+
+
 def _remember_stop(_signum, _frame):
     AppWorker.stop_before_start = True
 
@@ -57,6 +66,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
     app = create_app()
+    preload()
     with app.app_context():
         relax_commit_durability(db.engine)
         worker = AppWorker(queues, connection=get_redis())

@@ -44,3 +44,14 @@ class ApiClient:
 
     def delete(self, path, **kwargs):
         return self.client.delete("/api/v1" + path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+def default_service(org_id, integration_key, pd_id="PPLAT01", name="Platform"):
+    """An enabled default service with its Events API v2 key, committed."""
+    from webapp.extensions import db
+    from webapp.models import Service
+    service = Service(org_id=org_id, pd_id=pd_id, name=name, enabled=True, is_default=True,
+                      integration_key=integration_key)
+    db.session.add(service)
+    db.session.commit()
+    return service

@@ -167,11 +167,8 @@ def linked(org, pd):
 @pytest.fixture()
 def platform(db, linked):
     """An enabled default service, so runtime incidents have a route."""
-    row = Service(org_id=linked.id, pd_id="PPLAT01", name="Platform", enabled=True, is_default=True,
-                  integration_key=PLATFORM_KEY)
-    db.session.add(row)
-    db.session.commit()
-    return row
+    from tests import factories
+    return factories.default_service(linked.id, PLATFORM_KEY)
 
 
 def send(db, **filters):
