@@ -444,3 +444,19 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     receipt_id, _ = accept(linked.model.webhook_token, raw, f"v1={expected_signature('whsec-one', raw)}", None)
     assert db.session.get(WebhookReceipt, receipt_id).pd_incident_id == "PINC007"
     assert process(receipt_id) == "ignored: incident.annotated"
+
+
+@pytest.mark.parametrize("errors, outcome", [
+    (["Invalid routing key"], "paused"),
+    (["Length of 'routing_key' is incorrect (should be 32 characters)"], "paused"),
+    (["'payload.summary' is missing or blank"], "failed")])
+def test_events_api_400s_pause_for_key_problems_and_fail_otherwise(db, api, pd, platform, errors, outcome):
+    """PagerDuty's answer to an event it refuses: a refused key is a credentials problem (F6), anything else fails."""
+    from webapp.alerts.sender import send_delivery
+    from webapp.connection.services import status_badge
+    pd.answer("POST", "/v2/enqueue", {"status": "invalid event", "message": "Event object is invalid",
+                                      "errors": errors}, status=400, host=EVENTS)
+    api.post("/incidents", json=K8S)
+    delivery_id = db.session.scalar(db.select(Delivery.id).filter_by(action="trigger"))
+    assert send_delivery(delivery_id, slot_reserved=True) == outcome
+    assert status_badge(platform.org_id)["state"] == ("error" if outcome == "paused" else "connected")

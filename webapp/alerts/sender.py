@@ -142,7 +142,7 @@ def _failed(delivery, error, connection):
     delivery.last_status_code = error.status
     delivery.last_response = redact(f"{error.message}. {error.body or ''}".strip(), _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = None
-    if error.is_auth_failure or "Invalid routing key" in (error.body or ""):
+    if error.is_auth_failure or _refuses_routing_key(error):
         return _pause(delivery, error)
     if error.is_retryable and delivery.attempts < MAX_ATTEMPTS:
         return _retry(delivery, error)
@@ -151,6 +151,13 @@ def _failed(delivery, error, connection):
     outbox.release_successor(delivery)
     log.warning("delivery %s failed for good: %s", delivery.id, error.message)
     return "failed"
+
+
+def _refuses_routing_key(error):
+    """The Events API's 400 for a key it does not know or that is malformed ("Invalid routing key", "Length of
+    'routing_key' is incorrect"…): the credentials are wrong, so pause rather than drop (F6)."""
+    body = (error.body or "").lower()
+    return error.status == 400 and ("invalid routing key" in body or "'routing_key'" in body)
 
 
 def backoff_seconds(attempts, retry_after=None):
