@@ -110,3 +110,20 @@ def test_no_input_yields_a_500(client, hooked, body, signature, webhook_id, sign
         receipt_id = client.application.extensions["sqlalchemy"].session.scalars(
             __import__("sqlalchemy").select(WebhookReceipt.id)).all()[-1]
         assert process(receipt_id)
+
+
+def test_a_dropped_database_connection_costs_no_webhook(app, client, hooked, db):
+    """The intake engine pings nothing before use: a connection the database dropped is replaced on the spot."""
+    from sqlalchemy import text
+    from webapp.webhooks.services import intake_engine
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("dropping a connection from the server side needs PostgreSQL")
+    body = event_body()
+    assert post(client, hooked, body, sign(body, SECRET), "before").status_code == 202
+    with intake_engine().connect() as connection:  # the pooled connection the next webhook will get
+        pid = connection.scalar(text("SELECT pg_backend_pid()"))
+    with db.engine.connect() as admin:
+        assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    response = post(client, hooked, body, sign(body, SECRET), "after")
+    assert response.status_code == 202 and response.json["duplicate"] is False
+    assert db.session.scalar(db.select(db.func.count()).select_from(WebhookReceipt)) == 2

@@ -4,7 +4,9 @@ import logging
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam
+from flask import current_app
+from sqlalchemy import bindparam, create_engine
+from sqlalchemy.exc import DBAPIError
 
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Report, WebhookReceipt
@@ -62,9 +64,28 @@ RECEIPT_FIELDS = ("org_id", "webhook_id", "event_type", "pd_incident_id", "body"
 
 
 def _insert_once(**values):
-    """Store the receipt unless this webhook id was seen already, committed in one statement; the new id or None."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.scalar(_insert_statement(connection.dialect.name), values)
+    """Store the receipt unless this webhook id was seen already, committed in one statement; the new id or None.
+
+    On the intake engine (autocommit, no ping before each use): a connection found dead is replaced and the insert
+    tried once more, which its ON CONFLICT makes safe even if the first one went through.
+    """
+    for attempt in (1, 2):
+        try:
+            with intake_engine().connect() as connection:
+                return connection.scalar(_insert_statement(connection.dialect.name), values)
+        except DBAPIError as error:
+            if not error.connection_invalidated or attempt == 2:
+                raise
+
+
+def intake_engine():
+    """The app's engine for storing receipts: the main engine pings the database before every use, which would cost
+    the endpoint a round trip per webhook; this one handles a dropped connection when it meets one instead."""
+    engine = current_app.extensions.get("pagerbridge_intake_engine")
+    if engine is None:
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        current_app.extensions["pagerbridge_intake_engine"] = engine
+    return engine
 
 
 @cache  # built once: the webhook endpoint is the hottest path PagerDuty drives
