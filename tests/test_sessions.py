@@ -1,6 +1,5 @@
 """Rows read once per unit of work, and kept loaded where the unit of work owns them."""
-from sqlalchemy import event
-
+from tests.sql import recorded
 from webapp.connection.services import connection_for
 from webapp.models import Connection, Incident
 from webapp.orgs.services import settings_for
@@ -9,13 +8,8 @@ from webapp.timeline import add_entry, entries_for, start_timeline
 
 
 def count_statements(db, action):
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded(db.engine) as statements:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

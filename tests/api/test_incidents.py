@@ -1,6 +1,8 @@
 """The incidents API of the contract."""
 import pytest
 
+from tests.sql import recorded, shape
+
 K8S = {"kind": "kubernetes", "title": "Crash loop in payments", "severity": "high", "cluster": "prod-eu",
        "namespace": "payments", "root_cause": "OOM", "affected_resources": ["deploy/api"],
        "remediation_steps": ["Raise the memory limit"], "external_id": "det-1"}
@@ -44,19 +46,10 @@ def test_patch_validation(api):
 
 def test_create_answers_from_what_it_wrote(api, db):
     """The hot path of every detector: one insert per table, each row read once, nothing read back after commit."""
-    import re
     api.post("/incidents", json=K8S)  # the namespace is known from now on
-    from sqlalchemy import event
-    statements = []
-
-    def record(_connection, _cursor, sql, *_):
-        table = re.search(r"\b(?:INTO|FROM)\s+(\w+)", sql)
-        statements.append(f"{sql.split(None, 1)[0]} {table.group(1) if table else ''}".strip())
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded(db.engine) as sql:
         created = api.post("/incidents", json={**K8S, "external_id": "det-2"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    statements = [shape(s) for s in sql]
     assert created.status_code == 201
     assert [entry["kind"] for entry in created.json["timeline"]] == ["incident.created"]
     assert sorted(s for s in statements if s.startswith("INSERT")) == [

@@ -53,3 +53,13 @@ def test_other_orgs_report_is_404(api, db):
 def test_oversized_body_is_413(api):
     response = api.post("/reports", json={"title": "x", "description": "y" * (1024 * 1024 + 10)})
     assert response.status_code == 413 and response.json["error"]["code"] == "payload_too_large"
+
+
+def test_create_answers_from_what_it_wrote(api, db):
+    """A new report's answer (timeline included) is built from what was written, not read back after the commit."""
+    from tests.sql import recorded, shape
+    with recorded(db.engine) as sql:
+        created = api.post("/reports", json={"title": "Open redirect"})
+    assert created.status_code == 201
+    assert [entry["kind"] for entry in created.json["timeline"]][0] == "report.submitted"
+    assert not any(shape(s) in ("SELECT reports", "SELECT timeline_entries") for s in sql), [shape(s) for s in sql]

@@ -2,8 +2,8 @@
 from unittest import mock
 
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import event
 
+from tests.sql import recorded
 from tests.webhooks.test_views import OTHER, SECRET, event_body, post, sign
 from webapp.connection.services import add_signing_secret, disconnect
 from webapp.models import Connection, WebhookSecret
@@ -13,14 +13,9 @@ from webapp.webhooks.setup import paste_secret, regenerate_token, retire_secret
 
 def reads_of_secrets(db, action):
     """How many times `action` read the org and its secrets from the database."""
-    reads = []
-    listener = lambda _c, _cur, sql, *_: reads.append(sql) if "webhook_secrets" in sql else None  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with recorded(db.engine) as statements:
         action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    return len([sql for sql in reads if sql.lstrip().upper().startswith("SELECT")])
+    return len([sql for sql in statements if sql.lstrip().upper().startswith("SELECT") and "webhook_secrets" in sql])
 
 
 def hooked_org(db, org):

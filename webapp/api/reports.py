@@ -6,6 +6,7 @@ from webapp.api.auth import token_required
 from webapp.api.validation import Field, json_object, validated
 from webapp.models.work import REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.reports import services
+from webapp.sessions import kept_loaded
 
 NEW_REPORT = {"title": Field(str, required=True, max_length=300), "description": Field(str, max_length=100_000),
               "researcher_email": Field(str, max_length=254), "severity": Field(str, choices=REPORT_SEVERITIES)}
@@ -20,9 +21,11 @@ def create_report():
     if email and "@" not in email:
         from webapp.errors import DomainError
         raise DomainError("Some fields are not valid.", fields={"researcher_email": "must be an email address"})
-    report = services.create_report(g.org_id, data["title"], data.get("description") or "", email,
-                                    data.get("severity") or "none", source="api", actor="api")
-    return jsonify(services.report_json(report)), 201
+    with kept_loaded():  # answer with what was just written, without reading it back
+        report = services.create_report(g.org_id, data["title"], data.get("description") or "", email,
+                                        data.get("severity") or "none", source="api", actor="api")
+        body = services.report_json(report)
+    return jsonify(body), 201
 
 
 @bp.get("/reports/<int:report_id>")

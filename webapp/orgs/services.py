@@ -37,9 +37,9 @@ def org_by_slug(slug):
 
 def settings_for(org_id):
     """The org's settings row, created on first use."""
-    settings = held(db.session.get(OrgSettings, org_id))
+    settings = db.session.get(OrgSettings, org_id)
     if settings is None:
         settings = OrgSettings(org_id=org_id)
         db.session.add(settings)
         db.session.flush()
-    return settings
+    return held(settings)

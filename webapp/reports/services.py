@@ -8,7 +8,7 @@ from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
 from webapp.sla.services import refresh_deadline
-from webapp.timeline import add_entry, as_json, entries_for
+from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 
 PAGE_SIZE = 25
 SORTS = {"newest": Report.id.desc(), "time_left": Report.sla_deadline.asc().nulls_last(),
@@ -32,6 +32,7 @@ def create_report(org_id, title, description="", researcher_email=None, severity
                     researcher_email=(researcher_email or "").strip().lower() or None, source=source)
     db.session.add(report)
     db.session.flush()
+    start_timeline(report)
     add_entry(report, "report.submitted", f"Report submitted ({'public VDP form' if source == 'form' else source}).",
               actor)
     refresh_deadline(report)
