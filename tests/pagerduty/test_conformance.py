@@ -291,13 +291,17 @@ def test_enabling_a_service_reuses_or_creates_its_events_v2_integration(db, pd, 
     assert pd.verify() == 4
 
 
-def test_schedules_list_classic_and_shift_based(db, pd, linked):
-    from webapp.connection.services import credentials_for
-    from webapp.oncall.pagerduty_api import list_schedules
+def answer_one_classic_schedule(pd):
     pd.answer("GET", "/schedules", page("schedules", [{
         "id": "PCLASS1", "type": "schedule", "summary": "Primary", "name": "Primary", "time_zone": "Etc/UTC",
         "self": f"{API}/schedules/PCLASS1", "html_url": f"{WEB}/schedules/PCLASS1", "schedule_layers": [],
         "users": [], "escalation_policies": [], "teams": []}]))
+
+
+def test_schedules_list_classic_and_shift_based(db, pd, linked):
+    from webapp.connection.services import credentials_for
+    from webapp.oncall.pagerduty_api import list_schedules
+    answer_one_classic_schedule(pd)
     pd.answer("GET", "/v3/schedules", page("schedules", [{
         "id": "PSHIFT1", "type": "schedule_v3_reference", "summary": "Follow the sun",
         "self": f"{API}/v3/schedules/PSHIFT1", "html_url": f"{WEB}/schedules/PSHIFT1"}]))
@@ -308,10 +312,7 @@ def test_schedules_list_classic_and_shift_based(db, pd, linked):
 def test_schedules_list_keeps_classic_ones_when_v3_is_forbidden(db, pd, linked):
     from webapp.connection.services import credentials_for
     from webapp.oncall.pagerduty_api import list_schedules
-    pd.answer("GET", "/schedules", page("schedules", [{
-        "id": "PCLASS1", "type": "schedule", "summary": "Primary", "name": "Primary", "time_zone": "Etc/UTC",
-        "self": f"{API}/schedules/PCLASS1", "html_url": f"{WEB}/schedules/PCLASS1", "schedule_layers": [],
-        "users": [], "escalation_policies": [], "teams": []}]))
+    answer_one_classic_schedule(pd)
     pd.answer("GET", "/v3/schedules", {"error": {"message": "Access Denied", "code": 2010}}, status=403)
     assert list_schedules(credentials_for(linked.id)) == [("PCLASS1", "Primary")]
     assert pd.verify() == 3
