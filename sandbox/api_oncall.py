@@ -9,6 +9,7 @@ from sandbox.oncall import final_schedule, parse_time, user_object
 
 @bp.get("/v3/schedules/<schedule_id>")
 def get_v3_schedule(schedule_id):
+    """A shift-based schedule; with include[]=final_schedule, its computed shifts between since and until."""
     schedule = next((s for s in account().v3_schedules if s["id"] == schedule_id), None)
     if schedule is None:
         return rest_error(404, "Not Found", 2100)
@@ -26,6 +27,7 @@ def get_v3_schedule(schedule_id):
 
 @bp.get("/users/<user_id>")
 def get_user(user_id):
+    """One user of the account (on-call sync reads a shift-based schedule's users by id)."""
     found = next((u for u in account().users if u["id"] == user_id), None)
     if found is None:
         return rest_error(404, "Not Found", 2100)
