@@ -60,8 +60,9 @@ def _shift_based_shifts(credentials, schedule_id, since, until):
     assignments = (schedule.get("final_schedule") or {}).get("computed_shift_assignments") or []
     users, shifts = {}, []
     for assignment in assignments:
-        user_id = (assignment.get("member") or {}).get("user_id")
-        if assignment.get("member", {}).get("type") == "user_member" and user_id:
+        member = assignment.get("member") or {}
+        user_id = member.get("user_id")
+        if member.get("type") == "user_member" and user_id:
             if user_id not in users:
                 users[user_id] = client.rest(credentials, "GET", f"/users/{user_id}")["user"]
             shifts.append(_shift(assignment["start_time"], assignment["end_time"], users[user_id]))

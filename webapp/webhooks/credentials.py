@@ -10,7 +10,7 @@ import time
 from functools import cache
 
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, event
+from sqlalchemy import bindparam, event, inspect
 
 from webapp.extensions import db
 from webapp.models import Org, WebhookSecret
@@ -63,14 +63,12 @@ def _lookup_statement():
 
 def _note_changes(session, _context, _instances):
     """Before a flush: does it touch a signing secret or a webhook token?"""
-    touched = [row for row in (*session.new, *session.dirty, *session.deleted)
-               if isinstance(row, WebhookSecret) or (isinstance(row, Org) and _token_changed(row))]
-    if touched:
+    if any(isinstance(row, WebhookSecret) or (isinstance(row, Org) and _token_changed(row))
+           for row in (*session.new, *session.dirty, *session.deleted)):
         session.info[CHANGED_KEY] = True
 
 
 def _token_changed(org):
-    from sqlalchemy import inspect
     return inspect(org).attrs.webhook_token.history.has_changes()
 
 
