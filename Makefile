@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup setup-test run test clean
+.PHONY: setup setup-test run test lint clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
@@ -23,6 +23,10 @@ run: setup
 
 test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.db

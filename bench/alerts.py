@@ -8,6 +8,7 @@ open its connections first, so the numbers describe a running system rather than
 
 Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override). Everything runs on loopback.
 """
+
 import argparse
 import sys
 import threading
@@ -15,7 +16,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-
 from common import bench_env, gunicorn, percentile, sandbox_process, start, stop
 
 KEY = "c" * 31 + "9"
@@ -27,6 +27,7 @@ def setup(env, pace):
     from webapp.api.services import create_token
     from webapp.connection.services import connect_routing_key
     from webapp.orgs.services import create_org
+
     app = create_app({"EVENTS_PER_MINUTE": pace})
     with app.app_context():
         org = create_org("bench", "Bench")
@@ -42,8 +43,14 @@ def post_all(url, token, count, rate, prefix="bench"):
         if not hasattr(local, "session"):  # one keep-alive connection per sender thread, as a detector would keep
             local.session = requests.Session()
             local.session.headers["Authorization"] = f"Bearer {token}"
-        body = {"kind": "kubernetes", "title": f"bench {n}", "severity": "critical" if n % 10 == 0 else "high",
-                "cluster": "bench", "namespace": f"ns-{n % 50}", "external_id": f"{prefix}-{n}"}
+        body = {
+            "kind": "kubernetes",
+            "title": f"bench {n}",
+            "severity": "critical" if n % 10 == 0 else "high",
+            "cluster": "bench",
+            "namespace": f"ns-{n % 50}",
+            "external_id": f"{prefix}-{n}",
+        }
         response = local.session.post(url + "/api/v1/incidents", json=body, timeout=10)
         with lock:
             if response.status_code == 201:
@@ -72,8 +79,10 @@ def main():
     parser.add_argument("--burst", type=int, default=0, help="send this many at once to a sandbox enforcing 120/min")
     args = parser.parse_args()
     sandbox, sandbox_url = sandbox_process(events_per_minute=120 if args.burst else 0)
-    requests.post(sandbox_url + "/_sandbox/seed", json={"accounts": [
-        {"api_token": TOKEN, "services": [{"name": "Bench", "integration_key": KEY}]}]})
+    requests.post(
+        sandbox_url + "/_sandbox/seed",
+        json={"accounts": [{"api_token": TOKEN, "services": [{"name": "Bench", "integration_key": KEY}]}]},
+    )
     pace = 100 if args.burst else 100_000
     env = bench_env(sandbox_url, PAGERBRIDGE_EVENTS_PER_MINUTE=str(pace))
     token = setup(env, pace)
@@ -99,10 +108,14 @@ def main():
     latencies = [(received[key] - at) * 1000 for key, at in sent.items() if key in received]
     lost = len(sent) - len(latencies)
     elapsed = time.time() - started
-    print(f"incidents accepted (201): {len(sent)} of {count} in {elapsed:.1f} s; "
-          f"throughput {len(latencies) / elapsed:.1f}/s delivered")
+    print(
+        f"incidents accepted (201): {len(sent)} of {count} in {elapsed:.1f} s; "
+        f"throughput {len(latencies) / elapsed:.1f}/s delivered"
+    )
     if latencies:
-        print(f"201 → sandbox latency: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms")
+        print(
+            f"201 → sandbox latency: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms"
+        )
     print(f"lost: {lost}")
     if args.burst:
         throttled = answer["throttled"]

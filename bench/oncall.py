@@ -1,4 +1,4 @@
-"""On-call sync at scale (F26): one full round for 500 orgs in PagerDuty mode, on one worker, against the sandbox.
+"""On-call sync at scale: one full round for 500 orgs in PagerDuty mode, on one worker, against the sandbox.
 
     python bench/oncall.py [--orgs 500] [--workers 1]
 
@@ -6,25 +6,39 @@ Seeds one sandbox account per org (a daily schedule of two users) and the orgs, 
 does (`jobs.oncall.sync_all`: one job per org) and times it until every org has synced. Goal: well inside the
 5-minute period. Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override).
 """
+
 import argparse
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
-
 from common import bench_env, sandbox_process, start, stop
 
-START = datetime(2026, 1, 5, tzinfo=timezone.utc).timestamp()
+START = datetime(2026, 1, 5, tzinfo=UTC).timestamp()
 
 
 def seed_sandbox(url, orgs):
     """One account per org, each with a schedule rotating its two users daily."""
-    accounts = [{"api_token": f"bench-oncall-{n}", "users": [
-        {"name": f"Alice {n}", "email": f"alice{n}@bench.example"},
-        {"name": f"Bob {n}", "email": f"bob{n}@bench.example"}],
-        "schedules": [{"id": "PSCHEDB", "name": "Primary", "users": [f"alice{n}@bench.example", f"bob{n}@bench.example"],
-                       "shift_seconds": 86400, "start": START}]} for n in range(orgs)]
+    accounts = [
+        {
+            "api_token": f"bench-oncall-{n}",
+            "users": [
+                {"name": f"Alice {n}", "email": f"alice{n}@bench.example"},
+                {"name": f"Bob {n}", "email": f"bob{n}@bench.example"},
+            ],
+            "schedules": [
+                {
+                    "id": "PSCHEDB",
+                    "name": "Primary",
+                    "users": [f"alice{n}@bench.example", f"bob{n}@bench.example"],
+                    "shift_seconds": 86400,
+                    "start": START,
+                }
+            ],
+        }
+        for n in range(orgs)
+    ]
     requests.post(url + "/_sandbox/seed", json={"accounts": accounts}, timeout=60).raise_for_status()
 
 
@@ -35,6 +49,7 @@ def seed_orgs(orgs):
     from webapp.oncall.services import set_mode
     from webapp.orgs.services import create_org
     from webapp.users.services import create_user
+
     app = create_app()
     with app.app_context():
         for n in range(orgs):
@@ -50,9 +65,13 @@ def synced_count(app, since):
     """How many orgs have synced since `since`."""
     from webapp.extensions import db
     from webapp.models import OnCallSettings
+
     with app.app_context():
-        count = db.session.scalar(db.select(db.func.count()).select_from(OnCallSettings).where(
-            OnCallSettings.last_sync_at >= since, OnCallSettings.last_sync_error.is_(None)))
+        count = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(OnCallSettings)
+            .where(OnCallSettings.last_sync_at >= since, OnCallSettings.last_sync_error.is_(None))
+        )
         db.session.remove()
         return count
 
@@ -72,6 +91,7 @@ def main():
     time.sleep(3)
     from jobs.oncall import sync_all
     from webapp.models.types import utcnow
+
     with app.app_context():
         since = utcnow()
         started = time.perf_counter()
@@ -80,8 +100,10 @@ def main():
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
     done = synced_count(app, since)
-    print(f"one round: {done} of {args.orgs} orgs synced in {elapsed:.1f} s on {args.workers} worker(s) "
-          f"({elapsed / max(done, 1) * 1000:.0f} ms per org; the period is 300 s)")
+    print(
+        f"one round: {done} of {args.orgs} orgs synced in {elapsed:.1f} s on {args.workers} worker(s) "
+        f"({elapsed / max(done, 1) * 1000:.0f} ms per org; the period is 300 s)"
+    )
     stop(sandbox, *workers)
 
 

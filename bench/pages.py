@@ -1,4 +1,4 @@
-"""Routing tabs at scale (F18-F23): server time of each tab and picker with 2,000 services, 5,000 namespaces, 10,000
+"""Routing tabs at scale: server time of each tab and picker with 2,000 services, 5,000 namespaces, 10,000
 cloud resources in one org, on PostgreSQL.
 
     python bench/pages.py [--requests 50]
@@ -8,38 +8,68 @@ namespaces and resources assigned to a service), requests each page through the 
 and prints the median and p95 server time. Goal: every median under 100 ms.
 Needs PostgreSQL (BENCH_DATABASE_URL overrides).
 """
+
 import argparse
 import random
 import time
 
-from sqlalchemy import insert, select
-
 from common import bench_env, percentile, sandbox_process, stop
+from sqlalchemy import insert, select
 
 SERVICES, CLUSTERS, NAMESPACES, RESOURCES = 2_000, 25, 5_000, 10_000
 
 
 def seed(db, org_id):
     """The inventory and the routes of one large org."""
-    from webapp.models import Cluster, CloudResource, Namespace, NamespaceRoute, ResourceRoute, Service
-    db.session.execute(insert(Service), [
-        {"org_id": org_id, "pd_id": f"PSVC{n:05d}", "name": f"service {n:04d} {random.choice(['api', 'db', 'k8s'])}",
-         "pd_status": "active", "enabled": n % 4 == 0, "integration_key": f"{n:032d}" if n % 4 == 0 else None,
-         "is_default": n == 0, "is_vdp": n == 4} for n in range(SERVICES)])
+    from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
+
+    db.session.execute(
+        insert(Service),
+        [
+            {
+                "org_id": org_id,
+                "pd_id": f"PSVC{n:05d}",
+                "name": f"service {n:04d} {random.choice(['api', 'db', 'k8s'])}",
+                "pd_status": "active",
+                "enabled": n % 4 == 0,
+                "integration_key": f"{n:032d}" if n % 4 == 0 else None,
+                "is_default": n == 0,
+                "is_vdp": n == 4,
+            }
+            for n in range(SERVICES)
+        ],
+    )
     db.session.execute(insert(Cluster), [{"org_id": org_id, "name": f"cluster-{n}"} for n in range(CLUSTERS)])
     clusters = db.session.scalars(select(Cluster.id).filter_by(org_id=org_id)).all()
-    db.session.execute(insert(Namespace), [
-        {"org_id": org_id, "cluster_id": clusters[n % CLUSTERS], "name": f"namespace-{n}"} for n in range(NAMESPACES)])
-    db.session.execute(insert(CloudResource), [
-        {"org_id": org_id, "provider": "aws" if n % 2 else "oci", "resource_id": f"arn:aws:ec2:eu-west-1:1:i-{n:08x}",
-         "resource_type": "instance", "name": f"host-{n}", "region": "eu-west-1"} for n in range(RESOURCES)])
+    db.session.execute(
+        insert(Namespace),
+        [{"org_id": org_id, "cluster_id": clusters[n % CLUSTERS], "name": f"namespace-{n}"} for n in range(NAMESPACES)],
+    )
+    db.session.execute(
+        insert(CloudResource),
+        [
+            {
+                "org_id": org_id,
+                "provider": "aws" if n % 2 else "oci",
+                "resource_id": f"arn:aws:ec2:eu-west-1:1:i-{n:08x}",
+                "resource_type": "instance",
+                "name": f"host-{n}",
+                "region": "eu-west-1",
+            }
+            for n in range(RESOURCES)
+        ],
+    )
     enabled = db.session.scalars(select(Service.id).filter_by(org_id=org_id, enabled=True)).all()
     namespaces = db.session.scalars(select(Namespace.id).filter_by(org_id=org_id)).all()
     resources = db.session.scalars(select(CloudResource.id).filter_by(org_id=org_id)).all()
-    db.session.execute(insert(NamespaceRoute), [
-        {"org_id": org_id, "namespace_id": n, "service_id": random.choice(enabled)} for n in namespaces[::2]])
-    db.session.execute(insert(ResourceRoute), [
-        {"org_id": org_id, "cloud_resource_id": r, "service_id": random.choice(enabled)} for r in resources[::2]])
+    db.session.execute(
+        insert(NamespaceRoute),
+        [{"org_id": org_id, "namespace_id": n, "service_id": random.choice(enabled)} for n in namespaces[::2]],
+    )
+    db.session.execute(
+        insert(ResourceRoute),
+        [{"org_id": org_id, "cloud_resource_id": r, "service_id": random.choice(enabled)} for r in resources[::2]],
+    )
     db.session.commit()
     return clusters
 
@@ -48,13 +78,25 @@ def time_sync():
     """Seconds for Sync Services of SERVICES services from the sandbox (every page, upserted)."""
     sandbox, url = sandbox_process()
     import requests
-    requests.post(url + "/_sandbox/seed", json={"accounts": [{"api_token": "bench-sync-token", "services": [
-        {"name": f"synced service {n:04d}"} for n in range(SERVICES)]}]}, timeout=60).raise_for_status()
+
+    requests.post(
+        url + "/_sandbox/seed",
+        json={
+            "accounts": [
+                {
+                    "api_token": "bench-sync-token",
+                    "services": [{"name": f"synced service {n:04d}"} for n in range(SERVICES)],
+                }
+            ]
+        },
+        timeout=60,
+    ).raise_for_status()
     bench_env(url, name="pagerbridge_bench_sync")
     from webapp import create_app
     from webapp.connection.services import connect_api_token
     from webapp.orgs.services import create_org
     from webapp.routing.sync import run_sync
+
     with create_app().app_context():
         org = create_org("sync", "Sync")
         connect_api_token(org.id, "bench-sync-token")
@@ -107,14 +149,17 @@ def main():
     from webapp.extensions import db
     from webapp.orgs.services import create_org
     from webapp.users.services import create_user
+
     app = create_app()
     with app.app_context():
         org = create_org("big", "Big Org")
         admin = create_user(org.id, "admin@big.example", "admin", "a-long-password")
         started = time.perf_counter()
         clusters = seed(db, org.id)
-        print(f"seeded {SERVICES} services, {NAMESPACES} namespaces, {RESOURCES} resources "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded {SERVICES} services, {NAMESPACES} namespaces, {RESOURCES} resources "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         user_id = admin.id
@@ -124,8 +169,10 @@ def main():
     print(f"\n{'page':<34} | {'full median':>11} | {'full p95':>8} | {'htmx median':>11} | {'htmx p95':>8}")
     for label, path in pages(clusters[3]):
         full, fragment = time_page(client, path, args.requests, False), time_page(client, path, args.requests, True)
-        print(f"{label:<34} | {percentile(full, 0.5):8.1f} ms | {percentile(full, 0.95):5.1f} ms | "
-              f"{percentile(fragment, 0.5):8.1f} ms | {percentile(fragment, 0.95):5.1f} ms")
+        print(
+            f"{label:<34} | {percentile(full, 0.5):8.1f} ms | {percentile(full, 0.95):5.1f} ms | "
+            f"{percentile(fragment, 0.5):8.1f} ms | {percentile(fragment, 0.95):5.1f} ms"
+        )
 
 
 if __name__ == "__main__":

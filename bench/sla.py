@@ -1,4 +1,4 @@
-"""SLA evaluator at scale (F17): one pass over 10,000 and over 100,000 open reports across 100 orgs, on PostgreSQL.
+"""SLA evaluator at scale: one pass over 10,000 and over 100,000 open reports across 100 orgs, on PostgreSQL.
 
     python bench/sla.py [--orgs 100] [--sizes 10000 100000] [--transitions 0.01]
 
@@ -7,14 +7,14 @@ steady pass, then makes a share of them due and times the pass that fires those 
 the ratio between the sizes and the number of SQL statements of each pass. Goal: a steady pass over 100,000 under
 3 s, with a query count that does not grow with the number of reports. Needs PostgreSQL (BENCH_DATABASE_URL).
 """
+
 import argparse
 import random
 import time
 from datetime import timedelta
 
-from sqlalchemy import event, insert, update
-
 from common import bench_env
+from sqlalchemy import event, insert, update
 
 SEVERITIES = ("low", "medium", "high", "critical")
 
@@ -22,23 +22,36 @@ SEVERITIES = ("low", "medium", "high", "critical")
 def seed(db, org_ids, count, now):
     """`count` open reports spread over the orgs, none of them near its deadline."""
     from webapp.models import Report
+
     rows = []
     for n in range(count):
         submitted = now - timedelta(minutes=random.randint(0, 600))
-        rows.append({"org_id": org_ids[n % len(org_ids)], "title": f"report {n}", "description": "",
-                     "severity": random.choice(SEVERITIES), "status": "new", "source": "api",
-                     "submitted_at": submitted, "updated_at": submitted, "sla_state": "ok",
-                     "sla_deadline": now + timedelta(days=random.randint(8, 40))})
+        rows.append(
+            {
+                "org_id": org_ids[n % len(org_ids)],
+                "title": f"report {n}",
+                "description": "",
+                "severity": random.choice(SEVERITIES),
+                "status": "new",
+                "source": "api",
+                "submitted_at": submitted,
+                "updated_at": submitted,
+                "sla_state": "ok",
+                "sla_deadline": now + timedelta(days=random.randint(8, 40)),
+            }
+        )
     for start in range(0, count, 10_000):
-        db.session.execute(insert(Report), rows[start:start + 10_000])
+        db.session.execute(insert(Report), rows[start : start + 10_000])
     db.session.commit()
 
 
 def make_due(db, share, now):
     """Move a share of the reports to just past their deadline, so the next pass breaches them."""
     from webapp.models import Report
-    db.session.execute(update(Report).where(Report.id % round(1 / share) == 0)
-                       .values(sla_deadline=now - timedelta(minutes=1)))
+
+    db.session.execute(
+        update(Report).where(Report.id % round(1 / share) == 0).values(sla_deadline=now - timedelta(minutes=1))
+    )
     db.session.commit()
 
 
@@ -62,6 +75,7 @@ def measure(size, orgs, share):
     from webapp.models.types import utcnow
     from webapp.orgs.services import create_org
     from webapp.sla.evaluator import evaluate
+
     app = create_app()
     with app.app_context():
         org_ids = [create_org(f"org-{n}", f"Org {n}").id for n in range(orgs)]
@@ -93,8 +107,10 @@ def main():
     if len(results) >= 2:
         small, large = min(results), max(results)
         ratio = results[large][0][0] / max(results[small][0][0], 1e-9)
-        print(f"steady pass time ratio {large}/{small}: {ratio:.1f}×; statements {results[small][0][1]} → "
-              f"{results[large][0][1]}")
+        print(
+            f"steady pass time ratio {large}/{small}: {ratio:.1f}×; statements {results[small][0][1]} → "
+            f"{results[large][0][1]}"
+        )
 
 
 if __name__ == "__main__":

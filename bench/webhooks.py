@@ -1,4 +1,4 @@
-"""Webhook intake under load (F15): signed PagerDuty v3 webhooks against gunicorn, next to /healthz in the same run.
+"""Webhook intake under load: signed PagerDuty v3 webhooks against gunicorn, next to /healthz in the same run.
 
     python bench/webhooks.py [--seconds 10] [--clients 16] [--workers 2]
 
@@ -8,6 +8,7 @@ Then it lets the RQ workers apply them and checks every accepted webhook id left
 Goal: webhooks at least half of /healthz's throughput, p99 under 50 ms, each effect present exactly once.
 Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override).
 """
+
 import argparse
 import json
 import sys
@@ -15,7 +16,6 @@ import threading
 import time
 
 import requests
-
 from common import bench_env, gunicorn, percentile, start, stop
 
 SECRET = "bench-webhook-signing-secret"
@@ -28,6 +28,7 @@ def setup():
     from webapp.orgs.services import create_org
     from webapp.reports.services import create_report
     from webapp.webhooks.setup import paste_secret
+
     app = create_app()
     with app.app_context():
         org = create_org("bench", "Bench")
@@ -39,12 +40,24 @@ def setup():
 def webhook(report_id, webhook_id):
     """(raw body, headers) of a signed incident.acknowledged webhook."""
     from webapp.webhooks.signatures import expected_signature
-    body = json.dumps({"event": {"id": webhook_id, "event_type": "incident.acknowledged", "resource_type": "incident",
-                                 "occurred_at": "2026-11-23T10:00:00Z", "agent": {"summary": "Bench Responder"},
-                                 "data": {"id": f"PINC{report_id}", "type": "incident",
-                                          "incident_key": f"report-{report_id}"}}}).encode()
-    return body, {"Content-Type": "application/json", "X-Webhook-Id": webhook_id,
-                  "X-PagerDuty-Signature": f"v1={expected_signature(SECRET, body)}"}
+
+    body = json.dumps(
+        {
+            "event": {
+                "id": webhook_id,
+                "event_type": "incident.acknowledged",
+                "resource_type": "incident",
+                "occurred_at": "2026-11-23T10:00:00Z",
+                "agent": {"summary": "Bench Responder"},
+                "data": {"id": f"PINC{report_id}", "type": "incident", "incident_key": f"report-{report_id}"},
+            }
+        }
+    ).encode()
+    return body, {
+        "Content-Type": "application/json",
+        "X-Webhook-Id": webhook_id,
+        "X-PagerDuty-Signature": f"v1={expected_signature(SECRET, body)}",
+    }
 
 
 def drive(clients, seconds, request_once):
@@ -74,9 +87,13 @@ def effects(report_ids):
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import TimelineEntry
+
     with create_app().app_context():
-        return db.session.scalar(db.select(db.func.count()).select_from(TimelineEntry).where(
-            TimelineEntry.kind == "pagerduty.acknowledged", TimelineEntry.report_id.in_(report_ids)))
+        return db.session.scalar(
+            db.select(db.func.count())
+            .select_from(TimelineEntry)
+            .where(TimelineEntry.kind == "pagerduty.acknowledged", TimelineEntry.report_id.in_(report_ids))
+        )
 
 
 def main():
@@ -106,8 +123,10 @@ def main():
     hooks = drive(args.clients, args.seconds, send_webhook)
     health_rate, hook_rate = len(health) / args.seconds, len(hooks) / args.seconds
     print(f"/healthz: {health_rate:.0f}/s (p99 {percentile(health, 0.99):.1f} ms)")
-    print(f"webhooks: {hook_rate:.0f}/s, p50 {percentile(hooks, 0.5):.1f} ms, p99 {percentile(hooks, 0.99):.1f} ms; "
-          f"{len(accepted)} distinct webhook ids accepted")
+    print(
+        f"webhooks: {hook_rate:.0f}/s, p50 {percentile(hooks, 0.5):.1f} ms, p99 {percentile(hooks, 0.99):.1f} ms; "
+        f"{len(accepted)} distinct webhook ids accepted"
+    )
     print(f"ratio webhooks / healthz: {hook_rate / health_rate:.2f}")
     workers = [start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers)]
     deadline, found = time.time() + 300, 0
@@ -118,8 +137,10 @@ def main():
             found = effects(report_ids)
             break
         time.sleep(1)
-    print(f"timeline entries: {found} for {len(accepted)} accepted webhook ids "
-          f"({'exactly once' if found == len(accepted) else 'MISMATCH'})")
+    print(
+        f"timeline entries: {found} for {len(accepted)} accepted webhook ids "
+        f"({'exactly once' if found == len(accepted) else 'MISMATCH'})"
+    )
     stop(web, *workers)
 
 

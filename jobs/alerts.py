@@ -1,4 +1,5 @@
 """Alert delivery jobs: send one delivery, sweep what is due."""
+
 import logging
 
 from rq import get_current_job

@@ -1,4 +1,5 @@
 """Connection jobs: Test Connection."""
+
 from webapp.connection import testing
 
 

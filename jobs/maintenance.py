@@ -1,4 +1,5 @@
 """Small housekeeping jobs."""
+
 import time
 
 from webapp.queues import get_redis

@@ -1,4 +1,5 @@
 """On-call jobs: the periodic fan-out, and one org's sync."""
+
 import logging
 
 from rq.exceptions import NoSuchJobError

@@ -1,4 +1,5 @@
 """Routing jobs: Sync Services."""
+
 from webapp.routing.sync import run_sync
 
 

@@ -1,5 +1,6 @@
 """The periodic jobs, in one list, and their reconciliation with rq-scheduler under deterministic ids."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from rq_scheduler import Scheduler
 
@@ -27,8 +28,15 @@ def reconcile(scheduler, jobs, now=None):
     existing = {job.id for job in scheduler.get_jobs()}
     for job_id, (func, period, queue) in wanted.items():
         if job_id not in existing:
-            scheduler.schedule(scheduled_time=now or datetime.now(timezone.utc), func=func, interval=period,
-                               repeat=None, id=job_id, queue_name=queue, result_ttl=period * 2)
+            scheduler.schedule(
+                scheduled_time=now or datetime.now(UTC),
+                func=func,
+                interval=period,
+                repeat=None,
+                id=job_id,
+                queue_name=queue,
+                result_ttl=period * 2,
+            )
     return sorted(wanted)
 
 

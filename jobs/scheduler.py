@@ -1,9 +1,10 @@
 """The scheduler process: reconciles the periodic job list, then enqueues jobs as they fall due."""
+
 import logging
 
+from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 from webapp import create_app
 from webapp.queues import get_redis
-from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 
 log = logging.getLogger("pagerbridge.scheduler")
 

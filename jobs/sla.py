@@ -1,4 +1,5 @@
 """SLA jobs: the periodic evaluator."""
+
 import logging
 
 from webapp.sla.services import evaluate_all as evaluate

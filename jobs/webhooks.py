@@ -1,4 +1,5 @@
 """Webhook jobs: drain the inbox, apply one stored delivery, sweep the ones no job applied."""
+
 import logging
 
 from webapp.queues import enqueue

@@ -1,4 +1,5 @@
 """The RQ worker process: builds the app once, then runs jobs in that app's context without forking."""
+
 import logging
 import signal
 import sys
@@ -11,8 +12,15 @@ from webapp.extensions import db
 from webapp.queues import QUEUE_NAMES, get_redis
 
 log = logging.getLogger("pagerbridge.worker")
-JOB_MODULES = ("jobs.alerts", "jobs.connection", "jobs.maintenance", "jobs.oncall", "jobs.routing", "jobs.sla",
-               "jobs.webhooks")
+JOB_MODULES = (
+    "jobs.alerts",
+    "jobs.connection",
+    "jobs.maintenance",
+    "jobs.oncall",
+    "jobs.routing",
+    "jobs.sla",
+    "jobs.webhooks",
+)
 
 
 class AppWorker(SimpleWorker):

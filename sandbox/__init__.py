@@ -1,4 +1,5 @@
-"""The PagerDuty sandbox (F39): a small local stand-in for PagerDuty's REST and Events APIs, for dev and tests."""
+"""The PagerDuty sandbox: a small local stand-in for PagerDuty's REST and Events APIs, for dev and tests."""
+
 from flask import Flask
 
 from sandbox.state import SandboxState
@@ -11,6 +12,7 @@ def create_sandbox_app(state=None):
     app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024
     from sandbox.api import bp as api
     from sandbox.control import control, ui
+
     app.register_blueprint(api)
     app.register_blueprint(ui)
     app.register_blueprint(control)

@@ -1,4 +1,5 @@
 """`python -m sandbox --port 5055 [--demo] [--seed FILE] [--events-per-minute N]`."""
+
 import argparse
 import json
 
@@ -15,7 +16,7 @@ def main():
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--demo", action="store_true", help="seed the demo account")
-    parser.add_argument("--seed", help="a JSON seed file ({\"accounts\": [...]})")
+    parser.add_argument("--seed", help='a JSON seed file ({"accounts": [...]})')
     parser.add_argument("--events-per-minute", type=int, default=120, help="0 for unlimited")
     args = parser.parse_args()
     state = SandboxState(events_per_minute=args.events_per_minute or None)

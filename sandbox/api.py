@@ -1,4 +1,5 @@
 """PagerDuty's Events API v2 and the parts of REST API v2 that PagerBridge uses, at PagerDuty's own paths."""
+
 import json
 import secrets
 import time
@@ -41,8 +42,14 @@ def fault_response(scope):
         response.status_code, response.headers["Retry-After"] = 429, str(fault.retry_after)
         return response
     if fault.mode == "401":
-        return rest_error(401, "Unauthorized", 2006) if scope == "rest" else \
-            (jsonify(status="invalid event", message="Event object is invalid", errors=["Invalid routing key"]), 400)
+        return (
+            rest_error(401, "Unauthorized", 2006)
+            if scope == "rest"
+            else (
+                jsonify(status="invalid event", message="Event object is invalid", errors=["Invalid routing key"]),
+                400,
+            )
+        )
     if fault.mode == "403":
         return rest_error(403, "Access Denied", 2010)
     return jsonify(status="error", message="Internal Server Error"), int(fault.mode) if fault.mode.isdigit() else 500
@@ -56,8 +63,11 @@ def enqueue():
         return faulted
     raw = request.get_data()
     if len(raw) > MAX_EVENT_BYTES:
-        return jsonify(status="invalid event", message="Event object is invalid",
-                       errors=["Event object size exceeds the maximum of 512 KB"]), 413
+        return jsonify(
+            status="invalid event",
+            message="Event object is invalid",
+            errors=["Event object size exceeds the maximum of 512 KB"],
+        ), 413
     try:
         body = json.loads(raw)
     except ValueError:
@@ -110,7 +120,7 @@ def page(items, collection):
     limit = max(1, min(limit, 100))
     if offset < 0 or offset + limit > 10000:
         return rest_error(400, "Invalid Input Provided", 2001, ["Offset must be less than 10000 - limit"])
-    chunk = items[offset:offset + limit]
+    chunk = items[offset : offset + limit]
     body = {collection: chunk, "limit": limit, "offset": offset, "more": offset + limit < len(items)}
     if request.args.get("total") == "true":
         body["total"] = len(items)
@@ -119,25 +129,47 @@ def page(items, collection):
 
 def service_object(service, include_integrations=False):
     url = base_url()
-    integrations = [integration_object(service, i) if include_integrations else
-                    {"id": i["id"], "type": "events_api_v2_inbound_integration_reference", "summary": i["name"],
-                     "self": f"{url}/services/{service['id']}/integrations/{i['id']}"} for i in service["integrations"]]
-    return {"id": service["id"], "type": "service", "summary": service["name"], "name": service["name"],
-            "description": service["description"], "status": service["status"],
-            "self": f"{url}/services/{service['id']}", "html_url": f"{url}/service-directory/{service['id']}",
-            "created_at": inc.iso(service["created_at"]), "integrations": integrations,
-            "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
-            "teams": [], "alert_creation": "create_alerts_and_incidents"}
+    integrations = [
+        integration_object(service, i)
+        if include_integrations
+        else {
+            "id": i["id"],
+            "type": "events_api_v2_inbound_integration_reference",
+            "summary": i["name"],
+            "self": f"{url}/services/{service['id']}/integrations/{i['id']}",
+        }
+        for i in service["integrations"]
+    ]
+    return {
+        "id": service["id"],
+        "type": "service",
+        "summary": service["name"],
+        "name": service["name"],
+        "description": service["description"],
+        "status": service["status"],
+        "self": f"{url}/services/{service['id']}",
+        "html_url": f"{url}/service-directory/{service['id']}",
+        "created_at": inc.iso(service["created_at"]),
+        "integrations": integrations,
+        "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
+        "teams": [],
+        "alert_creation": "create_alerts_and_incidents",
+    }
 
 
 def integration_object(service, integration):
     url = base_url()
-    return {"id": integration["id"], "type": integration["type"], "summary": integration["name"],
-            "name": integration["name"], "integration_key": integration["integration_key"],
-            "self": f"{url}/services/{service['id']}/integrations/{integration['id']}",
-            "html_url": f"{url}/service-directory/{service['id']}/integrations/{integration['id']}",
-            "created_at": inc.iso(integration["created_at"]),
-            "service": {"id": service["id"], "type": "service_reference", "summary": service["name"]}}
+    return {
+        "id": integration["id"],
+        "type": integration["type"],
+        "summary": integration["name"],
+        "name": integration["name"],
+        "integration_key": integration["integration_key"],
+        "self": f"{url}/services/{service['id']}/integrations/{integration['id']}",
+        "html_url": f"{url}/service-directory/{service['id']}/integrations/{integration['id']}",
+        "created_at": inc.iso(integration["created_at"]),
+        "service": {"id": service["id"], "type": "service_reference", "summary": service["name"]},
+    }
 
 
 def find_service(service_id):
@@ -148,8 +180,10 @@ def find_service(service_id):
 def users_me():
     if account().token_type != "user":
         return rest_error(400, "Invalid Input Provided", 2001, ["This endpoint requires a user-level API token"])
-    me = next((u for u in account().users if u["email"] == account().user_email),
-              {"id": "PME0001", "name": "Token Owner", "email": account().user_email})
+    me = next(
+        (u for u in account().users if u["email"] == account().user_email),
+        {"id": "PME0001", "name": "Token Owner", "email": account().user_email},
+    )
     return jsonify(user=user_object(me, base_url()))
 
 
@@ -199,23 +233,32 @@ def get_integration(service_id, integration_id):
 @bp.get("/users")
 def list_users():
     query = (request.args.get("query") or "").lower()
-    users = [user_object(u, base_url()) for u in account().users
-             if query in u["name"].lower() or query in u["email"].lower()]
+    users = [
+        user_object(u, base_url()) for u in account().users if query in u["name"].lower() or query in u["email"].lower()
+    ]
     return page(users, "users")
 
 
 @bp.get("/schedules")
 def list_schedules():
     query = (request.args.get("query") or "").lower()
-    return page([schedule_reference(s, base_url(), "schedule") for s in account().schedules
-                 if query in s["name"].lower()], "schedules")
+    return page(
+        [schedule_reference(s, base_url(), "schedule") for s in account().schedules if query in s["name"].lower()],
+        "schedules",
+    )
 
 
 @bp.get("/v3/schedules")
 def list_v3_schedules():
     query = (request.args.get("query") or "").lower()
-    return page([schedule_reference(s, base_url(), "schedule_v3_reference") for s in account().v3_schedules
-                 if query in s["name"].lower()], "schedules")
+    return page(
+        [
+            schedule_reference(s, base_url(), "schedule_v3_reference")
+            for s in account().v3_schedules
+            if query in s["name"].lower()
+        ],
+        "schedules",
+    )
 
 
 @bp.get("/oncalls")
@@ -232,9 +275,15 @@ def create_subscription():
     method = spec.get("delivery_method") or {}
     if method.get("type") != "http_delivery_method" or not method.get("url") or not spec.get("events"):
         return rest_error(400, "Invalid Input Provided", 2001, ["delivery_method.url and events are required"])
-    subscription = {"id": new_id(), "url": method["url"], "events": list(spec["events"]),
-                    "secret": secrets.token_urlsafe(48), "active": True, "description": spec.get("description", ""),
-                    "filter": spec.get("filter") or {"type": "account_reference"}}
+    subscription = {
+        "id": new_id(),
+        "url": method["url"],
+        "events": list(spec["events"]),
+        "secret": secrets.token_urlsafe(48),
+        "active": True,
+        "description": spec.get("description", ""),
+        "filter": spec.get("filter") or {"type": "account_reference"},
+    }
     with state().lock:
         account().subscriptions.append(subscription)
     return jsonify(webhook_subscription=subscription_object(subscription, with_secret=True))  # 200, as documented
@@ -246,12 +295,22 @@ def list_subscriptions():
 
 
 def subscription_object(subscription, with_secret=False):
-    return {"id": subscription["id"], "type": "webhook_subscription", "active": subscription["active"],
-            "description": subscription["description"], "events": subscription["events"],
-            "filter": subscription["filter"],
-            "delivery_method": {"id": subscription["id"] + "D", "type": "http_delivery_method",
-                                "url": subscription["url"], "temporarily_disabled": False, "custom_headers": [],
-                                "secret": subscription["secret"] if with_secret else None}}
+    return {
+        "id": subscription["id"],
+        "type": "webhook_subscription",
+        "active": subscription["active"],
+        "description": subscription["description"],
+        "events": subscription["events"],
+        "filter": subscription["filter"],
+        "delivery_method": {
+            "id": subscription["id"] + "D",
+            "type": "http_delivery_method",
+            "url": subscription["url"],
+            "temporarily_disabled": False,
+            "custom_headers": [],
+            "secret": subscription["secret"] if with_secret else None,
+        },
+    }
 
 
 from sandbox import api_incidents, api_oncall  # noqa: E402,F401  (their endpoints register on bp)

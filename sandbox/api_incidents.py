@@ -1,4 +1,5 @@
 """The sandbox's REST incident endpoints: list, read, alerts, notes."""
+
 import time
 
 from flask import jsonify, request
@@ -23,9 +24,14 @@ def list_incidents():
     statuses = request.args.getlist("statuses[]")
     service_ids = request.args.getlist("service_ids[]")
     since, until = created_window(request.args)
-    found = [i for i in account_incidents() if (not key or i["incident_key"] == key)
-             and (not statuses or i["status"] in statuses) and (not service_ids or i["service_id"] in service_ids)
-             and since <= i["created_at"] <= until]
+    found = [
+        i
+        for i in account_incidents()
+        if (not key or i["incident_key"] == key)
+        and (not statuses or i["status"] in statuses)
+        and (not service_ids or i["service_id"] in service_ids)
+        and since <= i["created_at"] <= until
+    ]
     if "created_at:desc" in ",".join(request.args.getlist("sort_by")):
         found.reverse()
     return page([inc.incident_object(state(), i, base_url()) for i in found], "incidents")
@@ -59,12 +65,22 @@ def list_alerts(incident_id):
     incident = find_incident(incident_id)
     if incident is None:
         return rest_error(404, "Not Found", 2100)
-    alerts = [{"id": a["id"], "type": "alert", "summary": a["summary"], "alert_key": a["alert_key"],
-               "status": incident["status"] if incident["status"] == "resolved" else "triggered",
-               "severity": a["severity"], "created_at": inc.iso(a["created_at"]),
-               "self": f"{base_url()}/incidents/{incident_id}/alerts/{a['id']}",
-               "html_url": f"{base_url()}/alerts/{a['id']}", "body": {"details": a["body"].get("payload", {})},
-               "incident": {"id": incident_id, "type": "incident_reference"}} for a in incident["alerts"]]
+    alerts = [
+        {
+            "id": a["id"],
+            "type": "alert",
+            "summary": a["summary"],
+            "alert_key": a["alert_key"],
+            "status": incident["status"] if incident["status"] == "resolved" else "triggered",
+            "severity": a["severity"],
+            "created_at": inc.iso(a["created_at"]),
+            "self": f"{base_url()}/incidents/{incident_id}/alerts/{a['id']}",
+            "html_url": f"{base_url()}/alerts/{a['id']}",
+            "body": {"details": a["body"].get("payload", {})},
+            "incident": {"id": incident_id, "type": "incident_reference"},
+        }
+        for a in incident["alerts"]
+    ]
     return page(alerts, "alerts")
 
 
@@ -80,8 +96,13 @@ def create_note(incident_id):
     content = ((request.get_json(silent=True) or {}).get("note") or {}).get("content")
     if not isinstance(content, str) or not content.strip():
         return rest_error(400, "Invalid Input Provided", 2001, ["Note content is required"])
-    note = {"id": new_id(), "incident_id": incident_id, "content": content, "created_at": time.time(),
-            "user": {"id": (user or {}).get("id", "PME0001"), "type": "user_reference", "summary": sender}}
+    note = {
+        "id": new_id(),
+        "incident_id": incident_id,
+        "content": content,
+        "created_at": time.time(),
+        "user": {"id": (user or {}).get("id", "PME0001"), "type": "user_reference", "summary": sender},
+    }
     with state().lock:
         incident["notes"].append(note)
         state().notes.append(note)
@@ -97,5 +118,10 @@ def list_notes(incident_id):
 
 
 def note_object(note):
-    return {"id": note["id"], "content": note["content"], "created_at": inc.iso(note["created_at"]),
-            "user": note["user"], "channel": {"summary": "The PagerDuty API"}}
+    return {
+        "id": note["id"],
+        "content": note["content"],
+        "created_at": inc.iso(note["created_at"]),
+        "user": note["user"],
+        "channel": {"summary": "The PagerDuty API"},
+    }

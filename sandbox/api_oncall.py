@@ -1,4 +1,5 @@
 """The sandbox's v3 (shift-based) schedule and single-user endpoints."""
+
 import time
 
 from flask import jsonify, request
@@ -14,8 +15,14 @@ def get_v3_schedule(schedule_id):
     if schedule is None:
         return rest_error(404, "Not Found", 2100)
     url = base_url()
-    body = {"id": schedule["id"], "type": "schedule_v3", "name": schedule["name"], "time_zone": "Etc/UTC",
-            "self": f"{url}/v3/schedules/{schedule['id']}", "html_url": f"{url}/schedules/{schedule['id']}"}
+    body = {
+        "id": schedule["id"],
+        "type": "schedule_v3",
+        "name": schedule["name"],
+        "time_zone": "Etc/UTC",
+        "self": f"{url}/v3/schedules/{schedule['id']}",
+        "html_url": f"{url}/schedules/{schedule['id']}",
+    }
     if "final_schedule" in request.args.getlist("include[]"):
         now = time.time()
         since, until = parse_time(request.args.get("since"), now), parse_time(request.args.get("until"), now)

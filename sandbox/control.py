@@ -1,4 +1,5 @@
 """The sandbox's own page (incidents with Acknowledge and Resolve) and its JSON test controls under /_sandbox."""
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from sandbox import incidents as inc
@@ -20,8 +21,10 @@ def base_url():
 def home():
     """Incidents, newest first, with buttons; and the latest events and webhooks."""
     with state().lock:
-        incidents = [inc.incident_object(state(), i, base_url()) | {"alert_total": len(i["alerts"])}
-                     for i in reversed(list(state().incidents.values()))][:200]
+        incidents = [
+            inc.incident_object(state(), i, base_url()) | {"alert_total": len(i["alerts"])}
+            for i in reversed(list(state().incidents.values()))
+        ][:200]
         events = list(reversed(state().events[-30:]))
         webhooks = list(reversed(state().webhook_deliveries[-30:]))
     return render_template("sandbox.html", incidents=incidents, events=events, webhooks=webhooks)
@@ -47,8 +50,9 @@ def apply_action(incident_id, action, sync, agent_id=None):
 @control.post("/incidents/<incident_id>/<action>")
 def control_act(incident_id, action):
     """Acknowledge or resolve by API (?sync=1 waits for the webhooks); returns the webhook outcomes."""
-    records = apply_action(incident_id, action, request.args.get("sync") == "1",
-                           (request.get_json(silent=True) or {}).get("user_id"))
+    records = apply_action(
+        incident_id, action, request.args.get("sync") == "1", (request.get_json(silent=True) or {}).get("user_id")
+    )
     if records is None:
         return jsonify(error="no such incident or action"), 404
     return jsonify(webhooks=[{k: r[k] for k in ("url", "status", "webhook_id", "event_type")} for r in records])
@@ -64,16 +68,30 @@ def reset():
 def seed():
     document = request.get_json(silent=True) or DEMO_SEED
     accounts = state().seed(document)
-    return jsonify(accounts=[{"api_token": a.api_token, "services": [
-        {"id": s["id"], "name": s["name"], "integration_keys": [i["integration_key"] for i in s["integrations"]]}
-        for s in a.services.values()]} for a in accounts])
+    return jsonify(
+        accounts=[
+            {
+                "api_token": a.api_token,
+                "services": [
+                    {
+                        "id": s["id"],
+                        "name": s["name"],
+                        "integration_keys": [i["integration_key"] for i in s["integrations"]],
+                    }
+                    for s in a.services.values()
+                ],
+            }
+            for a in accounts
+        ]
+    )
 
 
 @control.get("/events")
 def events():
     found = state().received_events(request.args.get("routing_key"), request.args.get("dedup_key"))
     fields = ("received_at", "routing_key", "dedup_key", "event_action") + (
-        () if request.args.get("brief") else ("body",))
+        () if request.args.get("brief") else ("body",)
+    )
     return jsonify(events=[{k: e[k] for k in fields} for e in found], throttled=state().throttled)
 
 
@@ -92,8 +110,11 @@ def notes():
 @control.get("/webhook_deliveries")
 def webhook_deliveries():
     with state().lock:
-        return jsonify(webhook_deliveries=[{k: r[k] for k in ("url", "status", "webhook_id", "event_type")}
-                                           for r in state().webhook_deliveries])
+        return jsonify(
+            webhook_deliveries=[
+                {k: r[k] for k in ("url", "status", "webhook_id", "event_type")} for r in state().webhook_deliveries
+            ]
+        )
 
 
 @control.route("/faults", methods=["POST", "DELETE"])
@@ -102,8 +123,13 @@ def faults():
         state().clear_faults()
         return jsonify(ok=True)
     spec = request.get_json(silent=True) or {}
-    state().add_fault(str(spec.get("mode", "500")), spec.get("count"), spec.get("retry_after", 1),
-                      spec.get("delay", 0.0), spec.get("scope", "all"))
+    state().add_fault(
+        str(spec.get("mode", "500")),
+        spec.get("count"),
+        spec.get("retry_after", 1),
+        spec.get("delay", 0.0),
+        spec.get("scope", "all"),
+    )
     return jsonify(ok=True)
 
 

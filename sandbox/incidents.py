@@ -1,11 +1,12 @@
 """Incidents in the sandbox: opened, merged, acknowledged and resolved by Events API events, with v3 webhooks."""
+
 import hashlib
 import hmac
 import json
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -17,7 +18,7 @@ ACTIONS = ("trigger", "acknowledge", "resolve")
 
 def iso(epoch):
     """Seconds since the epoch as PagerDuty's ISO 8601 UTC timestamp."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def validate_event(body, known_key):
@@ -54,7 +55,9 @@ def _payload_errors(payload):
     if not isinstance(payload.get("source"), str) or not payload["source"].strip():
         errors.append("'payload.source' is missing or blank")
     if payload.get("severity") not in SEVERITIES:
-        errors.append("'payload.severity' is invalid (must be one of the following: 'critical', 'error', 'warning' or 'info')")
+        errors.append(
+            "'payload.severity' is invalid (must be one of the following: 'critical', 'error', 'warning' or 'info')"
+        )
     return errors
 
 
@@ -63,23 +66,42 @@ def ingest(state, body, base_url):
     with state.lock:
         key, action = body["routing_key"], body["event_action"]
         dedup = body.get("dedup_key") or uuid.uuid4().hex
-        state.events.append({"received_at": time.time(), "routing_key": key, "dedup_key": dedup,
-                             "event_action": action, "body": body})
+        state.events.append(
+            {"received_at": time.time(), "routing_key": key, "dedup_key": dedup, "event_action": action, "body": body}
+        )
         incident = _open_incident(state, key, dedup)
         if action == "trigger":
             incident = incident or _create_incident(state, key, dedup, body, base_url)
-            incident["alerts"].append({"id": new_id(), "alert_key": dedup, "summary": body["payload"]["summary"],
-                                       "severity": body["payload"]["severity"], "body": body,
-                                       "created_at": time.time(), "status": "triggered"})
+            incident["alerts"].append(
+                {
+                    "id": new_id(),
+                    "alert_key": dedup,
+                    "summary": body["payload"]["summary"],
+                    "severity": body["payload"]["severity"],
+                    "body": body,
+                    "created_at": time.time(),
+                    "status": "triggered",
+                }
+            )
         elif incident:
-            change_status(state, incident, "acknowledged" if action == "acknowledge" else "resolved", base_url,
-                          agent=None, notify=False)
+            change_status(
+                state,
+                incident,
+                "acknowledged" if action == "acknowledge" else "resolved",
+                base_url,
+                agent=None,
+                notify=False,
+            )
         return dedup
 
 
 def _open_incident(state, routing_key, dedup):
     for incident in reversed(list(state.incidents.values())):
-        if incident["routing_key"] == routing_key and incident["alert_key"] == dedup and incident["status"] != "resolved":
+        if (
+            incident["routing_key"] == routing_key
+            and incident["alert_key"] == dedup
+            and incident["status"] != "resolved"
+        ):
             return incident
     return None
 
@@ -87,10 +109,22 @@ def _open_incident(state, routing_key, dedup):
 def _create_incident(state, routing_key, dedup, body, base_url):
     state.incident_numbers += 1
     service_id = state.key_to_service[routing_key]
-    incident = {"id": new_id(), "number": state.incident_numbers, "title": body["payload"]["summary"],
-                "status": "triggered", "incident_key": dedup, "alert_key": dedup, "routing_key": routing_key,
-                "service_id": service_id, "urgency": "high" if body["payload"]["severity"] in ("critical", "error") else "low",
-                "created_at": time.time(), "updated_at": time.time(), "alerts": [], "notes": [], "log": []}
+    incident = {
+        "id": new_id(),
+        "number": state.incident_numbers,
+        "title": body["payload"]["summary"],
+        "status": "triggered",
+        "incident_key": dedup,
+        "alert_key": dedup,
+        "routing_key": routing_key,
+        "service_id": service_id,
+        "urgency": "high" if body["payload"]["severity"] in ("critical", "error") else "low",
+        "created_at": time.time(),
+        "updated_at": time.time(),
+        "alerts": [],
+        "notes": [],
+        "log": [],
+    }
     incident["html_url"] = f"{base_url}/incidents/{incident['id']}"
     state.incidents[incident["id"]] = incident
     return incident
@@ -111,41 +145,79 @@ def change_status(state, incident, status, base_url, agent=None, notify=True, sy
 
 
 def _first_user(account):
-    return account.users[0] if account.users else {"id": "PSANDBX", "name": "Sandbox Responder",
-                                                    "email": account.user_email}
+    return (
+        account.users[0]
+        if account.users
+        else {"id": "PSANDBX", "name": "Sandbox Responder", "email": account.user_email}
+    )
 
 
 def incident_object(state, incident, base_url):
     """An incident as PagerDuty's REST API and webhooks show it."""
     account = state.account_for_service(incident["service_id"])
-    service = account.services.get(incident["service_id"], {"id": incident["service_id"], "name": "Deleted"}) if account else {}
-    return {"id": incident["id"], "type": "incident", "summary": f"[#{incident['number']}] {incident['title']}",
-            "self": f"{base_url}/incidents/{incident['id']}", "html_url": incident["html_url"],
-            "incident_number": incident["number"], "number": incident["number"], "title": incident["title"],
-            "status": incident["status"], "incident_key": incident["incident_key"], "urgency": incident["urgency"],
-            "created_at": iso(incident["created_at"]), "updated_at": iso(incident["updated_at"]),
-            "service": {"id": service.get("id"), "type": "service_reference", "summary": service.get("name"),
-                        "self": f"{base_url}/services/{service.get('id')}",
-                        "html_url": f"{base_url}/service-directory/{service.get('id')}"},
-            "assignments": [], "assigned_via": "escalation_policy", "last_status_change_at": iso(incident["updated_at"]),
-            "alert_counts": {"all": len(incident["alerts"]),
-                             "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
-                             "resolved": len(incident["alerts"]) if incident["status"] == "resolved" else 0},
-            "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
-            "teams": [], "pending_actions": [], "acknowledgements": [],
-            "is_mergeable": True}
+    service = (
+        account.services.get(incident["service_id"], {"id": incident["service_id"], "name": "Deleted"})
+        if account
+        else {}
+    )
+    return {
+        "id": incident["id"],
+        "type": "incident",
+        "summary": f"[#{incident['number']}] {incident['title']}",
+        "self": f"{base_url}/incidents/{incident['id']}",
+        "html_url": incident["html_url"],
+        "incident_number": incident["number"],
+        "number": incident["number"],
+        "title": incident["title"],
+        "status": incident["status"],
+        "incident_key": incident["incident_key"],
+        "urgency": incident["urgency"],
+        "created_at": iso(incident["created_at"]),
+        "updated_at": iso(incident["updated_at"]),
+        "service": {
+            "id": service.get("id"),
+            "type": "service_reference",
+            "summary": service.get("name"),
+            "self": f"{base_url}/services/{service.get('id')}",
+            "html_url": f"{base_url}/service-directory/{service.get('id')}",
+        },
+        "assignments": [],
+        "assigned_via": "escalation_policy",
+        "last_status_change_at": iso(incident["updated_at"]),
+        "alert_counts": {
+            "all": len(incident["alerts"]),
+            "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
+            "resolved": len(incident["alerts"]) if incident["status"] == "resolved" else 0,
+        },
+        "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
+        "teams": [],
+        "pending_actions": [],
+        "acknowledgements": [],
+        "is_mergeable": True,
+    }
 
 
 def webhook_event(state, incident, event_type, base_url, agent):
     """A v3 webhook body for an incident event, as PagerDuty documents it."""
     data = incident_object(state, incident, base_url)
     data.pop("summary", None)
-    return {"event": {"id": new_id(), "event_type": event_type, "resource_type": "incident",
-                      "occurred_at": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                      "agent": {"html_url": f"{base_url}/users/{agent['id']}", "id": agent["id"],
-                                "self": f"{base_url}/users/{agent['id']}", "summary": agent["name"],
-                                "type": "user_reference"},
-                      "client": None, "data": data}}
+    return {
+        "event": {
+            "id": new_id(),
+            "event_type": event_type,
+            "resource_type": "incident",
+            "occurred_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "agent": {
+                "html_url": f"{base_url}/users/{agent['id']}",
+                "id": agent["id"],
+                "self": f"{base_url}/users/{agent['id']}",
+                "summary": agent["name"],
+                "type": "user_reference",
+            },
+            "client": None,
+            "data": data,
+        }
+    }
 
 
 def sign(secret, raw_body):
@@ -156,11 +228,22 @@ def sign(secret, raw_body):
 def send_webhook(state, subscription, event, sync=False):
     """POST a signed webhook to a subscription (in a thread unless sync); the outcome is recorded."""
     raw = json.dumps(event).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "PagerDuty-Webhook/V3.0",
-               "X-Webhook-Id": str(uuid.uuid4()), "X-Webhook-Subscription": subscription["id"],
-               "X-PagerDuty-Signature": sign(subscription["secret"], raw)}
-    record = {"subscription_id": subscription["id"], "url": subscription["url"], "webhook_id": headers["X-Webhook-Id"],
-              "event_type": event["event"]["event_type"], "status": None, "sent_at": time.time(), "body": event}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "PagerDuty-Webhook/V3.0",
+        "X-Webhook-Id": str(uuid.uuid4()),
+        "X-Webhook-Subscription": subscription["id"],
+        "X-PagerDuty-Signature": sign(subscription["secret"], raw),
+    }
+    record = {
+        "subscription_id": subscription["id"],
+        "url": subscription["url"],
+        "webhook_id": headers["X-Webhook-Id"],
+        "event_type": event["event"]["event_type"],
+        "status": None,
+        "sent_at": time.time(),
+        "body": event,
+    }
 
     def deliver():
         try:

@@ -1,4 +1,5 @@
 """The sandbox's in-memory PagerDuty account data, guarded by one lock."""
+
 import secrets
 import string
 import threading
@@ -67,12 +68,14 @@ class SandboxState:
             return [self._seed_account(spec) for spec in document.get("accounts", [])]
 
     def _seed_account(self, spec):
-        account = Account(api_token=spec["api_token"], token_type=spec.get("token_type", "user"),
-                          user_email=spec.get("user_email", "owner@example.com"))
+        account = Account(
+            api_token=spec["api_token"],
+            token_type=spec.get("token_type", "user"),
+            user_email=spec.get("user_email", "owner@example.com"),
+        )
         self.accounts[account.api_token] = account
         for service in spec.get("services", []):
-            self.add_service(account, service.get("name", "Service"), service.get("id"),
-                             service.get("integration_key"))
+            self.add_service(account, service.get("name", "Service"), service.get("id"), service.get("integration_key"))
         for user in spec.get("users", []):
             account.users.append({"id": user.get("id") or new_id(), "name": user["name"], "email": user["email"]})
         for schedule in spec.get("schedules", []):
@@ -84,13 +87,24 @@ class SandboxState:
     def _schedule(self, account, spec):
         emails = [email.lower() for email in spec.get("users", [])]
         user_ids = [user["id"] for email in emails for user in account.users if user["email"].lower() == email]
-        return {"id": spec.get("id") or new_id(), "name": spec["name"], "user_ids": user_ids,
-                "shift_seconds": int(spec.get("shift_seconds", 86400)), "start": float(spec.get("start", 0))}
+        return {
+            "id": spec.get("id") or new_id(),
+            "name": spec["name"],
+            "user_ids": user_ids,
+            "shift_seconds": int(spec.get("shift_seconds", 86400)),
+            "start": float(spec.get("start", 0)),
+        }
 
     def add_service(self, account, name, service_id=None, integration_key=None):
         """Create a service, with an Events API v2 integration when a key is given."""
-        service = {"id": service_id or new_id(), "name": name, "description": f"{name} (sandbox)",
-                   "status": "active", "integrations": [], "created_at": time.time()}
+        service = {
+            "id": service_id or new_id(),
+            "name": name,
+            "description": f"{name} (sandbox)",
+            "status": "active",
+            "integrations": [],
+            "created_at": time.time(),
+        }
         account.services[service["id"]] = service
         if integration_key:
             self.add_integration(service, integration_key)
@@ -98,8 +112,13 @@ class SandboxState:
 
     def add_integration(self, service, integration_key=None, name="Events API v2"):
         """Add an Events API v2 integration to a service; returns it."""
-        integration = {"id": new_id(), "name": name, "type": "events_api_v2_inbound_integration",
-                       "integration_key": integration_key or new_key(), "created_at": time.time()}
+        integration = {
+            "id": new_id(),
+            "name": name,
+            "type": "events_api_v2_inbound_integration",
+            "integration_key": integration_key or new_key(),
+            "created_at": time.time(),
+        }
         service["integrations"].append(integration)
         self.key_to_service[integration["integration_key"]] = service["id"]
         return integration
@@ -157,8 +176,12 @@ class SandboxState:
     def received_events(self, routing_key=None, dedup_key=None):
         """Events ingested (202), oldest first, optionally filtered."""
         with self.lock:
-            return [e for e in self.events if (routing_key is None or e["routing_key"] == routing_key)
-                    and (dedup_key is None or e["dedup_key"] == dedup_key)]
+            return [
+                e
+                for e in self.events
+                if (routing_key is None or e["routing_key"] == routing_key)
+                and (dedup_key is None or e["dedup_key"] == dedup_key)
+            ]
 
     def incident_by_key(self, dedup_key):
         """The newest incident with this incident key."""

@@ -1,4 +1,5 @@
 """Running the sandbox in a background thread for tests and benchmarks."""
+
 import threading
 from dataclasses import dataclass
 
@@ -31,7 +32,6 @@ class QuietHandler(WSGIRequestHandler):
 def start_sandbox(port=0, events_per_minute=None):
     """Serve a fresh sandbox on 127.0.0.1 (port 0: any free port) in a daemon thread."""
     state = SandboxState(events_per_minute=events_per_minute)
-    server = make_server("127.0.0.1", port, create_sandbox_app(state), threaded=True,
-                         request_handler=QuietHandler)
+    server = make_server("127.0.0.1", port, create_sandbox_app(state), threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return SandboxHandle(f"http://127.0.0.1:{server.server_port}", state, server)

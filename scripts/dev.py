@@ -1,4 +1,5 @@
-"""Development runner: Redis (if REDIS_URL is unset), the PagerDuty sandbox, migrations, demo data, web, worker, scheduler."""
+"""Development runner: Redis (unless REDIS_URL is set), the PagerDuty sandbox, migrations, demo data and the app."""
+
 import os
 import shutil
 import signal
@@ -32,6 +33,7 @@ def redis_binary():
         return found
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "redis-server"], check=True)
     import redis_server  # noqa: PLC0415 - only needed on machines without Debian's redis
+
     return redis_server.REDIS_SERVER_PATH
 
 
@@ -43,8 +45,20 @@ def ensure_redis(env):
     try:
         redis.Redis.from_url(url).ping()
     except redis.ConnectionError:
-        start("redis", redis_binary(), "--port", str(DEV_REDIS_PORT), "--bind", "127.0.0.1",
-              "--save", "", "--appendonly", "no", "--dir", str(INSTANCE))
+        start(
+            "redis",
+            redis_binary(),
+            "--port",
+            str(DEV_REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(INSTANCE),
+        )
         wait_until(lambda: redis.Redis.from_url(url).ping(), "Redis")
     (INSTANCE / "dev-redis-url").write_text(url)
     env["REDIS_URL"] = url
@@ -59,7 +73,7 @@ def wait_until(check, what, timeout=20):
                 return
         except Exception:  # noqa: BLE001 - anything means "not up yet"
             if time.monotonic() > deadline:
-                raise SystemExit(f"[dev] {what} did not come up")
+                raise SystemExit(f"[dev] {what} did not come up") from None
         time.sleep(0.2)
 
 
@@ -70,10 +84,10 @@ def flask(env, *args):
 
 def stop_all(*_):
     """Stop every child, newest first."""
-    for name, process in reversed(children):
+    for _name, process in reversed(children):
         if process.poll() is None:
             process.terminate()
-    for name, process in reversed(children):
+    for _name, process in reversed(children):
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

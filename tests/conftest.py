@@ -1,4 +1,6 @@
 """Shared fixtures: app, db, clients per role, htmx client, CLI runner, real Redis and RQ worker, the sandbox."""
+
+import contextlib
 import os
 import subprocess
 import sys
@@ -20,6 +22,7 @@ PASSWORD = "correct-horse-battery"
 def sandbox():
     """The PagerDuty sandbox on a free local port, for the whole session (reset by `pd`)."""
     from sandbox.testing import start_sandbox
+
     handle = start_sandbox(port=0)
     yield handle
     handle.stop()
@@ -52,11 +55,14 @@ def test_env(sandbox):
 def app(test_env):
     """The app with its schema built by running the migrations from empty."""
     from flask_migrate import downgrade, upgrade
+
     from webapp import create_app
+
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None})
     app.before_request(_forget_cached_user)
     with app.app_context():
         from webapp.extensions import db
+
         db.drop_all()
         _drop_alembic_version(db)
         upgrade()
@@ -70,11 +76,13 @@ def app(test_env):
 def _forget_cached_user():
     """Tests keep one app context open across requests; Flask-Login caches the user in `g`, so drop it."""
     from flask import g
+
     g.pop("_login_user", None)
 
 
 def _drop_alembic_version(db):
     from sqlalchemy import text
+
     db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
     db.session.commit()
 
@@ -83,6 +91,7 @@ def _drop_alembic_version(db):
 def db(app, redis):
     """A clean database (and Redis) for each test, inside an app context."""
     from webapp.extensions import db as database
+
     with app.app_context():
         _empty_tables(database)
         yield database
@@ -103,6 +112,7 @@ def _empty_tables(database):
 def redis(test_env):
     """The real test Redis, emptied."""
     from redis import Redis
+
     connection = Redis.from_url(TEST_REDIS_URL)
     connection.flushdb()
     yield connection
@@ -133,6 +143,7 @@ def runner(app, db):
 def org(db):
     """An org with an admin and a member."""
     from tests import factories
+
     return factories.org_with_users()
 
 
@@ -168,12 +179,14 @@ def htmx_client(app, org):
 def api(app, org):
     """A JSON API client for the org, with a fresh bearer token."""
     from tests.factories import ApiClient
+
     return ApiClient(app.test_client(), org.api_token)
 
 
 def _truncate(database, tables, attempts=20):
     """TRUNCATE, retried rather than blocked: a PostgreSQL backend of a stopped worker may still hold a lock."""
     from sqlalchemy.exc import OperationalError
+
     for attempt in range(attempts):
         try:
             database.session.execute(database.text("SET LOCAL lock_timeout = '2s'"))
@@ -196,10 +209,17 @@ def worker_process(test_env, tmp_path):
     env = {**os.environ, **test_env}
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobs.worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     process.log_path = log_path
     from redis import Redis
+
     connection = Redis.from_url(TEST_REDIS_URL)
     wait_for(lambda: _worker_registered(connection) or process.poll() is not None, timeout=30)
     yield process
@@ -209,20 +229,18 @@ def worker_process(test_env, tmp_path):
 def _stop_group(process):
     """SIGTERM the worker and its forked scheduler, SIGKILL what is left after 10 s: no orphan outlives the test."""
     import signal
+
     os.killpg(process.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _worker_registered(connection):
     """The worker has registered and holds the scheduler lock of its queues (so `enqueue_in` jobs run)."""
     from rq import Worker
+
     return bool(Worker.all(connection=connection)) and connection.exists("rq:scheduler-lock:alerts")
 
 
@@ -240,7 +258,9 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
     database afresh instead of trusting rows the test's session already holds.
     """
     from flask import has_app_context
+
     from webapp.extensions import db
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if has_app_context():
@@ -260,11 +280,22 @@ DEFAULT_KEY = "b" * 31 + "2"
 @pytest.fixture()
 def pd_account(pd):
     """A sandbox account: a user token, a VDP service, a default service, two users."""
-    pd.state.seed({"accounts": [{
-        "api_token": PD_TOKEN, "token_type": "user", "user_email": "responder@example.com",
-        "services": [{"name": "Security VDP", "id": "PVDP001", "integration_key": VDP_KEY},
-                     {"name": "Platform", "id": "PPLAT01", "integration_key": DEFAULT_KEY}],
-        "users": [{"name": "Responder", "email": "responder@example.com"}]}]})
+    pd.state.seed(
+        {
+            "accounts": [
+                {
+                    "api_token": PD_TOKEN,
+                    "token_type": "user",
+                    "user_email": "responder@example.com",
+                    "services": [
+                        {"name": "Security VDP", "id": "PVDP001", "integration_key": VDP_KEY},
+                        {"name": "Platform", "id": "PPLAT01", "integration_key": DEFAULT_KEY},
+                    ],
+                    "users": [{"name": "Responder", "email": "responder@example.com"}],
+                }
+            ]
+        }
+    )
     return pd
 
 
@@ -272,5 +303,6 @@ def pd_account(pd):
 def connected(org, pd_account):
     """The org connected to the sandbox with an API token and a VDP integration key."""
     from webapp.connection.services import connect_api_token
+
     connect_api_token(org.id, PD_TOKEN, VDP_KEY)
     return org

@@ -1,4 +1,5 @@
 """Factories for test data, built through the same services the app uses."""
+
 import itertools
 from types import SimpleNamespace
 
@@ -12,13 +13,22 @@ def org_with_users(slug=None):
     from webapp.api.services import create_token
     from webapp.orgs.services import create_org
     from webapp.users.services import create_user
+
     n = next(_sequence)
     slug = slug or f"org{n}"
     org = create_org(slug, f"Org {n}")
     admin = create_user(org.id, f"admin{n}@example.com", "admin", PASSWORD, f"Admin {n}")
     member = create_user(org.id, f"member{n}@example.com", "member", PASSWORD, f"Member {n}")
-    return SimpleNamespace(id=org.id, slug=org.slug, model=org, admin=admin, member=member,
-                           admin_email=admin.email, member_email=member.email, api_token=create_token(org.id))
+    return SimpleNamespace(
+        id=org.id,
+        slug=org.slug,
+        model=org,
+        admin=admin,
+        member=member,
+        admin_email=admin.email,
+        member_email=member.email,
+        api_token=create_token(org.id),
+    )
 
 
 class ApiClient:
@@ -34,13 +44,19 @@ class ApiClient:
         return self.client.get("/api/v1" + path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
 
     def post(self, path, json=None, **kwargs):
-        return self.client.post("/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.post(
+            "/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
 
     def patch(self, path, json=None, **kwargs):
-        return self.client.patch("/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.patch(
+            "/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
 
     def put(self, path, json=None, **kwargs):
-        return self.client.put("/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+        return self.client.put(
+            "/api/v1" + path, json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
 
     def delete(self, path, **kwargs):
         return self.client.delete("/api/v1" + path, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
@@ -50,8 +66,10 @@ def default_service(org_id, integration_key, pd_id="PPLAT01", name="Platform"):
     """An enabled default service with its Events API v2 key, committed."""
     from webapp.extensions import db
     from webapp.models import Service
-    service = Service(org_id=org_id, pd_id=pd_id, name=name, enabled=True, is_default=True,
-                      integration_key=integration_key)
+
+    service = Service(
+        org_id=org_id, pd_id=pd_id, name=name, enabled=True, is_default=True, integration_key=integration_key
+    )
     db.session.add(service)
     db.session.commit()
     return service

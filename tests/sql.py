@@ -1,4 +1,5 @@
 """What SQL a piece of code runs: for tests that guard a hot path's statements."""
+
 import re
 from contextlib import contextmanager
 

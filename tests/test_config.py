@@ -1,4 +1,5 @@
 """Configuration comes from the environment only."""
+
 import pytest
 
 from webapp.config import ConfigError, database_url, load_config
@@ -23,9 +24,15 @@ def test_production_refuses_to_start_without_required_settings():
 
 
 def test_production_with_everything_set():
-    env = {"PAGERBRIDGE_ENV": "production", "DATABASE_URL": "postgres://x/y", "REDIS_URL": "redis://r:6379/0",
-           "SECRET_KEY": "s", "ENCRYPTION_KEYS": f"{KEYS}, other", "PUBLIC_URL": "https://pb.example.com/",
-           "PAGERDUTY_API_URL": "http://127.0.0.1:5055/"}
+    env = {
+        "PAGERBRIDGE_ENV": "production",
+        "DATABASE_URL": "postgres://x/y",
+        "REDIS_URL": "redis://r:6379/0",
+        "SECRET_KEY": "s",
+        "ENCRYPTION_KEYS": f"{KEYS}, other",
+        "PUBLIC_URL": "https://pb.example.com/",
+        "PAGERDUTY_API_URL": "http://127.0.0.1:5055/",
+    }
     config = load_config(env)
     assert config["ENCRYPTION_KEYS"] == [KEYS, "other"]
     assert config["PUBLIC_URL"] == "https://pb.example.com"

@@ -1,4 +1,5 @@
-"""Secrets are encrypted at rest and can be rotated to a new key (F7)."""
+"""Secrets are encrypted at rest and can be rotated to a new key."""
+
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
@@ -10,8 +11,9 @@ SECRET = "u+supersecrettoken1234"
 
 
 def _raw_token(db, org_id):
-    return db.session.execute(text("SELECT api_token FROM pagerduty_connections WHERE org_id = :o"),
-                              {"o": org_id}).scalar_one()
+    return db.session.execute(
+        text("SELECT api_token FROM pagerduty_connections WHERE org_id = :o"), {"o": org_id}
+    ).scalar_one()
 
 
 def test_raw_column_holds_no_plaintext(db, org):

@@ -11,6 +11,7 @@ def test_security_headers(client, db):
 
 def test_session_cookie_is_httponly_and_lax(client, org):
     from tests.conftest import PASSWORD
+
     response = client.post("/login", data={"email": org.admin_email, "password": PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -1,4 +1,5 @@
 """Rows read once per unit of work, and kept loaded where the unit of work owns them."""
+
 from tests.sql import recorded
 from webapp.connection.services import connection_for
 from webapp.models import Connection, Incident
@@ -33,8 +34,9 @@ def test_remembered_reads_once_and_forgets_rows_the_session_dropped(db, org):
 
 
 def test_kept_loaded_keeps_rows_through_a_commit_and_expires_them_after(db, org):
-    incident = Incident(org_id=org.id, kind="cloud", title="Public bucket", severity="low", provider="aws",
-                        resource_id="b-1")
+    incident = Incident(
+        org_id=org.id, kind="cloud", title="Public bucket", severity="low", provider="aws", resource_id="b-1"
+    )
     db.session.add(incident)
     with kept_loaded():
         db.session.commit()
@@ -43,8 +45,9 @@ def test_kept_loaded_keeps_rows_through_a_commit_and_expires_them_after(db, org)
 
 
 def test_a_new_subject_keeps_its_timeline_in_memory(db, org):
-    incident = Incident(org_id=org.id, kind="cloud", title="Public bucket", severity="low", provider="aws",
-                        resource_id="b-2")
+    incident = Incident(
+        org_id=org.id, kind="cloud", title="Public bucket", severity="low", provider="aws", resource_id="b-2"
+    )
     db.session.add(incident)
     db.session.flush()
     start_timeline(incident)

@@ -1,12 +1,26 @@
 """PagerBridge: the application factory."""
+
 from flask import Flask
 
 from webapp.config import load_config
 from webapp.extensions import csrf, db, htmx, login_manager, migrate
 
 BLUEPRINTS = (
-    "auth", "main", "users", "connection", "alerts", "deliveries", "routing", "oncall",
-    "reports", "vdp", "incidents", "sla", "webhooks", "api", "audit",
+    "auth",
+    "main",
+    "users",
+    "connection",
+    "alerts",
+    "deliveries",
+    "routing",
+    "oncall",
+    "reports",
+    "vdp",
+    "incidents",
+    "sla",
+    "webhooks",
+    "api",
+    "audit",
 )
 
 
@@ -34,36 +48,44 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     from webapp import models  # noqa: F401  (registers the tables)
     from webapp.auth.services import load_user
+
     login_manager.user_loader(load_user)
     from webapp.queues import install_session_hooks
+
     install_session_hooks()
     from webapp.webhooks.credentials import install_session_hooks as install_credential_hooks
+
     install_credential_hooks()
 
 
 def register_blueprints(app):
     """Mount each area's blueprint and its template helpers."""
     from importlib import import_module
+
     for name in BLUEPRINTS:
         module = import_module(f"webapp.{name}")
         app.register_blueprint(module.bp)
     from webapp.layout import register_layout
+
     register_layout(app)
 
 
 def register_errorhandlers(app):
     """HTML error pages for the browser, the contract's JSON shape under /api."""
     from webapp.errors import register
+
     register(app)
 
 
 def register_security(app):
     """Security headers on every response."""
     from webapp.security import add_security_headers
+
     app.after_request(add_security_headers)
 
 
 def register_commands(app):
     """The contract's command line (flask --app wsgi ...)."""
     from webapp.commands import register
+
     register(app)

@@ -1,4 +1,5 @@
 """Configuration read from the environment, and nothing else."""
+
 import os
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def database_url(env=os.environ):
     url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'pagerbridge.db'}"
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -40,8 +41,10 @@ def redis_url(env=os.environ):
 
 def development_secrets():
     """Stable development-only keys kept in instance/, so encrypted demo data survives restarts."""
-    from cryptography.fernet import Fernet
     import secrets
+
+    from cryptography.fernet import Fernet
+
     path = INSTANCE_DIR / "dev-secrets"
     if not path.exists():
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
 """Encryption of secrets at rest with MultiFernet over ENCRYPTION_KEYS (the first key encrypts)."""
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 

@@ -1,4 +1,5 @@
 """Demo data: an org with users and a token, connected to the PagerDuty sandbox, with routes, on-call and work."""
+
 import os
 
 from webapp.extensions import db
@@ -16,6 +17,7 @@ def load_demo():
     from webapp.api.services import create_token
     from webapp.orgs.services import create_org
     from webapp.users.services import create_user
+
     org = db.session.scalar(db.select(Org).filter_by(slug=DEMO_SLUG))
     if org is not None:
         return [f"The demo org '{DEMO_SLUG}' exists already.", _sign_in_line()]
@@ -52,6 +54,7 @@ def connect_demo(org_id):
     from webapp.routing import inventory, services
     from webapp.routing.sync import run_sync
     from webapp.webhooks.setup import create_subscription
+
     lines = []
 
     def by_name(name):
@@ -61,27 +64,51 @@ def connect_demo(org_id):
         services.set_default(org_id, services.configure_service(org_id, by_name("Platform On-Call")).id)
         payments = services.configure_service(org_id, by_name("Payments"))
         cloud = services.configure_service(org_id, by_name("Cloud Security"))
-        inventory.upsert_inventory(org_id, [{"name": "prod-eu", "namespaces": ["payments", "web", "data"]},
-                                            {"name": "staging", "namespaces": ["web"]}],
-                                   [{"provider": "aws", "resource_id": "arn:aws:s3:::acme-customer-exports",
-                                     "resource_type": "s3_bucket", "name": "acme-customer-exports",
-                                     "region": "eu-west-1"},
-                                    {"provider": "aws", "resource_id": "i-0a1b2c3d4e5f60718",
-                                     "resource_type": "ec2_instance", "name": "bastion-1", "region": "eu-west-1"},
-                                    {"provider": "oci", "resource_id": "ocid1.bucket.oc1..aaaabackups",
-                                     "resource_type": "bucket", "name": "backups"}])
+        inventory.upsert_inventory(
+            org_id,
+            [
+                {"name": "prod-eu", "namespaces": ["payments", "web", "data"]},
+                {"name": "staging", "namespaces": ["web"]},
+            ],
+            [
+                {
+                    "provider": "aws",
+                    "resource_id": "arn:aws:s3:::acme-customer-exports",
+                    "resource_type": "s3_bucket",
+                    "name": "acme-customer-exports",
+                    "region": "eu-west-1",
+                },
+                {
+                    "provider": "aws",
+                    "resource_id": "i-0a1b2c3d4e5f60718",
+                    "resource_type": "ec2_instance",
+                    "name": "bastion-1",
+                    "region": "eu-west-1",
+                },
+                {
+                    "provider": "oci",
+                    "resource_id": "ocid1.bucket.oc1..aaaabackups",
+                    "resource_type": "bucket",
+                    "name": "backups",
+                },
+            ],
+        )
         namespace = inventory.ensure_namespace(org_id, "prod-eu", "payments")
         services.assign_namespace(org_id, namespace.id, payments.id)
         bucket = inventory.ensure_resource(org_id, "aws", "arn:aws:s3:::acme-customer-exports")
         services.assign_resource(org_id, bucket.id, cloud.id)
 
-    _step(lines, "connected to the PagerDuty sandbox", lambda: connect_api_token(org_id, SANDBOX_TOKEN,
-                                                                                 SANDBOX_VDP_KEY))
+    _step(
+        lines, "connected to the PagerDuty sandbox", lambda: connect_api_token(org_id, SANDBOX_TOKEN, SANDBOX_VDP_KEY)
+    )
     _step(lines, "webhook subscription created", lambda: create_subscription(org_id))
     _step(lines, "services synced", lambda: run_sync(org_id))
     _step(lines, "services configured and routes assigned", routes)
-    _step(lines, "on-call follows the Security Primary schedule",
-          lambda: (set_mode(org_id, "pagerduty", "PSCHED1", "Security Primary"), sync_org(org_id)))
+    _step(
+        lines,
+        "on-call follows the Security Primary schedule",
+        lambda: (set_mode(org_id, "pagerduty", "PSCHED1", "Security Primary"), sync_org(org_id)),
+    )
     return lines
 
 
@@ -89,24 +116,48 @@ def add_work(org_id):
     """A few reports and incidents so every page has something to show."""
     from webapp.incidents.services import create_incident
     from webapp.reports.services import assess_report, create_report
+
     lines = []
 
     def work():
-        first = create_report(org_id, "Stored XSS in the support portal", "The ticket subject is rendered "
-                              "unescaped.", "researcher@example.org", source="form")
+        first = create_report(
+            org_id,
+            "Stored XSS in the support portal",
+            "The ticket subject is rendered unescaped.",
+            "researcher@example.org",
+            source="form",
+        )
         assess_report(org_id, first.id, "high")
         create_report(org_id, "Open redirect on /login", "next= accepts any host.", "hunter@example.net")
-        create_incident(org_id, {"kind": "kubernetes", "title": "Crash loop in payments-api", "severity": "high",
-                                 "cluster": "prod-eu", "namespace": "payments",
-                                 "root_cause": "The new release exhausts its memory limit on start.",
-                                 "affected_resources": ["deployment/payments-api"],
-                                 "remediation_steps": ["Roll back to the previous release", "Raise the limit"],
-                                 "external_id": "demo-k8s-1"})
-        create_incident(org_id, {"kind": "cloud", "title": "S3 bucket made public", "severity": "critical",
-                                 "provider": "aws", "resource_id": "arn:aws:s3:::acme-customer-exports",
-                                 "resource_type": "s3_bucket", "root_cause": "A bucket policy allows s3:GetObject "
-                                 "for everyone.", "remediation_steps": ["Restore the bucket policy"],
-                                 "external_id": "demo-cloud-1"})
+        create_incident(
+            org_id,
+            {
+                "kind": "kubernetes",
+                "title": "Crash loop in payments-api",
+                "severity": "high",
+                "cluster": "prod-eu",
+                "namespace": "payments",
+                "root_cause": "The new release exhausts its memory limit on start.",
+                "affected_resources": ["deployment/payments-api"],
+                "remediation_steps": ["Roll back to the previous release", "Raise the limit"],
+                "external_id": "demo-k8s-1",
+            },
+        )
+        create_incident(
+            org_id,
+            {
+                "kind": "cloud",
+                "title": "S3 bucket made public",
+                "severity": "critical",
+                "provider": "aws",
+                "resource_id": "arn:aws:s3:::acme-customer-exports",
+                "resource_type": "s3_bucket",
+                "root_cause": "A bucket policy allows s3:GetObject for everyone.",
+                "remediation_steps": ["Restore the bucket policy"],
+                "external_id": "demo-cloud-1",
+            },
+        )
+
     _step(lines, "sample reports and incidents added", work)
     _step(lines, "a critical report near its SLA deadline, evaluated", lambda: _report_at_risk(org_id))
     return lines
@@ -115,12 +166,19 @@ def add_work(org_id):
 def _report_at_risk(org_id):
     """A report submitted 20 hours ago, assessed critical: with 24 h allowed and 25% left, it is at risk at once."""
     from datetime import timedelta
+
     from webapp.extensions import db
     from webapp.models.types import utcnow
     from webapp.reports.services import assess_report, create_report
     from webapp.sla.evaluator import evaluate
-    report = create_report(org_id, "SQL injection in /api/search", "The q parameter reaches the query unquoted.",
-                           "sqli@example.org", source="form")
+
+    report = create_report(
+        org_id,
+        "SQL injection in /api/search",
+        "The q parameter reaches the query unquoted.",
+        "sqli@example.org",
+        source="form",
+    )
     report.submitted_at = utcnow() - timedelta(hours=20)
     db.session.commit()
     assess_report(org_id, report.id, "critical")  # recomputes the deadline from the earlier submission

@@ -1,9 +1,20 @@
 """Domain errors, and how errors reach users: HTML pages in the browser, the contract's JSON under /api."""
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-JSON_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+JSON_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
 
 
 class DomainError(Exception):
@@ -65,5 +76,6 @@ def register(app):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
             return json_error(500, "Something went wrong on our side; nothing you sent was lost.", "server_error")
-        return render_template("errors/error.html", status=500,
-                               message="Something went wrong on our side. Please try again."), 500
+        return render_template(
+            "errors/error.html", status=500, message="Something went wrong on our side. Please try again."
+        ), 500

@@ -1,4 +1,5 @@
 """Flask extensions, created bare and bound to the app in create_app()."""
+
 from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_migrate import Migrate

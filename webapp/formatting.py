@@ -1,12 +1,13 @@
 """Jinja filters for times and labels."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 
 def humanize_delta(moment, now=None):
     """'in 3 h', '12 min ago': a short relative time."""
     if moment is None:
         return "—"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     seconds = int((moment - now).total_seconds())
     future, seconds = seconds >= 0, abs(seconds)
     if seconds < 60:

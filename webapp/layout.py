@@ -1,4 +1,5 @@
 """What every page's layout needs: navigation, settings tabs, the PagerDuty badge, banners."""
+
 from flask import current_app, request, url_for
 from flask_login import current_user
 
@@ -40,8 +41,11 @@ def layout_context():
     """Template globals for base.html."""
     if not current_user.is_authenticated:
         return {"main_nav": (), "settings_tabs": (), "banners": ()}
-    nav = [(label, endpoint) for label, endpoint, admin_only in MAIN_NAV
-           if _existing(endpoint) and (current_user.is_admin or not admin_only)]
+    nav = [
+        (label, endpoint)
+        for label, endpoint, admin_only in MAIN_NAV
+        if _existing(endpoint) and (current_user.is_admin or not admin_only)
+    ]
     tabs = [(label, endpoint) for label, endpoint in SETTINGS_TABS if _existing(endpoint)]
     banners = [banner for provider in BANNER_PROVIDERS for banner in provider(current_user.org_id)]
     return {"main_nav": nav, "settings_tabs": tabs, "banners": banners, "active_endpoint": request.endpoint}
@@ -53,8 +57,9 @@ def url_if(endpoint, **values):
 
 
 def pagerduty_badge():
-    """The org's connection badge (F3), for the settings pages."""
+    """The org's connection badge, for the settings pages."""
     from webapp.connection.services import status_badge
+
     return status_badge(current_user.org_id)
 
 
@@ -63,4 +68,5 @@ def register_layout(app):
     app.context_processor(layout_context)
     app.jinja_env.globals.update(pagerduty_badge=pagerduty_badge, url_if=url_if)
     from webapp.formatting import register_filters
+
     register_filters(app)

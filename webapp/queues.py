@@ -1,4 +1,5 @@
 """Redis and RQ queues, and enqueueing that waits for the database commit."""
+
 import logging
 
 from flask import current_app
@@ -57,8 +58,10 @@ def _enqueue_batch(pending):
     try:
         with get_redis().pipeline() as pipeline:
             for queue in {queue for _, _, queue, _ in pending}:
-                get_queue(queue).enqueue_many([Queue.prepare_data(func, args=args)
-                                               for func, args, name, _ in pending if name == queue], pipeline=pipeline)
+                get_queue(queue).enqueue_many(
+                    [Queue.prepare_data(func, args=args) for func, args, name, _ in pending if name == queue],
+                    pipeline=pipeline,
+                )
             pipeline.execute()
     except RedisError as exc:
         log.warning("could not enqueue %d jobs: %s", len(pending), exc)
@@ -71,6 +74,7 @@ def _drop_after_rollback(session, previous_transaction=None):
 def install_session_hooks():
     """Hook the session class once: enqueue on commit, forget on rollback."""
     from sqlalchemy.orm import Session
+
     if not event.contains(Session, "after_commit", _flush_after_commit):
         event.listen(Session, "after_commit", _flush_after_commit)
         event.listen(Session, "after_soft_rollback", _drop_after_rollback)

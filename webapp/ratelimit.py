@@ -1,4 +1,5 @@
 """Fixed-window rate limits kept in Redis, shared by every web process."""
+
 import logging
 import time
 

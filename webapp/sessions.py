@@ -1,4 +1,5 @@
 """Helpers for one unit of work's database session: rows read several times are read once."""
+
 from contextlib import contextmanager
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert

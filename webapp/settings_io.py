@@ -1,6 +1,7 @@
 """Settings as code: each feature registers its section of `settings export` / `settings import`."""
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -35,8 +36,12 @@ def import_settings(org_id, document):
     errors = {key: "unknown settings section" for key in document if key not in SECTIONS}
     for key, value in document.items():
         if key in SECTIONS:
-            errors.update({f"{key}.{field}" if field else key: message
-                           for field, message in SECTIONS[key].validate(org_id, value).items()})
+            errors.update(
+                {
+                    f"{key}.{field}" if field else key: message
+                    for field, message in SECTIONS[key].validate(org_id, value).items()
+                }
+            )
     if errors:
         raise DomainError("The settings file was not applied: fix these fields.", fields=errors)
     try:

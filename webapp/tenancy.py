@@ -1,4 +1,5 @@
 """Org scoping and role checks shared by every area."""
+
 from functools import wraps
 
 from flask import abort
@@ -22,10 +23,12 @@ def get_in_org(model, record_id, org_id=None):
 
 def admin_required(view):
     """Log in, then refuse members with 403."""
+
     @login_required
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)
+
     return wrapped

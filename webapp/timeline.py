@@ -1,4 +1,5 @@
 """Timeline entries for reports and incidents."""
+
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 

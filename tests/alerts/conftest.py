@@ -1,4 +1,5 @@
 """Fixtures for alert delivery tests."""
+
 import pytest
 
 from tests import factories

@@ -1,4 +1,5 @@
 """Pacing per integration key across workers (kept in Redis)."""
+
 from webapp.alerts.pacing import BURST, pace_key, reserve_slot
 
 
@@ -8,7 +9,7 @@ def test_burst_then_evenly_spaced_slots(app, db, redis):
         waits = [reserve_slot("k" * 32) for _ in range(BURST + 3)]
     finally:
         app.config["EVENTS_PER_MINUTE"] = 100
-    assert all(w == 0 for w in waits[:BURST + 1])
+    assert all(w == 0 for w in waits[: BURST + 1])
     assert 0.9 <= waits[BURST + 1] <= 1.1 and 1.9 <= waits[BURST + 2] <= 2.1
 
 

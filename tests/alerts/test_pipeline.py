@@ -1,6 +1,7 @@
 """End to end with a real worker and the sandbox: events arrive, merge, resolve in order, retry, pause, resume."""
-from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY, wait_for
+
 from tests.api.test_incidents import K8S
+from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY, wait_for
 from webapp.models import Delivery
 
 
@@ -36,7 +37,9 @@ def test_resolve_follows_trigger_with_the_same_key(worker, api, pd, default_serv
     incident_id = api.post("/incidents", json=K8S).json["id"]
     api.patch(f"/incidents/{incident_id}", json={"status": "resolved"})
     wait_for(lambda: len(pd.state.received_events(dedup_key=f"incident-{incident_id}")) == 2)
-    actions = [(e["event_action"], e["routing_key"]) for e in pd.state.received_events(dedup_key=f"incident-{incident_id}")]
+    actions = [
+        (e["event_action"], e["routing_key"]) for e in pd.state.received_events(dedup_key=f"incident-{incident_id}")
+    ]
     assert actions == [("trigger", DEFAULT_KEY), ("resolve", DEFAULT_KEY)]
     assert pd.state.incident_by_key(f"incident-{incident_id}")["status"] == "resolved"
 
@@ -52,6 +55,7 @@ def test_5xx_and_429_are_retried_until_delivered(worker, api, pd, connected, db)
 
 def test_refused_credentials_pause_and_reconnect_resumes(worker, api, pd, connected, db):
     from webapp.connection.services import connect_api_token, status_badge
+
     pd.state.add_fault("401", count=1, scope="events")
     report_id = api.post("/reports", json={"title": "Paused"}).json["id"]
     wait_for(lambda: status_badge(connected.id)["state"] == "error")
@@ -64,6 +68,7 @@ def test_refused_credentials_pause_and_reconnect_resumes(worker, api, pd, connec
 
 def test_disconnect_cancels_pending(api, connected, db):
     from webapp.connection.services import disconnect
+
     api.post("/reports", json={"title": "Never sent"})
     disconnect(connected.id)
     db.session.expire_all()
@@ -78,9 +83,11 @@ def test_no_route_is_recorded(api, connected, db):
 
 def test_redis_down_or_a_worker_killed_mid_send_loses_nothing(api, pd, connected, db, worker, monkeypatch):
     from datetime import timedelta
+
     import webapp.queues
     from webapp.alerts import outbox
     from webapp.models.types import utcnow
+
     monkeypatch.setattr(webapp.queues, "enqueue", lambda *args, **kwargs: None)  # Redis unreachable at commit
     report_id = api.post("/reports", json={"title": "Survives"}).json["id"]
     monkeypatch.undo()
@@ -96,6 +103,7 @@ def test_redis_down_or_a_worker_killed_mid_send_loses_nothing(api, pd, connected
 def test_two_claims_of_one_delivery_send_once(api, connected, db, monkeypatch):
     import webapp.queues
     from webapp.alerts import outbox
+
     monkeypatch.setattr(webapp.queues, "enqueue", lambda *args, **kwargs: None)
     report_id = api.post("/reports", json={"title": "Once"}).json["id"]
     delivery_id = db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"report-{report_id}"))

@@ -25,11 +25,13 @@ def test_unknown_path_is_json_404(api):
 
 def test_token_of_another_org_does_not_leak(api, db):
     from tests.factories import org_with_users
+
     other = org_with_users()
     assert api.get("/").json["org"]["slug"] != other.slug
 
 
 def test_tokens_are_stored_hashed(db, org):
     from webapp.models import ApiToken
+
     stored = db.session.scalars(db.select(ApiToken.token_hash)).all()
     assert org.api_token not in stored and all(len(value) == 64 for value in stored)

@@ -1,11 +1,20 @@
 """The incidents API of the contract."""
+
 import pytest
 
 from tests.sql import recorded, shape
 
-K8S = {"kind": "kubernetes", "title": "Crash loop in payments", "severity": "high", "cluster": "prod-eu",
-       "namespace": "payments", "root_cause": "OOM", "affected_resources": ["deploy/api"],
-       "remediation_steps": ["Raise the memory limit"], "external_id": "det-1"}
+K8S = {
+    "kind": "kubernetes",
+    "title": "Crash loop in payments",
+    "severity": "high",
+    "cluster": "prod-eu",
+    "namespace": "payments",
+    "root_cause": "OOM",
+    "affected_resources": ["deploy/api"],
+    "remediation_steps": ["Raise the memory limit"],
+    "external_id": "det-1",
+}
 
 
 def test_create_read_update(api):
@@ -26,12 +35,18 @@ def test_repeated_external_id_returns_the_existing_incident(api):
     assert again.status_code == 200 and again.json["id"] == first["id"] and again.json["title"] == K8S["title"]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({**K8S, "kind": "vm"}, "kind"), ({**K8S, "severity": "super-critical"}, "severity"),
-    ({k: v for k, v in K8S.items() if k != "namespace"}, "namespace"),
-    ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "gcp", "resource_id": "b"}, "provider"),
-    ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "aws"}, "resource_id"),
-    ({**K8S, "transient": "yes"}, "transient"), ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({**K8S, "kind": "vm"}, "kind"),
+        ({**K8S, "severity": "super-critical"}, "severity"),
+        ({k: v for k, v in K8S.items() if k != "namespace"}, "namespace"),
+        ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "gcp", "resource_id": "b"}, "provider"),
+        ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "aws"}, "resource_id"),
+        ({**K8S, "transient": "yes"}, "transient"),
+        ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps"),
+    ],
+)
 def test_invalid_incidents_are_422(api, body, field):
     response = api.post("/incidents", json=body)
     assert response.status_code == 422 and field in response.json["error"]["fields"]
@@ -53,6 +68,9 @@ def test_create_answers_from_what_it_wrote(api, db):
     assert created.status_code == 201
     assert [entry["kind"] for entry in created.json["timeline"]] == ["incident.created"]
     assert sorted(s for s in statements if s.startswith("INSERT")) == [
-        "INSERT deliveries", "INSERT incidents", "INSERT timeline_entries"]
+        "INSERT deliveries",
+        "INSERT incidents",
+        "INSERT timeline_entries",
+    ]
     assert not any(s in ("SELECT incidents", "SELECT timeline_entries") for s in statements), statements
     assert len(statements) <= 9, statements

@@ -1,18 +1,30 @@
 """The reports API of the contract."""
+
 import pytest
 
 
 def test_create_and_read_report(api, org):
-    response = api.post("/reports", json={"title": "XSS in login", "description": "PoC", "severity": "high",
-                                          "researcher_email": "R@Example.com"})
+    response = api.post(
+        "/reports",
+        json={"title": "XSS in login", "description": "PoC", "severity": "high", "researcher_email": "R@Example.com"},
+    )
     assert response.status_code == 201
     body = response.json
     assert body["title"] == "XSS in login" and body["severity"] == "high" and body["status"] == "new"
     assert body["sla_state"] == "ok" and body["sla_deadline"]
     assert body["pagerduty"] == {"status": None, "incident_url": None}
     assert body["timeline"][0]["kind"] == "report.submitted"
-    assert set(body) == {"id", "title", "severity", "status", "sla_deadline", "sla_state", "assignee_email",
-                         "pagerduty", "timeline"}
+    assert set(body) == {
+        "id",
+        "title",
+        "severity",
+        "status",
+        "sla_deadline",
+        "sla_state",
+        "assignee_email",
+        "pagerduty",
+        "timeline",
+    }
     assert api.get(f"/reports/{body['id']}").json == body
 
 
@@ -25,10 +37,17 @@ def test_assessment_and_status(api):
     assert closed["status"] == "resolved"
 
 
-@pytest.mark.parametrize("body, field", [({}, "title"), ({"title": ""}, "title"), ({"title": 5}, "title"),
-                                         ({"title": "x", "severity": "urgent"}, "severity"),
-                                         ({"title": "x" * 301}, "title"),
-                                         ({"title": "x", "researcher_email": "nope"}, "researcher_email")])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "title"),
+        ({"title": ""}, "title"),
+        ({"title": 5}, "title"),
+        ({"title": "x", "severity": "urgent"}, "severity"),
+        ({"title": "x" * 301}, "title"),
+        ({"title": "x", "researcher_email": "nope"}, "researcher_email"),
+    ],
+)
 def test_invalid_reports_are_422_with_fields(api, body, field):
     response = api.post("/reports", json=body)
     assert response.status_code == 422 and field in response.json["error"]["fields"]
@@ -37,12 +56,15 @@ def test_invalid_reports_are_422_with_fields(api, body, field):
 def test_bad_bodies_are_400(api):
     assert api.post("/reports", data="not json", headers={"Content-Type": "application/json"}).status_code == 400
     assert api.post("/reports", json=["a list"]).status_code == 400
-    assert api.client.post("/api/v1/reports", data="title=x", headers={
-        "Authorization": f"Bearer {api.token}"}).status_code == 400
+    assert (
+        api.client.post("/api/v1/reports", data="title=x", headers={"Authorization": f"Bearer {api.token}"}).status_code
+        == 400
+    )
 
 
 def test_other_orgs_report_is_404(api, db):
     from tests.factories import ApiClient, org_with_users
+
     other = org_with_users()
     report_id = ApiClient(api.client, other.api_token).post("/reports", json={"title": "theirs"}).json["id"]
     assert api.get(f"/reports/{report_id}").status_code == 404
@@ -58,6 +80,7 @@ def test_oversized_body_is_413(api):
 def test_create_answers_from_what_it_wrote(api, db):
     """A new report's answer (timeline included) is built from what was written, not read back after the commit."""
     from tests.sql import recorded, shape
+
     with recorded(db.engine) as sql:
         created = api.post("/reports", json={"title": "Open redirect"})
     assert created.status_code == 201

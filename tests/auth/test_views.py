@@ -1,4 +1,5 @@
 """Login, logout, lock-out, safe redirects and CSRF."""
+
 from tests.conftest import PASSWORD
 
 
@@ -32,8 +33,9 @@ def test_too_many_attempts_from_one_address_are_refused(client, org):
 
 
 def test_next_only_follows_local_paths(client, org):
-    response = client.post("/login?next=https://evil.example.com/", data={"email": org.admin_email,
-                                                                          "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example.com/", data={"email": org.admin_email, "password": PASSWORD}
+    )
     assert response.location == "/"
     client.post("/logout")
     response = client.post("/login?next=/settings/users/", data={"email": org.admin_email, "password": PASSWORD})
@@ -47,6 +49,7 @@ def test_pages_require_login(client, db):
 
 def test_csrf_is_enforced_outside_tests(test_env, db, org):
     from webapp import create_app
+
     app = create_app({"TESTING": True})
     client = app.test_client()
     response = client.post("/login", data={"email": org.admin_email, "password": PASSWORD})

@@ -1,4 +1,5 @@
 """Browser fixtures: the app served on a local port (CSRF on, as in production) and headless Debian Chromium."""
+
 import os
 import shutil
 import threading
@@ -9,15 +10,23 @@ from werkzeug.serving import make_server
 from tests.conftest import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app (a second instance, with CSRF enabled) on a free local port; yields its base URL."""
     from webapp import create_app
+
     live_app = create_app({"TESTING": True})
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -32,6 +41,7 @@ def chromium():
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

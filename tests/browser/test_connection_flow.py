@@ -1,4 +1,5 @@
 """Connect with an API token against the sandbox, test, toggle a rule, see an alert in the log, disconnect."""
+
 import pytest
 
 from tests.browser.conftest import sign_in

@@ -1,4 +1,5 @@
 """A person signs in, sees the dashboard, manages users, and signs out, in a real browser."""
+
 import pytest
 
 from tests.browser.conftest import sign_in

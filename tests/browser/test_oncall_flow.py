@@ -1,4 +1,5 @@
 """Choose a schedule, switch mode, see who is on call."""
+
 import pytest
 
 from tests.browser.conftest import sign_in
@@ -9,6 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_choose_schedule_and_switch_modes(page, live_server, connected, rota, db):  # noqa: F811
     from webapp.oncall.services import set_mode
+
     set_mode(connected.id, "manual")
     sign_in(page, live_server, connected.admin_email)
     page.goto(live_server + "/oncall/settings")

@@ -1,4 +1,5 @@
 """A researcher reports through the public form; an admin finds it by active search, assesses it, sees the timeline."""
+
 import pytest
 
 from tests.browser.conftest import sign_in

@@ -1,4 +1,5 @@
 """Sync, configure, default, namespace and resource assignments, preview, then an incident reaches that service."""
+
 import pytest
 
 from tests.browser.conftest import sign_in
@@ -8,9 +9,20 @@ pytestmark = pytest.mark.browser
 
 
 def test_routing_end_to_end(page, live_server, connected, pd_account, worker, api, db):
-    api.put("/inventory", json={"clusters": [{"name": "prod", "namespaces": ["payments", "web"]}],
-                                "cloud_resources": [{"provider": "aws", "resource_id": "arn:aws:s3:::exports",
-                                                     "resource_type": "s3_bucket", "name": "exports"}]})
+    api.put(
+        "/inventory",
+        json={
+            "clusters": [{"name": "prod", "namespaces": ["payments", "web"]}],
+            "cloud_resources": [
+                {
+                    "provider": "aws",
+                    "resource_id": "arn:aws:s3:::exports",
+                    "resource_type": "s3_bucket",
+                    "name": "exports",
+                }
+            ],
+        },
+    )
     sign_in(page, live_server, connected.admin_email)
     page.goto(live_server + "/settings/routing/services")
     page.get_by_role("button", name="Sync Services").click()
@@ -44,7 +56,9 @@ def test_routing_end_to_end(page, live_server, connected, pd_account, worker, ap
     page.get_by_label("Namespace").fill("payments")
     page.get_by_role("button", name="Preview").click()
     page.get_by_text("Goes to Security VDP").wait_for()
-    incident = api.post("/incidents", json={"kind": "kubernetes", "title": "OOM", "severity": "high",
-                                            "cluster": "prod", "namespace": "payments"}).json
+    incident = api.post(
+        "/incidents",
+        json={"kind": "kubernetes", "title": "OOM", "severity": "high", "cluster": "prod", "namespace": "payments"},
+    ).json
     events = wait_for(lambda: pd_account.state.received_events(dedup_key=f"incident-{incident['id']}"))
     assert pd_account.state.key_to_service[events[0]["routing_key"]] == "PVDP001"

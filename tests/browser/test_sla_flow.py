@@ -1,4 +1,5 @@
 """A breached report's badge on the list, and the war-room banner."""
+
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ def test_breached_badge_and_war_room_banner(page, live_server, org, db):
     from webapp.models.types import utcnow
     from webapp.reports.services import create_report
     from webapp.sla.evaluator import evaluate
+
     with time_machine.travel(utcnow() - timedelta(days=3)):
         first = create_report(org.id, "Old critical one", severity="critical")
         create_report(org.id, "Old high one", severity="high")

@@ -1,4 +1,5 @@
 """The full loop: an alert triggers, the sandbox's Acknowledge button sends a signed webhook, the timeline shows it."""
+
 import pytest
 
 from tests.browser.conftest import sign_in
@@ -9,6 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_acknowledge_in_the_sandbox_shows_on_the_timeline(page, live_server, connected, pd_account, worker, api, db):
     from webapp.webhooks.setup import create_subscription
+
     create_subscription(connected.id, url=f"{live_server}/webhooks/pagerduty/{connected.model.webhook_token}")
     report_id = api.post("/reports", json={"title": "Webhook loop"}).json["id"]
     wait_for(lambda: pd_account.state.incident_by_key(f"report-{report_id}"))

@@ -1,4 +1,5 @@
 """The contract's command line."""
+
 import json
 
 from webapp.models import Org, User
@@ -8,8 +9,19 @@ def test_orgs_users_tokens(runner, db, api):
     result = runner.invoke(args=["orgs", "create", "globex", "--name", "Globex Corp"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(db.select(Org).filter_by(slug="globex")).name == "Globex Corp"
-    result = runner.invoke(args=["users", "create", "Boss@Globex.com", "--org", "globex", "--role", "admin",
-                                 "--password", "a-long-password"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "Boss@Globex.com",
+            "--org",
+            "globex",
+            "--role",
+            "admin",
+            "--password",
+            "a-long-password",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(db.select(User).filter_by(email="boss@globex.com")).role == "admin"
     result = runner.invoke(args=["tokens", "create", "--org", "globex"])
@@ -21,14 +33,37 @@ def test_orgs_users_tokens(runner, db, api):
 def test_bad_arguments_exit_non_zero_with_a_reason(runner, db):
     result = runner.invoke(args=["orgs", "create", "Not A Slug", "--name", "x"])
     assert result.exit_code != 0 and "slug" in result.output
-    result = runner.invoke(args=["users", "create", "x@example.com", "--org", "missing", "--role", "admin",
-                                 "--password", "a-long-password"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "x@example.com",
+            "--org",
+            "missing",
+            "--role",
+            "admin",
+            "--password",
+            "a-long-password",
+        ]
+    )
     assert result.exit_code != 0 and "No org" in result.output
-    result = runner.invoke(args=["users", "create", "x@example.com", "--org", "missing", "--role", "owner",
-                                 "--password", "a-long-password"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "x@example.com",
+            "--org",
+            "missing",
+            "--role",
+            "owner",
+            "--password",
+            "a-long-password",
+        ]
+    )
     assert result.exit_code != 0
-    result = runner.invoke(args=["users", "create", "not-an-email", "--org", "missing", "--role", "admin",
-                                 "--password", "a-long-password"])
+    result = runner.invoke(
+        args=["users", "create", "not-an-email", "--org", "missing", "--role", "admin", "--password", "a-long-password"]
+    )
     assert result.exit_code != 0 and "EMAIL" in result.output
 
 

@@ -1,4 +1,5 @@
 """`flask --app wsgi demo` loads a connected demo org against the sandbox."""
+
 from sandbox.demo import seed_demo
 from webapp.models import Delivery, Incident, Org, Report, Service
 

@@ -1,4 +1,5 @@
-"""Connecting, validating, pausing and disconnecting (F1-F7)."""
+"""Connecting, validating, pausing and disconnecting."""
+
 import pytest
 
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
@@ -32,8 +33,16 @@ def test_routing_key_is_checked_for_form(db, org):
 
 
 def test_auth_failure_pauses_and_reconnect_resumes(db, connected):
-    db.session.add(Delivery(org_id=connected.id, action="trigger", event_type="x", dedup_key="report-1",
-                            routing_key=VDP_KEY, status="pending"))
+    db.session.add(
+        Delivery(
+            org_id=connected.id,
+            action="trigger",
+            event_type="x",
+            dedup_key="report-1",
+            routing_key=VDP_KEY,
+            status="pending",
+        )
+    )
     db.session.commit()
     services.mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
     assert services.status_badge(connected.id)["state"] == "error"
@@ -45,9 +54,18 @@ def test_auth_failure_pauses_and_reconnect_resumes(db, connected):
 
 def test_disconnect_cancels_and_wipes_but_keeps_rules(db, connected):
     from webapp.alerts import rules
+
     rules.save_alert_rules(connected.id, {"new_report": {"enabled": False, "severity": "info"}})
-    db.session.add(Delivery(org_id=connected.id, action="trigger", event_type="x", dedup_key="report-1",
-                            routing_key=VDP_KEY, status="retrying"))
+    db.session.add(
+        Delivery(
+            org_id=connected.id,
+            action="trigger",
+            event_type="x",
+            dedup_key="report-1",
+            routing_key=VDP_KEY,
+            status="retrying",
+        )
+    )
     db.session.commit()
     assert services.disconnect(connected.id) == 1
     connection = db.session.scalar(db.select(Connection))
@@ -58,6 +76,7 @@ def test_disconnect_cancels_and_wipes_but_keeps_rules(db, connected):
 
 def test_status_lines_name_webhook_url_and_warnings(db, connected):
     from webapp.models import OnCallSettings
+
     db.session.get(OnCallSettings, connected.id).unmatched_email = "ghost@example.com"
     db.session.commit()
     lines = services.status_lines(connected.model)

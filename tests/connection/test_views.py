@@ -1,4 +1,5 @@
 """The PagerDuty settings pages: connect, method switch, test, disconnect, masking, roles."""
+
 from tests.conftest import PD_TOKEN, VDP_KEY, wait_for
 from webapp.models import Connection, JobRun
 
@@ -8,15 +9,18 @@ def test_overview_for_members_is_403(member_client):
 
 
 def test_connect_with_a_bad_token_shows_connection_failed(htmx_client, db, pd_account):
-    response = htmx_client.post("/settings/pagerduty/connect", data={"use_api_token": "y", "api_token": "nope",
-                                                                     "region": "us"})
+    response = htmx_client.post(
+        "/settings/pagerduty/connect", data={"use_api_token": "y", "api_token": "nope", "region": "us"}
+    )
     assert response.status_code == 422 and "Connection failed" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Connection)) is None
 
 
 def test_connect_then_secrets_are_masked(admin_client, db, pd_account):
-    response = admin_client.post("/settings/pagerduty/connect", data={
-        "use_api_token": "y", "api_token": PD_TOKEN, "integration_key": VDP_KEY, "region": "us"})
+    response = admin_client.post(
+        "/settings/pagerduty/connect",
+        data={"use_api_token": "y", "api_token": PD_TOKEN, "integration_key": VDP_KEY, "region": "us"},
+    )
     assert response.status_code == 302
     page = admin_client.get("/settings/pagerduty/").get_data(as_text=True)
     assert 'data-state="connected"' in page and PD_TOKEN not in page and VDP_KEY not in page
@@ -47,6 +51,7 @@ def test_disconnect(admin_client, db, connected):
 
 def test_error_banner_on_every_page(admin_client, db, connected):
     from webapp.connection.services import mark_auth_failure
+
     mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
     body = admin_client.get("/reports/").get_data(as_text=True)
     assert "Alerts are paused and kept" in body

@@ -1,11 +1,18 @@
-"""The delivery log page and API (F33)."""
+"""The delivery log page and API."""
+
 from webapp.models import Delivery
 
 
 def add(db, org, **fields):
     fields = {"dedup_key": "report-1", **fields}
-    delivery = Delivery(org_id=org.id, action="trigger", event_type="new_report", routing_key="k" * 32,
-                        target_label="Security VDP", **fields)
+    delivery = Delivery(
+        org_id=org.id,
+        action="trigger",
+        event_type="new_report",
+        routing_key="k" * 32,
+        target_label="Security VDP",
+        **fields,
+    )
     db.session.add(delivery)
     db.session.commit()
     return delivery

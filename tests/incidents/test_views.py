@@ -1,10 +1,18 @@
 """Incident pages."""
+
 from webapp.incidents.services import create_incident
 from webapp.models import Incident
 
-FIELDS = {"kind": "cloud", "title": "Public bucket", "severity": "critical", "provider": "aws",
-          "resource_id": "arn:aws:s3:::exports", "root_cause": "Policy allows *",
-          "remediation_steps": ["Restore the policy"], "affected_resources": "arn:aws:s3:::exports"}
+FIELDS = {
+    "kind": "cloud",
+    "title": "Public bucket",
+    "severity": "critical",
+    "provider": "aws",
+    "resource_id": "arn:aws:s3:::exports",
+    "root_cause": "Policy allows *",
+    "remediation_steps": ["Restore the policy"],
+    "affected_resources": "arn:aws:s3:::exports",
+}
 
 
 def test_list_search_and_detail(admin_client, htmx_client, db, org):

@@ -1,4 +1,5 @@
 """The periodic job list is reconciled with deterministic ids: restarts and two schedulers never double a job."""
+
 from jobs.schedule import PERIODIC_PREFIX, build_scheduler, periodic_jobs, reconcile
 
 
@@ -20,7 +21,12 @@ def test_reconcile_is_idempotent_across_schedulers(app, redis):
 
 def test_reconcile_replaces_changed_and_drops_stale_jobs(app, redis):
     scheduler = build_scheduler(redis)
-    reconcile(scheduler, [("old-job", "jobs.maintenance.heartbeat", 60, "default"),
-                          ("sla-evaluator", "jobs.sla.evaluate_all", 60, "default")])
+    reconcile(
+        scheduler,
+        [
+            ("old-job", "jobs.maintenance.heartbeat", 60, "default"),
+            ("sla-evaluator", "jobs.sla.evaluate_all", 60, "default"),
+        ],
+    )
     reconcile(scheduler, [("sla-evaluator", "jobs.sla.evaluate_all", 900, "default")])
     assert _periodic(scheduler) == [("periodic-sla-evaluator", 900)]

@@ -1,4 +1,4 @@
-"""Dashboard, health and readiness (F36)."""
+"""Dashboard, health and readiness."""
 
 
 def test_healthz(client):

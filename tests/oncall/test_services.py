@@ -1,6 +1,7 @@
-"""On-call sync against rotating sandbox schedules, overrides, modes and assignment (F25-F29)."""
+"""On-call sync against rotating sandbox schedules, overrides, modes and assignment."""
+
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -18,16 +19,20 @@ HOUR = 3600
 def rota(db, connected, pd_account):
     """A schedule rotating hourly between the org's admin and member (member's email in other case)."""
     account = pd_account.state.accounts[PD_TOKEN]
-    account.users += [{"id": "PADMIN1", "name": "Admin", "email": connected.admin_email},
-                      {"id": "PMEMBER", "name": "Member", "email": connected.member_email.upper()},
-                      {"id": "PGHOST1", "name": "Ghost", "email": "ghost@example.com"}]
+    account.users += [
+        {"id": "PADMIN1", "name": "Admin", "email": connected.admin_email},
+        {"id": "PMEMBER", "name": "Member", "email": connected.member_email.upper()},
+        {"id": "PGHOST1", "name": "Ghost", "email": "ghost@example.com"},
+    ]
     start = (int(time.time()) // HOUR) * HOUR
-    account.schedules.append({"id": "PROTA01", "name": "Rota", "user_ids": ["PADMIN1", "PMEMBER"],
-                              "shift_seconds": HOUR, "start": start})
-    account.schedules.append({"id": "PGHOSTS", "name": "Ghosts", "user_ids": ["PGHOST1"],
-                              "shift_seconds": HOUR, "start": start})
+    account.schedules.append(
+        {"id": "PROTA01", "name": "Rota", "user_ids": ["PADMIN1", "PMEMBER"], "shift_seconds": HOUR, "start": start}
+    )
+    account.schedules.append(
+        {"id": "PGHOSTS", "name": "Ghosts", "user_ids": ["PGHOST1"], "shift_seconds": HOUR, "start": start}
+    )
     services.set_mode(connected.id, "pagerduty", "PROTA01", "Rota")
-    return datetime.fromtimestamp(start, timezone.utc)
+    return datetime.fromtimestamp(start, UTC)
 
 
 def current_email(org_id):
@@ -73,13 +78,13 @@ def test_override_lasts_until_the_next_sync(db, connected, rota):
 def test_modes_and_manual_end(db, org):
     with pytest.raises(DomainError):
         services.set_mode(org.id, "pagerduty")
-    ends = datetime.now(timezone.utc) + timedelta(hours=1)
+    ends = datetime.now(UTC) + timedelta(hours=1)
     shift = services.set_manual(org.id, org.member.id, ends)
     assert shift.source == "manual" and current_email(org.id) == org.member_email
     with time_machine.travel(ends + timedelta(minutes=1)):
         assert services.current_shift(org.id) is None
     with pytest.raises(DomainError):
-        services.set_manual(org.id, org.member.id, datetime.now(timezone.utc) - timedelta(hours=1))
+        services.set_manual(org.id, org.member.id, datetime.now(UTC) - timedelta(hours=1))
 
 
 def test_new_reports_are_assigned_to_whoever_is_on_call(api, db, org):
@@ -97,17 +102,20 @@ def test_refused_token_marks_the_connection_and_keeps_the_shift(db, connected, r
     assert sync_org(connected.id).startswith("kept the current shift")
     assert current_email(connected.id) == before
     from webapp.connection.services import status_badge
+
     assert status_badge(connected.id)["state"] == "error"
 
 
 def test_periodic_job_syncs_through_the_worker(worker, db, connected, rota):
     from jobs.oncall import sync_all
+
     assert sync_all() == 1
     assert wait_for(lambda: (db.session.expire_all(), current_email(connected.id))[1]) is not None
 
 
 def test_settings_roundtrip(db, connected, rota):
     from webapp.settings_io import export_settings, import_settings
+
     assert export_settings(connected.id)["oncall"] == {"mode": "pagerduty", "schedule": "PROTA01"}
     import_settings(connected.id, {"oncall": {"mode": "manual", "schedule": "PROTA01"}})
     assert db.session.get(OnCallSettings, connected.id).mode == "manual"
@@ -119,9 +127,10 @@ def test_shift_based_schedule_is_read_through_the_v3_api(db, connected, pd_accou
     account = pd_account.state.accounts[PD_TOKEN]
     account.users.append({"id": "PMEMBER", "name": "Member", "email": connected.member_email})
     start = (int(time.time()) // HOUR) * HOUR
-    account.v3_schedules.append({"id": "PSHIFT1", "name": "Shifts", "user_ids": ["PMEMBER"],
-                                 "shift_seconds": HOUR, "start": start})
+    account.v3_schedules.append(
+        {"id": "PSHIFT1", "name": "Shifts", "user_ids": ["PMEMBER"], "shift_seconds": HOUR, "start": start}
+    )
     services.set_mode(connected.id, "pagerduty", "PSHIFT1", "Shifts")
-    with time_machine.travel(datetime.fromtimestamp(start, timezone.utc) + timedelta(minutes=10), tick=False):
+    with time_machine.travel(datetime.fromtimestamp(start, UTC) + timedelta(minutes=10), tick=False):
         assert sync_org(connected.id).startswith(f"{connected.member_email} now on call")
     assert services.current_shift(connected.id).pd_user_id == "PMEMBER"

@@ -1,4 +1,5 @@
 """The On-Call page and the On-call settings tab."""
+
 from tests.oncall.test_services import rota  # noqa: F401  (fixture)
 
 

@@ -1,4 +1,5 @@
 """Report pages: list with active search, detail with the timeline, triage by admins, the public VDP form."""
+
 from webapp.models import Report
 from webapp.reports.services import create_report
 
@@ -30,6 +31,7 @@ def test_admin_assesses_and_member_cannot(admin_client, member_client, db, org):
 
 def test_other_orgs_report_is_404(admin_client, db):
     from tests.factories import org_with_users
+
     other = org_with_users()
     theirs = create_report(other.id, "theirs")
     assert admin_client.get(f"/reports/{theirs.id}").status_code == 404
@@ -51,6 +53,8 @@ def test_public_form_creates_a_report_and_is_rate_limited(client, db, org):
 
 
 def test_honeypot_stores_nothing(client, db, org):
-    client.post(f"/vdp/{org.slug}", data={"title": "spam", "description": "spam", "contact_email": "a@example.com",
-                                          "website": "http://spam"})
+    client.post(
+        f"/vdp/{org.slug}",
+        data={"title": "spam", "description": "spam", "contact_email": "a@example.com", "website": "http://spam"},
+    )
     assert db.session.scalar(db.select(Report)) is None

@@ -1,4 +1,5 @@
-"""Sync Services, configure, default, routes and precedence (F18-F24)."""
+"""Sync Services, configure, default, routes and precedence."""
+
 import pytest
 
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
@@ -39,6 +40,7 @@ def test_sync_errors_are_words_and_401_pauses(db, connected, pd_account):
     pd_account.state.add_fault("401", count=1, scope="rest")
     run_sync(connected.id)
     from webapp.connection.services import status_badge
+
     assert status_badge(connected.id)["state"] == "error"
 
 
@@ -69,10 +71,12 @@ def test_precedence(db, connected, pd_account):
     run_sync(connected.id)
     vdp = services.configure_service(connected.id, service(db, connected, "PVDP001").id)
     platform = services.configure_service(connected.id, service(db, connected, "PPLAT01").id)
-    k8s = Incident(org_id=connected.id, kind="kubernetes", title="t", severity="high", cluster="prod",
-                   namespace="payments")
-    cloud = Incident(org_id=connected.id, kind="cloud", title="t", severity="high", provider="aws",
-                     resource_id="bucket-1")
+    k8s = Incident(
+        org_id=connected.id, kind="kubernetes", title="t", severity="high", cluster="prod", namespace="payments"
+    )
+    cloud = Incident(
+        org_id=connected.id, kind="cloud", title="t", severity="high", provider="aws", resource_id="bucket-1"
+    )
     assert route_for_incident(k8s).routing_key is None
     services.set_default(connected.id, platform.id)
     assert route_for_incident(k8s).routing_key == DEFAULT_KEY
@@ -91,6 +95,7 @@ def test_precedence(db, connected, pd_account):
 
 def test_vdp_routing_order(db, org, pd_account):
     from webapp.connection.services import connect_api_token
+
     connect_api_token(org.id, PD_TOKEN)
     assert route_for_vdp(org.id).routing_key is None
     run_sync(org.id)
@@ -104,6 +109,7 @@ def test_vdp_routing_order(db, org, pd_account):
 
 def test_legacy_routing_key_is_the_last_resort(db, org):
     from webapp.connection.services import connect_routing_key
+
     connect_routing_key(org.id, DEFAULT_KEY, "Security alerts")
     incident = Incident(org_id=org.id, kind="cloud", title="t", severity="low", provider="aws", resource_id="x")
     route = route_for_incident(incident)

@@ -1,4 +1,5 @@
 """The routing tabs, the inventory API and settings as code."""
+
 import json
 
 from webapp.models import CloudResource, Namespace, NamespaceRoute, Service
@@ -13,9 +14,12 @@ def test_tabs_render_and_members_are_refused(admin_client, member_client, connec
 
 
 def test_inventory_api_upserts_and_validates(api, db, org):
-    body = {"clusters": [{"name": "prod", "namespaces": ["payments", "web"]}],
-            "cloud_resources": [{"provider": "aws", "resource_id": "arn:aws:s3:::logs", "resource_type": "s3_bucket",
-                                 "name": "logs"}]}
+    body = {
+        "clusters": [{"name": "prod", "namespaces": ["payments", "web"]}],
+        "cloud_resources": [
+            {"provider": "aws", "resource_id": "arn:aws:s3:::logs", "resource_type": "s3_bucket", "name": "logs"}
+        ],
+    }
     assert api.put("/inventory", json=body).status_code == 200
     assert api.put("/inventory", json=body).json["namespaces"] == 2
     assert db.session.scalar(db.select(db.func.count()).select_from(Namespace)) == 2
@@ -24,8 +28,10 @@ def test_inventory_api_upserts_and_validates(api, db, org):
 
 
 def test_incident_adds_unknown_namespace(api, db, org):
-    api.post("/incidents", json={"kind": "kubernetes", "title": "t", "severity": "low", "cluster": "edge",
-                                 "namespace": "cdn"})
+    api.post(
+        "/incidents",
+        json={"kind": "kubernetes", "title": "t", "severity": "low", "cluster": "edge", "namespace": "cdn"},
+    )
     assert db.session.scalar(db.select(Namespace.name)) == "cdn"
 
 
@@ -33,6 +39,7 @@ def test_picker_search_and_assignment(htmx_client, db, connected, pd_account):
     run_sync(connected.id)
     vdp = services.configure_service(connected.id, db.session.scalar(db.select(Service.id).filter_by(pd_id="PVDP001")))
     from webapp.routing.inventory import ensure_resource
+
     ensure_resource(connected.id, "aws", "i-0abc", "ec2_instance", "web-1")
     db.session.commit()
     results = htmx_client.get("/settings/routing/resources/search?q=web").get_data(as_text=True)
@@ -47,11 +54,17 @@ def test_picker_search_and_assignment(htmx_client, db, connected, pd_account):
 def test_settings_roundtrip_and_refusal(runner, db, connected, pd_account, tmp_path):
     run_sync(connected.id)
     from webapp.routing.inventory import ensure_namespace
+
     ensure_namespace(connected.id, "prod", "payments")
     db.session.commit()
-    document = {"routing": {"default_service": "PPLAT01", "vdp_service": None,
-                            "namespaces": [{"cluster": "prod", "namespace": "payments", "service": "PVDP001"}],
-                            "cloud_resources": []}}
+    document = {
+        "routing": {
+            "default_service": "PPLAT01",
+            "vdp_service": None,
+            "namespaces": [{"cluster": "prod", "namespace": "payments", "service": "PVDP001"}],
+            "cloud_resources": [],
+        }
+    }
     path = tmp_path / "routing.json"
     path.write_text(json.dumps(document))
     result = runner.invoke(args=["settings", "import", "--org", connected.slug, str(path)])
@@ -59,8 +72,12 @@ def test_settings_roundtrip_and_refusal(runner, db, connected, pd_account, tmp_p
     exported = json.loads(runner.invoke(args=["settings", "export", "--org", connected.slug]).output)
     assert exported["routing"] == document["routing"]
     assert db.session.scalar(db.select(Service).filter_by(pd_id="PVDP001")).integration_key
-    bad = {"routing": {"default_service": "PNOPE00", "namespaces": [{"cluster": "x", "namespace": "y",
-                                                                     "service": "PVDP001"}]}}
+    bad = {
+        "routing": {
+            "default_service": "PNOPE00",
+            "namespaces": [{"cluster": "x", "namespace": "y", "service": "PVDP001"}],
+        }
+    }
     path.write_text(json.dumps(bad))
     result = runner.invoke(args=["settings", "import", "--org", connected.slug, str(path)])
     assert result.exit_code != 0 and "PNOPE00" in result.output and "unknown namespace" in result.output
@@ -71,6 +88,7 @@ def test_settings_roundtrip_and_refusal(runner, db, connected, pd_account, tmp_p
 def test_sync_through_the_worker(worker, htmx_client, db, connected, pd_account):
     from tests.conftest import wait_for
     from webapp.models import JobRun
+
     response = htmx_client.post("/settings/routing/services/sync")
     assert "sync_status" in response.get_data(as_text=True) or "services/sync/" in response.get_data(as_text=True)
     run = wait_for(lambda: (db.session.expire_all(), db.session.scalar(db.select(JobRun).filter_by(status="done")))[1])

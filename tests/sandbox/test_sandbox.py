@@ -1,9 +1,10 @@
-"""The sandbox answers as PagerDuty's descriptions say (F39)."""
+"""The sandbox answers as PagerDuty's descriptions say."""
+
 import hashlib
 import hmac
 import json
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -25,15 +26,21 @@ def demo(pd):
 
 
 def trigger(url, dedup_key="report-1", key=DEMO_INTEGRATION_KEY, summary="Summary", severity="warning"):
-    return requests.post(url + "/v2/enqueue", json={"routing_key": key, "event_action": "trigger",
-                                                    "dedup_key": dedup_key, "payload": {
-                                                        "summary": summary, "source": "pagerbridge",
-                                                        "severity": severity}})
+    return requests.post(
+        url + "/v2/enqueue",
+        json={
+            "routing_key": key,
+            "event_action": "trigger",
+            "dedup_key": dedup_key,
+            "payload": {"summary": summary, "source": "pagerbridge", "severity": severity},
+        },
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def openapi(name):
     from openapi_core import Config, OpenAPI
+
     spec = json.loads((SPECS / name).read_text())
     # PagerDuty's published REST file has a few schema defaults of the wrong type; validate traffic, not the file.
     return OpenAPI.from_dict(spec, config=Config(spec_validator_cls=None))
@@ -42,6 +49,7 @@ def openapi(name):
 def check_against_spec(name, response, server):
     """Validate a real request/response pair with openapi-core (server rewritten to PagerDuty's host)."""
     from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+
     request = response.request
     request.url = request.url.replace(response.url.split("/", 3)[0] + "//" + response.url.split("/", 3)[2], server)
     openapi(name).validate_response(RequestsOpenAPIRequest(request), RequestsOpenAPIResponse(response))
@@ -58,12 +66,24 @@ def test_events_answers_match_the_events_spec(demo):
 
 
 @pytest.mark.skipif(not SPECS.exists(), reason="shared/pagerduty not beside the repo")
-@pytest.mark.parametrize("path", ["/services?limit=2", "/services/PVDP001", "/services?total=true", "/users",
-                                  "/oncalls?schedule_ids[]=PSCHED1", "/schedules", "/v3/schedules",
-                                  "/incidents?incident_key=report-1", "/incidents?incident_key=report-1&total=true",
-                                  "/users/me", "/abilities", "/users/PUSER01",
-                                  "/v3/schedules/PSCHED3?include[]=final_schedule&since=2026-01-05T00:00:00Z"
-                                  "&until=2026-01-06T00:00:00Z"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services?limit=2",
+        "/services/PVDP001",
+        "/services?total=true",
+        "/users",
+        "/oncalls?schedule_ids[]=PSCHED1",
+        "/schedules",
+        "/v3/schedules",
+        "/incidents?incident_key=report-1",
+        "/incidents?incident_key=report-1&total=true",
+        "/users/me",
+        "/abilities",
+        "/users/PUSER01",
+        "/v3/schedules/PSCHED3?include[]=final_schedule&since=2026-01-05T00:00:00Z&until=2026-01-06T00:00:00Z",
+    ],
+)
 def test_rest_answers_match_the_rest_spec(demo, path):
     """include[]=integrations is left out: PagerDuty returns full integration objects there, which the file omits."""
     trigger(demo.url)
@@ -76,7 +96,7 @@ def test_trigger_opens_one_incident_per_key_and_merges_repeats(demo):
     trigger(demo.url, "incident-1")
     trigger(demo.url, "incident-1")
     trigger(demo.url, "incident-2")
-    incidents = [i for i in demo.state.incidents.values()]
+    incidents = list(demo.state.incidents.values())
     assert [i["incident_key"] for i in incidents] == ["incident-1", "incident-2"]
     assert len(incidents[0]["alerts"]) == 2
 
@@ -95,8 +115,9 @@ def test_validation_as_pagerduty(demo):
     assert trigger(demo.url, summary="x" * 1025).status_code == 400
     assert trigger(demo.url, key="0" * 32).json()["errors"] == ["Invalid routing key"]
     assert trigger(demo.url, dedup_key="k" * 256).status_code == 400
-    ack = requests.post(demo.url + "/v2/enqueue", json={"routing_key": DEMO_INTEGRATION_KEY,
-                                                        "event_action": "acknowledge"})
+    ack = requests.post(
+        demo.url + "/v2/enqueue", json={"routing_key": DEMO_INTEGRATION_KEY, "event_action": "acknowledge"}
+    )
     assert ack.status_code == 400
 
 
@@ -121,8 +142,11 @@ def test_pagination_limits(demo):
 
 
 def test_integration_creation_returns_a_key(demo):
-    response = requests.post(demo.url + "/services/PPAY001/integrations", headers=HEADERS,
-                             json={"integration": {"type": "events_api_v2_inbound_integration", "name": "PB"}})
+    response = requests.post(
+        demo.url + "/services/PPAY001/integrations",
+        headers=HEADERS,
+        json={"integration": {"type": "events_api_v2_inbound_integration", "name": "PB"}},
+    )
     assert response.status_code == 201
     key = response.json()["integration"]["integration_key"]
     service = requests.get(demo.url + "/services/PPAY001?include[]=integrations", headers=HEADERS).json()["service"]
@@ -167,12 +191,18 @@ def test_notes_need_a_from_header(demo):
 
 def test_incident_list_covers_the_last_month_unless_asked_for_all(demo):
     trigger(demo.url, "incident-6")
-    requests.post(demo.url + "/v2/enqueue", json={"routing_key": DEMO_INTEGRATION_KEY, "event_action": "resolve",
-                                                  "dedup_key": "incident-6"})
+    requests.post(
+        demo.url + "/v2/enqueue",
+        json={"routing_key": DEMO_INTEGRATION_KEY, "event_action": "resolve", "dedup_key": "incident-6"},
+    )
     demo.state.incident_by_key("incident-6")["created_at"] -= 40 * 24 * 3600
     trigger(demo.url, "incident-6")
-    listed = lambda query: [i["status"] for i in requests.get(  # noqa: E731
-        demo.url + "/incidents?incident_key=incident-6" + query, headers=HEADERS).json()["incidents"]]
+    listed = lambda query: [
+        i["status"]
+        for i in requests.get(  # noqa: E731
+            demo.url + "/incidents?incident_key=incident-6" + query, headers=HEADERS
+        ).json()["incidents"]
+    ]
     assert listed("") == ["triggered"]
     assert listed("&date_range=all") == ["resolved", "triggered"]
     assert listed("&date_range=all&sort_by=created_at:desc") == ["triggered", "resolved"]
@@ -181,8 +211,9 @@ def test_incident_list_covers_the_last_month_unless_asked_for_all(demo):
 def test_acknowledge_sends_a_signed_webhook(demo):
     received = {}
 
-    from werkzeug.serving import make_server
     import threading
+
+    from werkzeug.serving import make_server
 
     def receiver(environ, start_response):
         received["body"] = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -192,10 +223,21 @@ def test_acknowledge_sends_a_signed_webhook(demo):
 
     server = make_server("127.0.0.1", 0, receiver)
     threading.Thread(target=server.handle_request, daemon=True).start()
-    created = requests.post(demo.url + "/webhook_subscriptions", headers=HEADERS, json={"webhook_subscription": {
-        "type": "webhook_subscription", "events": ["incident.acknowledged"],
-        "delivery_method": {"type": "http_delivery_method", "url": f"http://127.0.0.1:{server.server_port}/hook"},
-        "filter": {"type": "account_reference"}}}).json()["webhook_subscription"]
+    created = requests.post(
+        demo.url + "/webhook_subscriptions",
+        headers=HEADERS,
+        json={
+            "webhook_subscription": {
+                "type": "webhook_subscription",
+                "events": ["incident.acknowledged"],
+                "delivery_method": {
+                    "type": "http_delivery_method",
+                    "url": f"http://127.0.0.1:{server.server_port}/hook",
+                },
+                "filter": {"type": "account_reference"},
+            }
+        },
+    ).json()["webhook_subscription"]
     secret = created["delivery_method"]["secret"]
     listed = requests.get(demo.url + "/webhook_subscriptions", headers=HEADERS).json()["webhook_subscriptions"]
     assert listed[0]["delivery_method"]["secret"] is None

@@ -1,6 +1,7 @@
-"""SLA deadlines, the evaluator's transitions (each once) and the war room (F16, F17)."""
+"""SLA deadlines, the evaluator's transitions (each once) and the war room."""
+
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -10,7 +11,7 @@ from webapp.models import Report, TimelineEntry, WarRoom
 from webapp.reports.services import assess_report, create_report, set_report_status
 from webapp.sla.evaluator import evaluate
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def kinds(db, report_id):
@@ -94,6 +95,7 @@ def test_war_room_activates_lists_ends_and_reactivates(app, db, org):
     room = db.session.scalar(db.select(WarRoom))
     assert sorted(room.report_ids) == sorted([first.id, second.id])
     from webapp.layout import BANNER_PROVIDERS
+
     with app.test_request_context():
         banners = [b for provider in BANNER_PROVIDERS for b in provider(org.id) if b.get("kind") == "war-room"]
     assert "War room #1" in banners[0]["message"] and first.title in banners[0]["message"]
@@ -108,6 +110,7 @@ def test_war_room_activates_lists_ends_and_reactivates(app, db, org):
 
 def test_at_risk_by_hours_left(db, org):
     from webapp.settings_io import export_settings, import_settings
+
     import_settings(org.id, {"sla_policy": {"at_risk_hours": 2}})
     assert export_settings(org.id)["sla_policy"]["at_risk_hours"] == 2
     report = make(org)  # critical: 24 hours, at risk in the last 2
@@ -120,16 +123,21 @@ def test_at_risk_by_hours_left(db, org):
 def test_policy_validation_and_import(db, org):
     from webapp.errors import DomainError
     from webapp.settings_io import export_settings, import_settings
+
     import_settings(org.id, {"sla_policy": {"hours": {"critical": 12.5}, "at_risk_percent": 40}})
     exported = export_settings(org.id)["sla_policy"]
     assert exported["hours"]["critical"] == 12.5 and exported["at_risk_percent"] == 40
     assert set(exported) == {"hours", "at_risk_percent"}  # the contract's shape while hours-left is unused
     with pytest.raises(DomainError) as error:
-        import_settings(org.id, {"sla_policy": {"hours": {"critical": -1, "urgent": 2}, "at_risk_percent": 0,
-                                                "at_risk_hours": -4}})
-    assert {"sla_policy.hours.critical", "sla_policy.hours.urgent", "sla_policy.at_risk_percent",
-            "sla_policy.at_risk_hours"} <= set(
-        error.value.fields)
+        import_settings(
+            org.id, {"sla_policy": {"hours": {"critical": -1, "urgent": 2}, "at_risk_percent": 0, "at_risk_hours": -4}}
+        )
+    assert {
+        "sla_policy.hours.critical",
+        "sla_policy.hours.urgent",
+        "sla_policy.at_risk_percent",
+        "sla_policy.at_risk_hours",
+    } <= set(error.value.fields)
 
 
 def test_sandbox_gets_one_at_risk_one_breach_and_the_war_room(worker, db, connected, pd):
@@ -138,8 +146,12 @@ def test_sandbox_gets_one_at_risk_one_breach_and_the_war_room(worker, db, connec
         with time_machine.travel(T0 + timedelta(hours=hours), tick=False):
             evaluate()
     for report in reports:
-        events = wait_for(lambda r=report: len(pd.state.received_events(dedup_key=f"report-{r.id}")) == 3 and
-                          pd.state.received_events(dedup_key=f"report-{r.id}"))
+        events = wait_for(
+            lambda r=report: (
+                len(pd.state.received_events(dedup_key=f"report-{r.id}")) == 3
+                and pd.state.received_events(dedup_key=f"report-{r.id}")
+            )
+        )
         classes = [e["body"]["payload"]["class"] for e in events]
         assert classes == ["new_report", "sla_at_risk", "sla_breached"]
         assert {e["routing_key"] for e in events} == {VDP_KEY}
@@ -149,5 +161,9 @@ def test_sandbox_gets_one_at_risk_one_breach_and_the_war_room(worker, db, connec
         set_report_status(connected.id, report.id, "resolved")
     with time_machine.travel(T0 + timedelta(hours=27), tick=False):
         evaluate()
-    wait_for(lambda: [e["event_action"] for e in pd.state.received_events(
-        dedup_key=f"war-room-{connected.slug}-1")] == ["trigger", "resolve"])
+    wait_for(
+        lambda: (
+            [e["event_action"] for e in pd.state.received_events(dedup_key=f"war-room-{connected.slug}-1")]
+            == ["trigger", "resolve"]
+        )
+    )

@@ -1,4 +1,5 @@
 """User management rules: unique emails, roles, and the last admin."""
+
 import pytest
 
 from webapp.errors import Conflict, DomainError, NotFound
@@ -38,6 +39,7 @@ def test_last_admin_cannot_be_demoted_or_removed(db, org):
 
 def test_other_orgs_users_are_not_found(db, org):
     from tests.factories import org_with_users
+
     other = org_with_users()
     with pytest.raises(NotFound):
         services.remove_user(org.id, other.member.id)

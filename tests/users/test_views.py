@@ -1,4 +1,5 @@
 """The users page: admins only, htmx partials, errors next to fields."""
+
 from webapp.models import User
 
 
@@ -20,16 +21,19 @@ def test_htmx_gets_only_the_section(htmx_client):
 
 
 def test_add_user_with_htmx_toasts(htmx_client, db, org):
-    response = htmx_client.post("/settings/users/", data={"email": "new@example.com", "role": "member",
-                                                          "password": "long-enough-pw", "name": "New"})
+    response = htmx_client.post(
+        "/settings/users/",
+        data={"email": "new@example.com", "role": "member", "password": "long-enough-pw", "name": "New"},
+    )
     assert response.status_code == 200
     assert "Added new@example.com." in response.headers["HX-Trigger"]
     assert db.session.scalar(db.select(User).filter_by(email="new@example.com")).org_id == org.id
 
 
 def test_duplicate_email_error_is_next_to_the_field(htmx_client, org):
-    response = htmx_client.post("/settings/users/", data={"email": org.member_email, "role": "member",
-                                                          "password": "long-enough-pw"})
+    response = htmx_client.post(
+        "/settings/users/", data={"email": org.member_email, "role": "member", "password": "long-enough-pw"}
+    )
     assert response.status_code == 409
     assert "already in use" in response.get_data(as_text=True)
 
@@ -41,6 +45,7 @@ def test_demoting_last_admin_is_refused(htmx_client, org):
 
 def test_other_orgs_user_is_404(htmx_client, db):
     from tests.factories import org_with_users
+
     other = org_with_users()
     response = htmx_client.post(f"/settings/users/{other.member.id}/delete")
     assert response.status_code == 404

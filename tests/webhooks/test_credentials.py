@@ -1,4 +1,5 @@
 """Webhook credentials are cached per process, yet every committed change to a token or a secret counts at once."""
+
 from unittest import mock
 
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -69,10 +70,11 @@ def test_a_change_that_is_rolled_back_bumps_nothing(db, org, redis):
 
 def test_without_redis_every_webhook_reads_the_database(client, db, org):
     hooked_org(db, org)
-    body = event_body()
+    event_body()
     broken = mock.Mock(get=mock.Mock(side_effect=RedisConnectionError("down")))
     with mock.patch.object(credentials, "get_redis", return_value=broken):
-        assert reads_of_secrets(db, lambda: [credentials.org_and_secrets(org.model.webhook_token)
-                                             for _ in range(2)]) == 2
+        assert (
+            reads_of_secrets(db, lambda: [credentials.org_and_secrets(org.model.webhook_token) for _ in range(2)]) == 2
+        )
         assert credentials.org_and_secrets(org.model.webhook_token) == (org.id, [SECRET])
     assert credentials.org_and_secrets("no-such-token") == (None, [])

@@ -1,4 +1,5 @@
 """The webhook inbox: receipts wait in Redis, one drain job at a time applies them, nothing is left behind."""
+
 from rq import Queue
 
 from tests.webhooks.test_services import setup_org
@@ -13,8 +14,9 @@ def receive(client, org, report, webhook_id):
 
 
 def acknowledgements(db, report):
-    return db.session.scalars(db.select(TimelineEntry.message).filter_by(
-        report_id=report.id, kind="pagerduty.acknowledged")).all()
+    return db.session.scalars(
+        db.select(TimelineEntry.message).filter_by(report_id=report.id, kind="pagerduty.acknowledged")
+    ).all()
 
 
 def test_a_burst_queues_one_drain_job_which_applies_all(client, db, org, redis):

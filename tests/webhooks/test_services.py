@@ -1,4 +1,5 @@
-"""What acknowledgements and resolutions do (F31, F32)."""
+"""What acknowledgements and resolutions do."""
+
 from tests.webhooks.test_views import SECRET, event_body, post, sign
 from webapp.models import Report, TimelineEntry, WebhookReceipt, WebhookSecret
 from webapp.reports.services import create_report
@@ -37,14 +38,16 @@ def test_late_acknowledgement_does_not_reopen(client, db, org):
 
 def test_other_events_and_unknown_incidents_are_ignored(client, db, org):
     report = setup_org(db, org)
-    assert deliver(client, org, db, event_body("incident.priority_updated", f"report-{report.id}"), "1") \
-        .startswith("ignored")
+    assert deliver(client, org, db, event_body("incident.priority_updated", f"report-{report.id}"), "1").startswith(
+        "ignored"
+    )
     assert deliver(client, org, db, event_body("incident.resolved", "report-999999"), "2").startswith("ignored")
     assert deliver(client, org, db, event_body("incident.resolved", "war-room-x-1"), "3").startswith("ignored")
 
 
 def test_another_orgs_key_is_not_matched(client, db, org):
     from tests.factories import org_with_users
+
     other = org_with_users()
     theirs = create_report(other.id, "theirs")
     setup_org(db, org)
@@ -52,12 +55,20 @@ def test_another_orgs_key_is_not_matched(client, db, org):
 
 
 def test_grouped_incident_is_found_through_its_alerts(client, db, connected, pd_account):
-    from tests.conftest import VDP_KEY
     import requests
+
+    from tests.conftest import VDP_KEY
+
     report = setup_org(db, connected)
-    requests.post(pd_account.url + "/v2/enqueue", json={"routing_key": VDP_KEY, "event_action": "trigger",
-                                                         "dedup_key": f"report-{report.id}", "payload": {
-                                                             "summary": "s", "source": "s", "severity": "info"}})
+    requests.post(
+        pd_account.url + "/v2/enqueue",
+        json={
+            "routing_key": VDP_KEY,
+            "event_action": "trigger",
+            "dedup_key": f"report-{report.id}",
+            "payload": {"summary": "s", "source": "s", "severity": "info"},
+        },
+    )
     incident = pd_account.state.incident_by_key(f"report-{report.id}")
     incident["incident_key"] = ""
     body = event_body("incident.acknowledged", "", pd_id=incident["id"])

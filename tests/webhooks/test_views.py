@@ -1,8 +1,10 @@
-"""The signed webhook endpoint (F30-F32)."""
+"""The signed webhook endpoint."""
+
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from webapp.models import WebhookReceipt, WebhookSecret
 from webapp.webhooks.services import process
@@ -20,12 +22,24 @@ def hooked(db, org):
 
 
 def event_body(event_type="incident.acknowledged", key="report-1", pd_id="PINC001", agent="Ada"):
-    return json.dumps({"event": {"id": "01EVT", "event_type": event_type, "resource_type": "incident",
-                                 "occurred_at": "2026-11-22T10:00:00.000Z",
-                                 "agent": {"id": "PUSR", "summary": agent, "type": "user_reference"},
-                                 "data": {"id": pd_id, "type": "incident", "incident_key": key,
-                                          "html_url": f"https://acme.pagerduty.com/incidents/{pd_id}",
-                                          "status": event_type.split(".")[1]}}}).encode()
+    return json.dumps(
+        {
+            "event": {
+                "id": "01EVT",
+                "event_type": event_type,
+                "resource_type": "incident",
+                "occurred_at": "2026-11-22T10:00:00.000Z",
+                "agent": {"id": "PUSR", "summary": agent, "type": "user_reference"},
+                "data": {
+                    "id": pd_id,
+                    "type": "incident",
+                    "incident_key": key,
+                    "html_url": f"https://acme.pagerduty.com/incidents/{pd_id}",
+                    "status": event_type.split(".")[1],
+                },
+            }
+        }
+    ).encode()
 
 
 def post(client, org, body, signature, webhook_id="wh-1", token=None):
@@ -70,6 +84,7 @@ def test_unknown_token_is_401(client, hooked):
 
 def test_rotation_accepts_both_secrets_then_only_the_new(client, hooked, db):
     from webapp.webhooks import setup
+
     setup.paste_secret(hooked.id, OTHER)
     body = event_body()
     assert post(client, hooked, body, sign(body, SECRET), "a").status_code == 202
@@ -95,9 +110,17 @@ def test_oversized_and_malformed_bodies(client, hooked):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.one_of(st.binary(max_size=300), st.builds(event_body, st.sampled_from(["incident.resolved", "incident.acknowledged", "x.y"]), st.text(max_size=40))),
-       signature=st.one_of(st.none(), st.text(HEADER_TEXT, max_size=80)),
-       webhook_id=st.text(HEADER_TEXT, max_size=120), sign_it=st.booleans())
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            event_body, st.sampled_from(["incident.resolved", "incident.acknowledged", "x.y"]), st.text(max_size=40)
+        ),
+    ),
+    signature=st.one_of(st.none(), st.text(HEADER_TEXT, max_size=80)),
+    webhook_id=st.text(HEADER_TEXT, max_size=120),
+    sign_it=st.booleans(),
+)
 def test_no_input_yields_a_500(client, hooked, body, signature, webhook_id, sign_it):
     if sign_it:
         signature = sign(body, SECRET)
@@ -107,15 +130,20 @@ def test_no_input_yields_a_500(client, hooked, body, signature, webhook_id, sign
     response = client.post(f"/webhooks/pagerduty/{hooked.model.webhook_token}", data=body, headers=headers)
     assert response.status_code in (202, 400, 401)
     if response.status_code == 202:
-        receipt_id = client.application.extensions["sqlalchemy"].session.scalars(
-            __import__("sqlalchemy").select(WebhookReceipt.id)).all()[-1]
+        receipt_id = (
+            client.application.extensions["sqlalchemy"]
+            .session.scalars(__import__("sqlalchemy").select(WebhookReceipt.id))
+            .all()[-1]
+        )
         assert process(receipt_id)
 
 
 def test_a_dropped_database_connection_costs_no_webhook(app, client, hooked, db):
     """The intake engine pings nothing before use: a connection the database dropped is replaced on the spot."""
     from sqlalchemy import text
+
     from webapp.webhooks.services import intake_engine
+
     if db.engine.dialect.name != "postgresql":
         pytest.skip("dropping a connection from the server side needs PostgreSQL")
     body = event_body()

@@ -1,4 +1,5 @@
 """The alerts area of PagerBridge."""
+
 from flask import Blueprint
 
 bp = Blueprint("alerts", __name__, url_prefix="/settings/alerts")

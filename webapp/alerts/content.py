@@ -1,4 +1,5 @@
-"""What goes inside a PagerDuty event (F13): summary within limits, source, severity, details, links back."""
+"""What goes inside a PagerDuty event: summary within limits, source, severity, details, links back."""
+
 import json
 
 from flask import current_app
@@ -9,14 +10,19 @@ from webapp.sessions import held
 
 MAX_SUMMARY = 1024
 MAX_EVENT_BYTES = 500 * 1024  # below PagerDuty's 512 KB, leaving room for routing key and envelope
-EVENT_LABELS = {"new_report": "New report", "sla_at_risk": "SLA at risk", "sla_breached": "SLA breached",
-                "critical_assessed": "Critical severity assessed", "war_room": "War room activated"}
+EVENT_LABELS = {
+    "new_report": "New report",
+    "sla_at_risk": "SLA at risk",
+    "sla_breached": "SLA breached",
+    "critical_assessed": "Critical severity assessed",
+    "war_room": "War room activated",
+}
 
 
 def summary(text):
     """Cut a summary to PagerDuty's 1,024 characters."""
     text = " ".join(str(text).split())
-    return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1] + "…"
+    return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
 
 
 def link(path):
@@ -30,18 +36,34 @@ def _slug(org_id):
 
 def report_payload(report, event_type, severity, include_sensitive):
     """The payload (and links) of a VDP event about one report."""
-    details = {"report_id": report.id, "title": report.title, "severity": report.severity, "status": report.status,
-               "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
-               "sla_state": report.sla_state, "link": link(f"/reports/{report.id}")}
+    details = {
+        "report_id": report.id,
+        "title": report.title,
+        "severity": report.severity,
+        "status": report.status,
+        "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
+        "sla_state": report.sla_state,
+        "link": link(f"/reports/{report.id}"),
+    }
     if include_sensitive:
         details.update(description=report.description, researcher_email=report.researcher_email)
     label = EVENT_LABELS.get(event_type, event_type.replace("_", " ").capitalize())
-    return fit({"payload": {
-        "summary": summary(f"[VDP] {label}: {report.title} (severity {report.severity}, report #{report.id})"),
-        "source": f"pagerbridge/{_slug(report.org_id)}/vdp", "severity": severity, "component": "vdp",
-        "group": _slug(report.org_id), "class": event_type, "custom_details": details},
-        "links": [{"href": details["link"], "text": f"Report #{report.id} in PagerBridge"}],
-        "client": "PagerBridge", "client_url": details["link"]})
+    return fit(
+        {
+            "payload": {
+                "summary": summary(f"[VDP] {label}: {report.title} (severity {report.severity}, report #{report.id})"),
+                "source": f"pagerbridge/{_slug(report.org_id)}/vdp",
+                "severity": severity,
+                "component": "vdp",
+                "group": _slug(report.org_id),
+                "class": event_type,
+                "custom_details": details,
+            },
+            "links": [{"href": details["link"], "text": f"Report #{report.id} in PagerBridge"}],
+            "client": "PagerBridge",
+            "client_url": details["link"],
+        }
+    )
 
 
 def _text(value):
@@ -50,36 +72,77 @@ def _text(value):
 
 def incident_payload(incident, severity):
     """The payload of a runtime incident event, with root cause, affected resources and remediation steps."""
-    where = (f"{incident.cluster}/{incident.namespace}" if incident.kind == "kubernetes"
-             else f"{incident.provider}:{incident.resource_id}")
-    details = {"incident_id": incident.id, "kind": incident.kind, "status": incident.status,
-               "severity": incident.severity, "root_cause": _text(incident.root_cause),
-               "affected_resources": _text(incident.affected_resources),
-               "remediation_steps": _text(incident.remediation_steps),
-               "cluster": incident.cluster, "namespace": incident.namespace, "provider": incident.provider,
-               "resource_id": incident.resource_id, "resource_type": incident.resource_type,
-               "transient": incident.transient, "link": link(f"/incidents/{incident.id}")}
-    return fit({"payload": {
-        "summary": summary(f"[{incident.kind.capitalize()}] {incident.title} ({where})"),
-        "source": f"pagerbridge/{_slug(incident.org_id)}/{where}", "severity": severity,
-        "component": incident.namespace or incident.resource_id or incident.kind,
-        "group": incident.cluster or incident.provider or incident.kind,
-        "class": incident.resource_type or incident.kind, "custom_details": details},
-        "links": [{"href": details["link"], "text": f"Incident #{incident.id} in PagerBridge"}],
-        "client": "PagerBridge", "client_url": details["link"]})
+    where = (
+        f"{incident.cluster}/{incident.namespace}"
+        if incident.kind == "kubernetes"
+        else f"{incident.provider}:{incident.resource_id}"
+    )
+    details = {
+        "incident_id": incident.id,
+        "kind": incident.kind,
+        "status": incident.status,
+        "severity": incident.severity,
+        "root_cause": _text(incident.root_cause),
+        "affected_resources": _text(incident.affected_resources),
+        "remediation_steps": _text(incident.remediation_steps),
+        "cluster": incident.cluster,
+        "namespace": incident.namespace,
+        "provider": incident.provider,
+        "resource_id": incident.resource_id,
+        "resource_type": incident.resource_type,
+        "transient": incident.transient,
+        "link": link(f"/incidents/{incident.id}"),
+    }
+    return fit(
+        {
+            "payload": {
+                "summary": summary(f"[{incident.kind.capitalize()}] {incident.title} ({where})"),
+                "source": f"pagerbridge/{_slug(incident.org_id)}/{where}",
+                "severity": severity,
+                "component": incident.namespace or incident.resource_id or incident.kind,
+                "group": incident.cluster or incident.provider or incident.kind,
+                "class": incident.resource_type or incident.kind,
+                "custom_details": details,
+            },
+            "links": [{"href": details["link"], "text": f"Incident #{incident.id} in PagerBridge"}],
+            "client": "PagerBridge",
+            "client_url": details["link"],
+        }
+    )
 
 
 def war_room_payload(war_room, reports, severity):
     """The payload of a war-room activation listing the reports at risk or breached."""
     slug = _slug(war_room.org_id)
-    details = {"activation": war_room.number, "reports": [
-        {"id": r.id, "title": r.title, "severity": r.severity, "sla_state": r.sla_state,
-         "link": link(f"/reports/{r.id}")} for r in reports], "link": link("/reports/?sla=attention")}
-    return fit({"payload": {
-        "summary": summary(f"[VDP] War room activated: {len(reports)} reports at risk or breached ({slug})"),
-        "source": f"pagerbridge/{slug}/vdp", "severity": severity, "component": "vdp", "group": slug,
-        "class": "war_room", "custom_details": details},
-        "links": [{"href": details["link"], "text": "Reports needing attention"}], "client": "PagerBridge"})
+    details = {
+        "activation": war_room.number,
+        "reports": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "severity": r.severity,
+                "sla_state": r.sla_state,
+                "link": link(f"/reports/{r.id}"),
+            }
+            for r in reports
+        ],
+        "link": link("/reports/?sla=attention"),
+    }
+    return fit(
+        {
+            "payload": {
+                "summary": summary(f"[VDP] War room activated: {len(reports)} reports at risk or breached ({slug})"),
+                "source": f"pagerbridge/{slug}/vdp",
+                "severity": severity,
+                "component": "vdp",
+                "group": slug,
+                "class": "war_room",
+                "custom_details": details,
+            },
+            "links": [{"href": details["link"], "text": "Reports needing attention"}],
+            "client": "PagerBridge",
+        }
+    )
 
 
 def fit(event):

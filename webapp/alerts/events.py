@@ -1,4 +1,5 @@
-"""When product events become PagerDuty events (F9-F15): rule checks, routes, dedup keys, content."""
+"""When product events become PagerDuty events: rule checks, routes, dedup keys, content."""
+
 from webapp.alerts import content, rules
 from webapp.alerts.outbox import latest_trigger, queue_event, queue_events
 from webapp.extensions import db
@@ -24,10 +25,17 @@ def _report_alert(report, event_type):
     rule = rules.rule_for(report.org_id, event_type)
     if not rule["enabled"]:
         return None
-    event = content.report_payload(report, event_type, rule["severity"],
-                                   rules.include_sensitive_details(report.org_id))
-    return queue_event(report.org_id, action="trigger", event_type=event_type, dedup_key=report_key(report),
-                       subject=report, severity=rule["severity"], payload=event, route=route_for_vdp(report.org_id))
+    event = content.report_payload(report, event_type, rule["severity"], rules.include_sensitive_details(report.org_id))
+    return queue_event(
+        report.org_id,
+        action="trigger",
+        event_type=event_type,
+        dedup_key=report_key(report),
+        subject=report,
+        severity=rule["severity"],
+        payload=event,
+        route=route_for_vdp(report.org_id),
+    )
 
 
 def _follow_up(subject, dedup_key, action, event_type):
@@ -36,8 +44,15 @@ def _follow_up(subject, dedup_key, action, event_type):
     if trigger is None or not trigger.routing_key:
         return None
     route = Route(trigger.routing_key, trigger.target_label, "Same routing key as the trigger", trigger.service_id)
-    return queue_event(subject.org_id, action=action, event_type=event_type, dedup_key=dedup_key, subject=subject,
-                       severity=trigger.severity, route=route)
+    return queue_event(
+        subject.org_id,
+        action=action,
+        event_type=event_type,
+        dedup_key=dedup_key,
+        subject=subject,
+        severity=trigger.severity,
+        route=route,
+    )
 
 
 def on_report_created(report):
@@ -53,17 +68,18 @@ def on_report_assessed(report, previous_severity):
 
 
 def on_report_closed(report):
-    """A report was resolved or dismissed: resolve its PagerDuty incident when the toggle is on (F14)."""
+    """A report was resolved or dismissed: resolve its PagerDuty incident when the toggle is on."""
     if rules.auto_resolve_reports(report.org_id):
         return _follow_up(report, report_key(report), "resolve", "report_closed")
     return None
 
 
 def on_incident_created(incident):
-    """A runtime incident arrived: page when the notification settings want it (F10-F12)."""
+    """A runtime incident arrived: page when the notification settings want it."""
     wanted, why_not = rules.incident_wanted(incident.org_id, incident)
     if not wanted:
         from webapp.timeline import add_entry
+
         add_entry(incident, "pagerduty.skipped", f"Not sent to PagerDuty: {why_not}.")
         return None
     return _incident_trigger(incident, "incident")
@@ -71,30 +87,49 @@ def on_incident_created(incident):
 
 def _incident_trigger(incident, event_type):
     severity = rules.severity_mapping(incident.org_id)[incident.severity]
-    return queue_event(incident.org_id, action="trigger", event_type=event_type, dedup_key=incident_key(incident),
-                       subject=incident, severity=severity, payload=content.incident_payload(incident, severity),
-                       route=route_for_incident(incident))
+    return queue_event(
+        incident.org_id,
+        action="trigger",
+        event_type=event_type,
+        dedup_key=incident_key(incident),
+        subject=incident,
+        severity=severity,
+        payload=content.incident_payload(incident, severity),
+        route=route_for_incident(incident),
+    )
 
 
 def on_incident_updated(incident, changed_fields):
-    """Progress sync (F15): a note with an API token, a re-trigger carrying the new details with a routing key."""
+    """Progress sync: a note with an API token, a re-trigger carrying the new details with a routing key."""
     tracked = set(changed_fields) & {"status", "root_cause", "remediation_steps", "affected_resources", "severity"}
     trigger = latest_trigger(incident.org_id, incident_key(incident))
     if not tracked or trigger is None or not trigger.routing_key or incident.status == "resolved":
         return None
     from webapp.connection.services import connection_for
+
     connection = connection_for(incident.org_id)
     if connection is not None and connection.method == "api_token" and connection.api_token:
-        return queue_event(incident.org_id, action="note", event_type="progress", dedup_key=incident_key(incident),
-                           subject=incident, severity=trigger.severity,
-                           payload={"content": progress_note(incident, tracked)},
-                           route=Route(trigger.routing_key, "REST API note", "Progress note on the incident",
-                                       trigger.service_id))
+        return queue_event(
+            incident.org_id,
+            action="note",
+            event_type="progress",
+            dedup_key=incident_key(incident),
+            subject=incident,
+            severity=trigger.severity,
+            payload={"content": progress_note(incident, tracked)},
+            route=Route(trigger.routing_key, "REST API note", "Progress note on the incident", trigger.service_id),
+        )
     severity = rules.severity_mapping(incident.org_id)[incident.severity]
-    return queue_event(incident.org_id, action="trigger", event_type="progress", dedup_key=incident_key(incident),
-                       subject=incident, severity=severity, payload=content.incident_payload(incident, severity),
-                       route=Route(trigger.routing_key, trigger.target_label, "Re-trigger with the new details",
-                                   trigger.service_id))
+    return queue_event(
+        incident.org_id,
+        action="trigger",
+        event_type="progress",
+        dedup_key=incident_key(incident),
+        subject=incident,
+        severity=severity,
+        payload=content.incident_payload(incident, severity),
+        route=Route(trigger.routing_key, trigger.target_label, "Re-trigger with the new details", trigger.service_id),
+    )
 
 
 def progress_note(incident, fields):
@@ -113,7 +148,7 @@ def progress_note(incident, fields):
 
 
 def on_incident_resolved(incident):
-    """A runtime incident was resolved: resolve its PagerDuty incident (F14)."""
+    """A runtime incident was resolved: resolve its PagerDuty incident."""
     return _follow_up(incident, incident_key(incident), "resolve", "incident_resolved")
 
 
@@ -138,10 +173,17 @@ def on_sla_transitions(reports, event_type):
             continue
         sensitive = rules.include_sensitive_details(org_id)
         org = db.session.get(Org, org_id)  # held, so the payloads find it in the identity map
-        items = [(report_key(r), r, content.report_payload(r, event_type, rule["severity"], sensitive))
-                 for r in org_reports]
-        queue_events(org.id, items, action="trigger", event_type=event_type, severity=rule["severity"],
-                     route=route_for_vdp(org_id))
+        items = [
+            (report_key(r), r, content.report_payload(r, event_type, rule["severity"], sensitive)) for r in org_reports
+        ]
+        queue_events(
+            org.id,
+            items,
+            action="trigger",
+            event_type=event_type,
+            severity=rule["severity"],
+            route=route_for_vdp(org_id),
+        )
 
 
 def on_war_room_activated(war_room):
@@ -150,18 +192,30 @@ def on_war_room_activated(war_room):
     if not rule["enabled"]:
         return None
     from webapp.models import Report
+
     reports = db.session.scalars(db.select(Report).where(Report.id.in_(war_room.report_ids or []))).all()
-    return queue_event(war_room.org_id, action="trigger", event_type="war_room", dedup_key=war_room_key(war_room),
-                       severity=rule["severity"], payload=content.war_room_payload(war_room, reports, rule["severity"]),
-                       route=route_for_vdp(war_room.org_id))
+    return queue_event(
+        war_room.org_id,
+        action="trigger",
+        event_type="war_room",
+        dedup_key=war_room_key(war_room),
+        severity=rule["severity"],
+        payload=content.war_room_payload(war_room, reports, rule["severity"]),
+        route=route_for_vdp(war_room.org_id),
+    )
 
 
 def on_war_room_ended(war_room):
-    """Fewer than 2 remain: resolve the war room's alert (F14)."""
+    """Fewer than 2 remain: resolve the war room's alert."""
     key = war_room_key(war_room)
     trigger = latest_trigger(war_room.org_id, key)
     if trigger is None or not trigger.routing_key:
         return None
-    return queue_event(war_room.org_id, action="resolve", event_type="war_room_ended", dedup_key=key,
-                       severity=trigger.severity, route=Route(trigger.routing_key, trigger.target_label,
-                                                              "Same routing key as the trigger", trigger.service_id))
+    return queue_event(
+        war_room.org_id,
+        action="resolve",
+        event_type="war_room_ended",
+        dedup_key=key,
+        severity=trigger.severity,
+        route=Route(trigger.routing_key, trigger.target_label, "Same routing key as the trigger", trigger.service_id),
+    )

@@ -1,4 +1,5 @@
 """Forms of the Alert rules tab."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
@@ -9,9 +10,11 @@ PD_CHOICES = [(value, value.capitalize()) for value in PD_SEVERITIES]
 
 def rule_form(name, rule, formdata=None):
     """A form for one VDP event rule, prefixed by its name."""
+
     class RuleForm(FlaskForm):
         enabled = BooleanField(RULE_EVENTS[name][0])
         severity = SelectField("Severity", choices=PD_CHOICES)
+
     return RuleForm(formdata=formdata, prefix=name, data=rule)
 
 
@@ -28,4 +31,5 @@ class NotificationsForm(FlaskForm):
     map_critical = SelectField("Critical →", choices=PD_CHOICES)
     auto_resolve_reports = BooleanField("Resolve the PagerDuty incident when a report is resolved or dismissed")
     include_sensitive_details = BooleanField(
-        "Include report descriptions and researcher contact in PagerDuty events (may expose unfixed vulnerabilities)")
+        "Include report descriptions and researcher contact in PagerDuty events (may expose unfixed vulnerabilities)"
+    )

@@ -1,4 +1,5 @@
-"""The transactional outbox of PagerDuty calls (F33, F34): written with the change, sent by jobs, swept for safety."""
+"""The transactional outbox of PagerDuty calls: written with the change, sent by jobs, swept for safety."""
+
 import logging
 import uuid
 from datetime import timedelta
@@ -24,13 +25,22 @@ def queue_for(delivery):
 
 def latest_trigger(org_id, dedup_key):
     """The trigger this dedup key went (or will go) out with: acks and resolves must use its routing key."""
-    return db.session.scalar(db.select(Delivery).where(
-        Delivery.org_id == org_id, Delivery.dedup_key == dedup_key, Delivery.action == "trigger",
-        Delivery.status.not_in(("cancelled", "no_route", "failed"))).order_by(Delivery.id.desc()).limit(1))
+    return db.session.scalar(
+        db.select(Delivery)
+        .where(
+            Delivery.org_id == org_id,
+            Delivery.dedup_key == dedup_key,
+            Delivery.action == "trigger",
+            Delivery.status.not_in(("cancelled", "no_route", "failed")),
+        )
+        .order_by(Delivery.id.desc())
+        .limit(1)
+    )
 
 
-def queue_event(org_id, *, action, event_type, dedup_key=None, subject=None, severity=None, payload=None,
-                route=None, priority=None):
+def queue_event(
+    org_id, *, action, event_type, dedup_key=None, subject=None, severity=None, payload=None, route=None, priority=None
+):
     """Write a Delivery in the current transaction; it is sent after commit. Returns the Delivery."""
     delivery = _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority)
     return _store(org_id, [delivery])[0]
@@ -39,8 +49,13 @@ def queue_event(org_id, *, action, event_type, dedup_key=None, subject=None, sev
 def queue_events(org_id, items, *, action, event_type, severity, route):
     """Many deliveries to one route at once, `items` being (dedup key, subject, payload): one flush, and one Redis
     round trip after commit. The SLA evaluator uses it for a pass's transitions."""
-    return _store(org_id, [_new_delivery(org_id, action, event_type, key, subject, severity, payload, route, None)
-                           for key, subject, payload in items])
+    return _store(
+        org_id,
+        [
+            _new_delivery(org_id, action, event_type, key, subject, severity, payload, route, None)
+            for key, subject, payload in items
+        ],
+    )
 
 
 def _store(org_id, deliveries):
@@ -52,6 +67,7 @@ def _store(org_id, deliveries):
     db.session.add_all(deliveries)
     db.session.flush()
     from jobs.alerts import send_delivery
+
     for delivery in deliveries:
         if delivery.status == "pending":
             enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
@@ -59,9 +75,17 @@ def _store(org_id, deliveries):
 
 
 def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority):
-    delivery = Delivery(org_id=org_id, action=action, event_type=event_type, dedup_key=dedup_key,
-                        severity=severity, payload=payload or {}, status="pending", next_attempt_at=utcnow(),
-                        priority=priority if priority is not None else PRIORITY.get(severity or "info", 0))
+    delivery = Delivery(
+        org_id=org_id,
+        action=action,
+        event_type=event_type,
+        dedup_key=dedup_key,
+        severity=severity,
+        payload=payload or {},
+        status="pending",
+        next_attempt_at=utcnow(),
+        priority=priority if priority is not None else PRIORITY.get(severity or "info", 0),
+    )
     if subject is not None:
         delivery.subject_type, delivery.subject_id = type(subject).__name__.lower(), subject.id
     if route is not None:
@@ -75,6 +99,7 @@ def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payl
 def _connection_paused(org_id):
     """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
     from webapp.connection.services import connection_for
+
     connection = connection_for(org_id)
     return connection is not None and connection.state == "error"
 
@@ -83,10 +108,17 @@ def claim(delivery_id):
     """Lease a due delivery for sending (the caller commits); None when it is not due, not open, leased elsewhere
     or waiting its turn."""
     now, token = utcnow(), uuid.uuid4().hex
-    delivery = db.session.scalars(_claim_statement(), {
-        "delivery_id": delivery_id, "now": now, "soon": now + timedelta(seconds=1), "token": token,
-        "until": now + timedelta(seconds=LEASE_SECONDS)},
-        execution_options={"synchronize_session": False, "populate_existing": True}).first()
+    delivery = db.session.scalars(
+        _claim_statement(),
+        {
+            "delivery_id": delivery_id,
+            "now": now,
+            "soon": now + timedelta(seconds=1),
+            "token": token,
+            "until": now + timedelta(seconds=LEASE_SECONDS),
+        },
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).first()
     return delivery if delivery is not None and delivery.lease_token == token else None
 
 
@@ -94,14 +126,28 @@ def claim(delivery_id):
 def _claim_statement():
     """Built once (the hot path of every send): lease the row unless an earlier one of its dedup key is still open."""
     earlier = db.aliased(Delivery)
-    earlier_open = db.select(earlier.id).where(
-        earlier.id < Delivery.id, earlier.org_id == Delivery.org_id, earlier.dedup_key == Delivery.dedup_key,
-        earlier.status.in_(OPEN_DELIVERY_STATUSES)).exists()
-    return update(Delivery).where(
-        Delivery.id == bindparam("delivery_id"), Delivery.status.in_(("pending", "retrying")),
-        or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
-        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
-        ~earlier_open).values(lease_token=bindparam("token"), lease_until=bindparam("until")).returning(Delivery)
+    earlier_open = (
+        db.select(earlier.id)
+        .where(
+            earlier.id < Delivery.id,
+            earlier.org_id == Delivery.org_id,
+            earlier.dedup_key == Delivery.dedup_key,
+            earlier.status.in_(OPEN_DELIVERY_STATUSES),
+        )
+        .exists()
+    )
+    return (
+        update(Delivery)
+        .where(
+            Delivery.id == bindparam("delivery_id"),
+            Delivery.status.in_(("pending", "retrying")),
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
+            ~earlier_open,
+        )
+        .values(lease_token=bindparam("token"), lease_until=bindparam("until"))
+        .returning(Delivery)
+    )
 
 
 def release_successor(delivery):
@@ -111,11 +157,20 @@ def release_successor(delivery):
     """
     if not delivery.dedup_key:
         return
-    successor = db.session.scalar(db.select(Delivery).where(
-        Delivery.org_id == delivery.org_id, Delivery.dedup_key == delivery.dedup_key, Delivery.id > delivery.id,
-        Delivery.status.in_(("pending", "retrying"))).order_by(Delivery.id).limit(1))
+    successor = db.session.scalar(
+        db.select(Delivery)
+        .where(
+            Delivery.org_id == delivery.org_id,
+            Delivery.dedup_key == delivery.dedup_key,
+            Delivery.id > delivery.id,
+            Delivery.status.in_(("pending", "retrying")),
+        )
+        .order_by(Delivery.id)
+        .limit(1)
+    )
     if successor is not None:
         from jobs.alerts import send_delivery
+
         enqueue(send_delivery, successor.id, queue=queue_for(successor))
 
 
@@ -123,8 +178,10 @@ def due_delivery_ids(org_id=None, limit=1000):
     """Open deliveries whose next try has come and that nobody holds, most urgent first."""
     now = utcnow()
     query = db.select(Delivery.id).where(
-        Delivery.status.in_(("pending", "retrying")), Delivery.next_attempt_at <= now,
-        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+        Delivery.status.in_(("pending", "retrying")),
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+    )
     if org_id is not None:
         query = query.where(Delivery.org_id == org_id)
     return db.session.scalars(query.order_by(Delivery.priority.desc(), Delivery.id).limit(limit)).all()
@@ -133,19 +190,27 @@ def due_delivery_ids(org_id=None, limit=1000):
 def sweep(org_id=None):
     """Enqueue every due delivery (a lost job, a Redis outage, a killed worker); returns lines saying what it did."""
     from jobs.alerts import send_delivery
+
     ids = due_delivery_ids(org_id)
-    queued = sum(1 for delivery_id in ids
-                 if enqueue(send_delivery, delivery_id, queue="alerts", job_id=f"send-{delivery_id}") is not None)
+    queued = sum(
+        1
+        for delivery_id in ids
+        if enqueue(send_delivery, delivery_id, queue="alerts", job_id=f"send-{delivery_id}") is not None
+    )
     return [f"{len(ids)} deliveries due, {queued} queued for sending"]
 
 
 def resume_paused(org_id):
     """After a successful reconnect, paused deliveries go out again."""
     from jobs.alerts import send_delivery
+
     ids = db.session.scalars(db.select(Delivery.id).filter_by(org_id=org_id, status="paused")).all()
-    db.session.execute(update(Delivery).where(Delivery.org_id == org_id, Delivery.status == "paused")
-                       .values(status="pending", next_attempt_at=utcnow(), lease_until=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.org_id == org_id, Delivery.status == "paused")
+        .values(status="pending", next_attempt_at=utcnow(), lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
     for delivery_id in ids:
         enqueue_after_commit(send_delivery, delivery_id, queue="alerts")
     return len(ids)
@@ -153,15 +218,25 @@ def resume_paused(org_id):
 
 def pause_open(org_id):
     """Pause every pending or retrying delivery of the org (credentials refused)."""
-    db.session.execute(update(Delivery).where(Delivery.org_id == org_id, Delivery.status.in_(("pending", "retrying")))
-                       .values(status="paused").execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.org_id == org_id, Delivery.status.in_(("pending", "retrying")))
+        .values(status="paused")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def cancel_open(org_id):
     """Cancel every open delivery of the org and forget their keys (disconnect)."""
-    result = db.session.execute(update(Delivery).where(
-        Delivery.org_id == org_id, Delivery.status.in_(OPEN_DELIVERY_STATUSES))
-        .values(status="cancelled", routing_key=None, next_attempt_at=None,
-                last_response="Cancelled: PagerDuty was disconnected").execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(Delivery)
+        .where(Delivery.org_id == org_id, Delivery.status.in_(OPEN_DELIVERY_STATUSES))
+        .values(
+            status="cancelled",
+            routing_key=None,
+            next_attempt_at=None,
+            last_response="Cancelled: PagerDuty was disconnected",
+        )
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount
-

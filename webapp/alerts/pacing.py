@@ -1,4 +1,5 @@
 """Pacing of events per integration key across every worker, kept in Redis (GCRA with slot reservation)."""
+
 import hashlib
 import time
 

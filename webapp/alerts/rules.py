@@ -1,4 +1,5 @@
 """Alert rules, incident notification settings, severity mapping and auto-resolve: defaults, reads, validated saves."""
+
 from webapp.audit.services import record
 from webapp.orgs.services import settings_for
 from webapp.settings_io import register_section
@@ -9,7 +10,11 @@ RULE_EVENTS = {
     "new_report": ("New report submitted", "A researcher submits a vulnerability report", "info"),
     "sla_at_risk": ("SLA at risk", "A report approaches its SLA deadline (checked every 15 min)", "warning"),
     "sla_breached": ("SLA breached", "A report exceeds its SLA deadline", "warning"),
-    "critical_assessed": ("Critical severity assessed", "A report is assessed as critical or super-critical", "critical"),
+    "critical_assessed": (
+        "Critical severity assessed",
+        "A report is assessed as critical or super-critical",
+        "critical",
+    ),
     "war_room": ("War room activated", "2+ reports are simultaneously at-risk or breached", "error"),
 }
 DEFAULT_NOTIFICATIONS = {"kubernetes": True, "cloud": True, "skip_transient": False, "min_severity": "low"}
@@ -19,9 +24,13 @@ DEFAULT_SEVERITY_MAPPING = {"low": "info", "medium": "warning", "high": "error",
 def alert_rules(org_id):
     """Every VDP event's {enabled, severity}, defaults filled in."""
     stored = settings_for(org_id).alert_rules or {}
-    return {name: {"enabled": bool(stored.get(name, {}).get("enabled", True)),
-                   "severity": stored.get(name, {}).get("severity", default)}
-            for name, (_, _, default) in RULE_EVENTS.items()}
+    return {
+        name: {
+            "enabled": bool(stored.get(name, {}).get("enabled", True)),
+            "severity": stored.get(name, {}).get("severity", default),
+        }
+        for name, (_, _, default) in RULE_EVENTS.items()
+    }
 
 
 def rule_for(org_id, name):
@@ -82,8 +91,11 @@ def notifications_errors(value):
     """Field errors of an incident_notifications document."""
     if not isinstance(value, dict):
         return {"": "must be an object"}
-    errors = {key: "must be true or false" for key in ("kubernetes", "cloud", "skip_transient")
-              if key in value and not isinstance(value[key], bool)}
+    errors = {
+        key: "must be true or false"
+        for key in ("kubernetes", "cloud", "skip_transient")
+        if key in value and not isinstance(value[key], bool)
+    }
     if "min_severity" in value and value["min_severity"] not in INCIDENT_SEVERITY_ORDER:
         errors["min_severity"] = f"must be one of {', '.join(INCIDENT_SEVERITY_ORDER)}"
     errors.update({key: "unknown setting" for key in value if key not in DEFAULT_NOTIFICATIONS})
@@ -95,8 +107,13 @@ def mapping_errors(value):
     if not isinstance(value, dict):
         return {"": "must be an object"}
     errors = {key: "unknown incident severity" for key in value if key not in INCIDENT_SEVERITY_ORDER}
-    errors.update({key: f"must be one of {', '.join(PD_SEVERITIES)}" for key, pd in value.items()
-                   if key in INCIDENT_SEVERITY_ORDER and pd not in PD_SEVERITIES})
+    errors.update(
+        {
+            key: f"must be one of {', '.join(PD_SEVERITIES)}"
+            for key, pd in value.items()
+            if key in INCIDENT_SEVERITY_ORDER and pd not in PD_SEVERITIES
+        }
+    )
     return errors
 
 
@@ -138,7 +155,8 @@ def save_sensitive_details(org_id, value):
 
 
 register_section("alert_rules", alert_rules, lambda org_id, v: rules_errors(v), save_alert_rules)
-register_section("incident_notifications", incident_notifications, lambda org_id, v: notifications_errors(v),
-                 save_notifications)
+register_section(
+    "incident_notifications", incident_notifications, lambda org_id, v: notifications_errors(v), save_notifications
+)
 register_section("severity_mapping", severity_mapping, lambda org_id, v: mapping_errors(v), save_severity_mapping)
 register_section("auto_resolve_reports", auto_resolve_reports, lambda org_id, v: bool_errors(v), save_auto_resolve)

@@ -1,4 +1,5 @@
-"""Sending one claimed delivery to PagerDuty, and what each answer means (F34)."""
+"""Sending one claimed delivery to PagerDuty, and what each answer means."""
+
 import logging
 import random
 import re
@@ -27,13 +28,15 @@ def redact(text, secrets):
     """A response text with any secret, and anything shaped like a key, removed."""
     for secret in filter(None, secrets):
         text = text.replace(secret, "[redacted]")
-    return KEY_PATTERN.sub(lambda m: m.group(0) if m.group(0).startswith(("report-", "incident-", "war-room-"))
-                           else "[redacted]", text)[:2000]
+    return KEY_PATTERN.sub(
+        lambda m: m.group(0) if m.group(0).startswith(("report-", "incident-", "war-room-")) else "[redacted]", text
+    )[:2000]
 
 
 def send_delivery(delivery_id, slot_reserved=False):
     """Claim, pace, send and settle one delivery; safe to call twice or from several workers."""
     from webapp.connection.services import connection_for
+
     with kept_loaded():
         delivery = outbox.claim(delivery_id)
         connection = connection_for(delivery.org_id) if delivery is not None else None
@@ -58,6 +61,7 @@ def _paced(delivery):
     delivery.next_attempt_at, delivery.lease_until = utcnow() + timedelta(seconds=wait), None
     db.session.commit()
     from jobs.alerts import send_delivery as job
+
     try:
         get_queue(outbox.queue_for(delivery)).enqueue_in(timedelta(seconds=wait), job, delivery.id, True)
     except Exception:  # noqa: BLE001 - Redis down: the sweep sends it when due
@@ -67,11 +71,16 @@ def _paced(delivery):
 
 def _send(delivery, connection):
     from webapp.connection.services import credentials_for
+
     region = connection.region if connection else "us"
     if delivery.action == "note":
         return _send_note(delivery, credentials_for(delivery.org_id))
-    event = {**delivery.payload, "routing_key": delivery.routing_key, "event_action": delivery.action,
-             "dedup_key": delivery.dedup_key}
+    event = {
+        **delivery.payload,
+        "routing_key": delivery.routing_key,
+        "event_action": delivery.action,
+        "dedup_key": delivery.dedup_key,
+    }
     if delivery.action != "trigger":
         event = {key: event[key] for key in ("routing_key", "event_action", "dedup_key")}
     db.session.commit()  # hold no transaction (nor its locks) while waiting on PagerDuty
@@ -83,16 +92,19 @@ def _send_note(delivery, credentials):
     incident_id = subject.pd_incident_id if subject is not None else None
     if not incident_id:
         # The newest incident with our key, however old: PagerDuty lists only the last month unless asked for all.
-        found = client.rest(credentials, "GET", "/incidents", params={
-            "incident_key": delivery.dedup_key, "date_range": "all", "sort_by": "created_at:desc", "limit": 1})
+        found = client.rest(
+            credentials,
+            "GET",
+            "/incidents",
+            params={"incident_key": delivery.dedup_key, "date_range": "all", "sort_by": "created_at:desc", "limit": 1},
+        )
         if not found.get("incidents"):
             raise client.PagerDutyError("PagerDuty has no incident for this dedup key yet", status=None)
         incident_id = found["incidents"][0]["id"]
         if subject is not None:
             subject.pd_incident_id = incident_id
             subject.pd_incident_url = found["incidents"][0].get("html_url")
-    return client.rest_response(credentials, "POST", f"/incidents/{incident_id}/notes",
-                                json={"note": delivery.payload})
+    return client.rest_response(credentials, "POST", f"/incidents/{incident_id}/notes", json={"note": delivery.payload})
 
 
 def _subject(delivery):
@@ -121,11 +133,17 @@ def _delivered(delivery, response, connection):
 
 def _mirror_status(delivery):
     """The subject's PagerDuty status, in one statement (a trigger never undoes an acknowledgement)."""
-    if delivery.subject_type not in ("report", "incident") or not delivery.subject_id or \
-            delivery.action not in ("trigger", "resolve"):
+    if (
+        delivery.subject_type not in ("report", "incident")
+        or not delivery.subject_id
+        or delivery.action not in ("trigger", "resolve")
+    ):
         return
-    db.session.execute(_mirror_statement(delivery.subject_type, delivery.action), {"subject_id": delivery.subject_id},
-                       execution_options={"synchronize_session": False})
+    db.session.execute(
+        _mirror_statement(delivery.subject_type, delivery.action),
+        {"subject_id": delivery.subject_id},
+        execution_options={"synchronize_session": False},
+    )
 
 
 @cache
@@ -155,7 +173,7 @@ def _failed(delivery, error, connection):
 
 def _refuses_routing_key(error):
     """The Events API's 400 for a key it does not know or that is malformed ("Invalid routing key", "Length of
-    'routing_key' is incorrect"…): the credentials are wrong, so pause rather than drop (F6)."""
+    'routing_key' is incorrect"…): the credentials are wrong, so pause rather than drop."""
     body = (error.body or "").lower()
     return error.status == 400 and ("invalid routing key" in body or "'routing_key'" in body)
 
@@ -172,6 +190,7 @@ def _retry(delivery, error):
     delivery.status, delivery.next_attempt_at = "retrying", utcnow() + timedelta(seconds=wait)
     db.session.commit()
     from jobs.alerts import send_delivery as job
+
     try:
         get_queue(outbox.queue_for(delivery)).enqueue_in(timedelta(seconds=wait), job, delivery.id)
     except Exception:  # noqa: BLE001 - Redis down: the sweep picks it up when due
@@ -181,6 +200,7 @@ def _retry(delivery, error):
 
 def _pause(delivery, error):
     from webapp.connection.services import mark_auth_failure
+
     delivery.status = "paused"
     db.session.commit()
     mark_auth_failure(delivery.org_id, error.message)

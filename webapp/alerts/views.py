@@ -1,4 +1,5 @@
-"""Settings → PagerDuty → Alert rules: VDP events, incident notifications, severity mapping (F9-F14)."""
+"""Settings → PagerDuty → Alert rules: VDP events, incident notifications, severity mapping."""
+
 from flask import render_template, request
 from flask_htmx import make_response
 from flask_login import current_user
@@ -10,17 +11,23 @@ from webapp.tenancy import admin_required
 
 
 def _notifications_form(org_id, formdata=None):
-    data = {**rules.incident_notifications(org_id),
-            **{f"map_{k}": v for k, v in rules.severity_mapping(org_id).items()},
-            "auto_resolve_reports": rules.auto_resolve_reports(org_id),
-            "include_sensitive_details": rules.include_sensitive_details(org_id)}
+    data = {
+        **rules.incident_notifications(org_id),
+        **{f"map_{k}": v for k, v in rules.severity_mapping(org_id).items()},
+        "auto_resolve_reports": rules.auto_resolve_reports(org_id),
+        "include_sensitive_details": rules.include_sensitive_details(org_id),
+    }
     return NotificationsForm(formdata=formdata, data=data)
 
 
 def _page(org_id):
-    return {"rule_forms": [(name, RULE, rule_form(name, rule)) for (name, rule), RULE in
-                           zip(rules.alert_rules(org_id).items(), rules.RULE_EVENTS.values())],
-            "notifications_form": _notifications_form(org_id)}
+    return {
+        "rule_forms": [
+            (name, RULE, rule_form(name, rule))
+            for (name, rule), RULE in zip(rules.alert_rules(org_id).items(), rules.RULE_EVENTS.values(), strict=False)
+        ],
+        "notifications_form": _notifications_form(org_id),
+    }
 
 
 @bp.get("/", endpoint="rules")
@@ -38,15 +45,17 @@ def save_rule(name):
         return make_response("Unknown rule", 404)
     form = rule_form(name, rules.rule_for(current_user.org_id, name), formdata=request.form)
     if not form.validate():
-        return make_response(render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name],
-                                             form=form), 422)
-    rules.save_alert_rules(current_user.org_id, {name: {"enabled": form.enabled.data,
-                                                        "severity": form.severity.data}})
+        return make_response(
+            render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form), 422
+        )
+    rules.save_alert_rules(current_user.org_id, {name: {"enabled": form.enabled.data, "severity": form.severity.data}})
     db.session.commit()
     label = rules.RULE_EVENTS[name][0]
     state = "on" if form.enabled.data else "off"
-    return make_response(render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form),
-                         trigger={"toast": {"level": "success", "message": f"{label}: {state}, {form.severity.data}."}})
+    return make_response(
+        render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form),
+        trigger={"toast": {"level": "success", "message": f"{label}: {state}, {form.severity.data}."}},
+    )
 
 
 @bp.post("/notifications")
@@ -57,12 +66,20 @@ def save_notifications():
     if not form.validate():
         return make_response(render_template("alerts/_notifications.html", notifications_form=form), 422)
     org_id = current_user.org_id
-    rules.save_notifications(org_id, {"kubernetes": form.kubernetes.data, "cloud": form.cloud.data,
-                                      "skip_transient": form.skip_transient.data,
-                                      "min_severity": form.min_severity.data})
+    rules.save_notifications(
+        org_id,
+        {
+            "kubernetes": form.kubernetes.data,
+            "cloud": form.cloud.data,
+            "skip_transient": form.skip_transient.data,
+            "min_severity": form.min_severity.data,
+        },
+    )
     rules.save_severity_mapping(org_id, {k: getattr(form, f"map_{k}").data for k in rules.INCIDENT_SEVERITY_ORDER})
     rules.save_auto_resolve(org_id, form.auto_resolve_reports.data)
     rules.save_sensitive_details(org_id, form.include_sensitive_details.data)
     db.session.commit()
-    return make_response(render_template("alerts/_notifications.html", notifications_form=form),
-                         trigger={"toast": {"level": "success", "message": "Notification settings saved."}})
+    return make_response(
+        render_template("alerts/_notifications.html", notifications_form=form),
+        trigger={"toast": {"level": "success", "message": "Notification settings saved."}},
+    )

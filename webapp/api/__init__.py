@@ -1,4 +1,5 @@
 """The JSON API under /api/v1, for detectors and scanners (bearer org token, no CSRF)."""
+
 from flask import Blueprint
 
 from webapp.extensions import csrf

@@ -1,4 +1,5 @@
 """PUT /api/v1/inventory: what the routing pickers offer."""
+
 from flask import g, jsonify
 
 from webapp.api import bp
@@ -22,10 +23,14 @@ def _clusters(items, errors):
         if not isinstance(item, dict) or not _name(item.get("name"), 253):
             errors[f"clusters[{index}].name"] = "required, at most 253 characters"
         elif not isinstance(item.get("namespaces", []), list) or not all(
-                _name(ns, 253) for ns in item.get("namespaces", [])):
+            _name(ns, 253) for ns in item.get("namespaces", [])
+        ):
             errors[f"clusters[{index}].namespaces"] = "must be a list of names"
-    return [{"name": i["name"].strip(), "namespaces": [ns.strip() for ns in i.get("namespaces", [])]}
-            for i in items if isinstance(i, dict)]
+    return [
+        {"name": i["name"].strip(), "namespaces": [ns.strip() for ns in i.get("namespaces", [])]}
+        for i in items
+        if isinstance(i, dict)
+    ]
 
 
 def _resources(items, errors):

@@ -1,4 +1,5 @@
 """The reports API: create, read, assess, set status."""
+
 from flask import g, jsonify
 
 from webapp.api import bp
@@ -8,8 +9,12 @@ from webapp.models.work import REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.reports import services
 from webapp.sessions import kept_loaded
 
-NEW_REPORT = {"title": Field(str, required=True, max_length=300), "description": Field(str, max_length=100_000),
-              "researcher_email": Field(str, max_length=254), "severity": Field(str, choices=REPORT_SEVERITIES)}
+NEW_REPORT = {
+    "title": Field(str, required=True, max_length=300),
+    "description": Field(str, max_length=100_000),
+    "researcher_email": Field(str, max_length=254),
+    "severity": Field(str, choices=REPORT_SEVERITIES),
+}
 
 
 @bp.post("/reports")
@@ -20,10 +25,18 @@ def create_report():
     email = data.get("researcher_email")
     if email and "@" not in email:
         from webapp.errors import DomainError
+
         raise DomainError("Some fields are not valid.", fields={"researcher_email": "must be an email address"})
     with kept_loaded():  # answer with what was just written, without reading it back
-        report = services.create_report(g.org_id, data["title"], data.get("description") or "", email,
-                                        data.get("severity") or "none", source="api", actor="api")
+        report = services.create_report(
+            g.org_id,
+            data["title"],
+            data.get("description") or "",
+            email,
+            data.get("severity") or "none",
+            source="api",
+            actor="api",
+        )
         body = services.report_json(report)
     return jsonify(body), 201
 

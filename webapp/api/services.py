@@ -1,4 +1,5 @@
 """Org API tokens: issued once in plaintext, stored as a hash."""
+
 import secrets
 
 from webapp.extensions import db
@@ -22,8 +23,11 @@ def org_id_for_token(token):
     """The org id a live token belongs to, or None."""
     if not token:
         return None
-    found = db.session.execute(db.select(ApiToken, Org).join(Org, Org.id == ApiToken.org_id)
-                               .filter(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))).first()
+    found = db.session.execute(
+        db.select(ApiToken, Org)
+        .join(Org, Org.id == ApiToken.org_id)
+        .filter(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).first()
     if found is None:
         return None
     api_token, org = found

@@ -1,4 +1,5 @@
 """Reading and checking JSON bodies for the API; every problem becomes a 400 or 422 with fields."""
+
 from dataclasses import dataclass
 from typing import Any
 

@@ -1,4 +1,5 @@
 """API root; each area's endpoints live in its own module of this package."""
+
 from flask import g, jsonify
 
 from webapp.api import bp
@@ -19,8 +20,13 @@ def root():
 def method_not_allowed(error):
     """Keep the contract's error shape for wrong methods too."""
     from webapp.errors import json_error
+
     return json_error(405, "This endpoint does not accept that method.")
 
 
-from webapp.api import deliveries  # noqa: E402,F401
-from webapp.api import incidents, inventory, reports  # noqa: E402,F401
+from webapp.api import (  # noqa: E402,F401
+    deliveries,  # noqa: E402,F401
+    incidents,
+    inventory,
+    reports,
+)

@@ -1,4 +1,5 @@
-"""Audit log area (F35): who changed which setting, and when."""
+"""Audit log area: who changed which setting, and when."""
+
 from flask import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/settings/audit")

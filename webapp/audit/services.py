@@ -1,4 +1,5 @@
 """Recording and listing settings changes."""
+
 from flask import has_request_context
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """The audit log page."""
+
 from flask import render_template, request
 
 from webapp.audit import bp, services

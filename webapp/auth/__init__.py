@@ -1,4 +1,5 @@
-"""Login and logout (F37)."""
+"""Login and logout."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

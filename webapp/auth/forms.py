@@ -1,4 +1,5 @@
 """The login form."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length

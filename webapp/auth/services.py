@@ -1,4 +1,5 @@
 """Authentication: password checks with lock-out after repeated failures."""
+
 from datetime import timedelta
 
 from sqlalchemy import func

@@ -1,4 +1,5 @@
 """Login and logout pages."""
+
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for

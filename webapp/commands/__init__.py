@@ -1,4 +1,5 @@
 """The contract's command line: `flask --app wsgi <group> <command>`."""
+
 from webapp.commands import jobs, orgs, settings
 
 

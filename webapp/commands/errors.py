@@ -1,4 +1,5 @@
 """Turning domain errors into clear CLI failures."""
+
 from contextlib import contextmanager
 
 import click

@@ -1,4 +1,5 @@
 """`jobs run NAME`: run a periodic job now, in the foreground, and print what it did."""
+
 from importlib import import_module
 
 import click
@@ -32,6 +33,7 @@ def jobs():
 def run(name, org_slug):
     """Run the SLA evaluator, on-call sync, outbox sweep or Sync Services now."""
     from webapp.orgs.services import org_by_slug
+
     with cli_errors():
         org_id = org_by_slug(org_slug).id if org_slug else None
         lines = runner(name)(org_id=org_id)

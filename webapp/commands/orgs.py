@@ -1,4 +1,5 @@
 """Commands for orgs, users, API tokens, secrets and the demo."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -17,6 +18,7 @@ def orgs():
 def create_org(slug, name):
     """Create an org."""
     from webapp.orgs.services import create_org as create
+
     with cli_errors():
         org = create(slug, name)
     click.echo(f"Created org {org.slug} ({org.name}).")
@@ -36,9 +38,11 @@ def users():
 @with_appcontext
 def create_user(email, org_slug, role, password, name):
     """Create a user in an org."""
+    from email_validator import EmailNotValidError, validate_email
+
     from webapp.orgs.services import org_by_slug
     from webapp.users.services import create_user as create
-    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -61,6 +65,7 @@ def create_token(org_slug, label):
     """Print a new API token for the org (shown once)."""
     from webapp.api.services import create_token as create
     from webapp.orgs.services import org_by_slug
+
     with cli_errors():
         token = create(org_by_slug(org_slug).id, label)
     click.echo(token)
@@ -76,6 +81,7 @@ def secrets():
 def rotate():
     """Re-encrypt every stored secret under the first key of ENCRYPTION_KEYS."""
     from webapp.secrets_rotation import rotate_all
+
     click.echo(f"Re-encrypted {rotate_all()} secret values under the newest key.")
 
 
@@ -84,6 +90,7 @@ def rotate():
 def demo():
     """Load demo data connected to the PagerDuty sandbox."""
     from webapp.demo import load_demo
+
     with cli_errors():
         for line in load_demo():
             click.echo(line)

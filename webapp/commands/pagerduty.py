@@ -1,4 +1,5 @@
 """`pagerduty connect` and `pagerduty status`, validating exactly as the settings form does."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -23,6 +24,7 @@ def connect(org_slug, api_token, integration_key, signing_secret, routing_key, s
     """Connect with an API token, or with --routing-key and --service-name (legacy)."""
     from webapp.connection import services
     from webapp.orgs.services import org_by_slug
+
     if bool(api_token) == bool(routing_key):
         raise click.UsageError("Give either --api-token or --routing-key (with --service-name).")
     with cli_errors():
@@ -41,6 +43,7 @@ def status(org_slug):
     """Print the connection's state, last error, webhook URL and standing warnings."""
     from webapp.connection.services import status_lines
     from webapp.orgs.services import org_by_slug
+
     with cli_errors():
         lines = status_lines(org_by_slug(org_slug))
     for line in lines:

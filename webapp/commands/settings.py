@@ -1,4 +1,5 @@
 """`settings export` and `settings import`: an org's settings as JSON, without secrets."""
+
 import json
 
 import click
@@ -19,6 +20,7 @@ def export(org_slug):
     """Print the org's settings as JSON."""
     from webapp.orgs.services import org_by_slug
     from webapp.settings_io import export_settings
+
     with cli_errors():
         document = export_settings(org_by_slug(org_slug).id)
     click.echo(json.dumps(document, indent=2, sort_keys=True))
@@ -32,6 +34,7 @@ def import_(org_slug, file):
     """Apply a settings file, validated, all or nothing."""
     from webapp.orgs.services import org_by_slug
     from webapp.settings_io import import_settings
+
     try:
         document = json.load(file)
     except json.JSONDecodeError as exc:

@@ -1,4 +1,5 @@
-"""The org's PagerDuty connection (F1-F7): connect, validate, status, pause on refused credentials, disconnect."""
+"""The org's PagerDuty connection: connect, validate, status, pause on refused credentials, disconnect."""
+
 import re
 
 from webapp.audit.services import record
@@ -14,18 +15,20 @@ KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
 
 def connection_for(org_id):
     """The org's connection row, or None when it never connected (read once per unit of work)."""
-    return remembered("connection", org_id,
-                      lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
+    return remembered("connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
 
 
 def status_badge(org_id):
-    """The badge of F3: {"state": connected|error|disconnected, "label", "error", "error_at"}."""
+    """The badge : {"state": connected|error|disconnected, "label", "error", "error_at"}."""
     connection = connection_for(org_id)
     state = connection.state if connection else "disconnected"
     labels = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
-    return {"state": state, "label": labels[state],
-            "error": connection.last_error if connection and state == "error" else None,
-            "error_at": connection.last_error_at if connection and state == "error" else None}
+    return {
+        "state": state,
+        "label": labels[state],
+        "error": connection.last_error if connection and state == "error" else None,
+        "error_at": connection.last_error_at if connection and state == "error" else None,
+    }
 
 
 def credentials_for(org_id):
@@ -55,8 +58,10 @@ def validate_api_token(api_token, region):
 
 def _check_key(value, field, label):
     if value and not KEY_PATTERN.match(value):
-        raise DomainError(f"Connection failed: the {label} must be 32 letters and digits.",
-                          fields={field: "must be 32 letters and digits"})
+        raise DomainError(
+            f"Connection failed: the {label} must be 32 letters and digits.",
+            fields={field: "must be 32 letters and digits"},
+        )
 
 
 def connect_api_token(org_id, api_token, integration_key=None, signing_secret=None, region="us"):
@@ -73,8 +78,9 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     connection.account_email, connection.account_summary = email, summary
     if signing_secret and signing_secret.strip():
         add_signing_secret(org_id, signing_secret.strip(), "manual")
-    return _mark_connected(connection, {"method": "api_token", "region": region,
-                                        "integration_key": bool(integration_key)})
+    return _mark_connected(
+        connection, {"method": "api_token", "region": region, "integration_key": bool(integration_key)}
+    )
 
 
 def connect_routing_key(org_id, routing_key, service_name, region="us"):
@@ -108,6 +114,7 @@ def _connection_row(org_id):
 
 def _mark_connected(connection, detail):
     from webapp.alerts.outbox import resume_paused
+
     connection.state, connection.connected_at = "connected", utcnow()
     connection.last_error = connection.last_error_at = None
     db.session.flush()
@@ -119,8 +126,9 @@ def _mark_connected(connection, detail):
 
 def add_signing_secret(org_id, secret, source="manual"):
     """Store a webhook signing secret; at most two stay active (the oldest is retired)."""
-    active = db.session.scalars(db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None)
-                                .order_by(WebhookSecret.id)).all()
+    active = db.session.scalars(
+        db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id)
+    ).all()
     for old in active[:-1] if len(active) >= 2 else []:
         old.retired_at = utcnow()
     db.session.add(WebhookSecret(org_id=org_id, secret=secret, source=source))
@@ -128,8 +136,9 @@ def add_signing_secret(org_id, secret, source="manual"):
 
 
 def mark_auth_failure(org_id, message):
-    """PagerDuty refused our credentials (F6): the connection turns red and every open alert pauses."""
+    """PagerDuty refused our credentials: the connection turns red and every open alert pauses."""
     from webapp.alerts.outbox import pause_open
+
     connection = connection_for(org_id)
     if connection is None:
         return
@@ -139,8 +148,9 @@ def mark_auth_failure(org_id, message):
 
 
 def disconnect(org_id):
-    """Stop all alerts at once (F5): cancel open deliveries, wipe secrets; rules, services and routes stay."""
+    """Stop all alerts at once: cancel open deliveries, wipe secrets; rules, services and routes stay."""
     from webapp.alerts.outbox import cancel_open
+
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("PagerDuty is not connected.")
@@ -158,20 +168,27 @@ def disconnect(org_id):
 def status_lines(org):
     """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
     from flask import current_app
+
     from webapp.models import OnCallSettings
+
     connection = connection_for(org.id)
     badge = status_badge(org.id)
     lines = [f"state: {badge['state']}"]
     if connection and connection.state != "disconnected":
         lines.append(f"method: {connection.method} ({connection.region.upper()})")
-    lines.append(f"last error: {connection.last_error} at {connection.last_error_at.isoformat()}"
-                 if connection and connection.last_error else "last error: none")
+    lines.append(
+        f"last error: {connection.last_error} at {connection.last_error_at.isoformat()}"
+        if connection and connection.last_error
+        else "last error: none"
+    )
     lines.append(f"webhook URL: {current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}")
     oncall = db.session.get(OnCallSettings, org.id)
     warnings = []
     if oncall and oncall.unmatched_email:
-        warnings.append(f"on-call: PagerDuty user {oncall.unmatched_name or ''} <{oncall.unmatched_email}> "
-                        "matches no PagerBridge user; the previous shift stays active")
+        warnings.append(
+            f"on-call: PagerDuty user {oncall.unmatched_name or ''} <{oncall.unmatched_email}> "
+            "matches no PagerBridge user; the previous shift stays active"
+        )
     if badge["state"] == "error":
         warnings.append("alerts are paused until PagerDuty accepts the credentials again")
     return lines + ([f"warning: {w}" for w in warnings] or ["warnings: none"])

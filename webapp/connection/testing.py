@@ -1,4 +1,5 @@
-"""Test Connection (F4): a real trigger then resolve through the Events API, tracked as a JobRun."""
+"""Test Connection: a real trigger then resolve through the Events API, tracked as a JobRun."""
+
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Delivery, JobRun, Org, Service
@@ -12,9 +13,12 @@ def test_routing_key(org_id, connection):
         return connection.routing_key, connection.service_name
     if connection.integration_key:
         return connection.integration_key, "VDP integration key"
-    service = db.session.scalar(db.select(Service).where(
-        Service.org_id == org_id, Service.enabled.is_(True), Service.integration_key.isnot(None))
-        .order_by(Service.is_default.desc(), Service.name).limit(1))
+    service = db.session.scalar(
+        db.select(Service)
+        .where(Service.org_id == org_id, Service.enabled.is_(True), Service.integration_key.isnot(None))
+        .order_by(Service.is_default.desc(), Service.name)
+        .limit(1)
+    )
     if service is None:
         raise DomainError("Nothing to send a test event to: add an integration key or configure a service.")
     return service.integration_key, service.name
@@ -25,6 +29,7 @@ def start_test(org_id):
     from jobs.connection import run_test
     from webapp.connection.services import connection_for
     from webapp.queues import enqueue_after_commit
+
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("Connect PagerDuty before testing the connection.")
@@ -40,14 +45,24 @@ def start_test(org_id):
 def run_test(org_id, run_id):
     """Send the test trigger and resolve; the run records each step and the outcome in words."""
     from webapp.connection.services import connection_for, mark_auth_failure
+
     run, connection = db.session.get(JobRun, run_id), connection_for(org_id)
     run.status = "running"
     slug = db.session.get(Org, org_id).slug
     key, label = test_routing_key(org_id, connection)
     dedup = f"test-{slug}-{run_id}"
-    trigger = {"routing_key": key, "event_action": "trigger", "dedup_key": dedup, "payload": {
-        "summary": "PagerBridge test event: the connection works", "source": f"pagerbridge/{slug}",
-        "severity": "info", "component": "pagerbridge", "class": "test"}}
+    trigger = {
+        "routing_key": key,
+        "event_action": "trigger",
+        "dedup_key": dedup,
+        "payload": {
+            "summary": "PagerBridge test event: the connection works",
+            "source": f"pagerbridge/{slug}",
+            "severity": "info",
+            "component": "pagerbridge",
+            "class": "test",
+        },
+    }
     try:
         for step, event in enumerate((trigger, {"routing_key": key, "event_action": "resolve", "dedup_key": dedup})):
             client.enqueue_event(event, connection.region)
@@ -68,7 +83,20 @@ def run_test(org_id, run_id):
 
 
 def _log_test(org_id, action, dedup, label, key, status, response):
-    db.session.add(Delivery(org_id=org_id, action="test", event_type=f"test_{action}", dedup_key=dedup,
-                            target_label=label, routing_key=key, status=status, attempts=1, payload={},
-                            last_response=response, delivered_at=utcnow() if status == "delivered" else None,
-                            next_attempt_at=None, route_reason="Test Connection"))
+    db.session.add(
+        Delivery(
+            org_id=org_id,
+            action="test",
+            event_type=f"test_{action}",
+            dedup_key=dedup,
+            target_label=label,
+            routing_key=key,
+            status=status,
+            attempts=1,
+            payload={},
+            last_response=response,
+            delivered_at=utcnow() if status == "delivered" else None,
+            next_attempt_at=None,
+            route_reason="Test Connection",
+        )
+    )

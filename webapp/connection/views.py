@@ -1,4 +1,5 @@
-"""Settings → PagerDuty → Overview: connect, test, disconnect (F1-F5, F8)."""
+"""Settings → PagerDuty → Overview: connect, test, disconnect."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_htmx.constants import HTMX_STOP_POLLING
@@ -17,19 +18,25 @@ from webapp.tenancy import admin_required, get_in_org
 def webhook_url(org):
     """The org's webhook URL for PagerDuty v3 subscriptions."""
     from flask import current_app
+
     return f"{current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}"
 
 
 def overview_context(form=None):
     """What the overview page shows."""
     from webapp.alerts import rules
+
     connection = services.connection_for(current_user.org_id)
     masked = {}
     if connection:
         masked = {name: mask(getattr(connection, name)) for name in ("api_token", "integration_key", "routing_key")}
-    return {"connection": connection, "masked": masked, "form": form or ConnectForm(),
-            "webhook_url": webhook_url(current_user.org),
-            "notifications": rules.incident_notifications(current_user.org_id)}
+    return {
+        "connection": connection,
+        "masked": masked,
+        "form": form or ConnectForm(),
+        "webhook_url": webhook_url(current_user.org),
+        "notifications": rules.incident_notifications(current_user.org_id),
+    }
 
 
 @bp.get("/")
@@ -56,11 +63,17 @@ def connect():
     form = ConnectForm()
     try:
         if form.use_api_token.data:
-            services.connect_api_token(current_user.org_id, form.api_token.data, form.integration_key.data,
-                                       form.signing_secret.data, form.region.data)
+            services.connect_api_token(
+                current_user.org_id,
+                form.api_token.data,
+                form.integration_key.data,
+                form.signing_secret.data,
+                form.region.data,
+            )
         else:
-            services.connect_routing_key(current_user.org_id, form.routing_key.data, form.service_name.data,
-                                         form.region.data)
+            services.connect_routing_key(
+                current_user.org_id, form.routing_key.data, form.service_name.data, form.region.data
+            )
     except DomainError as error:
         for field, message in error.fields.items():
             if hasattr(form, field):
@@ -94,8 +107,10 @@ def test_status(run_id):
     db.session.refresh(run)
     body = render_template("connection/_test_result.html", run=run, error=None)
     if run.is_finished:
-        trigger = {"toast": {"level": "success" if run.status == "done" else "danger", "message": run.message},
-                   "connectionChanged": True}
+        trigger = {
+            "toast": {"level": "success" if run.status == "done" else "danger", "message": run.message},
+            "connectionChanged": True,
+        }
         return make_response(body, HTMX_STOP_POLLING, trigger=trigger)
     return body
 
@@ -109,8 +124,9 @@ def disconnect():
     except DomainError as error:
         flash(error.message, "warning")
     else:
-        flash(f"PagerDuty is disconnected; {cancelled} pending alerts were cancelled. Rules and routes are kept.",
-              "info")
+        flash(
+            f"PagerDuty is disconnected; {cancelled} pending alerts were cancelled. Rules and routes are kept.", "info"
+        )
     if htmx:
         return make_response("", 200, redirect=url_for(".overview"))
     return redirect(url_for(".overview"))
@@ -122,6 +138,13 @@ def paused_banner(org_id):
     badge = services.status_badge(org_id)
     if badge["state"] != "error":
         return []
-    return [{"level": "danger", "kind": "connection", "link": url_for("connection.overview"),
-             "link_label": "Reconnect", "message": f"PagerDuty refused our credentials ({badge['error']}). "
-                                                   "Alerts are paused and kept; reconnect to send them."}]
+    return [
+        {
+            "level": "danger",
+            "kind": "connection",
+            "link": url_for("connection.overview"),
+            "link_label": "Reconnect",
+            "message": f"PagerDuty refused our credentials ({badge['error']}). "
+            "Alerts are paused and kept; reconnect to send them.",
+        }
+    ]

@@ -1,4 +1,5 @@
-"""The delivery log (F33): filtered lists and redelivery."""
+"""The delivery log: filtered lists and redelivery."""
+
 from webapp.errors import Conflict, DomainError, NotFound
 from webapp.extensions import db
 from webapp.models import Delivery
@@ -14,13 +15,21 @@ def filtered(org_id, status=None, action=None, search=None):
     query = db.select(Delivery).filter_by(org_id=org_id)
     if status:
         if status not in DELIVERY_STATUSES:
-            raise DomainError("Unknown status.", fields={"status": f"one of {', '.join(DELIVERY_STATUSES)}"},
-                              status=400, code="bad_request")
+            raise DomainError(
+                "Unknown status.",
+                fields={"status": f"one of {', '.join(DELIVERY_STATUSES)}"},
+                status=400,
+                code="bad_request",
+            )
         query = query.filter_by(status=status)
     if action:
         if action not in DELIVERY_ACTIONS:
-            raise DomainError("Unknown action.", fields={"action": f"one of {', '.join(DELIVERY_ACTIONS)}"},
-                              status=400, code="bad_request")
+            raise DomainError(
+                "Unknown action.",
+                fields={"action": f"one of {', '.join(DELIVERY_ACTIONS)}"},
+                status=400,
+                code="bad_request",
+            )
         query = query.filter_by(action=action)
     if search:
         like = f"%{search.strip()}%"
@@ -37,6 +46,7 @@ def redeliver(org_id, delivery_id):
     """Send a failed delivery again from scratch."""
     from jobs.alerts import send_delivery
     from webapp.alerts.outbox import queue_for
+
     delivery = db.session.get(Delivery, delivery_id)
     if delivery is None or delivery.org_id != org_id:
         raise NotFound("No such delivery.")
@@ -53,12 +63,22 @@ def redeliver(org_id, delivery_id):
 
 def as_json(delivery):
     """A delivery for the API (no routing key, response already redacted)."""
-    return {"id": delivery.id, "action": delivery.action, "event_type": delivery.event_type,
-            "status": delivery.status, "attempts": delivery.attempts, "dedup_key": delivery.dedup_key,
-            "target": delivery.target_label, "route_reason": delivery.route_reason, "severity": delivery.severity,
-            "subject": {"type": delivery.subject_type, "id": delivery.subject_id} if delivery.subject_type else None,
-            "next_attempt_at": delivery.next_attempt_at.isoformat() if delivery.next_attempt_at and
-            delivery.status in ("pending", "retrying") else None,
-            "last_status_code": delivery.last_status_code, "last_response": delivery.last_response,
-            "created_at": delivery.created_at.isoformat(),
-            "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None}
+    return {
+        "id": delivery.id,
+        "action": delivery.action,
+        "event_type": delivery.event_type,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "dedup_key": delivery.dedup_key,
+        "target": delivery.target_label,
+        "route_reason": delivery.route_reason,
+        "severity": delivery.severity,
+        "subject": {"type": delivery.subject_type, "id": delivery.subject_id} if delivery.subject_type else None,
+        "next_attempt_at": delivery.next_attempt_at.isoformat()
+        if delivery.next_attempt_at and delivery.status in ("pending", "retrying")
+        else None,
+        "last_status_code": delivery.last_status_code,
+        "last_response": delivery.last_response,
+        "created_at": delivery.created_at.isoformat(),
+        "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
+    }

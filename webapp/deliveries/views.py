@@ -1,4 +1,5 @@
 """Settings → PagerDuty → Delivery log: every call to PagerDuty, filtered, self-refreshing, redeliverable."""
+
 from flask import render_template, request
 from flask_htmx import make_response
 from flask_login import current_user
@@ -11,8 +12,11 @@ from webapp.tenancy import admin_required
 
 
 def _filters():
-    return {"status": request.args.get("status") or None, "action": request.args.get("action") or None,
-            "search": request.args.get("q") or None}
+    return {
+        "status": request.args.get("status") or None,
+        "action": request.args.get("action") or None,
+        "search": request.args.get("q") or None,
+    }
 
 
 @bp.get("/")
@@ -38,7 +42,11 @@ def redeliver(delivery_id):
     try:
         services.redeliver(current_user.org_id, delivery_id)
     except DomainError as error:
-        return make_response("", error.status if error.status != 404 else 404,
-                             trigger={"toast": {"level": "danger", "message": error.message}})
-    return make_response("", 200, trigger={"toast": {"level": "success", "message": "Queued for redelivery."},
-                                          "deliveriesChanged": True})
+        return make_response(
+            "",
+            error.status if error.status != 404 else 404,
+            trigger={"toast": {"level": "danger", "message": error.message}},
+        )
+    return make_response(
+        "", 200, trigger={"toast": {"level": "success", "message": "Queued for redelivery."}, "deliveriesChanged": True}
+    )

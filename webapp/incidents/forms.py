@@ -1,4 +1,5 @@
 """Forms for moving and editing incidents."""
+
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional

@@ -1,4 +1,5 @@
 """Runtime incidents: created (idempotently by external id), moved and resolved; pages and the API call these."""
+
 from sqlalchemy import or_
 
 from webapp.alerts import events
@@ -30,15 +31,23 @@ def by_external_id(org_id, external_id):
 
 def create_incident(org_id, fields, actor=None):
     """Record an incident (or return the existing one for a repeated external_id); returns (incident, created)."""
-    incident = db.session.scalar(insert_or_nothing(Incident, ("org_id", "external_id"))
-                                 .values(org_id=org_id, **fields).returning(Incident))
+    incident = db.session.scalar(
+        insert_or_nothing(Incident, ("org_id", "external_id")).values(org_id=org_id, **fields).returning(Incident)
+    )
     if incident is None:  # a detector sent this external_id before (or is sending it right now)
         return by_external_id(org_id, fields.get("external_id")), False
     start_timeline(incident)
-    where = f"{incident.cluster}/{incident.namespace}" if incident.kind == "kubernetes" else \
-        f"{incident.provider} {incident.resource_type or 'resource'} {incident.resource_id}"
-    add_entry(incident, "incident.created", f"{incident.kind.capitalize()} incident detected in {where} "
-                                            f"(severity {incident.severity}).", actor)
+    where = (
+        f"{incident.cluster}/{incident.namespace}"
+        if incident.kind == "kubernetes"
+        else f"{incident.provider} {incident.resource_type or 'resource'} {incident.resource_id}"
+    )
+    add_entry(
+        incident,
+        "incident.created",
+        f"{incident.kind.capitalize()} incident detected in {where} (severity {incident.severity}).",
+        actor,
+    )
     _record_inventory(incident)
     events.on_incident_created(incident)
     db.session.commit()
@@ -89,8 +98,14 @@ def search(org_id, q=None, kind=None, status=None, severity=None):
     query = db.select(Incident).filter_by(org_id=org_id)
     if q:
         like = f"%{q.strip()}%"
-        query = query.where(or_(Incident.title.ilike(like), Incident.cluster.ilike(like),
-                                Incident.namespace.ilike(like), Incident.resource_id.ilike(like)))
+        query = query.where(
+            or_(
+                Incident.title.ilike(like),
+                Incident.cluster.ilike(like),
+                Incident.namespace.ilike(like),
+                Incident.resource_id.ilike(like),
+            )
+        )
     if kind in INCIDENT_KINDS:
         query = query.filter_by(kind=kind)
     if status == "open":
@@ -104,12 +119,24 @@ def search(org_id, q=None, kind=None, status=None, severity=None):
 
 def incident_json(incident):
     """The contract's incident shape."""
-    return {"id": incident.id, "kind": incident.kind, "title": incident.title, "severity": incident.severity,
-            "status": incident.status, "transient": incident.transient, "cluster": incident.cluster,
-            "namespace": incident.namespace, "provider": incident.provider, "resource_id": incident.resource_id,
-            "resource_type": incident.resource_type, "root_cause": incident.root_cause,
-            "affected_resources": incident.affected_resources, "remediation_steps": incident.remediation_steps,
-            "external_id": incident.external_id, "created_at": incident.created_at.isoformat(),
-            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-            "pagerduty": {"status": incident.pd_status, "incident_url": incident.pd_incident_url},
-            "timeline": as_json(entries_for(incident))}
+    return {
+        "id": incident.id,
+        "kind": incident.kind,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "transient": incident.transient,
+        "cluster": incident.cluster,
+        "namespace": incident.namespace,
+        "provider": incident.provider,
+        "resource_id": incident.resource_id,
+        "resource_type": incident.resource_type,
+        "root_cause": incident.root_cause,
+        "affected_resources": incident.affected_resources,
+        "remediation_steps": incident.remediation_steps,
+        "external_id": incident.external_id,
+        "created_at": incident.created_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "pagerduty": {"status": incident.pd_status, "incident_url": incident.pd_incident_url},
+        "timeline": as_json(entries_for(incident)),
+    }

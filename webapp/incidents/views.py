@@ -1,4 +1,5 @@
 """Incidents: the list with active search, the detail page, moving and resolving by admins."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user, login_required
@@ -19,8 +20,12 @@ PAGE_SIZE = 25
 def index():
     """Incidents, filtered; the rows fragment for htmx (active search)."""
     filters = {name: request.args.get(name) or None for name in FILTERS}
-    page = db.paginate(services.search(current_user.org_id, **filters), page=request.args.get("page", 1, type=int),
-                       per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(
+        services.search(current_user.org_id, **filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
     template = "incidents/_rows.html" if htmx and htmx.target == "incident-rows" else "incidents/index.html"
     response = make_response(render_template(template, page=page, filters=filters))
     response.headers["Vary"] = "HX-Request"
@@ -45,8 +50,11 @@ def update(incident_id):
     if not form.validate_on_submit():
         flash("Check the values and try again.", "danger")
     else:
-        changes = {"status": form.status.data, "severity": form.severity.data,
-                   "root_cause": form.root_cause.data or None}
+        changes = {
+            "status": form.status.data,
+            "severity": form.severity.data,
+            "root_cause": form.root_cause.data or None,
+        }
         try:
             services.update_incident(current_user.org_id, incident_id, changes, current_user.email)
         except DomainError as error:

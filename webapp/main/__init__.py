@@ -1,4 +1,5 @@
-"""Dashboard and health endpoints (F36)."""
+"""Dashboard and health endpoints."""
+
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)

@@ -1,4 +1,5 @@
 """Dashboard figures and readiness checks."""
+
 from redis.exceptions import RedisError
 from sqlalchemy import func, text
 
@@ -10,17 +11,29 @@ from webapp.queues import get_redis
 
 def dashboard_summary(org_id):
     """What needs attention in the org right now."""
-    open_reports = db.select(func.count()).select_from(Report).where(
-        Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
-    sla_counts = dict(db.session.execute(
-        db.select(Report.sla_state, func.count()).where(
-            Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES)).group_by(Report.sla_state)).all())
-    open_incidents = db.select(func.count()).select_from(Incident).where(
-        Incident.org_id == org_id, Incident.status != "resolved")
-    delivery_counts = dict(db.session.execute(
-        db.select(Delivery.status, func.count()).where(Delivery.org_id == org_id).group_by(Delivery.status)).all())
-    on_call = db.session.scalar(db.select(Shift).where(Shift.org_id == org_id, Shift.ended_at.is_(None))
-                                .order_by(Shift.id.desc()).limit(1))
+    open_reports = (
+        db.select(func.count())
+        .select_from(Report)
+        .where(Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
+    )
+    sla_counts = dict(
+        db.session.execute(
+            db.select(Report.sla_state, func.count())
+            .where(Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
+            .group_by(Report.sla_state)
+        ).all()
+    )
+    open_incidents = (
+        db.select(func.count()).select_from(Incident).where(Incident.org_id == org_id, Incident.status != "resolved")
+    )
+    delivery_counts = dict(
+        db.session.execute(
+            db.select(Delivery.status, func.count()).where(Delivery.org_id == org_id).group_by(Delivery.status)
+        ).all()
+    )
+    on_call = db.session.scalar(
+        db.select(Shift).where(Shift.org_id == org_id, Shift.ended_at.is_(None)).order_by(Shift.id.desc()).limit(1)
+    )
     return {
         "open_reports": db.session.scalar(open_reports),
         "at_risk": sla_counts.get("at_risk", 0),
@@ -28,10 +41,12 @@ def dashboard_summary(org_id):
         "open_incidents": db.session.scalar(open_incidents),
         "deliveries": delivery_counts,
         "on_call": on_call,
-        "recent_reports": db.session.scalars(db.select(Report).where(Report.org_id == org_id)
-                                             .order_by(Report.id.desc()).limit(5)).all(),
-        "recent_incidents": db.session.scalars(db.select(Incident).where(Incident.org_id == org_id)
-                                               .order_by(Incident.id.desc()).limit(5)).all(),
+        "recent_reports": db.session.scalars(
+            db.select(Report).where(Report.org_id == org_id).order_by(Report.id.desc()).limit(5)
+        ).all(),
+        "recent_incidents": db.session.scalars(
+            db.select(Incident).where(Incident.org_id == org_id).order_by(Incident.id.desc()).limit(5)
+        ).all(),
     }
 
 
@@ -41,7 +56,7 @@ def readiness():
     try:
         db.session.execute(text("SELECT 1"))
         checks["database"] = (True, "ok")
-    except Exception as exc:  # any driver error means not ready
+    except Exception as exc:  # noqa: BLE001 - any driver error means not ready
         db.session.rollback()
         checks["database"] = (False, type(exc).__name__)
     try:

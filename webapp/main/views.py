@@ -1,4 +1,5 @@
 """The dashboard, and /healthz and /readyz for the platform."""
+
 from flask import jsonify, render_template
 from flask_login import current_user, login_required
 
@@ -25,6 +26,8 @@ def readyz():
     """The database and Redis are reachable; 503 otherwise."""
     checks = services.readiness()
     ready = all(ok for ok, _ in checks.values())
-    body = {"status": "ready" if ready else "unavailable",
-            "checks": {name: detail for name, (ok, detail) in checks.items()}}
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "checks": {name: detail for name, (ok, detail) in checks.items()},
+    }
     return jsonify(body), 200 if ready else 503

@@ -1,4 +1,5 @@
-"""The outbox: every call to PagerDuty, written in the transaction that causes it (F33, F34)."""
+"""The outbox: every call to PagerDuty, written in the transaction that causes it."""
+
 from webapp.extensions import db
 from webapp.models.types import EncryptedText, UTCDateTime, utcnow
 

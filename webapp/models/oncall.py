@@ -1,4 +1,5 @@
 """On-call: the org's mode and schedule, and the shifts that say who is on call."""
+
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
@@ -7,7 +8,7 @@ SHIFT_SOURCES = ("manual", "pagerduty", "override")
 
 
 class OnCallSettings(db.Model):
-    """How an org picks its on-call person (F25), and the state of its schedule sync (F26, F27)."""
+    """How an org picks its on-call person, and the state of its schedule sync."""
 
     __tablename__ = "oncall_settings"
     org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
@@ -40,7 +41,7 @@ class Shift(db.Model):
 
 
 class WarRoom(db.Model):
-    """A war-room activation: 2+ reports at risk or breached at once (F17); numbered per org."""
+    """A war-room activation: 2+ reports at risk or breached at once; numbered per org."""
 
     __tablename__ = "war_rooms"
     id = db.Column(db.Integer, primary_key=True)
@@ -52,6 +53,11 @@ class WarRoom(db.Model):
 
     __table_args__ = (
         db.UniqueConstraint("org_id", "number", name="uq_war_rooms_org_number"),
-        db.Index("uq_war_rooms_one_active", "org_id", unique=True,
-                 sqlite_where=db.text("ended_at IS NULL"), postgresql_where=db.text("ended_at IS NULL")),
+        db.Index(
+            "uq_war_rooms_one_active",
+            "org_id",
+            unique=True,
+            sqlite_where=db.text("ended_at IS NULL"),
+            postgresql_where=db.text("ended_at IS NULL"),
+        ),
     )

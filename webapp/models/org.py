@@ -1,4 +1,5 @@
 """Tenancy: organisations, their users, API tokens and the audit log."""
+
 import hashlib
 import secrets
 
@@ -86,7 +87,7 @@ class ApiToken(db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who changed which setting, and when (F35)."""
+    """Who changed which setting, and when."""
 
     __tablename__ = "audit_entries"
     id = db.Column(db.Integer, primary_key=True)

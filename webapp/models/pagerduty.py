@@ -1,4 +1,5 @@
 """The org's PagerDuty side: connection, services, webhook secrets and receipts, background runs."""
+
 from webapp.extensions import db
 from webapp.models.types import EncryptedText, UTCDateTime, utcnow
 
@@ -8,7 +9,7 @@ REGIONS = ("us", "eu")
 
 
 class Connection(db.Model):
-    """An org's PagerDuty connection (F1); one row per org, kept when disconnected so rules and routes survive."""
+    """An org's PagerDuty connection; one row per org, kept when disconnected so rules and routes survive."""
 
     __tablename__ = "pagerduty_connections"
     id = db.Column(db.Integer, primary_key=True)
@@ -69,7 +70,7 @@ class WebhookReceipt(db.Model):
 
 
 class Service(db.Model):
-    """A PagerDuty service imported by Sync Services (F18); enabled ones carry an Events API v2 key (F19)."""
+    """A PagerDuty service imported by Sync Services; enabled ones carry an Events API v2 key."""
 
     __tablename__ = "pagerduty_services"
     id = db.Column(db.Integer, primary_key=True)
@@ -89,10 +90,20 @@ class Service(db.Model):
 
     __table_args__ = (
         db.UniqueConstraint("org_id", "pd_id", name="uq_pagerduty_services_org_pd"),
-        db.Index("uq_pagerduty_services_one_default", "org_id", unique=True,
-                 sqlite_where=db.text("is_default"), postgresql_where=db.text("is_default")),
-        db.Index("uq_pagerduty_services_one_vdp", "org_id", unique=True,
-                 sqlite_where=db.text("is_vdp"), postgresql_where=db.text("is_vdp")),
+        db.Index(
+            "uq_pagerduty_services_one_default",
+            "org_id",
+            unique=True,
+            sqlite_where=db.text("is_default"),
+            postgresql_where=db.text("is_default"),
+        ),
+        db.Index(
+            "uq_pagerduty_services_one_vdp",
+            "org_id",
+            unique=True,
+            sqlite_where=db.text("is_vdp"),
+            postgresql_where=db.text("is_vdp"),
+        ),
         db.Index("ix_pagerduty_services_org_name", "org_id", "name"),
     )
 

@@ -1,4 +1,5 @@
 """The routing inventory (clusters, namespaces, cloud resources) and the routes to PagerDuty services."""
+
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
@@ -11,8 +12,9 @@ class Cluster(db.Model):
     org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
     name = db.Column(db.String(253), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    namespaces = db.relationship("Namespace", back_populates="cluster", cascade="all, delete-orphan",
-                                 order_by="Namespace.name")
+    namespaces = db.relationship(
+        "Namespace", back_populates="cluster", cascade="all, delete-orphan", order_by="Namespace.name"
+    )
 
     __table_args__ = (db.UniqueConstraint("org_id", "name", name="uq_clusters_org_name"),)
 
@@ -42,19 +44,18 @@ class CloudResource(db.Model):
     name = db.Column(db.String(255))
     region = db.Column(db.String(64))
 
-    __table_args__ = (
-        db.UniqueConstraint("org_id", "provider", "resource_id", name="uq_cloud_resources_org_resource"),
-    )
+    __table_args__ = (db.UniqueConstraint("org_id", "provider", "resource_id", name="uq_cloud_resources_org_resource"),)
 
 
 class NamespaceRoute(db.Model):
-    """Cluster + namespace → PagerDuty service (F21); at most one per namespace."""
+    """Cluster + namespace → PagerDuty service; at most one per namespace."""
 
     __tablename__ = "namespace_routes"
     id = db.Column(db.Integer, primary_key=True)
     org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    namespace_id = db.Column(db.Integer, db.ForeignKey("namespaces.id", ondelete="CASCADE"),
-                             nullable=False, unique=True)
+    namespace_id = db.Column(
+        db.Integer, db.ForeignKey("namespaces.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     service_id = db.Column(db.Integer, db.ForeignKey("pagerduty_services.id", ondelete="CASCADE"), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     namespace = db.relationship(Namespace, lazy="joined")
@@ -62,13 +63,14 @@ class NamespaceRoute(db.Model):
 
 
 class ResourceRoute(db.Model):
-    """Cloud resource → PagerDuty service (F22); at most one per resource."""
+    """Cloud resource → PagerDuty service; at most one per resource."""
 
     __tablename__ = "resource_routes"
     id = db.Column(db.Integer, primary_key=True)
     org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    cloud_resource_id = db.Column(db.Integer, db.ForeignKey("cloud_resources.id", ondelete="CASCADE"),
-                                  nullable=False, unique=True)
+    cloud_resource_id = db.Column(
+        db.Integer, db.ForeignKey("cloud_resources.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     service_id = db.Column(db.Integer, db.ForeignKey("pagerduty_services.id", ondelete="CASCADE"), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     resource = db.relationship(CloudResource, lazy="joined")

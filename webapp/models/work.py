@@ -1,4 +1,5 @@
 """The urgent work PagerBridge pages for: VDP reports, runtime incidents, and their timelines."""
+
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
@@ -41,8 +42,9 @@ class Report(PagerDutyMirror, db.Model):
     assignee_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     assignee = db.relationship("User", lazy="joined")
-    timeline = db.relationship("TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select",
-                               passive_deletes=True)
+    timeline = db.relationship(
+        "TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select", passive_deletes=True
+    )
 
     __table_args__ = (
         db.Index("ix_reports_org_status", "org_id", "status"),
@@ -77,8 +79,9 @@ class Incident(PagerDutyMirror, db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     resolved_at = db.Column(UTCDateTime)
-    timeline = db.relationship("TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select",
-                               passive_deletes=True)
+    timeline = db.relationship(
+        "TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select", passive_deletes=True
+    )
 
     __table_args__ = (
         db.UniqueConstraint("org_id", "external_id", name="uq_incidents_org_external"),

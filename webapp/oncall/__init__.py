@@ -1,4 +1,5 @@
 """The oncall area of PagerBridge."""
+
 from flask import Blueprint
 
 bp = Blueprint("oncall", __name__, url_prefix="/oncall")

@@ -1,4 +1,5 @@
 """On-call forms."""
+
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField
 from wtforms.validators import DataRequired, Optional

@@ -1,4 +1,5 @@
 """The PagerDuty REST calls on-call needs: schedules (classic and shift-based) and who is on call."""
+
 from datetime import datetime, timedelta
 
 from webapp.pagerduty import client
@@ -32,19 +33,29 @@ def oncall_entries(credentials, schedule_id, now, days=7):
     on-call entries is read as a shift-based schedule's final schedule.
     """
     until = now + timedelta(days=days)
-    shifts = _classic_shifts(credentials, schedule_id, now, until) or \
-        _shift_based_shifts(credentials, schedule_id, now, until)
+    shifts = _classic_shifts(credentials, schedule_id, now, until) or _shift_based_shifts(
+        credentials, schedule_id, now, until
+    )
     return sorted(shifts, key=lambda s: s["start"])
 
 
 def _shift(start, end, user):
-    return {"start": _time(start), "end": _time(end), "user_id": user.get("id"),
-            "name": user.get("name") or user.get("summary") or "", "email": user.get("email") or ""}
+    return {
+        "start": _time(start),
+        "end": _time(end),
+        "user_id": user.get("id"),
+        "name": user.get("name") or user.get("summary") or "",
+        "email": user.get("email") or "",
+    }
 
 
 def _classic_shifts(credentials, schedule_id, since, until):
-    params = {"schedule_ids[]": schedule_id, "include[]": "users", "since": since.isoformat(),
-              "until": until.isoformat()}
+    params = {
+        "schedule_ids[]": schedule_id,
+        "include[]": "users",
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+    }
     entries = client.paginate(credentials, "/oncalls", "oncalls", params=params)
     return [_shift(e["start"], e["end"], e.get("user") or {}) for e in entries if e.get("start") and e.get("end")]
 

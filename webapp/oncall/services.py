@@ -1,4 +1,5 @@
-"""On-call (F25-F29): modes, manual picks and overrides, the PagerDuty schedule sync, assignment of new reports."""
+"""On-call: modes, manual picks and overrides, the PagerDuty schedule sync, assignment of new reports."""
+
 import logging
 from datetime import timedelta
 
@@ -29,8 +30,9 @@ def settings_of(org_id):
 def current_shift(org_id, now=None):
     """The shift in force: the newest unended one, unless a manual pick has run out."""
     now = now or utcnow()
-    shift = db.session.scalar(db.select(Shift).where(Shift.org_id == org_id, Shift.ended_at.is_(None))
-                              .order_by(Shift.id.desc()).limit(1))
+    shift = db.session.scalar(
+        db.select(Shift).where(Shift.org_id == org_id, Shift.ended_at.is_(None)).order_by(Shift.id.desc()).limit(1)
+    )
     if shift is not None and shift.source == "manual" and shift.ends_at and shift.ends_at <= now:
         return None
     return shift
@@ -53,25 +55,34 @@ def _user_in_org(org_id, user_id):
 def start_shift(org_id, user, source, starts_at=None, ends_at=None, pd_user_id=None):
     """End the current shift and put `user` on call."""
     now = utcnow()
-    db.session.execute(db.update(Shift).where(Shift.org_id == org_id, Shift.ended_at.is_(None))
-                       .values(ended_at=now).execution_options(synchronize_session=False))
-    shift = Shift(org_id=org_id, user_id=user.id, source=source, starts_at=starts_at or now, ends_at=ends_at,
-                  pd_user_id=pd_user_id)
+    db.session.execute(
+        db.update(Shift)
+        .where(Shift.org_id == org_id, Shift.ended_at.is_(None))
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    shift = Shift(
+        org_id=org_id,
+        user_id=user.id,
+        source=source,
+        starts_at=starts_at or now,
+        ends_at=ends_at,
+        pd_user_id=pd_user_id,
+    )
     db.session.add(shift)
     db.session.flush()
     return shift
 
 
 def set_manual(org_id, user_id, ends_at=None, actor=None):
-    """Manual mode, or an override in PagerDuty mode (F28) that lasts until the next sync."""
+    """Manual mode, or an override in PagerDuty mode that lasts until the next sync."""
     user = _user_in_org(org_id, user_id)
     settings = settings_of(org_id)
     if ends_at is not None and ends_at <= utcnow():
         raise DomainError("The end time must be in the future.", fields={"ends_at": "in the past"})
     source = "override" if settings.mode == "pagerduty" else "manual"
     shift = start_shift(org_id, user, source, ends_at=ends_at if source == "manual" else None)
-    record(org_id, f"oncall.{source}", {"user": user.email, "ends_at": ends_at.isoformat() if ends_at else None},
-           actor)
+    record(org_id, f"oncall.{source}", {"user": user.email, "ends_at": ends_at.isoformat() if ends_at else None}, actor)
     db.session.commit()
     return shift
 
@@ -93,7 +104,7 @@ def set_mode(org_id, mode, schedule_id=None, schedule_name=None, actor=None):
 
 
 def assign_new_report(report):
-    """Assign a new report to whoever is on call, and say so on its timeline (F29)."""
+    """Assign a new report to whoever is on call, and say so on its timeline."""
     shift = current_shift(report.org_id)
     if shift is None:
         add_entry(report, "report.unassigned", "Nobody is on call: the report is unassigned.")
@@ -105,14 +116,16 @@ def assign_new_report(report):
 
 def user_by_email(org_id, email):
     """The org user with this email, compared case-insensitively."""
-    return db.session.scalar(db.select(User).where(User.org_id == org_id,
-                                                   func.lower(User.email) == (email or "").strip().lower()))
+    return db.session.scalar(
+        db.select(User).where(User.org_id == org_id, func.lower(User.email) == (email or "").strip().lower())
+    )
 
 
 def orgs_in_pagerduty_mode(org_id=None):
     """Org ids whose on-call follows a PagerDuty schedule."""
-    query = db.select(OnCallSettings.org_id).where(OnCallSettings.mode == "pagerduty",
-                                                   OnCallSettings.schedule_id.isnot(None))
+    query = db.select(OnCallSettings.org_id).where(
+        OnCallSettings.mode == "pagerduty", OnCallSettings.schedule_id.isnot(None)
+    )
     if org_id is not None:
         query = query.where(OnCallSettings.org_id == org_id)
     return db.session.scalars(query).all()
@@ -121,5 +134,7 @@ def orgs_in_pagerduty_mode(org_id=None):
 def sync_all(org_id=None):
     """Sync every org in PagerDuty mode (or one); returns a line per org."""
     from webapp.oncall.sync import sync_org
-    return [f"{db.session.get(Org, oid).slug}: {sync_org(oid)}" for oid in orgs_in_pagerduty_mode(org_id)] or \
-        ["no org follows a PagerDuty schedule"]
+
+    return [f"{db.session.get(Org, oid).slug}: {sync_org(oid)}" for oid in orgs_in_pagerduty_mode(org_id)] or [
+        "no org follows a PagerDuty schedule"
+    ]

@@ -1,4 +1,5 @@
 """`oncall` in settings export/import: {"mode": "manual|pagerduty", "schedule": id}."""
+
 import re
 
 from webapp.oncall.services import settings_of

@@ -1,4 +1,5 @@
-"""The on-call schedule sync (F26, F27): who is on call now, matched to org users by email."""
+"""The on-call schedule sync: who is on call now, matched to org users by email."""
+
 from webapp.connection.services import credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -20,9 +21,16 @@ def sync_org(org_id, now=None):
         return _failed(settings, now, f"PagerDuty refused the on-call request: {error.message}")
     except DomainError as error:
         return _failed(settings, now, error.message)
-    settings.upcoming = [{"start": s["start"].isoformat(), "end": s["end"].isoformat(), "name": s["name"],
-                          "email": s["email"], "matched": user_by_email(org_id, s["email"]) is not None}
-                         for s in shifts[:50]]
+    settings.upcoming = [
+        {
+            "start": s["start"].isoformat(),
+            "end": s["end"].isoformat(),
+            "name": s["name"],
+            "email": s["email"],
+            "matched": user_by_email(org_id, s["email"]) is not None,
+        }
+        for s in shifts[:50]
+    ]
     settings.last_sync_at, settings.last_sync_error = now, None
     outcome = _apply_current(org_id, settings, next((s for s in shifts if s["start"] <= now < s["end"]), None))
     db.session.commit()
@@ -44,8 +52,13 @@ def _apply_current(org_id, settings, entry):
         return f"{entry['email']} matches no user; the previous shift stays active"
     settings.unmatched_email = settings.unmatched_name = None
     shift = current_shift(org_id)
-    if shift is not None and shift.source == "pagerduty" and shift.user_id == user.id \
-            and shift.starts_at == entry["start"] and shift.ends_at == entry["end"]:
+    if (
+        shift is not None
+        and shift.source == "pagerduty"
+        and shift.user_id == user.id
+        and shift.starts_at == entry["start"]
+        and shift.ends_at == entry["end"]
+    ):
         return f"{user.email} still on call"
     start_shift(org_id, user, "pagerduty", entry["start"], entry["end"], entry["user_id"])
     return f"{user.email} now on call until {entry['end'].isoformat()}"

@@ -1,5 +1,6 @@
-"""The On-Call page (F25, F28) and the On-call settings tab (schedule choice, sync state, warnings)."""
-from datetime import timezone
+"""The On-Call page and the On-call settings tab (schedule choice, sync state, warnings)."""
+
+from datetime import UTC
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -24,9 +25,13 @@ def _pick_form():
 def index():
     """Who is on call now, since and until when, from where; the coming shifts."""
     org_id = current_user.org_id
-    return render_template("oncall/index.html", shift=services.current_shift(org_id),
-                           settings=services.settings_of(org_id), next_sync=services.next_sync_at(org_id),
-                           form=_pick_form())
+    return render_template(
+        "oncall/index.html",
+        shift=services.current_shift(org_id),
+        settings=services.settings_of(org_id),
+        next_sync=services.next_sync_at(org_id),
+        form=_pick_form(),
+    )
 
 
 @bp.post("/pick")
@@ -35,7 +40,7 @@ def pick():
     """Manual pick, or an override in PagerDuty mode."""
     form = _pick_form()
     if form.validate_on_submit():
-        ends_at = form.ends_at.data.replace(tzinfo=timezone.utc) if form.ends_at.data else None
+        ends_at = form.ends_at.data.replace(tzinfo=UTC) if form.ends_at.data else None
         try:
             shift = services.set_manual(current_user.org_id, form.user_id.data, ends_at, current_user.email)
         except DomainError as error:
@@ -54,14 +59,16 @@ def mode():
     schedule_id = request.form.get("schedule_id") or None
     names = dict(_schedules()[0]) if schedule_id else {}
     try:
-        services.set_mode(current_user.org_id, request.form.get("mode"), schedule_id, names.get(schedule_id),
-                          current_user.email)
+        services.set_mode(
+            current_user.org_id, request.form.get("mode"), schedule_id, names.get(schedule_id), current_user.email
+        )
     except DomainError as error:
         flash(error.message, "danger")
     else:
         flash("On-call mode saved.", "success")
         if request.form.get("mode") == "pagerduty":
             from webapp.oncall.sync import sync_org
+
             flash(f"Schedule synced: {sync_org(current_user.org_id)}.", "info")
     return redirect(request.form.get("next") or url_for(".settings"))
 
@@ -69,6 +76,7 @@ def mode():
 def _schedules():
     from webapp.connection.services import credentials_for
     from webapp.oncall.pagerduty_api import list_schedules
+
     try:
         return list_schedules(credentials_for(current_user.org_id)), None
     except DomainError as error:
@@ -84,6 +92,12 @@ def settings():
     schedules, error = _schedules()
     query = (request.args.get("q") or "").lower()
     shown = [s for s in schedules if query in s[1].lower()][:500]
-    return render_template("oncall/settings.html", schedules=shown, total=len(schedules), error=error,
-                           settings=services.settings_of(current_user.org_id), q=request.args.get("q") or "",
-                           next_sync=services.next_sync_at(current_user.org_id))
+    return render_template(
+        "oncall/settings.html",
+        schedules=shown,
+        total=len(schedules),
+        error=error,
+        settings=services.settings_of(current_user.org_id),
+        q=request.args.get("q") or "",
+        next_sync=services.next_sync_at(current_user.org_id),
+    )

@@ -1,4 +1,5 @@
 """Creating and finding organisations."""
+
 import re
 
 from webapp.errors import Conflict, DomainError, NotFound

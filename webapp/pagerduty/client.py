@@ -1,4 +1,5 @@
 """One small client for PagerDuty: base URLs per region (overridable), headers PagerDuty prescribes, errors in words."""
+
 from dataclasses import dataclass
 
 import requests
@@ -22,12 +23,12 @@ class PagerDutyError(Exception):
 
     @property
     def is_auth_failure(self):
-        """401/403: the credentials were refused (F6)."""
+        """401/403: the credentials were refused."""
         return self.status in (401, 403)
 
     @property
     def is_retryable(self):
-        """Network errors, timeouts, 429 and 5xx are worth another try (F34)."""
+        """Network errors, timeouts, 429 and 5xx are worth another try."""
         return self.status is None or self.status == 429 or self.status >= 500
 
 
@@ -63,9 +64,11 @@ def describe_failure(response):
     if isinstance(body, dict) and body.get("message"):
         details = "; ".join(str(item) for item in body.get("errors") or [])
         return f"{body['message']}{': ' + details if details else ''} (HTTP {response.status_code})"
-    return {401: "PagerDuty refused the credentials (HTTP 401)", 403: "PagerDuty denied access (HTTP 403)",
-            429: "PagerDuty is rate limiting us (HTTP 429)"}.get(
-        response.status_code, f"PagerDuty answered HTTP {response.status_code}")
+    return {
+        401: "PagerDuty refused the credentials (HTTP 401)",
+        403: "PagerDuty denied access (HTTP 403)",
+        429: "PagerDuty is rate limiting us (HTTP 429)",
+    }.get(response.status_code, f"PagerDuty answered HTTP {response.status_code}")
 
 
 def _retry_after(response):
@@ -85,15 +88,19 @@ def send(method, url, **kwargs):
     except requests.RequestException as exc:
         raise PagerDutyError(f"Could not reach PagerDuty ({type(exc).__name__})") from None
     if response.status_code >= 400:
-        raise PagerDutyError(describe_failure(response), response.status_code, _retry_after(response),
-                             response.text[:2000])
+        raise PagerDutyError(
+            describe_failure(response), response.status_code, _retry_after(response), response.text[:2000]
+        )
     return response
 
 
 def rest_headers(credentials):
     """Headers for the REST API v2."""
-    headers = {"Accept": REST_ACCEPT, "Authorization": f"Token token={credentials.api_token}",
-               "Content-Type": "application/json"}
+    headers = {
+        "Accept": REST_ACCEPT,
+        "Authorization": f"Token token={credentials.api_token}",
+        "Content-Type": "application/json",
+    }
     if credentials.from_email:
         headers["From"] = credentials.from_email
     return headers
@@ -118,8 +125,9 @@ def paginate(credentials, path, collection, params=None, on_page=None):
     """Every item of a classic offset-paginated list, 100 at a time, within PagerDuty's 10,000 window."""
     items, offset = [], 0
     while True:
-        page = rest(credentials, "GET", path, params={**(params or {}), "limit": PAGE_LIMIT, "offset": offset,
-                                                       "total": "true"})
+        page = rest(
+            credentials, "GET", path, params={**(params or {}), "limit": PAGE_LIMIT, "offset": offset, "total": "true"}
+        )
         items.extend(page.get(collection, []))
         if on_page:
             on_page(len(items), page.get("total"))

@@ -1,4 +1,5 @@
 """The reports area of PagerBridge."""
+
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -1,4 +1,5 @@
 """Forms for assessing and triaging reports, and the public VDP form."""
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -22,7 +23,10 @@ class SubmitReportForm(FlaskForm):
     """What a researcher sends through an org's public VDP page."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    description = TextAreaField("Description", validators=[DataRequired(), Length(max=100_000)],
-                                description="What is vulnerable, how to reproduce it, and its impact.")
+    description = TextAreaField(
+        "Description",
+        validators=[DataRequired(), Length(max=100_000)],
+        description="What is vulnerable, how to reproduce it, and its impact.",
+    )
     contact_email = EmailField("Your email", validators=[DataRequired(), Email(), Length(max=254)])
     website = StringField("Leave this empty", validators=[Optional(), Length(max=0)])

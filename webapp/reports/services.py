@@ -1,4 +1,5 @@
 """VDP reports: the one place they are created, assessed and moved; both the pages and the API call these."""
+
 from sqlalchemy import or_
 
 from webapp.alerts import events
@@ -11,8 +12,11 @@ from webapp.sla.services import refresh_deadline
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 
 PAGE_SIZE = 25
-SORTS = {"newest": Report.id.desc(), "time_left": Report.sla_deadline.asc().nulls_last(),
-         "severity": Report.severity.desc()}
+SORTS = {
+    "newest": Report.id.desc(),
+    "time_left": Report.sla_deadline.asc().nulls_last(),
+    "severity": Report.severity.desc(),
+}
 
 
 def get_report(org_id, report_id):
@@ -23,18 +27,24 @@ def get_report(org_id, report_id):
     return report
 
 
-def create_report(org_id, title, description="", researcher_email=None, severity="none", source="api",
-                  actor=None):
+def create_report(org_id, title, description="", researcher_email=None, severity="none", source="api", actor=None):
     """Record a new report, start its SLA clock, assign it to whoever is on call, and alert."""
     if severity not in REPORT_SEVERITIES:
         raise DomainError("Unknown severity.", fields={"severity": f"one of {', '.join(REPORT_SEVERITIES)}"})
-    report = Report(org_id=org_id, title=title.strip(), description=description or "", severity=severity,
-                    researcher_email=(researcher_email or "").strip().lower() or None, source=source)
+    report = Report(
+        org_id=org_id,
+        title=title.strip(),
+        description=description or "",
+        severity=severity,
+        researcher_email=(researcher_email or "").strip().lower() or None,
+        source=source,
+    )
     db.session.add(report)
     db.session.flush()
     start_timeline(report)
-    add_entry(report, "report.submitted", f"Report submitted ({'public VDP form' if source == 'form' else source}).",
-              actor)
+    add_entry(
+        report, "report.submitted", f"Report submitted ({'public VDP form' if source == 'form' else source}).", actor
+    )
     refresh_deadline(report)
     assign_new_report(report)
     events.on_report_created(report)
@@ -99,8 +109,14 @@ def search(org_id, q=None, status=None, severity=None, sla=None, sort="newest"):
 
 def report_json(report):
     """The contract's report shape."""
-    return {"id": report.id, "title": report.title, "severity": report.severity, "status": report.status,
-            "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
-            "sla_state": report.sla_state, "assignee_email": report.assignee.email if report.assignee else None,
-            "pagerduty": {"status": report.pd_status, "incident_url": report.pd_incident_url},
-            "timeline": as_json(entries_for(report))}
+    return {
+        "id": report.id,
+        "title": report.title,
+        "severity": report.severity,
+        "status": report.status,
+        "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
+        "sla_state": report.sla_state,
+        "assignee_email": report.assignee.email if report.assignee else None,
+        "pagerduty": {"status": report.pd_status, "incident_url": report.pd_incident_url},
+        "timeline": as_json(entries_for(report)),
+    }

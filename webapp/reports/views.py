@@ -1,4 +1,5 @@
 """Reports: the list with active search, the detail page with the timeline, triage by admins."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user, login_required
@@ -19,8 +20,7 @@ def index():
     """Reports, filtered; the rows fragment for htmx (active search)."""
     filters = {name: request.args.get(name) or None for name in FILTERS}
     query = services.search(current_user.org_id, **filters)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=services.PAGE_SIZE,
-                       error_out=False)
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=services.PAGE_SIZE, error_out=False)
     template = "reports/_rows.html" if htmx and htmx.target == "report-rows" else "reports/index.html"
     response = make_response(render_template(template, page=page, filters=filters))
     response.headers["Vary"] = "HX-Request"
@@ -32,8 +32,13 @@ def index():
 def detail(report_id):
     """A report with its SLA, PagerDuty status and timeline."""
     report = services.get_report(current_user.org_id, report_id)
-    return render_template("reports/detail.html", report=report, entries=entries_for(report),
-                           assess_form=AssessForm(severity=report.severity), status_form=StatusForm(status=report.status))
+    return render_template(
+        "reports/detail.html",
+        report=report,
+        entries=entries_for(report),
+        assess_form=AssessForm(severity=report.severity),
+        status_form=StatusForm(status=report.status),
+    )
 
 
 @bp.post("/<int:report_id>/assess")
@@ -41,8 +46,12 @@ def detail(report_id):
 def assess(report_id):
     """Set the severity."""
     form = AssessForm()
-    return _apply(report_id, form, lambda: services.assess_report(
-        current_user.org_id, report_id, form.severity.data, current_user.email), "Severity saved.")
+    return _apply(
+        report_id,
+        form,
+        lambda: services.assess_report(current_user.org_id, report_id, form.severity.data, current_user.email),
+        "Severity saved.",
+    )
 
 
 @bp.post("/<int:report_id>/status")
@@ -50,8 +59,12 @@ def assess(report_id):
 def change_status(report_id):
     """Move the report through triage."""
     form = StatusForm()
-    return _apply(report_id, form, lambda: services.set_report_status(
-        current_user.org_id, report_id, form.status.data, current_user.email), "Status saved.")
+    return _apply(
+        report_id,
+        form,
+        lambda: services.set_report_status(current_user.org_id, report_id, form.status.data, current_user.email),
+        "Status saved.",
+    )
 
 
 def _apply(report_id, form, change, message):

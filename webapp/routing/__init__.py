@@ -1,4 +1,5 @@
 """The routing area of PagerBridge."""
+
 from flask import Blueprint
 
 bp = Blueprint("routing", __name__, url_prefix="/settings/routing")

@@ -1,8 +1,9 @@
 """The routing inventory: clusters, namespaces and cloud resources, from the API and from incidents."""
+
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import Cluster, CloudResource, Namespace
+from webapp.models import CloudResource, Cluster, Namespace
 
 
 def _get_or_create(model, **key):
@@ -21,8 +22,11 @@ def _get_or_create(model, **key):
 
 def ensure_namespace(org_id, cluster_name, namespace_name):
     """The namespace row, created with its cluster when new."""
-    known = db.session.scalar(db.select(Namespace).join(Cluster, Cluster.id == Namespace.cluster_id).where(
-        Cluster.org_id == org_id, Cluster.name == cluster_name, Namespace.name == namespace_name))
+    known = db.session.scalar(
+        db.select(Namespace)
+        .join(Cluster, Cluster.id == Namespace.cluster_id)
+        .where(Cluster.org_id == org_id, Cluster.name == cluster_name, Namespace.name == namespace_name)
+    )
     if known is not None:  # the common case, in one query
         return known
     cluster = _get_or_create(Cluster, org_id=org_id, name=cluster_name)
@@ -42,8 +46,9 @@ def upsert_inventory(org_id, clusters, resources):
     """PUT /inventory: add what is new, refresh what is known; returns counts."""
     namespaces = sum(1 for c in clusters for ns in c["namespaces"] if ensure_namespace(org_id, c["name"], ns))
     for item in resources:
-        ensure_resource(org_id, item["provider"], item["resource_id"], item["resource_type"], item.get("name"),
-                        item.get("region"))
+        ensure_resource(
+            org_id, item["provider"], item["resource_id"], item["resource_type"], item.get("name"), item.get("region")
+        )
     db.session.commit()
     return {"clusters": len(clusters), "namespaces": namespaces, "cloud_resources": len(resources)}
 

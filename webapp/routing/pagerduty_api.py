@@ -1,4 +1,5 @@
 """The PagerDuty REST calls routing needs: services, their integrations, creating an Events API v2 integration."""
+
 from webapp.pagerduty import client
 
 EVENTS_V2 = "events_api_v2_inbound_integration"

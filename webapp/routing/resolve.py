@@ -1,9 +1,10 @@
-"""Where an alert goes (F23, F24): the route and the reason. The routing feature adds namespace and resource routes."""
+"""Where an alert goes: the route and the reason. The routing feature adds namespace and resource routes."""
+
 from dataclasses import dataclass
 
 from webapp.connection.services import connection_for
 from webapp.extensions import db
-from webapp.models import Cluster, CloudResource, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
 
 
 @dataclass(frozen=True)
@@ -17,14 +18,17 @@ class Route:
 
 
 def _default_route(org_id, connection, why_not_more):
-    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True, enabled=True)
-                                .where(Service.removed_at.is_(None)))
+    service = db.session.scalar(
+        db.select(Service).filter_by(org_id=org_id, is_default=True, enabled=True).where(Service.removed_at.is_(None))
+    )
     if service and service.integration_key:
-        return Route(service.integration_key, service.name, f"{why_not_more}; sent to the default service",
-                     service.id)
+        return Route(service.integration_key, service.name, f"{why_not_more}; sent to the default service", service.id)
     if connection and connection.method == "routing_key" and connection.routing_key:
-        return Route(connection.routing_key, connection.service_name or "Legacy routing key",
-                     f"{why_not_more}; sent with the legacy routing key")
+        return Route(
+            connection.routing_key,
+            connection.service_name or "Legacy routing key",
+            f"{why_not_more}; sent with the legacy routing key",
+        )
     return Route(None, "no route", f"{why_not_more}, no default service and no routing key")
 
 
@@ -35,18 +39,29 @@ def _usable(service):
 def _assignment(incident):
     """The service a resource or namespace assignment names for this incident, with its description."""
     if incident.kind == "cloud" and incident.resource_id:
-        service = db.session.scalar(db.select(Service).join(ResourceRoute, ResourceRoute.service_id == Service.id)
-                                    .join(CloudResource, CloudResource.id == ResourceRoute.cloud_resource_id)
-                                    .where(CloudResource.org_id == incident.org_id,
-                                           CloudResource.provider == incident.provider,
-                                           CloudResource.resource_id == incident.resource_id))
+        service = db.session.scalar(
+            db.select(Service)
+            .join(ResourceRoute, ResourceRoute.service_id == Service.id)
+            .join(CloudResource, CloudResource.id == ResourceRoute.cloud_resource_id)
+            .where(
+                CloudResource.org_id == incident.org_id,
+                CloudResource.provider == incident.provider,
+                CloudResource.resource_id == incident.resource_id,
+            )
+        )
         return service, f"Cloud resource {incident.provider}:{incident.resource_id} is assigned"
     if incident.kind == "kubernetes" and incident.namespace:
-        service = db.session.scalar(db.select(Service).join(NamespaceRoute, NamespaceRoute.service_id == Service.id)
-                                    .join(Namespace, Namespace.id == NamespaceRoute.namespace_id)
-                                    .join(Cluster, Cluster.id == Namespace.cluster_id)
-                                    .where(Cluster.org_id == incident.org_id, Cluster.name == incident.cluster,
-                                           Namespace.name == incident.namespace))
+        service = db.session.scalar(
+            db.select(Service)
+            .join(NamespaceRoute, NamespaceRoute.service_id == Service.id)
+            .join(Namespace, Namespace.id == NamespaceRoute.namespace_id)
+            .join(Cluster, Cluster.id == Namespace.cluster_id)
+            .where(
+                Cluster.org_id == incident.org_id,
+                Cluster.name == incident.cluster,
+                Namespace.name == incident.namespace,
+            )
+        )
         return service, f"Namespace {incident.cluster}/{incident.namespace} is assigned"
     return None, None
 
@@ -64,12 +79,13 @@ def route_for_incident(incident):
 
 
 def route_for_vdp(org_id):
-    """The integration key given at connect, else the VDP service, else the default (F24)."""
+    """The integration key given at connect, else the VDP service, else the default."""
     connection = connection_for(org_id)
     if connection and connection.method == "api_token" and connection.integration_key:
         return Route(connection.integration_key, "VDP integration key", "The integration key given at connect")
-    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_vdp=True, enabled=True)
-                                .where(Service.removed_at.is_(None)))
+    service = db.session.scalar(
+        db.select(Service).filter_by(org_id=org_id, is_vdp=True, enabled=True).where(Service.removed_at.is_(None))
+    )
     if service and service.integration_key:
         return Route(service.integration_key, service.name, "The service chosen for VDP alerts", service.id)
     return _default_route(org_id, connection, "No VDP integration key or VDP service")

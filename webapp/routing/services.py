@@ -1,4 +1,5 @@
-"""Services and routes (F19-F22): configure, default, VDP service, namespace and cloud-resource assignments."""
+"""Services and routes: configure, default, VDP service, namespace and cloud-resource assignments."""
+
 from sqlalchemy import or_, update
 from sqlalchemy.orm import load_only
 
@@ -31,19 +32,24 @@ def services_page(org_id, q=None, page=1):
 
 def configured_services(org_id):
     """Services that can receive alerts."""
-    return db.session.scalars(db.select(Service).options(load_only(Service.id, Service.name)).where(
-        Service.org_id == org_id, Service.enabled.is_(True), Service.removed_at.is_(None)).order_by(Service.name)).all()
+    return db.session.scalars(
+        db.select(Service)
+        .options(load_only(Service.id, Service.name))
+        .where(Service.org_id == org_id, Service.enabled.is_(True), Service.removed_at.is_(None))
+        .order_by(Service.name)
+    ).all()
 
 
 def configure_service(org_id, service_id):
-    """Enable a service: find its Events API v2 integration or create one, and keep the key (F19)."""
+    """Enable a service: find its Events API v2 integration or create one, and keep the key."""
     service = _in_org(Service, org_id, service_id, "service")
     if service.removed_at is not None:
         raise Conflict("This service is gone from PagerDuty; sync again or pick another.")
     credentials = credentials_for(org_id)
     try:
-        integration = events_integration(credentials, service.pd_id) or \
-            create_events_integration(credentials, service.pd_id)
+        integration = events_integration(credentials, service.pd_id) or create_events_integration(
+            credentials, service.pd_id
+        )
     except client.PagerDutyError as error:
         if error.is_auth_failure:
             mark_auth_failure(org_id, error.message)
@@ -68,8 +74,12 @@ def _make_exclusive(org_id, service_id, flag, action):
     service = _in_org(Service, org_id, service_id, "service")
     if not service.enabled:
         raise Conflict("Configure the service first.")
-    db.session.execute(update(Service).where(Service.org_id == org_id, getattr(Service, flag).is_(True))
-                       .values({flag: False}).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Service)
+        .where(Service.org_id == org_id, getattr(Service, flag).is_(True))
+        .values({flag: False})
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     setattr(service, flag, True)
     record(org_id, action, {"service": service.pd_id, "name": service.name})
@@ -78,42 +88,48 @@ def _make_exclusive(org_id, service_id, flag, action):
 
 
 def set_default(org_id, service_id):
-    """Make this the one default service (F20)."""
+    """Make this the one default service."""
     return _make_exclusive(org_id, service_id, "is_default", "service.default_set")
 
 
 def set_vdp(org_id, service_id):
-    """Send VDP alerts here when no integration key was given at connect (F24)."""
+    """Send VDP alerts here when no integration key was given at connect."""
     return _make_exclusive(org_id, service_id, "is_vdp", "service.vdp_set")
 
 
 def assign_namespace(org_id, namespace_id, service_id, route_id=None):
-    """Create or change a namespace → service assignment; one per namespace (F21)."""
+    """Create or change a namespace → service assignment; one per namespace."""
     namespace = _in_org(Namespace, org_id, namespace_id, "namespace")
     service = _routable(org_id, service_id)
     clash = db.session.scalar(db.select(NamespaceRoute).filter_by(namespace_id=namespace.id))
     route = _in_org(NamespaceRoute, org_id, route_id, "assignment") if route_id else None
     if clash is not None and clash is not route:
-        raise Conflict(f"{namespace.cluster.name}/{namespace.name} already goes to {clash.service.name}.",
-                       fields={"namespace_id": "already assigned"})
+        raise Conflict(
+            f"{namespace.cluster.name}/{namespace.name} already goes to {clash.service.name}.",
+            fields={"namespace_id": "already assigned"},
+        )
     route = route or NamespaceRoute(org_id=org_id)
     route.namespace_id, route.service_id = namespace.id, service.id
     db.session.add(route)
-    record(org_id, "route.namespace_saved", {"cluster": namespace.cluster.name, "namespace": namespace.name,
-                                             "service": service.pd_id})
+    record(
+        org_id,
+        "route.namespace_saved",
+        {"cluster": namespace.cluster.name, "namespace": namespace.name, "service": service.pd_id},
+    )
     db.session.commit()
     return route
 
 
 def assign_resource(org_id, resource_id, service_id, route_id=None):
-    """Create or change a cloud resource → service assignment (F22)."""
+    """Create or change a cloud resource → service assignment."""
     resource = _in_org(CloudResource, org_id, resource_id, "cloud resource")
     service = _routable(org_id, service_id)
     clash = db.session.scalar(db.select(ResourceRoute).filter_by(cloud_resource_id=resource.id))
     route = _in_org(ResourceRoute, org_id, route_id, "assignment") if route_id else None
     if clash is not None and clash is not route:
-        raise Conflict(f"{resource.resource_id} already goes to {clash.service.name}.",
-                       fields={"resource_id": "already assigned"})
+        raise Conflict(
+            f"{resource.resource_id} already goes to {clash.service.name}.", fields={"resource_id": "already assigned"}
+        )
     route = route or ResourceRoute(org_id=org_id)
     route.cloud_resource_id, route.service_id = resource.id, service.id
     db.session.add(route)
@@ -157,6 +173,12 @@ def search_resources(org_id, q, limit=20):
     query = db.select(CloudResource).filter_by(org_id=org_id)
     if q:
         like = f"%{q.strip()}%"
-        query = query.where(or_(CloudResource.resource_id.ilike(like), CloudResource.name.ilike(like),
-                                CloudResource.resource_type.ilike(like), CloudResource.provider.ilike(like)))
+        query = query.where(
+            or_(
+                CloudResource.resource_id.ilike(like),
+                CloudResource.name.ilike(like),
+                CloudResource.resource_type.ilike(like),
+                CloudResource.provider.ilike(like),
+            )
+        )
     return db.session.scalars(query.order_by(CloudResource.resource_id).limit(limit)).all()

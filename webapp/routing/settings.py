@@ -1,6 +1,7 @@
 """`routing` in settings export/import: default and VDP services, namespace and cloud-resource routes."""
+
 from webapp.extensions import db
-from webapp.models import Cluster, CloudResource, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.settings_io import register_section
 
 KEYS = ("default_service", "vdp_service", "namespaces", "cloud_resources")
@@ -8,25 +9,37 @@ KEYS = ("default_service", "vdp_service", "namespaces", "cloud_resources")
 
 def export_routing(org_id):
     """Routes by PagerDuty service id."""
+
     def flagged(flag):
         return db.session.scalar(db.select(Service.pd_id).filter_by(org_id=org_id, **{flag: True}))
-    namespaces = db.session.execute(db.select(Cluster.name, Namespace.name, Service.pd_id)
-                                    .join(Namespace, Namespace.cluster_id == Cluster.id)
-                                    .join(NamespaceRoute, NamespaceRoute.namespace_id == Namespace.id)
-                                    .join(Service, Service.id == NamespaceRoute.service_id)
-                                    .where(Cluster.org_id == org_id).order_by(Cluster.name, Namespace.name)).all()
-    resources = db.session.execute(db.select(CloudResource.provider, CloudResource.resource_id, Service.pd_id)
-                                   .join(ResourceRoute, ResourceRoute.cloud_resource_id == CloudResource.id)
-                                   .join(Service, Service.id == ResourceRoute.service_id)
-                                   .where(CloudResource.org_id == org_id).order_by(CloudResource.resource_id)).all()
-    return {"default_service": flagged("is_default"), "vdp_service": flagged("is_vdp"),
-            "namespaces": [{"cluster": c, "namespace": n, "service": s} for c, n, s in namespaces],
-            "cloud_resources": [{"provider": p, "resource_id": r, "service": s} for p, r, s in resources]}
+
+    namespaces = db.session.execute(
+        db.select(Cluster.name, Namespace.name, Service.pd_id)
+        .join(Namespace, Namespace.cluster_id == Cluster.id)
+        .join(NamespaceRoute, NamespaceRoute.namespace_id == Namespace.id)
+        .join(Service, Service.id == NamespaceRoute.service_id)
+        .where(Cluster.org_id == org_id)
+        .order_by(Cluster.name, Namespace.name)
+    ).all()
+    resources = db.session.execute(
+        db.select(CloudResource.provider, CloudResource.resource_id, Service.pd_id)
+        .join(ResourceRoute, ResourceRoute.cloud_resource_id == CloudResource.id)
+        .join(Service, Service.id == ResourceRoute.service_id)
+        .where(CloudResource.org_id == org_id)
+        .order_by(CloudResource.resource_id)
+    ).all()
+    return {
+        "default_service": flagged("is_default"),
+        "vdp_service": flagged("is_vdp"),
+        "namespaces": [{"cluster": c, "namespace": n, "service": s} for c, n, s in namespaces],
+        "cloud_resources": [{"provider": p, "resource_id": r, "service": s} for p, r, s in resources],
+    }
 
 
 def _known_services(org_id):
-    return {pd_id for pd_id in db.session.scalars(db.select(Service.pd_id).where(
-        Service.org_id == org_id, Service.removed_at.is_(None)))}
+    return set(
+        db.session.scalars(db.select(Service.pd_id).where(Service.org_id == org_id, Service.removed_at.is_(None)))
+    )
 
 
 def validate_routing(org_id, value):
@@ -52,19 +65,25 @@ def validate_routing(org_id, value):
 
 
 def _namespace(org_id, cluster, namespace):
-    return db.session.scalar(db.select(Namespace).join(Cluster).where(
-        Cluster.org_id == org_id, Cluster.name == cluster, Namespace.name == namespace))
+    return db.session.scalar(
+        db.select(Namespace)
+        .join(Cluster)
+        .where(Cluster.org_id == org_id, Cluster.name == cluster, Namespace.name == namespace)
+    )
 
 
 def apply_routing(org_id, value):
-    """Replace routes with the document's; services it names are configured as F19 does."""
+    """Replace routes with the document's; each service it names is configured (its integration found or made)."""
     from webapp.routing import inventory, services
+
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
 
     def configured(pd_id):
         service = by_pd[pd_id]
-        return service if service.enabled and service.integration_key else services.configure_service(org_id,
-                                                                                                      service.id)
+        return (
+            service if service.enabled and service.integration_key else services.configure_service(org_id, service.id)
+        )
+
     for key, flag in (("default_service", "is_default"), ("vdp_service", "is_vdp")):
         if key in value:
             db.session.execute(db.update(Service).where(Service.org_id == org_id).values({flag: False}))
@@ -75,14 +94,16 @@ def apply_routing(org_id, value):
         db.session.execute(db.delete(NamespaceRoute).where(NamespaceRoute.org_id == org_id))
         for item in value["namespaces"]:
             namespace = _namespace(org_id, item["cluster"], item["namespace"])
-            db.session.add(NamespaceRoute(org_id=org_id, namespace_id=namespace.id,
-                                          service_id=configured(item["service"]).id))
+            db.session.add(
+                NamespaceRoute(org_id=org_id, namespace_id=namespace.id, service_id=configured(item["service"]).id)
+            )
     if "cloud_resources" in value:
         db.session.execute(db.delete(ResourceRoute).where(ResourceRoute.org_id == org_id))
         for item in value["cloud_resources"]:
             resource = inventory.ensure_resource(org_id, item["provider"], item["resource_id"])
-            db.session.add(ResourceRoute(org_id=org_id, cloud_resource_id=resource.id,
-                                         service_id=configured(item["service"]).id))
+            db.session.add(
+                ResourceRoute(org_id=org_id, cloud_resource_id=resource.id, service_id=configured(item["service"]).id)
+            )
 
 
 register_section("routing", export_routing, validate_routing, apply_routing)

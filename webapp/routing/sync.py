@@ -1,4 +1,5 @@
-"""Sync Services (F18): import every PagerDuty service with visible progress; flag the ones gone."""
+"""Sync Services: import every PagerDuty service with visible progress; flag the ones gone."""
+
 from webapp.connection.services import connection_for, credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -12,6 +13,7 @@ def start_sync(org_id):
     """Create the JobRun the Services tab polls, and queue the job."""
     from jobs.routing import sync_services
     from webapp.queues import enqueue_after_commit
+
     connection = connection_for(org_id)
     if connection is None or connection.state != "connected" or connection.method != "api_token":
         raise DomainError("Sync Services needs a working API-token connection.")
@@ -40,8 +42,12 @@ def run_sync(org_id, run_id=None):
     except DomainError as error:
         return _finish(run, "failed", error.message)
     added, updated, removed = upsert_services(org_id, remote)
-    return _finish(run, "done", f"Synced {len(remote)} services: {added} new, {updated} updated, "
-                                f"{removed} gone from PagerDuty.", len(remote))
+    return _finish(
+        run,
+        "done",
+        f"Synced {len(remote)} services: {added} new, {updated} updated, {removed} gone from PagerDuty.",
+        len(remote),
+    )
 
 
 def upsert_services(org_id, remote):
@@ -52,9 +58,17 @@ def upsert_services(org_id, remote):
     for item in remote:
         service = known.pop(item["id"], None)
         if service is None:
-            db.session.add(Service(org_id=org_id, pd_id=item["id"], name=item.get("name") or item["id"],
-                                   description=item.get("description"), html_url=item.get("html_url"),
-                                   pd_status=item.get("status"), synced_at=now))
+            db.session.add(
+                Service(
+                    org_id=org_id,
+                    pd_id=item["id"],
+                    name=item.get("name") or item["id"],
+                    description=item.get("description"),
+                    html_url=item.get("html_url"),
+                    pd_status=item.get("status"),
+                    synced_at=now,
+                )
+            )
             added += 1
         else:
             service.name, service.description = item.get("name") or service.name, item.get("description")

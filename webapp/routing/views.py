@@ -1,4 +1,5 @@
-"""Settings → PagerDuty → Services, Namespaces, Cloud resources and Route preview tabs (F18-F23)."""
+"""Settings → PagerDuty → Services, Namespaces, Cloud resources and Route preview tabs."""
+
 from flask import render_template, request
 from flask_htmx import make_response
 from flask_htmx.constants import HTMX_STOP_POLLING
@@ -26,8 +27,12 @@ def _render(template, partial, status=200, trigger=None, **context):
 
 
 def _services_context():
-    return {"page": services.services_page(current_user.org_id, request.args.get("q"),
-                                           request.args.get("page", 1, type=int)), "q": request.args.get("q") or ""}
+    return {
+        "page": services.services_page(
+            current_user.org_id, request.args.get("q"), request.args.get("page", 1, type=int)
+        ),
+        "q": request.args.get("q") or "",
+    }
 
 
 @bp.get("/services", endpoint="services")
@@ -56,8 +61,11 @@ def sync_status(run_id):
     db.session.refresh(run)
     body = render_template("routing/_sync.html", run=run, error=None)
     if run.is_finished:
-        return make_response(body, HTMX_STOP_POLLING, trigger=_toast(
-            "success" if run.status == "done" else "danger", run.message, servicesChanged=True))
+        return make_response(
+            body,
+            HTMX_STOP_POLLING,
+            trigger=_toast("success" if run.status == "done" else "danger", run.message, servicesChanged=True),
+        )
     return body
 
 
@@ -65,26 +73,40 @@ def sync_status(run_id):
 @admin_required
 def service_action(service_id, action):
     """Configure, disable, make default, or use for VDP."""
-    actions = {"configure": (services.configure_service, "{} is configured."),
-               "disable": (services.disable_service, "{} will no longer receive alerts."),
-               "default": (services.set_default, "{} is the default service."),
-               "vdp": (services.set_vdp, "VDP alerts go to {}.")}
+    actions = {
+        "configure": (services.configure_service, "{} is configured."),
+        "disable": (services.disable_service, "{} will no longer receive alerts."),
+        "default": (services.set_default, "{} is the default service."),
+        "vdp": (services.set_vdp, "VDP alerts go to {}."),
+    }
     if action not in actions:
         return make_response("", 404)
     change, words = actions[action]
     try:
         service = change(current_user.org_id, service_id)
     except DomainError as error:
-        return _render("routing/services.html", "routing/_services.html", error.status if error.status != 422
-                       else 200, trigger=_toast("danger", error.message), **_services_context())
-    return _render("routing/services.html", "routing/_services.html",
-                   trigger=_toast("success", words.format(service.name), servicesChanged=True), **_services_context())
+        return _render(
+            "routing/services.html",
+            "routing/_services.html",
+            error.status if error.status != 422 else 200,
+            trigger=_toast("danger", error.message),
+            **_services_context(),
+        )
+    return _render(
+        "routing/services.html",
+        "routing/_services.html",
+        trigger=_toast("success", words.format(service.name), servicesChanged=True),
+        **_services_context(),
+    )
 
 
 def _namespace_context(error=None):
-    return {"routes": services.namespace_routes(current_user.org_id, request.args.get("page", 1, type=int)),
-            "clusters": inventory.clusters_with_namespaces(current_user.org_id),
-            "targets": services.configured_services(current_user.org_id), "error": error}
+    return {
+        "routes": services.namespace_routes(current_user.org_id, request.args.get("page", 1, type=int)),
+        "clusters": inventory.clusters_with_namespaces(current_user.org_id),
+        "targets": services.configured_services(current_user.org_id),
+        "error": error,
+    }
 
 
 @bp.get("/namespaces")
@@ -108,12 +130,20 @@ def namespace_options():
 def save_namespace_route():
     """Create Assignment (or change one's service)."""
     try:
-        services.assign_namespace(current_user.org_id, request.form.get("namespace_id", type=int),
-                                  request.form.get("service_id"), request.form.get("route_id", type=int))
+        services.assign_namespace(
+            current_user.org_id,
+            request.form.get("namespace_id", type=int),
+            request.form.get("service_id"),
+            request.form.get("route_id", type=int),
+        )
     except DomainError as error:
         return _render("routing/namespaces.html", "routing/_namespaces.html", 422, **_namespace_context(error.message))
-    return _render("routing/namespaces.html", "routing/_namespaces.html",
-                   trigger=_toast("success", "Assignment saved.", routesChanged=True), **_namespace_context())
+    return _render(
+        "routing/namespaces.html",
+        "routing/_namespaces.html",
+        trigger=_toast("success", "Assignment saved.", routesChanged=True),
+        **_namespace_context(),
+    )
 
 
 @bp.post("/namespaces/<int:route_id>/delete")
@@ -121,13 +151,20 @@ def save_namespace_route():
 def delete_namespace_route(route_id):
     """Delete an assignment (asked first)."""
     services.delete_route(current_user.org_id, NamespaceRoute, route_id)
-    return _render("routing/namespaces.html", "routing/_namespaces.html",
-                   trigger=_toast("success", "Assignment deleted.", routesChanged=True), **_namespace_context())
+    return _render(
+        "routing/namespaces.html",
+        "routing/_namespaces.html",
+        trigger=_toast("success", "Assignment deleted.", routesChanged=True),
+        **_namespace_context(),
+    )
 
 
 def _resource_context(error=None):
-    return {"routes": services.resource_routes(current_user.org_id, request.args.get("page", 1, type=int)),
-            "targets": services.configured_services(current_user.org_id), "error": error}
+    return {
+        "routes": services.resource_routes(current_user.org_id, request.args.get("page", 1, type=int)),
+        "targets": services.configured_services(current_user.org_id),
+        "error": error,
+    }
 
 
 @bp.get("/resources")
@@ -150,12 +187,20 @@ def search_resources():
 def save_resource_route():
     """Create Assignment for a cloud resource (or change one's service)."""
     try:
-        services.assign_resource(current_user.org_id, request.form.get("resource_id", type=int),
-                                 request.form.get("service_id"), request.form.get("route_id", type=int))
+        services.assign_resource(
+            current_user.org_id,
+            request.form.get("resource_id", type=int),
+            request.form.get("service_id"),
+            request.form.get("route_id", type=int),
+        )
     except DomainError as error:
         return _render("routing/resources.html", "routing/_resources.html", 422, **_resource_context(error.message))
-    return _render("routing/resources.html", "routing/_resources.html",
-                   trigger=_toast("success", "Assignment saved.", routesChanged=True), **_resource_context())
+    return _render(
+        "routing/resources.html",
+        "routing/_resources.html",
+        trigger=_toast("success", "Assignment saved.", routesChanged=True),
+        **_resource_context(),
+    )
 
 
 @bp.post("/resources/<int:route_id>/delete")
@@ -163,8 +208,12 @@ def save_resource_route():
 def delete_resource_route(route_id):
     """Delete an assignment (asked first)."""
     services.delete_route(current_user.org_id, ResourceRoute, route_id)
-    return _render("routing/resources.html", "routing/_resources.html",
-                   trigger=_toast("success", "Assignment deleted.", routesChanged=True), **_resource_context())
+    return _render(
+        "routing/resources.html",
+        "routing/_resources.html",
+        trigger=_toast("success", "Assignment deleted.", routesChanged=True),
+        **_resource_context(),
+    )
 
 
 @bp.get("/preview")
@@ -172,5 +221,6 @@ def delete_resource_route(route_id):
 def preview():
     """Where would this incident go, and why."""
     from webapp.routing.preview import explain
+
     answer = explain(current_user.org_id, request.args) if request.args.get("kind") else None
     return _render("routing/preview.html", "routing/_preview_result.html", answer=answer, args=request.args)

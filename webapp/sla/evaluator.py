@@ -1,4 +1,5 @@
-"""The SLA evaluator (F17): set-based passes that fire at-risk and breach once per report, and the war room."""
+"""The SLA evaluator: set-based passes that fire at-risk and breach once per report, and the war room."""
+
 from collections import defaultdict
 from datetime import timedelta
 
@@ -14,8 +15,10 @@ from webapp.sla.services import at_risk_lead_hours, policy_with_defaults
 from webapp.timeline import add_entry
 
 OPEN = Report.status.not_in(CLOSED_REPORT_STATUSES)
-MESSAGES = {"at_risk": "SLA at risk: the deadline is near ({deadline}).",
-            "breached": "SLA breached: the deadline passed ({deadline})."}
+MESSAGES = {
+    "at_risk": "SLA at risk: the deadline is near ({deadline}).",
+    "breached": "SLA breached: the deadline passed ({deadline}).",
+}
 
 
 def _policies(org_id=None):
@@ -33,17 +36,24 @@ def _policies(org_id=None):
 
 def _mark(condition, state, fired_column, now):
     """Move matching reports to `state` once (the fired column guards against doubles); returns their ids."""
-    statement = (update(Report).where(condition, OPEN, fired_column.is_(None))
-                 .values({Report.sla_state: state, fired_column: now}).returning(Report.id)
-                 .execution_options(synchronize_session=False))
+    statement = (
+        update(Report)
+        .where(condition, OPEN, fired_column.is_(None))
+        .values({Report.sla_state: state, fired_column: now})
+        .returning(Report.id)
+        .execution_options(synchronize_session=False)
+    )
     return list(db.session.scalars(statement))
 
 
 def _at_risk_condition(leads, org_ids, now):
-    by_severity = [and_(Report.severity == severity, Report.sla_deadline <= now + timedelta(hours=lead))
-                   for severity, lead in leads]
-    return and_(Report.org_id.in_(org_ids), Report.sla_deadline > now, Report.sla_breached_fired_at.is_(None),
-                or_(*by_severity))
+    by_severity = [
+        and_(Report.severity == severity, Report.sla_deadline <= now + timedelta(hours=lead))
+        for severity, lead in leads
+    ]
+    return and_(
+        Report.org_id.in_(org_ids), Report.sla_deadline > now, Report.sla_breached_fired_at.is_(None), or_(*by_severity)
+    )
 
 
 def evaluate(org_id=None, now=None):
@@ -64,11 +74,20 @@ def evaluate(org_id=None, now=None):
 def _announce(report_ids, state, event_type, now):
     """Timeline entries and alerts for a pass's transitions, a thousand reports per round of statements."""
     for start in range(0, len(report_ids), 1000):
-        reports = db.session.scalars(db.select(Report).where(Report.id.in_(report_ids[start:start + 1000]))).all()
-        db.session.execute(insert(TimelineEntry), [
-            {"org_id": r.org_id, "report_id": r.id, "kind": f"sla.{state}", "at": now,
-             "message": _message(state, r)}
-            for r in reports])
+        reports = db.session.scalars(db.select(Report).where(Report.id.in_(report_ids[start : start + 1000]))).all()
+        db.session.execute(
+            insert(TimelineEntry),
+            [
+                {
+                    "org_id": r.org_id,
+                    "report_id": r.id,
+                    "kind": f"sla.{state}",
+                    "at": now,
+                    "message": _message(state, r),
+                }
+                for r in reports
+            ],
+        )
         events.on_sla_transitions(reports, event_type)
 
 
@@ -135,8 +154,12 @@ def _activate(org_id, report_ids):
 
 
 def _end(room):
-    result = db.session.execute(update(WarRoom).where(WarRoom.id == room.id, WarRoom.ended_at.is_(None))
-                                .values(ended_at=utcnow()).execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(WarRoom)
+        .where(WarRoom.id == room.id, WarRoom.ended_at.is_(None))
+        .values(ended_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         return False
     events.on_war_room_ended(room)
@@ -146,8 +169,9 @@ def _end(room):
 def summary_lines(result, org_names=None):
     """What a pass did, for `jobs run sla`."""
     lines = [f"{len(result['at_risk'])} reports now at risk, {len(result['breached'])} breached"]
-    lines += [f"war room #{r.number} activated for {db.session.get(Org, r.org_id).slug}" for r in
-              result["war_rooms_activated"]]
-    lines += [f"war room #{r.number} ended for {db.session.get(Org, r.org_id).slug}" for r in
-              result["war_rooms_ended"]]
+    lines += [
+        f"war room #{r.number} activated for {db.session.get(Org, r.org_id).slug}"
+        for r in result["war_rooms_activated"]
+    ]
+    lines += [f"war room #{r.number} ended for {db.session.get(Org, r.org_id).slug}" for r in result["war_rooms_ended"]]
     return lines

@@ -1,4 +1,5 @@
-"""Saving the SLA policy (F16), from the form or `settings import`, validated."""
+"""Saving the SLA policy, from the form or `settings import`, validated."""
+
 from webapp.audit.services import record
 from webapp.extensions import db
 from webapp.models import Report
@@ -37,12 +38,15 @@ def policy_errors(value):
 def save_policy(org_id, value):
     """Store the policy and recompute every open report's deadline."""
     current = sla_policy(org_id)
-    settings_for(org_id).sla_policy = {"hours": {**current["hours"], **value.get("hours", {})},
-                                       "at_risk_percent": value.get("at_risk_percent", current["at_risk_percent"]),
-                                       "at_risk_hours": value.get("at_risk_hours", current["at_risk_hours"])}
+    settings_for(org_id).sla_policy = {
+        "hours": {**current["hours"], **value.get("hours", {})},
+        "at_risk_percent": value.get("at_risk_percent", current["at_risk_percent"]),
+        "at_risk_hours": value.get("at_risk_hours", current["at_risk_hours"]),
+    }
     db.session.flush()
-    for report in db.session.scalars(db.select(Report).where(Report.org_id == org_id,
-                                                             Report.status.not_in(CLOSED_REPORT_STATUSES))):
+    for report in db.session.scalars(
+        db.select(Report).where(Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
+    ):
         refresh_deadline(report)
     record(org_id, "sla_policy.updated", value)
 
@@ -50,7 +54,9 @@ def save_policy(org_id, value):
 def exported_policy(org_id):
     """The contract's shape; `at_risk_hours` only appears when the org counts at risk by hours left."""
     policy = sla_policy(org_id)
-    return policy if policy["at_risk_hours"] else {"hours": policy["hours"], "at_risk_percent": policy["at_risk_percent"]}
+    return (
+        policy if policy["at_risk_hours"] else {"hours": policy["hours"], "at_risk_percent": policy["at_risk_percent"]}
+    )
 
 
 register_section("sla_policy", exported_policy, lambda org_id, value: policy_errors(value), save_policy)

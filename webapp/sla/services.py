@@ -1,4 +1,5 @@
-"""SLA policy, deadlines and the evaluator (F16, F17)."""
+"""SLA policy, deadlines and the evaluator."""
+
 from datetime import timedelta
 
 from webapp.models.work import CLOSED_REPORT_STATUSES
@@ -20,9 +21,11 @@ def sla_policy(org_id):
 def policy_with_defaults(stored):
     """A stored policy (possibly empty or partial) with every default filled in."""
     stored = stored or {}
-    return {"hours": {**DEFAULT_HOURS, **(stored.get("hours") or {})},
-            "at_risk_percent": stored.get("at_risk_percent", DEFAULT_AT_RISK_PERCENT),
-            "at_risk_hours": stored.get("at_risk_hours")}
+    return {
+        "hours": {**DEFAULT_HOURS, **(stored.get("hours") or {})},
+        "at_risk_percent": stored.get("at_risk_percent", DEFAULT_AT_RISK_PERCENT),
+        "at_risk_hours": stored.get("at_risk_hours"),
+    }
 
 
 def at_risk_lead_hours(policy, severity):
@@ -43,6 +46,7 @@ def refresh_deadline(report):
         report.sla_state = "ok"
         return
     from webapp.sla.evaluator import transition_now
+
     if not transition_now(report, state):
         report.sla_state = state
 
@@ -50,6 +54,7 @@ def refresh_deadline(report):
 def state_at(deadline, lead_hours, now=None):
     """ok, at_risk (within `lead_hours` of the deadline) or breached."""
     from webapp.models.types import utcnow
+
     now = now or utcnow()
     if now >= deadline:
         return "breached"
@@ -59,4 +64,5 @@ def state_at(deadline, lead_hours, now=None):
 def evaluate_all(org_id=None):
     """One evaluator pass; returns lines describing what it did."""
     from webapp.sla.evaluator import evaluate, summary_lines
+
     return summary_lines(evaluate(org_id))

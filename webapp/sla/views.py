@@ -1,4 +1,5 @@
 """Settings → PagerDuty → SLA: the policy form; and the war-room banner across the org's pages."""
+
 from flask import render_template, request, url_for
 from flask_htmx import make_response
 from flask_login import current_user
@@ -19,18 +20,22 @@ def _parse(form):
             return float(text)
         except (TypeError, ValueError):
             return text
+
     by_hours = form.get("at_risk_mode") == "hours"
-    return {"hours": {s: number(form.get(f"hours-{s}")) for s in REPORT_SEVERITIES},
-            "at_risk_percent": number(form.get("at_risk_percent")),
-            "at_risk_hours": number(form.get("at_risk_hours")) if by_hours else None}
+    return {
+        "hours": {s: number(form.get(f"hours-{s}")) for s in REPORT_SEVERITIES},
+        "at_risk_percent": number(form.get("at_risk_percent")),
+        "at_risk_hours": number(form.get("at_risk_hours")) if by_hours else None,
+    }
 
 
 @bp.get("/", endpoint="policy")
 @admin_required
 def policy_page():
     """The SLA policy form."""
-    return render_template("sla/policy.html", policy=sla_policy(current_user.org_id), errors={},
-                           severities=REPORT_SEVERITIES)
+    return render_template(
+        "sla/policy.html", policy=sla_policy(current_user.org_id), errors={}, severities=REPORT_SEVERITIES
+    )
 
 
 @bp.post("/")
@@ -40,13 +45,17 @@ def save():
     value = _parse(request.form)
     errors = policy_errors(value)
     if errors:
-        return make_response(render_template("sla/_form.html", policy=value, errors=errors,
-                                             severities=REPORT_SEVERITIES), 422)
+        return make_response(
+            render_template("sla/_form.html", policy=value, errors=errors, severities=REPORT_SEVERITIES), 422
+        )
     save_policy(current_user.org_id, value)
     db.session.commit()
-    return make_response(render_template("sla/_form.html", policy=sla_policy(current_user.org_id), errors={},
-                                         severities=REPORT_SEVERITIES),
-                         trigger={"toast": {"level": "success", "message": "SLA policy saved; deadlines updated."}})
+    return make_response(
+        render_template(
+            "sla/_form.html", policy=sla_policy(current_user.org_id), errors={}, severities=REPORT_SEVERITIES
+        ),
+        trigger={"toast": {"level": "success", "message": "SLA policy saved; deadlines updated."}},
+    )
 
 
 @register_banner
@@ -57,6 +66,12 @@ def war_room_banner(org_id):
         return []
     titles = db.session.execute(db.select(Report.id, Report.title).where(Report.id.in_(room.report_ids or []))).all()
     listed = "; ".join(f"#{rid} {title}" for rid, title in titles[:8])
-    return [{"level": "danger", "kind": "war-room", "link": url_for("reports.index", sla="attention"),
-             "link_label": "Open the reports",
-             "message": f"War room #{room.number} active: {len(titles)} reports at risk or breached ({listed})."}]
+    return [
+        {
+            "level": "danger",
+            "kind": "war-room",
+            "link": url_for("reports.index", sla="attention"),
+            "link_label": "Open the reports",
+            "message": f"War room #{room.number} active: {len(titles)} reports at risk or breached ({listed}).",
+        }
+    ]

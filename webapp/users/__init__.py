@@ -1,4 +1,5 @@
-"""Users of an org (F37): admins add, remove and set roles."""
+"""Users of an org: admins add, remove and set roles."""
+
 from flask import Blueprint
 
 bp = Blueprint("users", __name__, url_prefix="/settings/users")

@@ -1,4 +1,5 @@
 """Forms for adding users and changing roles."""
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional

@@ -1,4 +1,5 @@
 """Creating, listing and removing an org's users; an org always keeps one admin."""
+
 from sqlalchemy import func
 
 from webapp.audit.services import record

@@ -1,4 +1,5 @@
 """The users page: list, add, change role, remove."""
+
 from flask import redirect, render_template, url_for
 from flask_htmx import make_response
 from flask_login import current_user
@@ -35,8 +36,9 @@ def create():
     if not form.validate_on_submit():
         return render_users(form, 422)
     try:
-        user = services.create_user(current_user.org_id, form.email.data, form.role.data,
-                                    form.password.data, form.name.data)
+        user = services.create_user(
+            current_user.org_id, form.email.data, form.role.data, form.password.data, form.name.data
+        )
     except DomainError as error:
         for field, message in error.fields.items():
             getattr(form, field).errors.append(message)

@@ -1,4 +1,5 @@
-"""The public VDP form per org (F38): researchers submit reports without logging in."""
+"""The public VDP form per org: researchers submit reports without logging in."""
+
 from flask import Blueprint
 
 bp = Blueprint("vdp", __name__, url_prefix="/vdp")

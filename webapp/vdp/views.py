@@ -1,4 +1,5 @@
 """The public submission page: CSRF-protected, rate-limited per client, no login."""
+
 from flask import abort, redirect, render_template, request, url_for
 
 from webapp.errors import NotFound
@@ -31,8 +32,14 @@ def submit(slug):
             form.form_errors.append("You have sent many reports in the last hour. Please wait before sending more.")
             return render_template("vdp/submit.html", org=org, form=form), 429
         if not form.website.data:  # a filled honeypot means a bot: pretend success, store nothing
-            create_report(org.id, form.title.data, form.description.data, form.contact_email.data, source="form",
-                          actor=form.contact_email.data)
+            create_report(
+                org.id,
+                form.title.data,
+                form.description.data,
+                form.contact_email.data,
+                source="form",
+                actor=form.contact_email.data,
+            )
         return redirect(url_for(".thanks", slug=slug))
     return render_template("vdp/submit.html", org=org, form=form), 422 if form.errors else 200
 

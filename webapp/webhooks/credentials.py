@@ -5,6 +5,7 @@ keeps what it read, tagged with a version number kept in Redis; every committed 
 signing secret bumps the number (a session hook, so no writer can forget), and every process reads afresh on its next
 webhook: a regenerated URL or a retired secret stops working at once. Without Redis nothing is cached.
 """
+
 import logging
 import time
 from functools import cache
@@ -56,15 +57,19 @@ def _read(token):
 
 @cache
 def _lookup_statement():
-    return db.select(Org.id, WebhookSecret.secret).outerjoin(
-        WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None))).where(
-        Org.webhook_token == bindparam("token"))
+    return (
+        db.select(Org.id, WebhookSecret.secret)
+        .outerjoin(WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None)))
+        .where(Org.webhook_token == bindparam("token"))
+    )
 
 
 def _note_changes(session, _context, _instances):
     """Before a flush: does it touch a signing secret or a webhook token?"""
-    if any(isinstance(row, WebhookSecret) or (isinstance(row, Org) and _token_changed(row))
-           for row in (*session.new, *session.dirty, *session.deleted)):
+    if any(
+        isinstance(row, WebhookSecret) or (isinstance(row, Org) and _token_changed(row))
+        for row in (*session.new, *session.dirty, *session.deleted)
+    ):
         session.info[CHANGED_KEY] = True
 
 
@@ -74,8 +79,11 @@ def _token_changed(org):
 
 def _note_bulk_changes(state):
     """UPDATE or DELETE statements on the secrets or the orgs (disconnect wipes secrets in one statement)."""
-    if (state.is_update or state.is_delete) and state.bind_mapper is not None and \
-            state.bind_mapper.class_ in (WebhookSecret, Org):
+    if (
+        (state.is_update or state.is_delete)
+        and state.bind_mapper is not None
+        and state.bind_mapper.class_ in (WebhookSecret, Org)
+    ):
         state.session.info[CHANGED_KEY] = True
 
 
@@ -84,8 +92,11 @@ def _bump_after_commit(session):
         try:
             get_redis().incr(VERSION_KEY)
         except RedisError as error:
-            log.warning("webhook credentials changed but Redis is unreachable (%s): caches expire within %s s",
-                        error, KEEP_SECONDS)
+            log.warning(
+                "webhook credentials changed but Redis is unreachable (%s): caches expire within %s s",
+                error,
+                KEEP_SECONDS,
+            )
 
 
 def _forget_after_rollback(session, _previous=None):
@@ -95,6 +106,7 @@ def _forget_after_rollback(session, _previous=None):
 def install_session_hooks():
     """Hook the session class once: note changes to tokens and secrets, bump the version after their commit."""
     from sqlalchemy.orm import Session
+
     if not event.contains(Session, "after_commit", _bump_after_commit):
         event.listen(Session, "before_flush", _note_changes)
         event.listen(Session, "do_orm_execute", _note_bulk_changes)

@@ -4,6 +4,7 @@ Queuing one RQ job per webhook costs more than everything else the endpoint does
 (SET NX with a timeout) makes sure a drain job is queued when the first receipt of a burst arrives and that only one
 runs; the periodic sweep applies anything a lost job or a Redis outage left behind, and applying is idempotent.
 """
+
 import logging
 
 from redis.exceptions import RedisError
@@ -29,6 +30,7 @@ def push(receipt_id):
         return
     if first:
         from jobs.webhooks import drain_inbox
+
         enqueue(drain_inbox, queue="default")
 
 
@@ -48,5 +50,6 @@ def drain(limit=10_000):
         applied += 1
     redis.delete(DRAINING_KEY)
     from jobs.webhooks import drain_inbox
+
     enqueue(drain_inbox, queue="default")  # a long burst: hand over to a fresh job, and let others run between
     return applied

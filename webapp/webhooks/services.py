@@ -1,4 +1,5 @@
-"""Inbound webhooks (F30-F32): verify, store once per webhook id, then apply to timelines in a job."""
+"""Inbound webhooks: verify, store once per webhook id, then apply to timelines in a job."""
+
 import json
 import logging
 from datetime import datetime
@@ -18,8 +19,10 @@ from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
-HANDLED = {"incident.acknowledged": ("acknowledged", "Acknowledged via PagerDuty"),
-           "incident.resolved": ("resolved", "Resolved via PagerDuty")}
+HANDLED = {
+    "incident.acknowledged": ("acknowledged", "Acknowledged via PagerDuty"),
+    "incident.resolved": ("resolved", "Resolved via PagerDuty"),
+}
 
 
 class Rejected(Exception):
@@ -46,9 +49,14 @@ def accept(token, raw_body, signature, webhook_id):
     if not webhook_id:
         raise Rejected(400, "no webhook id")
     data = incident_of(event)
-    receipt_id = _insert_once(org_id=org_id, webhook_id=webhook_id, body=body, received_at=utcnow(),
-                              event_type=str(event.get("event_type", ""))[:100],
-                              pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None)
+    receipt_id = _insert_once(
+        org_id=org_id,
+        webhook_id=webhook_id,
+        body=body,
+        received_at=utcnow(),
+        event_type=str(event.get("event_type", ""))[:100],
+        pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None,
+    )
     return receipt_id, receipt_id is not None
 
 
@@ -90,15 +98,21 @@ def intake_engine():
 
 @cache  # built once: the webhook endpoint is the hottest path PagerDuty drives
 def _insert_statement(dialect):
-    return insert_or_nothing(WebhookReceipt, ("org_id", "webhook_id"), dialect).values(
-        {name: bindparam(name) for name in RECEIPT_FIELDS}).returning(WebhookReceipt.id)
+    return (
+        insert_or_nothing(WebhookReceipt, ("org_id", "webhook_id"), dialect)
+        .values({name: bindparam(name) for name in RECEIPT_FIELDS})
+        .returning(WebhookReceipt.id)
+    )
 
 
 def process(receipt_id):
     """Apply a stored delivery once: timeline entry and PagerDuty status on the matching report or incident."""
-    claimed = db.session.execute(db.update(WebhookReceipt).where(
-        WebhookReceipt.id == receipt_id, WebhookReceipt.processed_at.is_(None)).values(processed_at=utcnow())
-        .execution_options(synchronize_session=False))
+    claimed = db.session.execute(
+        db.update(WebhookReceipt)
+        .where(WebhookReceipt.id == receipt_id, WebhookReceipt.processed_at.is_(None))
+        .values(processed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1:
         db.session.rollback()
         return "already processed"
@@ -142,8 +156,9 @@ def find_subject(org_id, incident):
     subject = subject_for_key(org_id, incident.get("incident_key"))
     if subject is None and incident.get("id"):
         for model in (Report, Incident):
-            subject = subject or db.session.scalar(db.select(model).filter_by(org_id=org_id,
-                                                                             pd_incident_id=incident["id"]))
+            subject = subject or db.session.scalar(
+                db.select(model).filter_by(org_id=org_id, pd_incident_id=incident["id"])
+            )
     if subject is None and incident.get("id"):
         for key in alert_keys(org_id, incident["id"]):
             subject = subject or subject_for_key(org_id, key)
@@ -155,8 +170,8 @@ def subject_for_key(org_id, dedup_key):
     if not dedup_key:
         return None
     for prefix, model in (("report-", Report), ("incident-", Incident)):
-        if dedup_key.startswith(prefix) and dedup_key[len(prefix):].isdigit():
-            subject = db.session.get(model, int(dedup_key[len(prefix):]))
+        if dedup_key.startswith(prefix) and dedup_key[len(prefix) :].isdigit():
+            subject = db.session.get(model, int(dedup_key[len(prefix) :]))
             return subject if subject is not None and subject.org_id == org_id else None
     return None
 
@@ -166,6 +181,7 @@ def alert_keys(org_id, pd_incident_id):
     from webapp.connection.services import credentials_for
     from webapp.errors import DomainError
     from webapp.pagerduty import client
+
     try:
         alerts = client.paginate(credentials_for(org_id), f"/incidents/{pd_incident_id}/alerts", "alerts")
     except (DomainError, client.PagerDutyError) as error:
@@ -176,5 +192,9 @@ def alert_keys(org_id, pd_incident_id):
 
 def unprocessed_ids(limit=500):
     """Receipts a job has not applied yet (Redis was down, or a worker died)."""
-    return db.session.scalars(db.select(WebhookReceipt.id).where(WebhookReceipt.processed_at.is_(None))
-                              .order_by(WebhookReceipt.id).limit(limit)).all()
+    return db.session.scalars(
+        db.select(WebhookReceipt.id)
+        .where(WebhookReceipt.processed_at.is_(None))
+        .order_by(WebhookReceipt.id)
+        .limit(limit)
+    ).all()

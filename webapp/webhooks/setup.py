@@ -1,4 +1,5 @@
-"""Webhook setup (F8): create the PagerDuty subscription, paste or rotate secrets, regenerate the URL."""
+"""Webhook setup: create the PagerDuty subscription, paste or rotate secrets, regenerate the URL."""
+
 from flask import current_app
 
 from webapp.audit.services import record
@@ -24,10 +25,15 @@ def create_subscription(org_id, url=None):
     if connection is None or connection.state != "connected" or connection.method != "api_token":
         raise DomainError("Creating the subscription needs a working API-token connection; paste a secret instead.")
     org = db.session.get(Org, org_id)
-    body = {"webhook_subscription": {
-        "type": "webhook_subscription", "description": f"PagerBridge ({org.slug})", "events": SUBSCRIBED_EVENTS,
-        "delivery_method": {"type": "http_delivery_method", "url": url or webhook_url(org)},
-        "filter": {"type": "account_reference"}}}
+    body = {
+        "webhook_subscription": {
+            "type": "webhook_subscription",
+            "description": f"PagerBridge ({org.slug})",
+            "events": SUBSCRIBED_EVENTS,
+            "delivery_method": {"type": "http_delivery_method", "url": url or webhook_url(org)},
+            "filter": {"type": "account_reference"},
+        }
+    }
     try:
         created = client.rest(credentials_for(org_id), "POST", "/webhook_subscriptions", json=body)
     except client.PagerDutyError as error:
@@ -73,5 +79,6 @@ def regenerate_token(org_id):
 
 def active_secret_rows(org_id):
     """Active secrets, newest first."""
-    return db.session.scalars(db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None)
-                              .order_by(WebhookSecret.id.desc())).all()
+    return db.session.scalars(
+        db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id.desc())
+    ).all()

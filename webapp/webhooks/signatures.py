@@ -1,4 +1,5 @@
 """PagerDuty v3 webhook signatures: `X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the raw body>[,v1=...]`."""
+
 import hashlib
 import hmac
 

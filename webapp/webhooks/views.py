@@ -1,4 +1,5 @@
-"""The webhook endpoint (F30) and the Webhook tab (F8)."""
+"""The webhook endpoint and the Webhook tab."""
+
 import logging
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -24,8 +25,9 @@ def receive(token):
     if len(raw) > services.MAX_BODY:
         return jsonify(error="body too large"), 413
     try:
-        receipt_id, created = services.accept(token, raw, request.headers.get("X-PagerDuty-Signature"),
-                                              request.headers.get("X-Webhook-Id"))
+        receipt_id, created = services.accept(
+            token, raw, request.headers.get("X-PagerDuty-Signature"), request.headers.get("X-Webhook-Id")
+        )
     except services.Rejected as rejected:
         log.warning("webhook refused (%s) from %s", rejected.reason, request.remote_addr)
         return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
@@ -40,8 +42,9 @@ def settings():
     """The Webhook tab: URL, secrets, subscription, last delivery."""
     org = current_user.org
     secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org.id)]
-    return render_template("webhooks/settings.html", url=setup.webhook_url(org), secrets=secrets,
-                           connection=connection_for(org.id))
+    return render_template(
+        "webhooks/settings.html", url=setup.webhook_url(org), secrets=secrets, connection=connection_for(org.id)
+    )
 
 
 def _act(action, success):
@@ -58,8 +61,10 @@ def _act(action, success):
 @admin_required
 def create_subscription():
     """One click: the PagerDuty subscription and its secret."""
-    return _act(lambda: setup.create_subscription(current_user.org_id),
-                "Subscription created in PagerDuty; its signing secret is stored.")
+    return _act(
+        lambda: setup.create_subscription(current_user.org_id),
+        "Subscription created in PagerDuty; its signing secret is stored.",
+    )
 
 
 @bp.post("/settings/secrets")
@@ -80,5 +85,4 @@ def retire_secret(secret_id):
 @admin_required
 def regenerate():
     """A new webhook URL (the old one stops working)."""
-    return _act(lambda: setup.regenerate_token(current_user.org_id),
-                "New webhook URL created: update it in PagerDuty.")
+    return _act(lambda: setup.regenerate_token(current_user.org_id), "New webhook URL created: update it in PagerDuty.")
