@@ -1,42 +1,45 @@
 """The outbox: every call to PagerDuty, written in the transaction that causes it."""
 
+from datetime import datetime
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
 from webapp.extensions import db
-from webapp.models.types import EncryptedText, UTCDateTime, utcnow
+from webapp.models.types import EncryptedText, OrgRecord, UTCDateTime, utcnow
 
 DELIVERY_ACTIONS = ("trigger", "acknowledge", "resolve", "note", "test")
 DELIVERY_STATUSES = ("pending", "delivered", "retrying", "paused", "failed", "cancelled", "no_route")
 OPEN_DELIVERY_STATUSES = ("pending", "retrying", "paused")
 
 
-class Delivery(db.Model):
+class Delivery(OrgRecord, db.Model):
     """One call to PagerDuty and its fate: target, attempts, next try, last response (secrets removed)."""
 
     __tablename__ = "deliveries"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
-    action = db.Column(db.String(16), nullable=False)
-    event_type = db.Column(db.String(40), nullable=False)
-    subject_type = db.Column(db.String(16))
-    subject_id = db.Column(db.Integer)
-    dedup_key = db.Column(db.String(255))
-    severity = db.Column(db.String(16))
-    priority = db.Column(db.Integer, nullable=False, default=0)
-    target_kind = db.Column(db.String(16), nullable=False, default="events")
-    target_label = db.Column(db.String(255))
-    service_id = db.Column(db.Integer, db.ForeignKey("pagerduty_services.id", ondelete="SET NULL"))
-    routing_key = db.Column(EncryptedText)
-    route_reason = db.Column(db.Text)
-    payload = db.Column(db.JSON, nullable=False, default=dict)
-    status = db.Column(db.String(16), nullable=False, default="pending")
-    attempts = db.Column(db.Integer, nullable=False, default=0)
-    next_attempt_at = db.Column(UTCDateTime, default=utcnow)
-    lease_until = db.Column(UTCDateTime)
-    lease_token = db.Column(db.String(32))
-    last_status_code = db.Column(db.Integer)
-    last_response = db.Column(db.Text)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    delivered_at = db.Column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(db.String(16))
+    event_type: Mapped[str] = mapped_column(db.String(40))
+    subject_type: Mapped[str | None] = mapped_column(db.String(16))
+    subject_id: Mapped[int | None] = mapped_column(db.Integer)
+    dedup_key: Mapped[str | None] = mapped_column(db.String(255))
+    severity: Mapped[str | None] = mapped_column(db.String(16))
+    priority: Mapped[int] = mapped_column(default=0)
+    target_kind: Mapped[str] = mapped_column(db.String(16), default="events")
+    target_label: Mapped[str | None] = mapped_column(db.String(255))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("pagerduty_services.id", ondelete="SET NULL"))
+    routing_key: Mapped[str | None] = mapped_column(EncryptedText)
+    route_reason: Mapped[str | None] = mapped_column(db.Text)
+    payload: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    status: Mapped[str] = mapped_column(db.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(db.String(32))
+    last_status_code: Mapped[int | None] = mapped_column(db.Integer)
+    last_response: Mapped[str | None] = mapped_column(db.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         db.Index("ix_deliveries_org_created", "org_id", "created_at"),

@@ -2,13 +2,15 @@
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import func
+from sqlalchemy import ForeignKey, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
-from webapp.models.types import UTCDateTime, utcnow
+from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, org_index, utcnow
 
 ROLES = ("admin", "member")
 
@@ -22,33 +24,34 @@ class Org(db.Model):
     """A customer organisation; every other record belongs to one."""
 
     __tablename__ = "orgs"
-    id = db.Column(db.Integer, primary_key=True)
-    slug = db.Column(db.String(63), nullable=False, unique=True)
-    name = db.Column(db.String(200), nullable=False)
-    webhook_token = db.Column(db.String(64), nullable=False, unique=True, default=new_webhook_token)
-    vdp_enabled = db.Column(db.Boolean, nullable=False, default=True)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(db.String(63), unique=True)
+    name: Mapped[str] = mapped_column(db.String(200))
+    webhook_token: Mapped[str] = mapped_column(db.String(64), unique=True, default=new_webhook_token)
+    vdp_enabled: Mapped[bool] = mapped_column(db.Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self):
         return f"<Org {self.slug}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, OrgRecord, db.Model):
     """A person who logs in; belongs to exactly one org with one role."""
 
     __tablename__ = "users"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    email = db.Column(db.String(254), nullable=False)
-    name = db.Column(db.String(200), nullable=False, default="")
-    role = db.Column(db.String(16), nullable=False, default="member")
-    password_hash = db.Column(db.String(256), nullable=False)
-    failed_logins = db.Column(db.Integer, nullable=False, default=0)
-    locked_until = db.Column(UTCDateTime)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    org = db.relationship(Org, lazy="joined")
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(db.String(254))
+    name: Mapped[str] = mapped_column(db.String(200), default="")
+    role: Mapped[str] = mapped_column(db.String(16), default="member")
+    password_hash: Mapped[str] = mapped_column(db.String(256))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    org: Mapped["Org"] = relationship(Org, lazy="joined")
 
-    __table_args__ = (db.Index("uq_users_email_lower", func.lower(email), unique=True),)
+    __table_args__ = (
+        org_index("users"),
+        db.Index("uq_users_email_lower", func.lower(email), unique=True),
+    )
 
     def set_password(self, password):
         """Store a salted hash of the password."""
@@ -72,41 +75,42 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(OrgRecord, db.Model):
     """An org API token for the JSON API, stored hashed and shown once."""
 
     __tablename__ = "api_tokens"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    token_hash = db.Column(db.String(64), nullable=False, unique=True)
-    prefix = db.Column(db.String(12), nullable=False)
-    label = db.Column(db.String(100), nullable=False, default="")
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    last_used_at = db.Column(UTCDateTime)
-    revoked_at = db.Column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(db.String(12))
+    label: Mapped[str] = mapped_column(db.String(100), default="")
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (org_index("api_tokens"),)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(OrgScoped, db.Model):
     """Who changed which setting, and when."""
 
     __tablename__ = "audit_entries"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    actor = db.Column(db.String(254), nullable=False)
-    action = db.Column(db.String(100), nullable=False)
-    detail = db.Column(db.JSON, nullable=False, default=dict)
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(db.String(254))
+    action: Mapped[str] = mapped_column(db.String(100))
+    detail: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (org_index("audit_entries"),)
 
 
 class OrgSettings(db.Model):
     """Per-org settings documents (alert rules, notifications, severity map, SLA policy); defaults live in code."""
 
     __tablename__ = "org_settings"
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
-    alert_rules = db.Column(db.JSON, nullable=False, default=dict)
-    incident_notifications = db.Column(db.JSON, nullable=False, default=dict)
-    severity_mapping = db.Column(db.JSON, nullable=False, default=dict)
-    auto_resolve_reports = db.Column(db.Boolean, nullable=False, default=True)
-    include_sensitive_details = db.Column(db.Boolean, nullable=False, default=False)
-    sla_policy = db.Column(db.JSON, nullable=False, default=dict)
-    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    alert_rules: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    incident_notifications: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    severity_mapping: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    auto_resolve_reports: Mapped[bool] = mapped_column(db.Boolean, default=True)
+    include_sensitive_details: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    sla_policy: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

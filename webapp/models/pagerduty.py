@@ -1,7 +1,12 @@
 """The org's PagerDuty side: connection, services, webhook secrets and receipts, background runs."""
 
+from datetime import datetime
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
 from webapp.extensions import db
-from webapp.models.types import EncryptedText, UTCDateTime, utcnow
+from webapp.models.types import EncryptedText, OrgRecord, OrgScoped, UTCDateTime, org_index, utcnow
 
 CONNECTION_METHODS = ("api_token", "routing_key")
 CONNECTION_STATES = ("connected", "error", "disconnected")
@@ -12,24 +17,24 @@ class Connection(db.Model):
     """An org's PagerDuty connection; one row per org, kept when disconnected so rules and routes survive."""
 
     __tablename__ = "pagerduty_connections"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, unique=True)
-    method = db.Column(db.String(16), nullable=False, default="api_token")
-    region = db.Column(db.String(2), nullable=False, default="us")
-    state = db.Column(db.String(16), nullable=False, default="disconnected")
-    api_token = db.Column(EncryptedText)
-    integration_key = db.Column(EncryptedText)
-    routing_key = db.Column(EncryptedText)
-    service_name = db.Column(db.String(200))
-    account_email = db.Column(db.String(254))
-    account_summary = db.Column(db.String(200))
-    last_error = db.Column(db.Text)
-    last_error_at = db.Column(UTCDateTime)
-    connected_at = db.Column(UTCDateTime)
-    webhook_subscription_id = db.Column(db.String(32))
-    last_webhook_at = db.Column(UTCDateTime)
-    last_webhook_outcome = db.Column(db.String(200))
-    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), unique=True)
+    method: Mapped[str] = mapped_column(db.String(16), default="api_token")
+    region: Mapped[str] = mapped_column(db.String(2), default="us")
+    state: Mapped[str] = mapped_column(db.String(16), default="disconnected")
+    api_token: Mapped[str | None] = mapped_column(EncryptedText)
+    integration_key: Mapped[str | None] = mapped_column(EncryptedText)
+    routing_key: Mapped[str | None] = mapped_column(EncryptedText)
+    service_name: Mapped[str | None] = mapped_column(db.String(200))
+    account_email: Mapped[str | None] = mapped_column(db.String(254))
+    account_summary: Mapped[str | None] = mapped_column(db.String(200))
+    last_error: Mapped[str | None] = mapped_column(db.Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    webhook_subscription_id: Mapped[str | None] = mapped_column(db.String(32))
+    last_webhook_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_webhook_outcome: Mapped[str | None] = mapped_column(db.String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
     def is_connected(self):
@@ -40,55 +45,54 @@ class Connection(db.Model):
         return self.method == "api_token"
 
 
-class WebhookSecret(db.Model):
+class WebhookSecret(OrgRecord, db.Model):
     """A v3 webhook signing secret; up to two are active while a rotation is under way."""
 
     __tablename__ = "webhook_secrets"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    secret = db.Column(EncryptedText, nullable=False)
-    source = db.Column(db.String(16), nullable=False, default="manual")
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    retired_at = db.Column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    source: Mapped[str] = mapped_column(db.String(16), default="manual")
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (org_index("webhook_secrets"),)
 
 
-class WebhookReceipt(db.Model):
+class WebhookReceipt(OrgScoped, db.Model):
     """A verified webhook delivery, stored once per X-Webhook-Id so retries have one effect."""
 
     __tablename__ = "webhook_receipts"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
-    webhook_id = db.Column(db.String(100), nullable=False)
-    event_type = db.Column(db.String(100), nullable=False, default="")
-    pd_incident_id = db.Column(db.String(32))
-    body = db.Column(db.JSON, nullable=False)
-    outcome = db.Column(db.String(200))
-    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    processed_at = db.Column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(db.String(100))
+    event_type: Mapped[str] = mapped_column(db.String(100), default="")
+    pd_incident_id: Mapped[str | None] = mapped_column(db.String(32))
+    body: Mapped[dict] = mapped_column(db.JSON)
+    outcome: Mapped[str | None] = mapped_column(db.String(200))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (db.UniqueConstraint("org_id", "webhook_id", name="uq_webhook_receipts_org_webhook"),)
 
 
-class Service(db.Model):
+class Service(OrgScoped, db.Model):
     """A PagerDuty service imported by Sync Services; enabled ones carry an Events API v2 key."""
 
     __tablename__ = "pagerduty_services"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    pd_id = db.Column(db.String(32), nullable=False)
-    name = db.Column(db.String(255), nullable=False)
-    description = db.Column(db.Text)
-    html_url = db.Column(db.String(500))
-    pd_status = db.Column(db.String(32))
-    enabled = db.Column(db.Boolean, nullable=False, default=False)
-    integration_id = db.Column(db.String(32))
-    integration_key = db.Column(EncryptedText)
-    is_default = db.Column(db.Boolean, nullable=False, default=False)
-    is_vdp = db.Column(db.Boolean, nullable=False, default=False)
-    removed_at = db.Column(UTCDateTime)
-    synced_at = db.Column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pd_id: Mapped[str] = mapped_column(db.String(32))
+    name: Mapped[str] = mapped_column(db.String(255))
+    description: Mapped[str | None] = mapped_column(db.Text)
+    html_url: Mapped[str | None] = mapped_column(db.String(500))
+    pd_status: Mapped[str | None] = mapped_column(db.String(32))
+    enabled: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    integration_id: Mapped[str | None] = mapped_column(db.String(32))
+    integration_key: Mapped[str | None] = mapped_column(EncryptedText)
+    is_default: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    is_vdp: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
+        org_index("pagerduty_services"),
         db.UniqueConstraint("org_id", "pd_id", name="uq_pagerduty_services_org_pd"),
         db.Index(
             "uq_pagerduty_services_one_default",
@@ -108,19 +112,20 @@ class Service(db.Model):
     )
 
 
-class JobRun(db.Model):
+class JobRun(OrgScoped, db.Model):
     """A user-started background run (Sync Services, Test Connection) whose progress a page polls."""
 
     __tablename__ = "job_runs"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
-    kind = db.Column(db.String(32), nullable=False)
-    status = db.Column(db.String(16), nullable=False, default="queued")
-    progress = db.Column(db.Integer, nullable=False, default=0)
-    total = db.Column(db.Integer)
-    message = db.Column(db.Text)
-    started_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    finished_at = db.Column(UTCDateTime)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(db.String(32))
+    status: Mapped[str] = mapped_column(db.String(16), default="queued")
+    progress: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None] = mapped_column(db.Integer)
+    message: Mapped[str | None] = mapped_column(db.Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (org_index("job_runs"),)
 
     @property
     def is_finished(self):

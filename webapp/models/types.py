@@ -1,7 +1,9 @@
-"""Column types: encrypted secrets and timezone-aware UTC timestamps."""
+"""Column types (encrypted secrets, timezone-aware UTC timestamps) and the mixins of org-scoped tables."""
 
 from datetime import UTC, datetime
 
+from sqlalchemy import ForeignKey, Index
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import DateTime, Text, TypeDecorator
 
 from webapp import crypto
@@ -43,3 +45,20 @@ class UTCDateTime(TypeDecorator):
 def utcnow():
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+class OrgScoped:
+    """A row that belongs to one org: deleting the org deletes it."""
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+
+
+class OrgRecord(OrgScoped):
+    """An org's row that records when it was created."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def org_index(table):
+    """The index on org_id that most org-scoped tables carry (the name Column(index=True) gave it)."""
+    return Index(f"ix_{table}_org_id", "org_id")

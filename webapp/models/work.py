@@ -1,7 +1,17 @@
 """The urgent work PagerBridge pages for: VDP reports, runtime incidents, and their timelines."""
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
 from webapp.extensions import db
-from webapp.models.types import UTCDateTime, utcnow
+from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.org import User
+
 
 REPORT_SEVERITIES = ("none", "low", "medium", "high", "critical", "super-critical")
 REPORT_STATUSES = ("new", "triaging", "validated", "dismissed", "resolved")
@@ -17,33 +27,32 @@ PAGERDUTY_STATUSES = ("triggered", "acknowledged", "resolved")
 class PagerDutyMirror:
     """Columns that mirror the PagerDuty incident behind a report or runtime incident."""
 
-    pd_status = db.Column(db.String(16))
-    pd_incident_id = db.Column(db.String(32), index=True)
-    pd_incident_url = db.Column(db.String(500))
+    pd_status: Mapped[str | None] = mapped_column(db.String(16))
+    pd_incident_id: Mapped[str | None] = mapped_column(db.String(32), index=True)
+    pd_incident_url: Mapped[str | None] = mapped_column(db.String(500))
 
 
-class Report(PagerDutyMirror, db.Model):
+class Report(OrgScoped, PagerDutyMirror, db.Model):
     """A vulnerability report submitted to an org's VDP."""
 
     __tablename__ = "reports"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
-    title = db.Column(db.String(300), nullable=False)
-    description = db.Column(db.Text, nullable=False, default="")
-    researcher_email = db.Column(db.String(254))
-    severity = db.Column(db.String(16), nullable=False, default="none")
-    status = db.Column(db.String(16), nullable=False, default="new")
-    source = db.Column(db.String(16), nullable=False, default="api")
-    submitted_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    sla_deadline = db.Column(UTCDateTime)
-    sla_state = db.Column(db.String(16), nullable=False, default="ok")
-    sla_at_risk_fired_at = db.Column(UTCDateTime)
-    sla_breached_fired_at = db.Column(UTCDateTime)
-    assignee_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
-    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    assignee = db.relationship("User", lazy="joined")
-    timeline = db.relationship(
-        "TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select", passive_deletes=True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(db.String(300))
+    description: Mapped[str] = mapped_column(db.Text, default="")
+    researcher_email: Mapped[str | None] = mapped_column(db.String(254))
+    severity: Mapped[str] = mapped_column(db.String(16), default="none")
+    status: Mapped[str] = mapped_column(db.String(16), default="new")
+    source: Mapped[str] = mapped_column(db.String(16), default="api")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sla_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_state: Mapped[str] = mapped_column(db.String(16), default="ok")
+    sla_at_risk_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_breached_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    assignee: Mapped["User | None"] = relationship("User", lazy="joined")
+    timeline: Mapped[list["TimelineEntry"]] = relationship(
+        order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select", passive_deletes=True
     )
 
     __table_args__ = (
@@ -56,31 +65,29 @@ class Report(PagerDutyMirror, db.Model):
         return self.status in CLOSED_REPORT_STATUSES
 
 
-class Incident(PagerDutyMirror, db.Model):
+class Incident(OrgRecord, PagerDutyMirror, db.Model):
     """A Kubernetes or cloud incident raised by a detector."""
 
     __tablename__ = "incidents"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
-    kind = db.Column(db.String(16), nullable=False)
-    title = db.Column(db.String(300), nullable=False)
-    severity = db.Column(db.String(16), nullable=False)
-    status = db.Column(db.String(16), nullable=False, default="open")
-    transient = db.Column(db.Boolean, nullable=False, default=False)
-    cluster = db.Column(db.String(253))
-    namespace = db.Column(db.String(253))
-    provider = db.Column(db.String(8))
-    resource_id = db.Column(db.String(512))
-    resource_type = db.Column(db.String(100))
-    root_cause = db.Column(db.Text)
-    affected_resources = db.Column(db.JSON)
-    remediation_steps = db.Column(db.JSON)
-    external_id = db.Column(db.String(200))
-    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
-    resolved_at = db.Column(UTCDateTime)
-    timeline = db.relationship(
-        "TimelineEntry", order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select", passive_deletes=True
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(db.String(16))
+    title: Mapped[str] = mapped_column(db.String(300))
+    severity: Mapped[str] = mapped_column(db.String(16))
+    status: Mapped[str] = mapped_column(db.String(16), default="open")
+    transient: Mapped[bool] = mapped_column(db.Boolean, default=False)
+    cluster: Mapped[str | None] = mapped_column(db.String(253))
+    namespace: Mapped[str | None] = mapped_column(db.String(253))
+    provider: Mapped[str | None] = mapped_column(db.String(8))
+    resource_id: Mapped[str | None] = mapped_column(db.String(512))
+    resource_type: Mapped[str | None] = mapped_column(db.String(100))
+    root_cause: Mapped[str | None] = mapped_column(db.Text)
+    affected_resources: Mapped[list | None] = mapped_column(db.JSON)
+    remediation_steps: Mapped[list | None] = mapped_column(db.JSON)
+    external_id: Mapped[str | None] = mapped_column(db.String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    timeline: Mapped[list["TimelineEntry"]] = relationship(
+        order_by="(TimelineEntry.at, TimelineEntry.id)", lazy="select", passive_deletes=True
     )
 
     __table_args__ = (
@@ -89,15 +96,14 @@ class Incident(PagerDutyMirror, db.Model):
     )
 
 
-class TimelineEntry(db.Model):
+class TimelineEntry(OrgScoped, db.Model):
     """One line on a report's or incident's timeline."""
 
     __tablename__ = "timeline_entries"
-    id = db.Column(db.Integer, primary_key=True)
-    org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False)
-    report_id = db.Column(db.Integer, db.ForeignKey("reports.id", ondelete="CASCADE"), index=True)
-    incident_id = db.Column(db.Integer, db.ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    kind = db.Column(db.String(40), nullable=False)
-    message = db.Column(db.Text, nullable=False)
-    actor = db.Column(db.String(254))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(db.String(40))
+    message: Mapped[str] = mapped_column(db.Text)
+    actor: Mapped[str | None] = mapped_column(db.String(254))
