@@ -1,4 +1,4 @@
-"""The deploy files agree with the code: the lock pins everything pyproject asks for, app.json and the Procfile match."""
+"""The deploy files agree with the code: the lock pins what pyproject asks for; app.json and the Procfile match."""
 
 import json
 import re

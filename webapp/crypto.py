@@ -33,7 +33,7 @@ def fernet_key(value):
     except ValueError:
         if len(value) < MIN_SECRET_LENGTH:
             raise ValueError(
-                f"Each ENCRYPTION_KEYS entry must be a Fernet key or a random secret of {MIN_SECRET_LENGTH}+ characters."
+                f"Each ENCRYPTION_KEYS entry must be a Fernet key or a random secret of {MIN_SECRET_LENGTH}+ characters"
             ) from None
         return Fernet(base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()))
 
