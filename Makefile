@@ -2,14 +2,16 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup setup-test run test lint clean
+.PHONY: setup setup-test run test lint lock clean
 
 setup: $(VENV)/.installed static/vendor/htmx.min.js
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly what the lock pins (requirements-dev.txt: the app's lock plus the test tools), then the app itself.
+$(VENV)/.installed: requirements-dev.txt requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 static/vendor/htmx.min.js: package.json package-lock.json
@@ -27,6 +29,15 @@ test: setup-test
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Re-resolve the locks from pyproject.toml after changing a dependency (the production lock follows the dev one).
+lock:
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		--extra dev -o requirements-dev.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		-c requirements-dev.txt -o requirements.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance/*.db

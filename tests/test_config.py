@@ -44,3 +44,11 @@ def test_production_with_everything_set():
 def test_plain_http_public_url_keeps_cookies_usable():
     config = load_config({"SECRET_KEY": "s", "ENCRYPTION_KEYS": KEYS, "PUBLIC_URL": "http://localhost:5000"})
     assert config["SESSION_COOKIE_SECURE"] is False and config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_heroku_redis_tls_is_not_verified_against_its_self_signed_certificate():
+    from webapp.config import redis_url
+
+    assert redis_url({"REDIS_URL": "rediss://:p@h:6380"}) == "rediss://:p@h:6380?ssl_cert_reqs=none"
+    assert redis_url({"REDIS_URL": "rediss://h:6380/0?ssl_cert_reqs=required"}).endswith("=required")
+    assert redis_url({"REDIS_URL": "redis://h:6379/0"}) == "redis://h:6379/0"

@@ -48,3 +48,20 @@ def test_mask_shows_at_most_last_four():
     assert crypto.mask("abcdefghijklmnop") == "••••mnop"
     assert crypto.mask("short") == "••••"
     assert crypto.mask(None) == ""
+
+
+def test_a_long_random_secret_serves_as_a_key(app):
+    """Heroku's app.json generates hex secrets, not Fernet keys: a 32+ character secret is turned into one."""
+    hex_secret = "ab" * 32
+    box = crypto.fernet_key(hex_secret)
+    assert box.decrypt(box.encrypt(b"token")) == b"token"
+    assert crypto.fernet_key(hex_secret).decrypt(box.encrypt(b"again")) == b"again"
+
+
+def test_a_short_non_fernet_key_is_refused(app):
+    try:
+        crypto.fernet_key("too-short")
+    except ValueError as error:
+        assert "32+" in str(error)
+    else:
+        raise AssertionError("a short key was accepted")

@@ -32,11 +32,18 @@ def database_url(env=os.environ):
 def redis_url(env=os.environ):
     """REDIS_URL, else the Redis the dev runner started (its URL is left in instance/), else the local default."""
     if env.get("REDIS_URL"):
-        return env["REDIS_URL"]
+        return _trust_managed_tls(env["REDIS_URL"])
     dev_file = INSTANCE_DIR / "dev-redis-url"
     if dev_file.exists():
         return dev_file.read_text().strip()
     return "redis://127.0.0.1:6379/0"
+
+
+def _trust_managed_tls(url):
+    """Heroku Redis serves TLS (rediss://) with a self-signed certificate: redis-py must not verify it by default."""
+    if url.startswith("rediss://") and "ssl_cert_reqs" not in url:
+        return url + ("&" if "?" in url else "?") + "ssl_cert_reqs=none"
+    return url
 
 
 def development_secrets():

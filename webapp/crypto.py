@@ -1,7 +1,12 @@
 """Encryption of secrets at rest with MultiFernet over ENCRYPTION_KEYS (the first key encrypts)."""
 
+import base64
+import hashlib
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
+
+MIN_SECRET_LENGTH = 32
 
 
 class SecretUnreadable(RuntimeError):
@@ -14,8 +19,23 @@ def fernet():
     cache = current_app.extensions.setdefault("pagerbridge_fernet", {})
     if keys not in cache:
         cache.clear()
-        cache[keys] = MultiFernet([Fernet(key.encode()) for key in keys])
+        cache[keys] = MultiFernet([fernet_key(key) for key in keys])
     return cache[keys]
+
+
+def fernet_key(value):
+    """A Fernet for one entry of ENCRYPTION_KEYS: a Fernet key as it is, or one derived from a long random secret.
+
+    Heroku's app.json can only generate hex secrets, not Fernet keys; a secret of 32+ characters is hashed into one.
+    """
+    try:
+        return Fernet(value.encode())
+    except ValueError:
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"Each ENCRYPTION_KEYS entry must be a Fernet key or a random secret of {MIN_SECRET_LENGTH}+ characters"
+            ) from None
+        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()))
 
 
 def encrypt(plaintext):

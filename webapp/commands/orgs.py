@@ -33,7 +33,13 @@ def users():
 @click.argument("email")
 @click.option("--org", "org_slug", required=True, help="The org's slug.")
 @click.option("--role", type=click.Choice(["admin", "member"]), required=True)
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 10 characters; asked for with hidden input when left out.",
+)
 @click.option("--name", default="", help="Display name.")
 @with_appcontext
 def create_user(email, org_slug, role, password, name):
@@ -88,8 +94,15 @@ def rotate():
 @click.command("demo")
 @with_appcontext
 def demo():
-    """Load demo data connected to the PagerDuty sandbox."""
+    """Load demo data connected to the PagerDuty sandbox (refused in production: the demo passwords are public)."""
+    from webapp.config import is_production
     from webapp.demo import load_demo
+
+    if is_production():
+        raise click.ClickException(
+            "The demo refuses to run in production: it creates users with published passwords. "
+            "Create your org and users with `orgs create` and `users create`."
+        )
 
     with cli_errors():
         for line in load_demo():
