@@ -25,7 +25,9 @@ WEB_HEARTBEATS_KEY = "pagerbridge:heartbeats:web"
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 MINUTE_TTL = 2 * 3600
 WEB_HEARTBEAT_EVERY = 15.0
+PAUSE_AFTER_FAILURE = 10.0
 _last_web_heartbeat = [0.0]
+_paused_until = [0.0]
 
 
 def _minute_key(at):
@@ -33,14 +35,17 @@ def _minute_key(at):
 
 
 def _run(pipeline_steps):
-    """Run Redis commands in one round trip; a metric never breaks or slows down the work it counts when Redis is
-    down (the increment is lost, the work goes on)."""
+    """Run Redis commands in one round trip. A metric never breaks the work it counts: when Redis fails, the
+    increment is lost and this process stops counting for 10 s, so an outage costs one slow call, not one per event."""
+    if time.monotonic() < _paused_until[0]:
+        return
     try:
         with get_redis().pipeline() as pipeline:
             pipeline_steps(pipeline)
             pipeline.execute()
     except (RedisError, OSError) as exc:
-        log.debug("metric not recorded: %s", exc)
+        _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
+        log.warning("metrics not recorded for %.0f s: Redis failed (%s)", PAUSE_AFTER_FAILURE, exc)
 
 
 def count_pagerduty_response(api, status, at=None):

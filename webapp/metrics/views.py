@@ -3,7 +3,7 @@
 import hmac
 
 from flask import abort, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from webapp.metrics import bp, collector
 
@@ -22,4 +22,5 @@ def metrics():
         abort(404)
     if not _authorized(token):
         return "Unauthorized: send Authorization: Bearer <METRICS_TOKEN>.\n", 401, {"WWW-Authenticate": "Bearer"}
-    return collector.render(), 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
+    # generate_latest writes the classic 0.0.4 text format, which every Prometheus version reads.
+    return collector.render(), 200, {"Content-Type": CONTENT_TYPE_PLAIN_0_0_4, "Cache-Control": "no-store"}
