@@ -30,15 +30,21 @@ def redact_text(text):
 
 
 class RedactSecrets(logging.Filter):
-    """Redact the formatted message (and any exception text) of every record before a handler writes it."""
+    """Redact the formatted message of every record before a handler writes it."""
 
     def filter(self, record):
         record.msg, record.args = redact_text(record.getMessage()), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
         return True
+
+
+class RedactedJsonFormatter(JsonFormatter):
+    """JSON lines whose tracebacks are redacted as messages are (an exception may quote a request or a key)."""
+
+    def formatException(self, ei):
+        return redact_text(super().formatException(ei))
+
+    def formatStack(self, stack_info):
+        return redact_text(super().formatStack(stack_info))
 
 
 class AddContext(logging.Filter):
@@ -94,7 +100,7 @@ class ConsoleHandler(logging.StreamHandler):
 
 def json_formatter():
     """One JSON object per line: time, level, logger, process, message, then the record's extra fields."""
-    return JsonFormatter(
+    return RedactedJsonFormatter(
         "{asctime}{levelname}{name}{process_name}{message}",
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger", "process_name": "process"},
