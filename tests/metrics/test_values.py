@@ -186,3 +186,21 @@ def test_a_scrape_is_a_handful_of_statements(db, org, client, metrics_token):
     with recorded(db.engine) as statements:
         assert client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"}).status_code == 200
     assert len(statements) <= 4, statements
+
+
+def test_database_figures_still_answer_while_redis_is_down(db, org, scrape, monkeypatch):
+    from redis.exceptions import ConnectionError
+
+    from webapp.metrics import counters
+
+    db.session.add(delivery(org.id, age=60))
+    db.session.commit()
+
+    def down():
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(counters, "delivery_latency", down)
+    samples = scrape()
+    assert value(samples, "pagerbridge_redis_up") == 0
+    assert value(samples, "pagerbridge_deliveries_pending", queue="alerts") == 1
+    assert ("pagerbridge_webhooks_received_total", frozenset({("outcome", "accepted")})) not in samples

@@ -2,6 +2,7 @@
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from redis.exceptions import RedisError
 
 from webapp.metrics import counters, readings
 
@@ -21,8 +22,14 @@ class PagerBridgeCollector:
 
     def collect(self):
         yield from self.deliveries()
-        yield from self.pagerduty()
-        yield from self.processes()
+        try:
+            families = [*self.latency(), *self.pagerduty(), *self.processes()]
+        except (RedisError, OSError):
+            families = []  # the database's figures still answer while Redis is down
+        yield _gauge(
+            "redis_up", "Whether Redis answered this scrape (its figures are missing when 0).", int(bool(families))
+        )
+        yield from families
 
     def describe(self):
         return []
@@ -41,7 +48,9 @@ class PagerBridgeCollector:
             "Age of the oldest delivery waiting to be sent (0 when none waits).",
             readings.oldest_waiting_seconds(),
         )
-        buckets, total, count = counters.delivery_latency()
+
+    def latency(self):
+        buckets, total, _count = counters.delivery_latency()
         histogram = HistogramMetricFamily(
             NAMESPACE + "delivery_latency_seconds",
             "Seconds from the outbox row being written to PagerDuty accepting the delivery.",

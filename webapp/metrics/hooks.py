@@ -4,6 +4,7 @@ from functools import wraps
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
+from werkzeug.exceptions import HTTPException
 
 from webapp.metrics import counters
 
@@ -23,6 +24,9 @@ def counted_webhook(view):
     def wrapped(*args, **kwargs):
         try:
             result = view(*args, **kwargs)
+        except HTTPException as error:  # Flask refusing the request itself (e.g. a body over MAX_CONTENT_LENGTH)
+            counters.count_webhook(WEBHOOK_OUTCOMES.get(error.code, str(error.code)))
+            raise
         except Exception:
             counters.count_webhook("error")
             raise

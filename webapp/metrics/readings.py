@@ -48,10 +48,6 @@ def oldest_waiting_seconds(org_id=None, now=None):
     oldest = db.session.scalar(query)
     if oldest is None:
         return 0.0
-    if oldest.tzinfo is None:  # min() on SQLite bypasses the column type
-        from datetime import UTC, datetime
-
-        oldest = datetime.fromisoformat(str(oldest)).replace(tzinfo=UTC)
     return max(0.0, ((now or utcnow()) - oldest).total_seconds())
 
 
