@@ -3,7 +3,7 @@
 import time
 
 from rq import Queue, Worker
-from sqlalchemy import case, func
+from sqlalchemy import func
 
 from webapp.extensions import db
 from webapp.metrics import counters
@@ -17,19 +17,17 @@ PERIODIC_PREFIX = "periodic-"
 WAITING_STATUSES = ("pending", "retrying")
 
 
-def _queue_column():
-    from webapp.alerts.outbox import PRIORITY  # the alerts package imports the PagerDuty client, which counts here
-
-    return case((Delivery.priority >= PRIORITY["critical"], "alerts-critical"), else_="alerts")
-
-
 def deliveries_waiting(org_id=None):
     """{queue: count} of deliveries waiting to be sent (pending or retrying), every queue present."""
-    query = db.select(_queue_column(), func.count()).where(Delivery.status.in_(WAITING_STATUSES))
+    from webapp.alerts.outbox import PRIORITY  # the alerts package imports the PagerDuty client, which counts here
+
+    query = db.select(Delivery.priority, func.count()).where(Delivery.status.in_(WAITING_STATUSES))
     if org_id is not None:
         query = query.where(Delivery.org_id == org_id)
-    counts = dict(db.session.execute(query.group_by(_queue_column())).all())
-    return {queue: counts.get(queue, 0) for queue in ("alerts-critical", "alerts")}
+    counts = {"alerts-critical": 0, "alerts": 0}
+    for priority, count in db.session.execute(query.group_by(Delivery.priority)):
+        counts["alerts-critical" if priority >= PRIORITY["critical"] else "alerts"] += count
+    return counts
 
 
 def deliveries_paused(org_id=None):
