@@ -56,7 +56,7 @@ def test_live_processes_queues_jobs_and_answers(admin_client, redis):
     counters.count_pagerduty_response("events", 202)
     counters.count_pagerduty_response("rest", 429)
     html = admin_client.get(URL).get_data(as_text=True)
-    assert "ops-test-worker" in html and "1 worker(s) registered." in html
+    assert "ops-test-worker" in html and "1 worker(s) registered." in html and "heartbeat 0 s ago" in html
     assert "Periodic jobs are queued on time." in html
     assert re.search(r"<td>alerts</td><td class=\"text-end\">1</td>", html)
     assert re.search(r"<td>outbox-sweep</td><td>20 s ago</td>", html)
@@ -123,3 +123,20 @@ def test_redis_down_is_said_in_words(admin_client, monkeypatch):
     monkeypatch.setattr(services, "_web", down)
     html = admin_client.get(URL).get_data(as_text=True)
     assert "Redis does not answer" in html
+
+
+def test_a_periodic_job_overdue_for_its_period_is_late(admin_client, redis, app):
+    from jobs.schedule import build_scheduler, periodic_jobs, reconcile
+
+    reconcile(build_scheduler(redis), periodic_jobs(app.config))
+    now = time.time()
+    redis.hset("pagerbridge:periodic:last-run", mapping={"outbox-sweep": now - 10, "oncall-sync": now - 3600})
+    html = admin_client.get(URL).get_data(as_text=True)
+    states = {name: state for state, name in re.findall(r'<tr data-state="(\w+)"><td>([\w-]+)</td>', html)}
+    assert states == {
+        "outbox-sweep": "ok",
+        "oncall-sync": "warning",
+        "sla-evaluator": "warning",
+        "webhook-sweep": "warning",
+    }
+    assert f"<td>{app.config['SWEEP_PERIOD_SECONDS']} s</td>" in html

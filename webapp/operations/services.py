@@ -45,7 +45,8 @@ def _workers(now):
     if not found:
         message = "No worker is running: alerts wait in the queue (the database keeps them). Start a worker process."
         return {"state": "down", "list": [], "message": message}
-    return {"state": "ok", "list": found, "message": f"{len(found)} worker(s) registered."}
+    message = f"{len(found)} worker(s) registered. An idle worker checks in about every 7 minutes."
+    return {"state": "ok", "list": found, "message": message}
 
 
 def _scheduler(now):
