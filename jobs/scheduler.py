@@ -4,6 +4,7 @@ import logging
 
 from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 from webapp import create_app
+from webapp.logs import configure_logging
 from webapp.queues import get_redis
 
 log = logging.getLogger("pagerbridge.scheduler")
@@ -11,7 +12,7 @@ log = logging.getLogger("pagerbridge.scheduler")
 
 def main():
     """Reconcile, then run until stopped (rq-scheduler's lock keeps a second scheduler idle)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("scheduler")
     app = create_app()
     with app.app_context():
         scheduler = build_scheduler(get_redis())

@@ -9,6 +9,7 @@ from rq import SimpleWorker
 
 from webapp import create_app
 from webapp.extensions import db
+from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, get_redis
 
 log = logging.getLogger("pagerbridge.worker")
@@ -23,7 +24,7 @@ JOB_MODULES = (
 )
 
 
-class AppWorker(SimpleWorker):
+class AppWorker(JobLogging, SimpleWorker):
     """Runs jobs in-process (no fork per job, for latency) and returns the DB session after each job."""
 
     stop_before_start = False
@@ -71,7 +72,7 @@ def _remember_stop(_signum, _frame):
 def main(argv=None):
     """Work the queues until SIGTERM (RQ then finishes the current job and exits)."""
     signal.signal(signal.SIGTERM, _remember_stop)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("worker")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
     app = create_app()
     preload()

@@ -8,6 +8,8 @@ const files = [
   "htmx.org/dist/htmx.min.js",
   "bootstrap/dist/css/bootstrap.min.css",
   "bootstrap/dist/js/bootstrap.bundle.min.js",
+  "uplot/dist/uPlot.iife.min.js",
+  "uplot/dist/uPlot.min.css",
 ];
 
 fs.mkdirSync(target, { recursive: true });

@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "webhooks",
     "api",
     "audit",
+    "metrics",
+    "operations",
 )
 
 
@@ -33,6 +35,7 @@ def create_app(overrides=None):
     register_blueprints(app)
     register_errorhandlers(app)
     register_security(app)
+    register_observability(app)
     register_commands(app)
     return app
 
@@ -82,6 +85,18 @@ def register_security(app):
     from webapp.security import add_security_headers
 
     app.after_request(add_security_headers)
+
+
+def register_observability(app):
+    """JSON logs with a line per request, the request id, and what the metrics count in this process."""
+    from webapp.logs import configure_logging
+    from webapp.metrics.hooks import install_delivery_hooks, note_web_process
+    from webapp.request_log import register_request_logging
+
+    configure_logging("web")
+    register_request_logging(app)
+    app.after_request(note_web_process)
+    install_delivery_hooks()
 
 
 def register_commands(app):

@@ -81,6 +81,7 @@ def load_config(env=os.environ):
         "PUBLIC_URL": public_url,
         "PAGERDUTY_API_URL": (env.get("PAGERDUTY_API_URL") or "").rstrip("/") or None,
         "PAGERDUTY_EVENTS_URL": (env.get("PAGERDUTY_EVENTS_URL") or "").rstrip("/") or None,
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "EVENTS_PER_MINUTE": float(env.get("PAGERBRIDGE_EVENTS_PER_MINUTE", "100")),
         "SLA_PERIOD_SECONDS": int(env.get("PAGERBRIDGE_SLA_PERIOD_SECONDS", "900")),
         "ONCALL_PERIOD_SECONDS": int(env.get("PAGERBRIDGE_ONCALL_PERIOD_SECONDS", "300")),

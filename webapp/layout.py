@@ -23,6 +23,7 @@ SETTINGS_TABS = (
     ("Delivery log", "deliveries.index"),
     ("Users", "users.index"),
     ("Audit log", "audit.index"),
+    ("Operations", "operations.index"),
 )
 BANNER_PROVIDERS = []
 

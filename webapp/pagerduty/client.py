@@ -6,6 +6,7 @@ import requests
 from flask import current_app
 
 from webapp.config import REGION_HOSTS
+from webapp.metrics.hooks import pagerduty_answered
 
 REST_ACCEPT = "application/vnd.pagerduty+json;version=2"
 TIMEOUT = (3.05, 10)
@@ -84,9 +85,12 @@ def send(method, url, **kwargs):
     try:
         response = _session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
     except requests.Timeout:
+        pagerduty_answered(url, "timeout")
         raise PagerDutyError("PagerDuty did not answer in time") from None
     except requests.RequestException as exc:
+        pagerduty_answered(url, "network_error")
         raise PagerDutyError(f"Could not reach PagerDuty ({type(exc).__name__})") from None
+    pagerduty_answered(url, response.status_code)
     if response.status_code >= 400:
         raise PagerDutyError(
             describe_failure(response), response.status_code, _retry_after(response), response.text[:2000]

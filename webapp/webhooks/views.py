@@ -9,6 +9,7 @@ from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
+from webapp.metrics.hooks import counted_webhook
 from webapp.tenancy import admin_required
 from webapp.webhooks import bp, inbox, services, setup
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 @bp.post("/pagerduty/<token>")
 @csrf.exempt
+@counted_webhook
 def receive(token):
     """Verify, store once, answer at once; a job applies the effect."""
     if (request.content_length or 0) > services.MAX_BODY:

@@ -1,0 +1,7 @@
+"""Prometheus metrics: GET /metrics behind a bearer token, counted in Redis so every process and dyno adds up."""
+
+from flask import Blueprint
+
+bp = Blueprint("metrics", __name__)
+
+from webapp.metrics import views  # noqa: E402,F401

@@ -1,0 +1,132 @@
+"""What the Operations page shows: process liveness, queues, periodic jobs (system-wide) and the org's deliveries."""
+
+import time
+from datetime import timedelta
+from statistics import quantiles
+
+from redis.exceptions import RedisError
+from rq.job import Job
+
+from webapp.extensions import db
+from webapp.metrics import counters, readings
+from webapp.models import Delivery
+from webapp.models.types import utcnow
+from webapp.queues import get_redis
+
+WEB_FRESH_SECONDS = 120
+SCHEDULER_LATE_SECONDS = 60
+HOURS = 24
+
+
+def system_status(now=None):
+    """Processes, queues and periodic jobs, each with a state (ok, warning, down) and words for a person."""
+    now = now or time.time()
+    try:
+        return {
+            "web": _web(now),
+            "workers": _workers(now),
+            "scheduler": _scheduler(now),
+            "periodic": periodic_jobs(now),
+            "queues": readings.queue_depths(),
+            "answers": sorted(counters.pagerduty_responses_since(3600, now).items()),
+            "redis": True,
+        }
+    except (RedisError, OSError):
+        return {"redis": False}
+
+
+def _web(now):
+    live = sorted((name, age) for name, age in counters.web_heartbeats(now).items() if age <= WEB_FRESH_SECONDS)
+    return {"state": "ok", "processes": live, "message": f"{len(live) or 1} web process(es) served requests lately."}
+
+
+def _workers(now):
+    found = readings.workers(now)
+    if not found:
+        message = "No worker is running: alerts wait in the queue (the database keeps them). Start a worker process."
+        return {"state": "down", "list": [], "message": message}
+    message = f"{len(found)} worker(s) registered. An idle worker checks in about every 7 minutes."
+    return {"state": "ok", "list": found, "message": message}
+
+
+def _scheduler(now):
+    lag = readings.scheduler_lag(now)
+    if lag is None:
+        return {"state": "down", "lag": None, "message": "No periodic job is scheduled: start the scheduler process."}
+    if lag > SCHEDULER_LATE_SECONDS:
+        message = f"Periodic jobs are {lag:.0f} s late: the scheduler process looks stopped; restart it."
+        return {"state": "down", "lag": lag, "message": message}
+    return {"state": "ok", "lag": lag, "message": "Periodic jobs are queued on time."}
+
+
+def periodic_jobs(now=None):
+    """[{name, age, period, state}] for every periodic job: when it last ran against how often it should."""
+    now = now or time.time()
+    runs = readings.periodic_last_runs(now)
+    periods = _periods(list(runs))
+    rows = []
+    for name, age in sorted(runs.items()):
+        period = periods.get(name)
+        late = age is None or (period is not None and age > 2 * period + SCHEDULER_LATE_SECONDS)
+        rows.append({"name": name, "age": age, "period": period, "state": "warning" if late else "ok"})
+    return rows
+
+
+def _periods(names):
+    jobs = Job.fetch_many([readings.PERIODIC_PREFIX + name for name in names], connection=get_redis())
+    return {job.id.removeprefix(readings.PERIODIC_PREFIX): job.meta.get("interval") for job in jobs if job is not None}
+
+
+def org_deliveries(org_id, now=None):
+    """The org's deliveries waiting, paused, and the age of the oldest waiting."""
+    return {
+        "waiting": readings.deliveries_waiting(org_id),
+        "paused": readings.deliveries_paused(org_id),
+        "oldest_seconds": readings.oldest_waiting_seconds(org_id, now),
+    }
+
+
+def delivery_charts(org_id, now=None):
+    """Hourly series over the last 24 hours: deliveries created, delivered, failed, and latency p50/p95 (seconds).
+
+    Latency is from the outbox row to PagerDuty's answer, for deliveries created in that hour and delivered.
+    """
+    now = now or utcnow()
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = end - timedelta(hours=HOURS)
+    rows = db.session.execute(
+        db.select(Delivery.created_at, Delivery.delivered_at, Delivery.status).where(
+            Delivery.org_id == org_id, Delivery.created_at >= start
+        )
+    ).all()
+    hours = [[] for _ in range(HOURS)]
+    for row in rows:
+        index = int((row.created_at - start).total_seconds() // 3600)
+        if 0 <= index < HOURS:
+            hours[index].append(row)
+    return {
+        "x": [int((start + timedelta(hours=i)).timestamp()) for i in range(HOURS)],
+        "created": [len(bucket) for bucket in hours],
+        "delivered": [sum(1 for r in bucket if r.status == "delivered") for bucket in hours],
+        "failed": [sum(1 for r in bucket if r.status == "failed") for bucket in hours],
+        **_latency_series(hours),
+    }
+
+
+def _latency_series(hours):
+    p50, p95 = [], []
+    for bucket in hours:
+        latencies = sorted(
+            (r.delivered_at - r.created_at).total_seconds() for r in bucket if r.delivered_at is not None
+        )
+        if not latencies:
+            p50.append(None)
+            p95.append(None)
+        elif len(latencies) == 1:
+            p50.append(round(latencies[0], 3))
+            p95.append(round(latencies[0], 3))
+        else:
+            cuts = quantiles(latencies, n=100, method="inclusive")
+            p50.append(round(cuts[49], 3))
+            p95.append(round(cuts[94], 3))
+    return {"p50": p50, "p95": p95}
