@@ -130,10 +130,16 @@ def _trigger_line(delivery, incident_kind):
             delivery.delivered_at or delivery.updated_at, "pagerduty.paged", f"Paged {target} ({what})", reason
         )
     if status == "no_route":
-        return DeliveryLine(delivery.created_at, "pagerduty.not_paged", f"Not paged: no route ({reason or 'none'})")
+        return DeliveryLine(delivery.created_at, "pagerduty.not_paged", f"Not paged: {_clause(reason or 'no route')}")
     return DeliveryLine(
         delivery.created_at, f"pagerduty.{status}", _unsent(status, f"Paging {target} ({what})", delivery), reason
     )
+
+
+def _clause(reason):
+    """A reason continuing a sentence: 'No assignment matches' → 'no assignment matches' (names keep their case)."""
+    word = reason.split(" ", 1)[0]
+    return reason[0].lower() + reason[1:] if len(word) > 1 and word[1:].islower() else reason
 
 
 def _unsent(status, doing, delivery):
@@ -160,7 +166,7 @@ def _resolve_line(delivery):
         return DeliveryLine(
             delivery.created_at,
             "pagerduty.not_resolved",
-            f"Not resolved in PagerDuty: no route ({delivery.route_reason})",
+            f"Not resolved in PagerDuty: {_clause(delivery.route_reason or 'no route')}",
         )
     message = _unsent(delivery.status, f"Resolving in PagerDuty ({why})", delivery)
     return DeliveryLine(

@@ -3,7 +3,7 @@
 from webapp.alerts import content, rules
 from webapp.alerts.outbox import latest_trigger, queue_event, queue_events
 from webapp.extensions import db
-from webapp.models import Org
+from webapp.models import Incident, Org
 from webapp.routing.resolve import Route, route_for_incident, route_for_vdp
 from webapp.timeline import add_entry, record_delivery
 
@@ -59,12 +59,12 @@ def _follow_up(subject, dedup_key, action, event_type):
 
 def _queued(subject, org_id, route=None, **fields):
     """Queue one delivery for a subject, which its timeline then shows (with the real reason when nothing routes)."""
-    delivery = queue_event(org_id, subject=subject, route=_explained(org_id, route), **fields)
+    delivery = queue_event(org_id, subject=subject, route=explained_route(org_id, route), **fields)
     return record_delivery(subject, delivery)
 
 
-def _explained(org_id, route):
-    """Without a connection nothing can route: say that rather than which services are missing."""
+def explained_route(org_id, route):
+    """The resolver's route, but without a connection nothing can route: say that rather than what is missing."""
     if route is None or route.routing_key:
         return route
     from webapp.connection.services import connection_for
@@ -73,7 +73,7 @@ def _explained(org_id, route):
     if connection is not None and connection.state != "disconnected":
         return route
     why = "PagerDuty is not connected" if connection is None else "PagerDuty is disconnected"
-    return Route(None, route.label, f"{why} (Settings → PagerDuty)", route.service_id)
+    return Route(None, route.label, f"{why}: connect it in Settings → PagerDuty", route.service_id)
 
 
 def _not_paged_batch(reports, message):
@@ -89,6 +89,13 @@ def _not_paged_batch(reports, message):
             for r in reports
         ],
     )
+
+
+def current_route(subject):
+    """Where an alert about this report or incident would go now, and why (the item pages show it)."""
+    if isinstance(subject, Incident):
+        return explained_route(subject.org_id, route_for_incident(subject))
+    return explained_route(subject.org_id, route_for_vdp(subject.org_id))
 
 
 def on_report_created(report):
@@ -219,7 +226,7 @@ def on_sla_transitions(reports, event_type):
             action="trigger",
             event_type=event_type,
             severity=rule["severity"],
-            route=_explained(org_id, route_for_vdp(org_id)),
+            route=explained_route(org_id, route_for_vdp(org_id)),
         )
 
 
