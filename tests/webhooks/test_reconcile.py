@@ -215,3 +215,18 @@ def test_the_periodic_job_fans_out_one_job_per_org(db, connected, redis):
 
     assert reconcile_all() == 1 and reconcile_all() == 1
     assert get_queue("default").job_ids == [f"reconcile-{connected.id}"]
+
+
+def test_a_run_keeps_to_its_call_budget_and_applies_what_it_read(db, connected, pd, calls, monkeypatch):
+    report_ids = [paged_report(connected, f"R{n}") for n in range(3)]
+    for report_id in report_ids:
+        act_without_webhook(pd, report_id, "acknowledge")
+    paged_report(connected, "not quiet")
+    quiet(*report_ids)
+    monkeypatch.setattr(reconcile, "PAGE", 1)  # four pages of one for three quiet ones: asked by key
+    monkeypatch.setattr(reconcile, "MAX_CALLS", 3)
+    lines = reconcile.reconcile_org(connected.id)
+    assert "checked with 3 calls: 2 updated; stopped after 3 calls, the rest waits for the next run" in lines[0]
+    assert reconcile.reconcile_org(connected.id)[0].endswith(
+        "1 quiet open PagerDuty incidents checked with 2 calls: 1 updated"
+    )

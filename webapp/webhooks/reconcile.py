@@ -25,19 +25,17 @@ MAX_GROUPED_LOOKUPS = 20
 
 
 class Budget:
-    """REST calls left for one org's run."""
+    """REST calls left for one org's run; `take` says whether one more may be made."""
 
-    def __init__(self, calls=MAX_CALLS):
-        self.left, self.used = calls, 0
+    def __init__(self, calls=None):
+        self.left, self.used, self.exhausted = calls if calls is not None else MAX_CALLS, 0, False
 
     def take(self):
         if self.left <= 0:
-            raise OutOfCalls
+            self.exhausted = True
+            return False
         self.left, self.used = self.left - 1, self.used + 1
-
-
-class OutOfCalls(Exception):
-    """This run's calls are spent; the rest waits for the next run."""
+        return True
 
 
 def orgs_to_reconcile(org_id=None):
@@ -65,17 +63,16 @@ def reconcile_org(org_id, now=None):
     subjects = quiet_open_subjects(org_id, now)
     if not subjects:
         return [f"{slug}: no open PagerDuty incident quiet for more than 10 minutes"]
-    budget, found, note = Budget(), {}, ""
+    budget = Budget()
     try:
         found = read_back(org_id, subjects, now, budget)
-    except OutOfCalls:
-        note = f"; stopped after {budget.used} calls, the rest waits for the next run"
     except (client.PagerDutyError, DomainError) as error:
         db.session.rollback()
         return [f"{slug}: could not read incidents from PagerDuty: {error}"]
     lines = [_apply(subject, found.get(key_of(subject))) for subject in subjects]
     db.session.commit()
     applied = [line for line in lines if line]
+    note = f"; stopped after {budget.used} calls, the rest waits for the next run" if budget.exhausted else ""
     summary = (
         f"{slug}: {len(subjects)} quiet open PagerDuty incidents checked with {budget.used} "
         f"{'call' if budget.used == 1 else 'calls'}: {len(applied)} updated{note}"
@@ -115,22 +112,25 @@ def read_back(org_id, subjects, now, budget):
     window = (
         {"since": _iso(since), "until": _iso(now + CLOCK_MARGIN)} if now - since < MAX_SPAN else {"date_range": "all"}
     )
-    budget.take()
+    if not budget.take():
+        return {}
     first = client.rest(
         credentials, "GET", "/incidents", params={**window, "limit": PAGE, "offset": 0, "total": "true"}
     )
     total = first.get("total") or len(first.get("incidents", []))
     pages = math.ceil(total / PAGE)
     if pages <= len(subjects) and total <= OFFSET_WINDOW:
-        return _match_listing(org_id, subjects, _every_page(credentials, window, first, budget), budget)
+        incidents = _every_page(credentials, window, first, budget)
+        if budget.exhausted:  # a partial listing could hold an old incident of a key and miss its newer one
+            return {}
+        return _match_listing(org_id, subjects, incidents, budget)
     return _by_key(credentials, subjects, budget)
 
 
 def _every_page(credentials, window, first, budget):
     incidents, page, offset = list(first.get("incidents", [])), first, 0
-    while page.get("more") and offset + 2 * PAGE <= OFFSET_WINDOW:
+    while page.get("more") and offset + 2 * PAGE <= OFFSET_WINDOW and budget.take():
         offset += PAGE
-        budget.take()
         page = client.rest(credentials, "GET", "/incidents", params={**window, "limit": PAGE, "offset": offset})
         incidents += page.get("incidents", [])
     return incidents
@@ -147,9 +147,8 @@ def _match_listing(org_id, subjects, incidents, budget):
         elif not incident.get("incident_key"):
             grouped.append(incident)
     for incident in grouped[:MAX_GROUPED_LOOKUPS]:  # several alerts, no incident key: their alerts carry ours
-        if len(found) == len(keys):
+        if len(found) == len(keys) or not budget.take():
             break
-        budget.take()
         for key in set(alert_keys(org_id, incident["id"])) & keys:
             _keep_newest(found, key, incident)
     return found
@@ -164,7 +163,8 @@ def _keep_newest(found, key, incident):
 def _by_key(credentials, subjects, budget):
     found = {}
     for subject in random.sample(subjects, len(subjects)):
-        budget.take()
+        if not budget.take():
+            break
         answer = client.rest(
             credentials,
             "GET",
