@@ -1,5 +1,6 @@
 """Reconciliation against the sandbox: an acknowledgement or resolution whose webhook was lost still reaches us."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -103,9 +104,10 @@ def test_a_lost_resolution_is_found_and_a_late_webhook_adds_nothing(client, db, 
     body = sandbox_incidents.webhook_event(
         pd.state, incident, "incident.resolved", pd.url, {"id": "PX", "name": "Responder"}
     )
-    raw = __import__("json").dumps(body).encode()
+    raw = json.dumps(body).encode()
     assert post(client, connected, raw, sign(raw, SECRET), "late-1").status_code == 202
-    services.process(db.session.scalar(db.select(WebhookReceipt.id).filter_by(webhook_id="late-1")))
+    receipt_id = db.session.scalar(db.select(WebhookReceipt.id).filter_by(webhook_id="late-1"))
+    assert services.process(receipt_id) == "ignored: reconciliation found it already"
     assert [m for m in messages(report_id) if m.startswith("Resolved via PagerDuty")] == [
         "Resolved via PagerDuty (found by reconciliation) by Responder."
     ]

@@ -135,23 +135,25 @@ def _apply(receipt):
         return "ignored: matches no report or incident"
     status, words = HANDLED[receipt.event_type]
     who = ((event.get("agent") or {}).get("summary")) or "someone"
-    apply_status(subject, status, data, who, parse_time(event.get("occurred_at")))
+    if not apply_status(subject, status, data, who, parse_time(event.get("occurred_at"))):
+        return "ignored: reconciliation found it already"
     return f"{words.lower()} on {type(subject).__name__.lower()} {subject.id}"
 
 
 def apply_status(subject, status, incident, who, when, reconciled=False):
     """What an acknowledgement or resolution in PagerDuty does here: one timeline line and the mirrored status (never
-    the triage status). A late webhook repeating what reconciliation already found adds nothing."""
+    the triage status). A late webhook repeating what reconciliation already found adds nothing (returns False)."""
     words = HANDLED[f"incident.{status}"][1]
     if reconciled:
         words += RECONCILED
     elif subject.pd_status == status and RECONCILED in _last_pagerduty_message(subject):
-        return
+        return False
     add_entry(subject, f"pagerduty.{status}", f"{words} by {who}." if who else f"{words}.", actor=who, at=when)
     subject.pd_incident_id = incident.get("id") or subject.pd_incident_id
     subject.pd_incident_url = incident.get("html_url") or subject.pd_incident_url
     if not (subject.pd_status == "resolved" and status == "acknowledged"):
         subject.pd_status = status
+    return True
 
 
 RECONCILED = " (found by reconciliation)"
