@@ -34,32 +34,57 @@ class DeliveryLine:
     actor: str | None = None
 
 
-FRESH = "pagerbridge_fresh_timelines"
+KNOWN = "pagerbridge_known_deliveries"
 
 
 def start_timeline(subject):
     """A subject created in this unit of work has an empty timeline: say so, and it is never read back."""
     set_committed_value(subject, "timeline", [])
-    db.session.info.setdefault(FRESH, {})[_identity(subject)] = (inspect(subject).dict["timeline"], [])
+    _know(subject, [])
+
+
+def preload_timelines(subjects):
+    """Timelines and deliveries of many reports or incidents (of one org and kind) in two queries, for a list."""
+    if not subjects:
+        return
+    model, by_id = type(subjects[0]), {subject.id: subject for subject in subjects}
+    column = TimelineEntry.report_id if model is Report else TimelineEntry.incident_id
+    entries, deliveries = {}, {}
+    for entry in db.session.scalars(
+        db.select(TimelineEntry).where(column.in_(by_id)).order_by(TimelineEntry.at, TimelineEntry.id)
+    ):
+        entries.setdefault(getattr(entry, column.key), []).append(entry)
+    kind = model.__name__.lower()
+    keys = [f"{kind}-{subject_id}" for subject_id in by_id]
+    for delivery in db.session.scalars(_deliveries(subjects[0].org_id, Delivery.dedup_key.in_(keys), kind)):
+        deliveries.setdefault(delivery.subject_id, []).append(delivery)
+    for subject_id, subject in by_id.items():
+        set_committed_value(subject, "timeline", entries.get(subject_id, []))
+        _know(subject, deliveries.get(subject_id, []))
 
 
 def record_delivery(subject, delivery):
-    """A delivery just queued for `subject`: a subject created in this unit of work then shows it without a query."""
-    fresh = _fresh_deliveries(subject)
-    if fresh is not None and delivery is not None:
-        fresh.append(delivery)
+    """A delivery just queued for `subject`: a subject whose deliveries are known then shows it without a query."""
+    known = _known_deliveries(subject)
+    if known is not None and delivery is not None:
+        known.append(delivery)
     return delivery
+
+
+def _know(subject, deliveries):
+    """Remember a subject's deliveries for as long as its loaded timeline stays loaded."""
+    db.session.info.setdefault(KNOWN, {})[_identity(subject)] = (inspect(subject).dict["timeline"], deliveries)
 
 
 def _identity(subject):
     return type(subject).__name__.lower(), subject.id
 
 
-def _fresh_deliveries(subject):
-    """The deliveries of a subject whose timeline this unit of work started (still the same loaded list), else None."""
-    fresh = db.session.info.get(FRESH, {}).get(_identity(subject))
-    if fresh is not None and inspect(subject).dict.get("timeline") is fresh[0]:
-        return fresh[1]
+def _known_deliveries(subject):
+    """The deliveries remembered with the subject's timeline (created or preloaded, still loaded), else None."""
+    known = db.session.info.get(KNOWN, {}).get(_identity(subject))
+    if known is not None and inspect(subject).dict.get("timeline") is known[0]:
+        return known[1]
     return None
 
 
@@ -87,21 +112,24 @@ def entries_for(subject):
 
 def deliveries_of(subject):
     """The calls to PagerDuty made for this subject, oldest first (its dedup key is indexed)."""
-    fresh = _fresh_deliveries(subject)
-    if fresh is not None:
-        return list(fresh)
+    known = _known_deliveries(subject)
+    if known is not None:
+        return list(known)
     kind = type(subject).__name__.lower()
     return db.session.scalars(
-        db.select(Delivery)
-        .where(
-            Delivery.org_id == subject.org_id,
-            Delivery.dedup_key == f"{kind}-{subject.id}",
-            Delivery.subject_type == kind,
-            Delivery.subject_id == subject.id,
+        _deliveries(subject.org_id, Delivery.dedup_key == f"{kind}-{subject.id}", kind).where(
+            Delivery.subject_id == subject.id
         )
+    ).all()
+
+
+def _deliveries(org_id, key_condition, kind):
+    return (
+        db.select(Delivery)
+        .where(Delivery.org_id == org_id, key_condition, Delivery.subject_type == kind)
         .options(defer(Delivery.payload), defer(Delivery.routing_key))
         .order_by(Delivery.id)
-    ).all()
+    )
 
 
 def delivery_line(delivery, incident_kind=None):

@@ -168,3 +168,20 @@ def test_detail_pages_show_where_alerts_go_and_why(admin_client, api, db, platfo
     report_id = api.post("/reports", json={"title": "Where"}).json["id"]
     page = admin_client.get(f"/reports/{report_id}").get_data(as_text=True)
     assert "VDP integration key" in page and "The integration key given at connect" in page
+
+
+def test_a_list_reads_every_timeline_and_its_deliveries_in_two_queries(api, db, connected, pd):
+    from tests.sql import recorded
+    from webapp.models import Report
+    from webapp.timeline import entries_for, preload_timelines
+
+    ids = [api.post("/reports", json={"title": f"R{n}"}).json["id"] for n in range(5)]
+    send_all(db)
+    db.session.expire_all()
+    reports = db.session.scalars(db.select(Report).where(Report.id.in_(ids)).order_by(Report.id)).all()
+    with recorded(db.engine) as sql:
+        preload_timelines(reports)
+        timelines = [[entry.message for entry in entries_for(report)] for report in reports]
+    assert len([s for s in sql if s.lstrip().upper().startswith("SELECT")]) == 2, sql
+    assert all(lines[-1] == "Paged VDP integration key (New report submitted, info)" for lines in timelines)
+    assert [api.get(f"/reports/{i}").json["timeline"][-1]["message"] for i in ids] == [t[-1] for t in timelines]
