@@ -232,3 +232,16 @@ def test_a_run_keeps_to_its_call_budget_and_applies_what_it_read(db, connected, 
     assert reconcile.reconcile_org(connected.id)[0].endswith(
         "1 quiet open PagerDuty incidents checked with 2 calls: 1 updated"
     )
+
+
+def test_the_worker_runs_the_periodic_round(db, connected, pd, worker):
+    from jobs.reconcile import reconcile_all
+    from tests.conftest import wait_for
+
+    report_id = paged_report(connected)
+    act_without_webhook(pd, report_id, "resolve")
+    quiet(report_id)
+    assert reconcile_all() == 1
+    wait_for(
+        lambda: "Resolved via PagerDuty (found by reconciliation) by Responder." in messages(report_id), timeout=30
+    )
