@@ -27,7 +27,7 @@ def list_incidents():
     found = [
         i
         for i in account_incidents()
-        if (not key or i["incident_key"] == key)
+        if (not key or key in keys_of(i))
         and (not statuses or i["status"] in statuses)
         and (not service_ids or i["service_id"] in service_ids)
         and since <= i["created_at"] <= until
@@ -35,6 +35,11 @@ def list_incidents():
     if "created_at:desc" in ",".join(request.args.getlist("sort_by")):
         found.reverse()
     return page([inc.incident_object(state(), i, base_url()) for i in found], "incidents")
+
+
+def keys_of(incident):
+    """Querying by incident key also finds incidents whose alerts carry that alert key (grouped incidents)."""
+    return {incident["incident_key"], *(a["alert_key"] for a in incident["alerts"])}
 
 
 def created_window(args):

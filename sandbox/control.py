@@ -37,21 +37,26 @@ def act(incident_id, action):
     return redirect(url_for("ui.home"))
 
 
-def apply_action(incident_id, action, sync, agent_id=None):
+def apply_action(incident_id, action, sync, agent_id=None, notify=True):
     incident = state().incidents.get(incident_id)
     if incident is None or action not in ("acknowledge", "resolve"):
         return None
     account = state().account_for_service(incident["service_id"])
     agent = next((u for u in (account.users if account else []) if u["id"] == agent_id), None)
     status = "acknowledged" if action == "acknowledge" else "resolved"
-    return inc.change_status(state(), incident, status, base_url(), agent=agent, sync=sync)
+    return inc.change_status(state(), incident, status, base_url(), agent=agent, sync=sync, notify=notify)
 
 
 @control.post("/incidents/<incident_id>/<action>")
 def control_act(incident_id, action):
-    """Acknowledge or resolve by API (?sync=1 waits for the webhooks); returns the webhook outcomes."""
+    """Acknowledge or resolve by API (?sync=1 waits for the webhooks; ?webhook=0 sends none, as when PagerDuty gave
+    up on a webhook); returns the webhook outcomes."""
     records = apply_action(
-        incident_id, action, request.args.get("sync") == "1", (request.get_json(silent=True) or {}).get("user_id")
+        incident_id,
+        action,
+        request.args.get("sync") == "1",
+        (request.get_json(silent=True) or {}).get("user_id"),
+        notify=request.args.get("webhook") != "0",
     )
     if records is None:
         return jsonify(error="no such incident or action"), 404

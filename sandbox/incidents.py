@@ -89,8 +89,8 @@ def ingest(state, body, base_url):
                 incident,
                 "acknowledged" if action == "acknowledge" else "resolved",
                 base_url,
-                agent=None,
                 notify=False,
+                via_events_api=True,
             )
         return dedup
 
@@ -124,19 +124,28 @@ def _create_incident(state, routing_key, dedup, body, base_url):
         "alerts": [],
         "notes": [],
         "log": [],
+        "acknowledgements": [],
+        "status_changed_at": None,
+        "status_changed_by": None,
     }
     incident["html_url"] = f"{base_url}/incidents/{incident['id']}"
     state.incidents[incident["id"]] = incident
     return incident
 
 
-def change_status(state, incident, status, base_url, agent=None, notify=True, sync=False):
-    """Acknowledge or resolve an incident; with notify, send incident.<status> webhooks to its account."""
+def change_status(state, incident, status, base_url, agent=None, notify=True, sync=False, via_events_api=False):
+    """Acknowledge or resolve an incident, by `agent` (a user, else the account's first) or through the Events API
+    (the service is the agent then); with notify, send incident.<status> webhooks to its account."""
     with state.lock:
         if incident["status"] == "resolved" or incident["status"] == status:
             return []
-        incident["status"], incident["updated_at"] = status, time.time()
         account = state.account_for_service(incident["service_id"])
+        now = time.time()
+        agent = None if via_events_api else agent or (_first_user(account) if account else None)
+        by = _user_reference(agent, base_url) if agent else _service_reference(state, incident, base_url)
+        incident["status"], incident["updated_at"] = status, now
+        incident["status_changed_at"], incident["status_changed_by"] = now, by
+        incident["acknowledgements"] = [{"at": now, "acknowledger": by}] if status == "acknowledged" else []
         if not (notify and account):
             return []
         event = webhook_event(state, incident, f"incident.{status}", base_url, agent or _first_user(account))
@@ -150,6 +159,28 @@ def _first_user(account):
         if account.users
         else {"id": "PSANDBX", "name": "Sandbox Responder", "email": account.user_email}
     )
+
+
+def _user_reference(user, base_url):
+    return {
+        "id": user["id"],
+        "type": "user_reference",
+        "summary": user["name"],
+        "self": f"{base_url}/users/{user['id']}",
+        "html_url": f"{base_url}/users/{user['id']}",
+    }
+
+
+def _service_reference(state, incident, base_url):
+    account = state.account_for_service(incident["service_id"])
+    service = (account.services if account else {}).get(incident["service_id"], {"name": "Deleted"})
+    return {
+        "id": incident["service_id"],
+        "type": "service_reference",
+        "summary": service["name"],
+        "self": f"{base_url}/services/{incident['service_id']}",
+        "html_url": f"{base_url}/service-directory/{incident['service_id']}",
+    }
 
 
 def incident_object(state, incident, base_url):
@@ -183,7 +214,7 @@ def incident_object(state, incident, base_url):
         },
         "assignments": [],
         "assigned_via": "escalation_policy",
-        "last_status_change_at": iso(incident["updated_at"]),
+        "last_status_change_at": iso(incident.get("status_changed_at") or incident["updated_at"]),
         "alert_counts": {
             "all": len(incident["alerts"]),
             "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
@@ -192,9 +223,19 @@ def incident_object(state, incident, base_url):
         "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
         "teams": [],
         "pending_actions": [],
-        "acknowledgements": [],
+        "acknowledgements": [
+            {"at": iso(a["at"]), "acknowledger": a["acknowledger"]} for a in incident.get("acknowledgements", [])
+        ],
         "is_mergeable": True,
-    }
+    } | _status_change(incident)
+
+
+def _status_change(incident):
+    """Who last changed the status, and when it was resolved: PagerDuty leaves them out until they happen."""
+    extra = {"last_status_change_by": incident["status_changed_by"]} if incident.get("status_changed_by") else {}
+    if incident["status"] == "resolved" and incident.get("status_changed_at"):
+        extra["resolved_at"] = iso(incident["status_changed_at"])
+    return extra
 
 
 def webhook_event(state, incident, event_type, base_url, agent):

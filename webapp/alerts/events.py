@@ -3,8 +3,9 @@
 from webapp.alerts import content, rules
 from webapp.alerts.outbox import latest_trigger, queue_event, queue_events
 from webapp.extensions import db
-from webapp.models import Org
+from webapp.models import Incident, Org
 from webapp.routing.resolve import Route, route_for_incident, route_for_vdp
+from webapp.timeline import add_entry, record_delivery
 
 CRITICAL_REPORT_SEVERITIES = ("critical", "super-critical")
 
@@ -24,14 +25,15 @@ def war_room_key(war_room):
 def _report_alert(report, event_type):
     rule = rules.rule_for(report.org_id, event_type)
     if not rule["enabled"]:
+        add_entry(report, "pagerduty.not_paged", f"Not paged: {rules.rule_off_reason(event_type)}.")
         return None
     event = content.report_payload(report, event_type, rule["severity"], rules.include_sensitive_details(report.org_id))
-    return queue_event(
+    return _queued(
+        report,
         report.org_id,
         action="trigger",
         event_type=event_type,
         dedup_key=report_key(report),
-        subject=report,
         severity=rule["severity"],
         payload=event,
         route=route_for_vdp(report.org_id),
@@ -44,15 +46,56 @@ def _follow_up(subject, dedup_key, action, event_type):
     if trigger is None or not trigger.routing_key:
         return None
     route = Route(trigger.routing_key, trigger.target_label, "Same routing key as the trigger", trigger.service_id)
-    return queue_event(
+    return _queued(
+        subject,
         subject.org_id,
         action=action,
         event_type=event_type,
         dedup_key=dedup_key,
-        subject=subject,
         severity=trigger.severity,
         route=route,
     )
+
+
+def _queued(subject, org_id, route=None, **fields):
+    """Queue one delivery for a subject, which its timeline then shows (with the real reason when nothing routes)."""
+    delivery = queue_event(org_id, subject=subject, route=explained_route(org_id, route), **fields)
+    return record_delivery(subject, delivery)
+
+
+def explained_route(org_id, route):
+    """The resolver's route, but without a connection nothing can route: say that rather than what is missing."""
+    if route is None or route.routing_key:
+        return route
+    from webapp.connection.services import connection_for
+
+    connection = connection_for(org_id)
+    if connection is not None and connection.state != "disconnected":
+        return route
+    why = "PagerDuty is not connected" if connection is None else "PagerDuty is disconnected"
+    return Route(None, route.label, f"{why}: connect it in Settings → PagerDuty", route.service_id)
+
+
+def _not_paged_batch(reports, message):
+    """One timeline line per report of an evaluator pass, in one statement."""
+    from webapp.models import TimelineEntry
+    from webapp.models.types import utcnow
+
+    now = utcnow()
+    db.session.execute(
+        db.insert(TimelineEntry),
+        [
+            {"org_id": r.org_id, "report_id": r.id, "kind": "pagerduty.not_paged", "at": now, "message": message}
+            for r in reports
+        ],
+    )
+
+
+def current_route(subject):
+    """Where an alert about this report or incident would go now, and why (the item pages show it)."""
+    if isinstance(subject, Incident):
+        return explained_route(subject.org_id, route_for_incident(subject))
+    return explained_route(subject.org_id, route_for_vdp(subject.org_id))
 
 
 def on_report_created(report):
@@ -71,6 +114,8 @@ def on_report_closed(report):
     """A report was resolved or dismissed: resolve its PagerDuty incident when the toggle is on."""
     if rules.auto_resolve_reports(report.org_id):
         return _follow_up(report, report_key(report), "resolve", "report_closed")
+    if latest_trigger(report.org_id, report_key(report)) is not None:
+        add_entry(report, "pagerduty.not_resolved", "Not resolved in PagerDuty: auto-resolve of closed reports is off.")
     return None
 
 
@@ -78,21 +123,19 @@ def on_incident_created(incident):
     """A runtime incident arrived: page when the notification settings want it."""
     wanted, why_not = rules.incident_wanted(incident.org_id, incident)
     if not wanted:
-        from webapp.timeline import add_entry
-
-        add_entry(incident, "pagerduty.skipped", f"Not sent to PagerDuty: {why_not}.")
+        add_entry(incident, "pagerduty.not_paged", f"Not paged: {why_not}.")
         return None
     return _incident_trigger(incident, "incident")
 
 
 def _incident_trigger(incident, event_type):
     severity = rules.severity_mapping(incident.org_id)[incident.severity]
-    return queue_event(
+    return _queued(
+        incident,
         incident.org_id,
         action="trigger",
         event_type=event_type,
         dedup_key=incident_key(incident),
-        subject=incident,
         severity=severity,
         payload=content.incident_payload(incident, severity),
         route=route_for_incident(incident),
@@ -109,23 +152,23 @@ def on_incident_updated(incident, changed_fields):
 
     connection = connection_for(incident.org_id)
     if connection is not None and connection.method == "api_token" and connection.api_token:
-        return queue_event(
+        return _queued(
+            incident,
             incident.org_id,
             action="note",
             event_type="progress",
             dedup_key=incident_key(incident),
-            subject=incident,
             severity=trigger.severity,
             payload={"content": progress_note(incident, tracked)},
             route=Route(trigger.routing_key, "REST API note", "Progress note on the incident", trigger.service_id),
         )
     severity = rules.severity_mapping(incident.org_id)[incident.severity]
-    return queue_event(
+    return _queued(
+        incident,
         incident.org_id,
         action="trigger",
         event_type="progress",
         dedup_key=incident_key(incident),
-        subject=incident,
         severity=severity,
         payload=content.incident_payload(incident, severity),
         route=Route(trigger.routing_key, trigger.target_label, "Re-trigger with the new details", trigger.service_id),
@@ -170,6 +213,7 @@ def on_sla_transitions(reports, event_type):
     for org_id, org_reports in by_org.items():
         rule = rules.rule_for(org_id, event_type)
         if not rule["enabled"]:
+            _not_paged_batch(org_reports, f"Not paged: {rules.rule_off_reason(event_type)}.")
             continue
         sensitive = rules.include_sensitive_details(org_id)
         org = db.session.get(Org, org_id)  # held, so the payloads find it in the identity map
@@ -182,7 +226,7 @@ def on_sla_transitions(reports, event_type):
             action="trigger",
             event_type=event_type,
             severity=rule["severity"],
-            route=route_for_vdp(org_id),
+            route=explained_route(org_id, route_for_vdp(org_id)),
         )
 
 

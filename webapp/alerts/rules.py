@@ -58,6 +58,11 @@ def include_sensitive_details(org_id):
     return settings_for(org_id).include_sensitive_details
 
 
+def rule_off_reason(name):
+    """Why an event of a switched-off rule paged nobody."""
+    return f"the “{RULE_EVENTS[name][0]}” alert rule is off"
+
+
 def incident_wanted(org_id, incident):
     """Whether the notification settings let this incident page PagerDuty, and why not."""
     settings = incident_notifications(org_id)

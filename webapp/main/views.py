@@ -3,15 +3,26 @@
 from flask import jsonify, render_template
 from flask_login import current_user, login_required
 
+from webapp.alerts import events
 from webapp.extensions import csrf
 from webapp.main import bp, services
+from webapp.main.checklist import setup_checklist
 
 
 @bp.get("/")
 @login_required
 def dashboard():
     """The org's overview."""
-    return render_template("main/dashboard.html", summary=services.dashboard_summary(current_user.org_id))
+    steps = setup_checklist(current_user.org_id) if current_user.is_admin else []
+    return render_template(
+        "main/dashboard.html", summary=services.dashboard_summary(current_user.org_id), checklist=steps
+    )
+
+
+@bp.app_template_global("current_route")
+def current_route(subject):
+    """Where an alert about a report or incident goes now, and why (the item pages show it)."""
+    return events.current_route(subject)
 
 
 @bp.get("/healthz")

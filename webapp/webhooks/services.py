@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, create_engine
 from sqlalchemy.exc import DBAPIError
 
 from webapp.extensions import db
-from webapp.models import Connection, Incident, Report, WebhookReceipt
+from webapp.models import Connection, Incident, Report, TimelineEntry, WebhookReceipt
 from webapp.models.types import utcnow
 from webapp.sessions import insert_or_nothing
 from webapp.timeline import add_entry
@@ -135,16 +135,43 @@ def _apply(receipt):
         return "ignored: matches no report or incident"
     status, words = HANDLED[receipt.event_type]
     who = ((event.get("agent") or {}).get("summary")) or "someone"
-    when = _parse_time(event.get("occurred_at"))
-    add_entry(subject, f"pagerduty.{status}", f"{words} by {who}.", actor=who, at=when)
-    subject.pd_incident_id = data.get("id") or subject.pd_incident_id
-    subject.pd_incident_url = data.get("html_url") or subject.pd_incident_url
-    if not (subject.pd_status == "resolved" and status == "acknowledged"):
-        subject.pd_status = status
+    if not apply_status(subject, status, data, who, parse_time(event.get("occurred_at"))):
+        return "ignored: reconciliation found it already"
     return f"{words.lower()} on {type(subject).__name__.lower()} {subject.id}"
 
 
-def _parse_time(value):
+def apply_status(subject, status, incident, who, when, reconciled=False):
+    """What an acknowledgement or resolution in PagerDuty does here: one timeline line and the mirrored status (never
+    the triage status). A late webhook repeating what reconciliation already found adds nothing (returns False)."""
+    words = HANDLED[f"incident.{status}"][1]
+    if reconciled:
+        words += RECONCILED
+    elif subject.pd_status == status and RECONCILED in _last_pagerduty_message(subject):
+        return False
+    add_entry(subject, f"pagerduty.{status}", f"{words} by {who}." if who else f"{words}.", actor=who, at=when)
+    subject.pd_incident_id = incident.get("id") or subject.pd_incident_id
+    subject.pd_incident_url = incident.get("html_url") or subject.pd_incident_url
+    if not (subject.pd_status == "resolved" and status == "acknowledged"):
+        subject.pd_status = status
+    return True
+
+
+RECONCILED = " (found by reconciliation)"
+
+
+def _last_pagerduty_message(subject):
+    column = TimelineEntry.report_id if isinstance(subject, Report) else TimelineEntry.incident_id
+    message = db.session.scalar(
+        db.select(TimelineEntry.message)
+        .where(column == subject.id, TimelineEntry.kind.in_(("pagerduty.acknowledged", "pagerduty.resolved")))
+        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
+        .limit(1)
+    )
+    return message or ""
+
+
+def parse_time(value):
+    """A PagerDuty timestamp, or now when it is missing or malformed."""
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:

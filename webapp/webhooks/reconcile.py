@@ -1,0 +1,205 @@
+"""Reconciliation: open PagerDuty incidents that went quiet are read back, and what a lost webhook said is applied."""
+
+import logging
+import math
+import random
+from datetime import timedelta
+
+from webapp.connection.services import credentials_for
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.models import Connection, Incident, Org, Report
+from webapp.models.types import utcnow
+from webapp.pagerduty import client
+from webapp.webhooks.services import alert_keys, apply_status, parse_time
+
+log = logging.getLogger(__name__)
+OPEN = ("triggered", "acknowledged")
+QUIET = timedelta(minutes=10)
+CLOCK_MARGIN = timedelta(minutes=5)
+MAX_SPAN = timedelta(days=180)  # PagerDuty's since/until cover at most 6 months
+PAGE = 100
+OFFSET_WINDOW = 10_000
+MAX_CALLS = 200  # per org and run, every 5 minutes: far inside PagerDuty's 960 a minute per key
+MAX_GROUPED_LOOKUPS = 20
+
+
+class Budget:
+    """REST calls left for one org's run; `take` says whether one more may be made."""
+
+    def __init__(self, calls=None):
+        self.left, self.used, self.exhausted = calls if calls is not None else MAX_CALLS, 0, False
+
+    def take(self):
+        if self.left <= 0:
+            self.exhausted = True
+            return False
+        self.left, self.used = self.left - 1, self.used + 1
+        return True
+
+
+def orgs_to_reconcile(org_id=None):
+    """Ids of the orgs connected with an API token (only they can read incidents back)."""
+    query = db.select(Connection.org_id).where(
+        Connection.method == "api_token", Connection.state == "connected", Connection.api_token.is_not(None)
+    )
+    if org_id is not None:
+        query = query.where(Connection.org_id == org_id)
+    return db.session.scalars(query.order_by(Connection.org_id)).all()
+
+
+def reconcile_all(org_id=None):
+    """Reconcile every org connected with an API token (or one); lines saying what was done."""
+    org_ids = orgs_to_reconcile(org_id)
+    if not org_ids:
+        return ["no org connected with an API token: nothing to reconcile"]
+    return [line for one in org_ids for line in reconcile_org(one)]
+
+
+def reconcile_org(org_id, now=None):
+    """Read back this org's quiet open PagerDuty incidents and apply what PagerDuty says; lines saying what."""
+    now = now or utcnow()
+    slug = db.session.get(Org, org_id).slug
+    subjects = quiet_open_subjects(org_id, now)
+    if not subjects:
+        return [f"{slug}: no open PagerDuty incident quiet for more than 10 minutes"]
+    budget = Budget()
+    try:
+        found = read_back(org_id, subjects, now, budget)
+    except (client.PagerDutyError, DomainError) as error:
+        db.session.rollback()
+        return [f"{slug}: could not read incidents from PagerDuty: {error}"]
+    lines = [_apply(subject, found.get(key_of(subject))) for subject in subjects]
+    db.session.commit()
+    applied = [line for line in lines if line]
+    note = f"; stopped after {budget.used} calls, the rest waits for the next run" if budget.exhausted else ""
+    summary = (
+        f"{slug}: {len(subjects)} quiet open PagerDuty incidents checked with {budget.used} "
+        f"{'call' if budget.used == 1 else 'calls'}: {len(applied)} updated{note}"
+    )
+    return [summary] + [f"{slug}: {line}" for line in applied]
+
+
+def quiet_open_subjects(org_id, now):
+    """Reports and incidents whose PagerDuty incident is open here and that nothing touched for 10 minutes."""
+    subjects = []
+    for model in (Report, Incident):
+        subjects += db.session.scalars(
+            db.select(model)
+            .where(model.org_id == org_id, model.pd_status.in_(OPEN), model.updated_at < now - QUIET)
+            .order_by(model.id)
+        ).all()
+    return subjects
+
+
+def key_of(subject):
+    """The dedup key the subject's events carry."""
+    return f"{'report' if isinstance(subject, Report) else 'incident'}-{subject.id}"
+
+
+def _created(subject):
+    return subject.submitted_at if isinstance(subject, Report) else subject.created_at
+
+
+def read_back(org_id, subjects, now, budget):
+    """PagerDuty's newest incident for each subject's key: {dedup key: incident}.
+
+    One listing of the window the subjects were created in, 100 a page, when that takes fewer calls than asking for
+    each key; otherwise one call per key (in random order, so a run cut short by its budget covers others next time).
+    """
+    credentials = credentials_for(org_id)
+    since = min(_created(subject) for subject in subjects) - CLOCK_MARGIN
+    window = (
+        {"since": _iso(since), "until": _iso(now + CLOCK_MARGIN)} if now - since < MAX_SPAN else {"date_range": "all"}
+    )
+    if not budget.take():
+        return {}
+    first = client.rest(
+        credentials, "GET", "/incidents", params={**window, "limit": PAGE, "offset": 0, "total": "true"}
+    )
+    total = first.get("total") or len(first.get("incidents", []))
+    pages = math.ceil(total / PAGE)
+    if pages <= len(subjects) and total <= OFFSET_WINDOW:
+        incidents = _every_page(credentials, window, first, budget)
+        if budget.exhausted:  # a partial listing could hold an old incident of a key and miss its newer one
+            return {}
+        return _match_listing(org_id, subjects, incidents, budget)
+    return _by_key(credentials, subjects, budget)
+
+
+def _every_page(credentials, window, first, budget):
+    incidents, page, offset = list(first.get("incidents", [])), first, 0
+    while page.get("more") and offset + 2 * PAGE <= OFFSET_WINDOW and budget.take():
+        offset += PAGE
+        page = client.rest(credentials, "GET", "/incidents", params={**window, "limit": PAGE, "offset": offset})
+        incidents += page.get("incidents", [])
+    return incidents
+
+
+def _match_listing(org_id, subjects, incidents, budget):
+    keys = {key_of(subject) for subject in subjects}
+    by_pd_id = {subject.pd_incident_id: key_of(subject) for subject in subjects if subject.pd_incident_id}
+    found, grouped = {}, []
+    for incident in incidents:
+        key = incident.get("incident_key") if incident.get("incident_key") in keys else by_pd_id.get(incident.get("id"))
+        if key:
+            _keep_newest(found, key, incident)
+        elif not incident.get("incident_key"):
+            grouped.append(incident)
+    for incident in grouped[:MAX_GROUPED_LOOKUPS]:  # several alerts, no incident key: their alerts carry ours
+        if len(found) == len(keys) or not budget.take():
+            break
+        for key in set(alert_keys(org_id, incident["id"])) & keys:
+            _keep_newest(found, key, incident)
+    return found
+
+
+def _keep_newest(found, key, incident):
+    """A key can have several PagerDuty incidents over time (a trigger after a resolve opens a new one)."""
+    if key not in found or parse_time(incident.get("created_at")) >= parse_time(found[key].get("created_at")):
+        found[key] = incident
+
+
+def _by_key(credentials, subjects, budget):
+    found = {}
+    for subject in random.sample(subjects, len(subjects)):
+        if not budget.take():
+            break
+        answer = client.rest(
+            credentials,
+            "GET",
+            "/incidents",
+            params={"incident_key": key_of(subject), "date_range": "all", "sort_by": "created_at:desc", "limit": 1},
+        )
+        if answer.get("incidents"):
+            found[key_of(subject)] = answer["incidents"][0]
+    return found
+
+
+def _apply(subject, incident):
+    """Apply one PagerDuty incident's state to its subject; a line when something changed."""
+    if incident is None:
+        return None
+    status = incident.get("status")
+    changed_by = _summary(incident.get("last_status_change_by"))
+    if status == "acknowledged" and subject.pd_status == "triggered":
+        latest = (incident.get("acknowledgements") or [{}])[-1]
+        who = _summary(latest.get("acknowledger")) or changed_by
+        when = parse_time(latest.get("at") or incident.get("last_status_change_at"))
+    elif status == "resolved":
+        who = changed_by
+        when = parse_time(incident.get("resolved_at") or incident.get("last_status_change_at"))
+    else:
+        subject.pd_incident_id = subject.pd_incident_id or incident.get("id")
+        subject.pd_incident_url = subject.pd_incident_url or incident.get("html_url")
+        return None
+    apply_status(subject, status, incident, who, when, reconciled=True)
+    return f"{key_of(subject).replace('-', ' ')} {status}{f' by {who}' if who else ''} (found by reconciliation)"
+
+
+def _summary(reference):
+    return (reference or {}).get("summary") if isinstance(reference, dict) else None
+
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
