@@ -8,6 +8,8 @@ const files = [
   "htmx.org/dist/htmx.min.js",
   "bootstrap/dist/css/bootstrap.min.css",
   "bootstrap/dist/js/bootstrap.bundle.min.js",
+  "swagger-ui-dist/swagger-ui-bundle.js",
+  "swagger-ui-dist/swagger-ui.css",
 ];
 
 fs.mkdirSync(target, { recursive: true });
