@@ -44,7 +44,7 @@ def test_repeated_external_id_returns_the_existing_incident(api):
         ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "gcp", "resource_id": "b"}, "provider"),
         ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "aws"}, "resource_id"),
         ({**K8S, "transient": "yes"}, "transient"),
-        ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps"),
+        ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps[0]"),
     ],
 )
 def test_invalid_incidents_are_422(api, body, field):

@@ -73,14 +73,14 @@ def hash_token(token):
 
 
 class ApiToken(db.Model):
-    """An org API token for the JSON API, stored hashed and shown once."""
+    """An org API token for the JSON API: named, stored hashed, shown once, revocable."""
 
     __tablename__ = "api_tokens"
     id = db.Column(db.Integer, primary_key=True)
     org_id = db.Column(db.Integer, db.ForeignKey("orgs.id", ondelete="CASCADE"), nullable=False, index=True)
     token_hash = db.Column(db.String(64), nullable=False, unique=True)
     prefix = db.Column(db.String(12), nullable=False)
-    label = db.Column(db.String(100), nullable=False, default="")
+    name = db.Column(db.String(100), nullable=False, default="")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     last_used_at = db.Column(UTCDateTime)
     revoked_at = db.Column(UTCDateTime)

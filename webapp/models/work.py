@@ -49,6 +49,7 @@ class Report(PagerDutyMirror, db.Model):
     __table_args__ = (
         db.Index("ix_reports_org_status", "org_id", "status"),
         db.Index("ix_reports_open_deadline", "status", "sla_deadline"),
+        db.Index("ix_reports_org_submitted", "org_id", "submitted_at", "id"),
     )
 
     @property
@@ -86,6 +87,7 @@ class Incident(PagerDutyMirror, db.Model):
     __table_args__ = (
         db.UniqueConstraint("org_id", "external_id", name="uq_incidents_org_external"),
         db.Index("ix_incidents_org_status", "org_id", "status"),
+        db.Index("ix_incidents_org_created", "org_id", "created_at", "id"),
     )
 
 
