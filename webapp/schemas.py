@@ -41,7 +41,7 @@ def text(max_length, min_length=0, pattern=None):
 
 
 # Union members' tags pydantic puts in error paths; they name no field, so paths leave them out.
-UNION_TAGS = {"one-string", "string-list"}
+UNION_TAGS = {"one-string", "string-list", "int", "float"}
 
 
 def _text_or_list(value):
