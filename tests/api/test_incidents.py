@@ -74,3 +74,23 @@ def test_create_answers_from_what_it_wrote(api, db):
     ]
     assert not any(s in ("SELECT incidents", "SELECT timeline_entries") for s in statements), statements
     assert len(statements) <= 9, statements
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"clusters": "prod"}, "clusters"),
+        ({"clusters": [{"name": 5}]}, "clusters[0].name"),
+        ({"clusters": [{"name": "prod", "namespaces": "web"}]}, "clusters[0].namespaces"),
+        ({"clusters": [{"name": "prod", "namespaces": [1]}]}, "clusters[0].namespaces[0]"),
+        ({"cloud_resources": [{"provider": "aws", "resource_id": "b"}]}, "cloud_resources[0].resource_type"),
+        (
+            {"cloud_resources": [{"provider": "aws", "resource_id": "b", "resource_type": "s3", "region": 1}]},
+            "cloud_resources[0].region",
+        ),
+        ({"cloud_resources": [7]}, "cloud_resources[0]"),
+    ],
+)
+def test_inventory_with_wrong_types_is_422(api, body, field):
+    response = api.put("/inventory", json=body)
+    assert response.status_code == 422 and field in response.json["error"]["fields"], response.json

@@ -123,7 +123,7 @@ class Inventory(Lenient):
 class _ListQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
     limit: Annotated[int, Field(ge=1, le=100, description="Items per page (1–100).")] = 25
-    cursor: Annotated[str | None, Field(max_length=200, description="next_cursor of the previous page.")] = None
+    cursor: Annotated[text(200) | None, Field(description="next_cursor of the previous page.")] = None
 
 
 class ReportQuery(_ListQuery):
@@ -141,7 +141,7 @@ class IncidentQuery(_ListQuery):
     severity: IncidentSeverity | None = None
     updated_since: Annotated[datetime | None, Field(description="ISO 8601; without a zone, UTC.")] = None
     kind: IncidentKind | None = None
-    external_id: Annotated[str | None, Field(max_length=200)] = None
+    external_id: text(200) | None = None
 
 
 class DeliveryQuery(_ListQuery):

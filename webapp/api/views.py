@@ -1,6 +1,6 @@
 """API root, its OpenAPI description and browsable docs; each area's endpoints live in their own module."""
 
-from flask import g, jsonify, render_template
+from flask import current_app, g, jsonify, render_template
 
 from webapp.api import bp, schemas
 from webapp.api.auth import Unauthorized, challenge, token_required
@@ -22,8 +22,10 @@ def root():
 @bp.get("/openapi.json")
 @operation("This description (OpenAPI 3.1)", dict, public=True)
 def openapi():
-    """The API's OpenAPI description, generated from its declared schemas."""
-    return jsonify(describe())
+    """The API's OpenAPI description, generated from its declared schemas (once per process)."""
+    if "pagerbridge_openapi" not in current_app.extensions:
+        current_app.extensions["pagerbridge_openapi"] = describe()
+    return jsonify(current_app.extensions["pagerbridge_openapi"])
 
 
 def docs():
