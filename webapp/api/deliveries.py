@@ -2,7 +2,7 @@
 
 from flask import g, jsonify
 
-from webapp.api import bp, schemas
+from webapp.api import bp, responses, schemas
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
@@ -13,7 +13,7 @@ from webapp.models import Delivery
 
 
 @bp.get("/deliveries")
-@operation("List the delivery log, newest first", schemas.DeliveryPage, query=schemas.DeliveryQuery)
+@operation("List the delivery log, newest first", responses.DeliveryPage, query=schemas.DeliveryQuery)
 @token_required
 def list_deliveries():
     """?status=&action=&limit=&cursor=."""

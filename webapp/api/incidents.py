@@ -2,7 +2,7 @@
 
 from flask import g, jsonify
 
-from webapp.api import ID, bp, schemas
+from webapp.api import ID, bp, responses, schemas
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
@@ -18,10 +18,10 @@ FILTERS = ("status", "severity", "kind", "external_id")
 @bp.post("/incidents")
 @operation(
     "Create an incident (a repeated external_id answers 200 with the existing one)",
-    schemas.Incident,
+    responses.Incident,
     status=201,
     body=schemas.NewIncident,
-    also={200: (schemas.Incident, "The incident already sent with this external_id")},
+    also={200: (responses.Incident, "The incident already sent with this external_id")},
 )
 @token_required
 def create_incident():
@@ -34,7 +34,7 @@ def create_incident():
 
 
 @bp.get("/incidents")
-@operation("List incidents, newest first", schemas.IncidentPage, query=schemas.IncidentQuery)
+@operation("List incidents, newest first", responses.IncidentPage, query=schemas.IncidentQuery)
 @token_required
 def list_incidents():
     """GET /incidents?limit=&cursor=&status=&severity=&updated_since=&kind=&external_id=."""
@@ -53,7 +53,7 @@ def list_incidents():
 
 
 @bp.patch(f"/incidents/<{ID}:incident_id>")
-@operation("Update an incident's status, severity or investigation", schemas.Incident, body=schemas.IncidentChanges)
+@operation("Update an incident's status, severity or investigation", responses.Incident, body=schemas.IncidentChanges)
 @token_required
 def update_incident(incident_id):
     """PATCH /incidents/<id> {status?, severity?, root_cause?, affected_resources?, remediation_steps?}."""
@@ -66,7 +66,7 @@ def update_incident(incident_id):
 
 
 @bp.get(f"/incidents/<{ID}:incident_id>")
-@operation("Read an incident with its timeline", schemas.Incident)
+@operation("Read an incident with its timeline", responses.Incident)
 @token_required
 def get_incident(incident_id):
     """GET /incidents/<id>."""

@@ -2,7 +2,7 @@
 
 from flask import g, jsonify
 
-from webapp.api import bp, schemas
+from webapp.api import bp, responses, schemas
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
 from webapp.api.validation import body
@@ -11,7 +11,7 @@ from webapp.routing.inventory import upsert_inventory
 
 @bp.put("/inventory")
 @operation(
-    "Upsert clusters with their namespaces, and cloud resources", schemas.InventoryCounts, body=schemas.Inventory
+    "Upsert clusters with their namespaces, and cloud resources", responses.InventoryCounts, body=schemas.Inventory
 )
 @token_required
 def put_inventory():

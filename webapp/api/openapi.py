@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from pydantic import BaseModel
 
-from webapp.api import schemas
+from webapp.api import responses
 from webapp.schemas import adapter
 
 REF = "#/components/schemas/{model}"
@@ -54,6 +54,15 @@ class _Components:
 
 def _json(schema_ref, description):
     return {"description": description, "content": {"application/json": {"schema": schema_ref}}}
+
+
+def _without_null(schema):
+    """A query parameter is absent or a string: `X | None` describes it as X."""
+    variants = [variant for variant in schema.get("anyOf", ()) if variant != {"type": "null"}]
+    if len(variants) == 1 and len(schema["anyOf"]) == 2:
+        schema = {**{k: v for k, v in schema.items() if k not in ("anyOf", "default")}, **variants[0]}
+    schema.pop("title", None)
+    return schema
 
 
 def _parameters(rule, query, components):
@@ -122,7 +131,7 @@ def describe():
         path = PATH_PARAMETER.sub(lambda match: "{" + match.group(2) + "}", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(rule.rule, declared, components)
-    components.ref(schemas.Error, "serialization")
+    components.ref(responses.Error, "serialization")
     return {
         "openapi": "3.1.0",
         "info": {

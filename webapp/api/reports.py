@@ -2,7 +2,7 @@
 
 from flask import g, jsonify
 
-from webapp.api import ID, bp, schemas
+from webapp.api import ID, bp, responses, schemas
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
@@ -23,7 +23,7 @@ def report_item(report):
 
 
 @bp.post("/reports")
-@operation("Create a report", schemas.Report, status=201, body=schemas.NewReport)
+@operation("Create a report", responses.Report, status=201, body=schemas.NewReport)
 @token_required
 def create_report():
     """POST /reports {title, description?, researcher_email?, severity?} → 201."""
@@ -43,7 +43,7 @@ def create_report():
 
 
 @bp.get("/reports")
-@operation("List reports, newest first", schemas.ReportPage, query=schemas.ReportQuery)
+@operation("List reports, newest first", responses.ReportPage, query=schemas.ReportQuery)
 @token_required
 def list_reports():
     """GET /reports?limit=&cursor=&status=&severity=&updated_since=."""
@@ -59,7 +59,7 @@ def list_reports():
 
 
 @bp.get(f"/reports/<{ID}:report_id>")
-@operation("Read a report with its timeline", schemas.Report)
+@operation("Read a report with its timeline", responses.Report)
 @token_required
 def get_report(report_id):
     """GET /reports/<id>."""
@@ -67,7 +67,7 @@ def get_report(report_id):
 
 
 @bp.post(f"/reports/<{ID}:report_id>/assessment")
-@operation("Assess a report's severity", schemas.Report, body=schemas.Assessment)
+@operation("Assess a report's severity", responses.Report, body=schemas.Assessment)
 @token_required
 def assess_report(report_id):
     """POST /reports/<id>/assessment {severity}."""
@@ -77,7 +77,7 @@ def assess_report(report_id):
 
 
 @bp.post(f"/reports/<{ID}:report_id>/status")
-@operation("Move a report through triage", schemas.Report, body=schemas.StatusChange)
+@operation("Move a report through triage", responses.Report, body=schemas.StatusChange)
 @token_required
 def set_status(report_id):
     """POST /reports/<id>/status {status}."""

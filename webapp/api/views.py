@@ -2,7 +2,7 @@
 
 from flask import current_app, g, jsonify, render_template
 
-from webapp.api import bp, schemas
+from webapp.api import bp, responses
 from webapp.api.auth import Unauthorized, challenge, token_required
 from webapp.api.openapi import describe, operation
 from webapp.errors import json_error
@@ -11,7 +11,7 @@ from webapp.models import Org
 
 
 @bp.get("/")
-@operation("Which org the token belongs to", schemas.TokenCheck)
+@operation("Which org the token belongs to", responses.TokenCheck)
 @token_required
 def root():
     """Which org the token belongs to: a cheap way for a tool to check its token."""
