@@ -10,6 +10,8 @@ const files = [
   "bootstrap/dist/js/bootstrap.bundle.min.js",
   "uplot/dist/uPlot.iife.min.js",
   "uplot/dist/uPlot.min.css",
+  "swagger-ui-dist/swagger-ui-bundle.js",
+  "swagger-ui-dist/swagger-ui.css",
 ];
 
 fs.mkdirSync(target, { recursive: true });

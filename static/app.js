@@ -55,6 +55,21 @@
   document.addEventListener("focusin", fillOptions);
   document.addEventListener("mousedown", fillOptions, true);
 
+  // A button with data-copy="#input" copies that field (a token shown once) to the clipboard.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy]");
+    const field = button && document.querySelector(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    const done = () => showToast({ level: "success", message: "Copied to the clipboard." });
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, () => { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {

@@ -20,6 +20,8 @@ BLUEPRINTS = (
     "sla",
     "webhooks",
     "api",
+    "tokens",
+    "transfer",
     "audit",
     "metrics",
     "operations",

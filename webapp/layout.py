@@ -22,6 +22,8 @@ SETTINGS_TABS = (
     ("Webhook", "webhooks.settings"),
     ("Delivery log", "deliveries.index"),
     ("Users", "users.index"),
+    ("API tokens", "tokens.index"),
+    ("Import/export", "transfer.index"),
     ("Audit log", "audit.index"),
     ("Operations", "operations.index"),
 )

@@ -1,27 +1,37 @@
-"""Settings as code: each feature registers its section of `settings export` / `settings import`."""
+"""Settings as code: each feature registers its section of `settings export` / `settings import`, with a schema."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ValidationError
 
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.schemas import adapter, error_fields
 
 SECTIONS = {}
+NOT_APPLIED = "The settings file was not applied: fix these fields."
 
 
 @dataclass(frozen=True)
 class Section:
-    """How one key of the settings document is read, checked and applied."""
+    """How one key of the settings document is read, checked and applied.
+
+    `schema` declares the value's shape (a pydantic model or annotated type); `check(org_id, value)` adds what only
+    the org's data can tell (a service or namespace it names must exist) as {field: message}.
+    """
 
     key: str
     export: Callable[[int], object]
-    validate: Callable[[int, object], dict]
+    schema: object
     apply: Callable[[int, object], None]
+    check: Callable[[int, object], dict] | None = None
+    messages: dict = field(default_factory=dict)
 
 
-def register_section(key, export, validate, apply):
-    """Declare a settings section; validate returns {field: message} (empty when fine)."""
-    SECTIONS[key] = Section(key, export, validate, apply)
+def register_section(key, export, schema, apply, check=None, messages=None):
+    """Declare a settings section."""
+    SECTIONS[key] = Section(key, export, schema, apply, check, messages or {})
 
 
 def export_settings(org_id):
@@ -29,25 +39,38 @@ def export_settings(org_id):
     return {key: section.export(org_id) for key, section in sorted(SECTIONS.items())}
 
 
-def import_settings(org_id, document):
-    """Validate every section, then apply them all in one transaction: all or nothing."""
+def section_errors(section, org_id, value):
+    """(the value as applied, {field: message}) for one section's value."""
+    try:
+        parsed = adapter(section.schema).validate_python(value)
+    except ValidationError as exc:
+        return None, error_fields(exc, messages=section.messages)
+    cleaned = parsed.model_dump(exclude_unset=True, by_alias=True) if isinstance(parsed, BaseModel) else parsed
+    return cleaned, (section.check(org_id, cleaned) if section.check else {})
+
+
+def validated_settings(org_id, document):
+    """The document with every section checked, or a DomainError naming each bad path (`section.field`)."""
     if not isinstance(document, dict):
-        raise DomainError("The settings file must hold a JSON object.")
-    errors = {key: "unknown settings section" for key in document if key not in SECTIONS}
+        raise DomainError("The settings file must hold a JSON object.", fields={"": "must be a JSON object"})
+    errors, cleaned = {key: "unknown settings section" for key in document if key not in SECTIONS}, {}
     for key, value in document.items():
         if key in SECTIONS:
-            errors.update(
-                {
-                    f"{key}.{field}" if field else key: message
-                    for field, message in SECTIONS[key].validate(org_id, value).items()
-                }
-            )
+            cleaned[key], found = section_errors(SECTIONS[key], org_id, value)
+            errors.update({f"{key}.{path}" if path else key: message for path, message in found.items()})
     if errors:
-        raise DomainError("The settings file was not applied: fix these fields.", fields=errors)
+        raise DomainError(NOT_APPLIED, fields=errors)
+    return cleaned
+
+
+def import_settings(org_id, document):
+    """Validate every section, then apply them all in one transaction: all or nothing."""
+    cleaned = validated_settings(org_id, document)
     try:
-        for key, value in document.items():
+        for key, value in cleaned.items():
             SECTIONS[key].apply(org_id, value)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
+    return cleaned

@@ -44,7 +44,7 @@ def test_repeated_external_id_returns_the_existing_incident(api):
         ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "gcp", "resource_id": "b"}, "provider"),
         ({"kind": "cloud", "title": "S3 public", "severity": "low", "provider": "aws"}, "resource_id"),
         ({**K8S, "transient": "yes"}, "transient"),
-        ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps"),
+        ({**K8S, "remediation_steps": [1, 2]}, "remediation_steps[0]"),
     ],
 )
 def test_invalid_incidents_are_422(api, body, field):
@@ -74,3 +74,23 @@ def test_create_answers_from_what_it_wrote(api, db):
     ]
     assert not any(s in ("SELECT incidents", "SELECT timeline_entries") for s in statements), statements
     assert len(statements) <= 10, statements  # an org without a connection reads it once more, to say why
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"clusters": "prod"}, "clusters"),
+        ({"clusters": [{"name": 5}]}, "clusters[0].name"),
+        ({"clusters": [{"name": "prod", "namespaces": "web"}]}, "clusters[0].namespaces"),
+        ({"clusters": [{"name": "prod", "namespaces": [1]}]}, "clusters[0].namespaces[0]"),
+        ({"cloud_resources": [{"provider": "aws", "resource_id": "b"}]}, "cloud_resources[0].resource_type"),
+        (
+            {"cloud_resources": [{"provider": "aws", "resource_id": "b", "resource_type": "s3", "region": 1}]},
+            "cloud_resources[0].region",
+        ),
+        ({"cloud_resources": [7]}, "cloud_resources[0]"),
+    ],
+)
+def test_inventory_with_wrong_types_is_422(api, body, field):
+    response = api.put("/inventory", json=body)
+    assert response.status_code == 422 and field in response.json["error"]["fields"], response.json

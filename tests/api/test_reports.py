@@ -86,3 +86,22 @@ def test_create_answers_from_what_it_wrote(api, db):
     assert created.status_code == 201
     assert [entry["kind"] for entry in created.json["timeline"]][0] == "report.submitted"
     assert not any(shape(s) in ("SELECT reports", "SELECT timeline_entries") for s in sql), [shape(s) for s in sql]
+
+
+@pytest.mark.parametrize(
+    "raw, field",
+    [
+        ('{"title": "a\\u0000b"}', "title"),
+        ('{"title": "x", "description": "\\ud800"}', "description"),
+        ('{"title": "x", "researcher_email": "a@b\\u0000.com"}', "researcher_email"),
+        ('{"title": true}', "title"),
+    ],
+)
+def test_nul_lone_surrogates_and_wrong_types_are_422(api, raw, field):
+    response = api.post("/reports", data=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and field in response.json["error"]["fields"]
+
+
+def test_query_strings_with_nul_are_422(api):
+    response = api.get("/incidents?external_id=a%00b")
+    assert response.status_code == 422 and "external_id" in response.json["error"]["fields"]

@@ -40,7 +40,11 @@ def test_redeliver_a_failed_one(htmx_client, db, org, redis):
 def test_api_lists_newest_first_without_keys(api, db, org):
     add(db, org, status="failed")
     add(db, org, status="delivered")
-    body = api.get("/deliveries").json["deliveries"]
+    body = api.get("/deliveries").json["items"]
     assert [d["status"] for d in body] == ["delivered", "failed"] and "routing_key" not in body[0]
-    assert [d["status"] for d in api.get("/deliveries?status=failed").json["deliveries"]] == ["failed"]
-    assert api.get("/deliveries?status=nope").status_code == 400
+    assert [d["status"] for d in api.get("/deliveries?status=failed").json["items"]] == ["failed"]
+    assert api.get("/deliveries?status=nope").status_code == 422
+    first = api.get("/deliveries?limit=1").json
+    assert [d["status"] for d in first["items"]] == ["delivered"] and first["next_cursor"]
+    rest = api.get(f"/deliveries?limit=1&cursor={first['next_cursor']}").json
+    assert [d["status"] for d in rest["items"]] == ["failed"] and rest["next_cursor"] is None

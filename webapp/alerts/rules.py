@@ -1,7 +1,13 @@
 """Alert rules, incident notification settings, severity mapping and auto-resolve: defaults, reads, validated saves."""
 
+from typing import Annotated, Literal
+
+from pydantic import create_model
+from pydantic.types import Strict as StrictType
+
 from webapp.audit.services import record
 from webapp.orgs.services import settings_for
+from webapp.schemas import Strict
 from webapp.settings_io import register_section
 
 PD_SEVERITIES = ("info", "warning", "error", "critical")
@@ -76,62 +82,40 @@ def incident_wanted(org_id, incident):
     return True, ""
 
 
-# ----- validation shared by the forms and settings import
-def rules_errors(value):
-    """Field errors of an alert_rules document."""
-    if not isinstance(value, dict):
-        return {"": "must be an object"}
-    errors = {}
-    for name, rule in value.items():
-        if name not in RULE_EVENTS:
-            errors[name] = "unknown alert rule"
-        elif not isinstance(rule, dict) or not isinstance(rule.get("enabled", True), bool):
-            errors[name] = 'must be {"enabled": bool, "severity": ...}'
-        elif rule.get("severity", "info") not in PD_SEVERITIES:
-            errors[f"{name}.severity"] = f"must be one of {', '.join(PD_SEVERITIES)}"
-    return errors
+# ----- the declared shapes of settings import
+PdSeverity = Literal[PD_SEVERITIES]
 
 
-def notifications_errors(value):
-    """Field errors of an incident_notifications document."""
-    if not isinstance(value, dict):
-        return {"": "must be an object"}
-    errors = {
-        key: "must be true or false"
-        for key in ("kubernetes", "cloud", "skip_transient")
-        if key in value and not isinstance(value[key], bool)
-    }
-    if "min_severity" in value and value["min_severity"] not in INCIDENT_SEVERITY_ORDER:
-        errors["min_severity"] = f"must be one of {', '.join(INCIDENT_SEVERITY_ORDER)}"
-    errors.update({key: "unknown setting" for key in value if key not in DEFAULT_NOTIFICATIONS})
-    return errors
+class Rule(Strict):
+    """One VDP event's rule; what is left out keeps its current value."""
+
+    enabled: bool = None
+    severity: PdSeverity = None
 
 
-def mapping_errors(value):
-    """Field errors of a severity_mapping document."""
-    if not isinstance(value, dict):
-        return {"": "must be an object"}
-    errors = {key: "unknown incident severity" for key in value if key not in INCIDENT_SEVERITY_ORDER}
-    errors.update(
-        {
-            key: f"must be one of {', '.join(PD_SEVERITIES)}"
-            for key, pd in value.items()
-            if key in INCIDENT_SEVERITY_ORDER and pd not in PD_SEVERITIES
-        }
-    )
-    return errors
+AlertRules = create_model("AlertRules", __base__=Strict, **dict.fromkeys(RULE_EVENTS, (Rule, None)))
 
 
-def bool_errors(value):
-    """Errors of a boolean setting."""
-    return {} if isinstance(value, bool) else {"": "must be true or false"}
+class IncidentNotifications(Strict):
+    """Which runtime incidents page PagerDuty."""
+
+    kubernetes: bool = None
+    cloud: bool = None
+    skip_transient: bool = None
+    min_severity: Literal[INCIDENT_SEVERITY_ORDER] = None
+
+
+SeverityMapping = create_model(
+    "SeverityMapping", __base__=Strict, **dict.fromkeys(INCIDENT_SEVERITY_ORDER, (PdSeverity, None))
+)
 
 
 # ----- saving
 def save_alert_rules(org_id, rules):
-    """Store alert rules (merged over the current ones) and audit the change."""
+    """Store alert rules (each merged over the current one) and audit the change."""
     settings = settings_for(org_id)
-    settings.alert_rules = {**alert_rules(org_id), **rules}
+    current = alert_rules(org_id)
+    settings.alert_rules = {**current, **{name: {**current[name], **rule} for name, rule in rules.items()}}
     record(org_id, "alert_rules.updated", rules)
 
 
@@ -159,9 +143,7 @@ def save_sensitive_details(org_id, value):
     record(org_id, "include_sensitive_details.updated", {"enabled": value})
 
 
-register_section("alert_rules", alert_rules, lambda org_id, v: rules_errors(v), save_alert_rules)
-register_section(
-    "incident_notifications", incident_notifications, lambda org_id, v: notifications_errors(v), save_notifications
-)
-register_section("severity_mapping", severity_mapping, lambda org_id, v: mapping_errors(v), save_severity_mapping)
-register_section("auto_resolve_reports", auto_resolve_reports, lambda org_id, v: bool_errors(v), save_auto_resolve)
+register_section("alert_rules", alert_rules, AlertRules, save_alert_rules)
+register_section("incident_notifications", incident_notifications, IncidentNotifications, save_notifications)
+register_section("severity_mapping", severity_mapping, SeverityMapping, save_severity_mapping)
+register_section("auto_resolve_reports", auto_resolve_reports, Annotated[bool, StrictType()], save_auto_resolve)

@@ -1,25 +1,50 @@
-"""Bearer-token authentication for the API."""
+"""Bearer-token authentication for the API; every 401 says how to authenticate (WWW-Authenticate: Bearer)."""
 
 from functools import wraps
 
 from flask import g, request
 
-from webapp.api.services import org_id_for_token
-from webapp.errors import DomainError
+from webapp.api.services import token_in_use
+from webapp.errors import DomainError, json_error
+
+REALM = 'Bearer realm="PagerBridge API"'
+
+
+class Unauthorized(DomainError):
+    """No token, or one that is unknown or revoked."""
+
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message, invalid_token):
+        super().__init__(message)
+        self.invalid_token = invalid_token
+
+
+def challenge(error):
+    """The 401 in the contract's shape with its Bearer challenge (RFC 6750)."""
+    response, status = json_error(401, error.message, error.code)
+    response.headers["WWW-Authenticate"] = (
+        f'{REALM}, error="invalid_token", error_description="The token is unknown or revoked"'
+        if error.invalid_token
+        else REALM
+    )
+    return response, status
 
 
 def token_required(view):
-    """Resolve `Authorization: Bearer <org token>` into g.org_id, or answer 401."""
+    """Resolve `Authorization: Bearer <org token>` into g.org_id and g.api_token_id, or answer 401."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        org_id = org_id_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if org_id is None:
-            raise DomainError(
-                "Send a valid org API token as 'Authorization: Bearer <token>'.", status=401, code="unauthorized"
-            )
-        g.org_id = org_id
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("Send a valid org API token as 'Authorization: Bearer <token>'.", invalid_token=False)
+        found = token_in_use(token)
+        if found is None:
+            raise Unauthorized("This API token is unknown or has been revoked.", invalid_token=True)
+        g.api_token_id, g.org_id = found
         return view(*args, **kwargs)
 
     return wrapped

@@ -1,94 +1,72 @@
-"""The incidents API: create (idempotent on external_id), update, read."""
+"""The incidents API: create (idempotent on external_id), list, update, read."""
 
 from flask import g, jsonify
 
-from webapp.api import bp
+from webapp.api import ID, bp, responses, schemas
 from webapp.api.auth import token_required
-from webapp.api.validation import Field, json_object, validated
-from webapp.errors import DomainError
+from webapp.api.openapi import operation
+from webapp.api.paging import page_of
+from webapp.api.validation import body, query
+from webapp.extensions import db
 from webapp.incidents import services
-from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES, PROVIDERS
+from webapp.models import Incident
 from webapp.sessions import kept_loaded
 
-TEXT_OR_LIST = Field((str, list))
-DETAILS = {
-    "root_cause": Field(str, max_length=20_000),
-    "affected_resources": TEXT_OR_LIST,
-    "remediation_steps": TEXT_OR_LIST,
-}
-NEW_INCIDENT = {
-    "kind": Field(str, required=True, choices=INCIDENT_KINDS),
-    "title": Field(str, required=True, max_length=300),
-    "severity": Field(str, required=True, choices=INCIDENT_SEVERITIES),
-    "transient": Field(bool),
-    "cluster": Field(str, max_length=253),
-    "namespace": Field(str, max_length=253),
-    "provider": Field(str, choices=PROVIDERS),
-    "resource_id": Field(str, max_length=512),
-    "resource_type": Field(str, max_length=100),
-    "external_id": Field(str, max_length=200),
-    **DETAILS,
-}
-CHANGES = {
-    "status": Field(str, choices=INCIDENT_STATUSES, nullable=False),
-    "severity": Field(str, choices=INCIDENT_SEVERITIES, nullable=False),
-    **DETAILS,
-}
-
-
-def _check_lists(data):
-    errors = {}
-    for name in ("affected_resources", "remediation_steps"):
-        value = data.get(name)
-        if isinstance(value, list) and (
-            len(value) > 500 or not all(isinstance(v, str) and len(v) <= 5000 for v in value)
-        ):
-            errors[name] = "must be a string or a list of at most 500 strings"
-        elif isinstance(value, str) and len(value) > 50_000:
-            errors[name] = "at most 50000 characters"
-    return errors
-
-
-def _check_kind(data):
-    if data["kind"] == "kubernetes":
-        return {
-            name: f"{name} is required for kubernetes incidents"
-            for name in ("cluster", "namespace")
-            if not data.get(name)
-        }
-    return {
-        name: f"{name} is required for cloud incidents" for name in ("provider", "resource_id") if not data.get(name)
-    }
+FILTERS = ("status", "severity", "kind", "external_id")
 
 
 @bp.post("/incidents")
+@operation(
+    "Create an incident (a repeated external_id answers 200 with the existing one)",
+    responses.Incident,
+    status=201,
+    body=schemas.NewIncident,
+    also={200: (responses.Incident, "The incident already sent with this external_id")},
+)
 @token_required
 def create_incident():
     """POST /incidents → 201 (200 with the existing incident for a repeated external_id)."""
-    data = validated(json_object(), NEW_INCIDENT)
-    errors = {**_check_kind(data), **_check_lists(data)}
-    if errors:
-        raise DomainError("Some fields are not valid.", fields=errors)
-    data["transient"] = bool(data.get("transient"))
+    data = body(schemas.NewIncident).model_dump(exclude_none=True)
     with kept_loaded():  # answer with what was just written, without reading it back
         incident, created = services.create_incident(g.org_id, data, actor="api")
-        body = services.incident_json(incident)
-    return jsonify(body), 201 if created else 200
+        answer = services.incident_json(incident)
+    return jsonify(answer), 201 if created else 200
 
 
-@bp.patch("/incidents/<int:incident_id>")
+@bp.get("/incidents")
+@operation("List incidents, newest first", responses.IncidentPage, query=schemas.IncidentQuery)
+@token_required
+def list_incidents():
+    """GET /incidents?limit=&cursor=&status=&severity=&updated_since=&kind=&external_id=."""
+    params = query(schemas.IncidentQuery)
+    selected = db.select(Incident).filter_by(
+        org_id=g.org_id, **{name: getattr(params, name) for name in FILTERS if getattr(params, name) is not None}
+    )
+    if params.updated_since:
+        selected = selected.where(Incident.updated_at >= params.updated_since)
+    incidents, next_cursor = page_of(selected, Incident.created_at, Incident.id, params.limit, params.cursor)
+    items = [
+        {**services.incident_json(incident, timeline=False), "updated_at": incident.updated_at.isoformat()}
+        for incident in incidents
+    ]
+    return jsonify(items=items, next_cursor=next_cursor)
+
+
+@bp.patch(f"/incidents/<{ID}:incident_id>")
+@operation("Update an incident's status, severity or investigation", responses.Incident, body=schemas.IncidentChanges)
 @token_required
 def update_incident(incident_id):
     """PATCH /incidents/<id> {status?, severity?, root_cause?, affected_resources?, remediation_steps?}."""
     services.get_incident(g.org_id, incident_id)
-    data = validated(json_object(), CHANGES)
-    errors = _check_lists(data)
-    if errors:
-        raise DomainError("Some fields are not valid.", fields=errors)
-    return jsonify(services.incident_json(services.update_incident(g.org_id, incident_id, data, actor="api")))
+    changes = body(schemas.IncidentChanges).model_dump(exclude_unset=True)
+    for name in ("status", "severity"):  # these cannot be cleared
+        if name in changes and changes[name] is None:
+            del changes[name]
+    return jsonify(services.incident_json(services.update_incident(g.org_id, incident_id, changes, actor="api")))
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get(f"/incidents/<{ID}:incident_id>")
+@operation("Read an incident with its timeline", responses.Incident)
 @token_required
 def get_incident(incident_id):
     """GET /incidents/<id>."""

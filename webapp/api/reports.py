@@ -1,66 +1,86 @@
-"""The reports API: create, read, assess, set status."""
+"""The reports API: create, list, read, assess, set status."""
 
 from flask import g, jsonify
 
-from webapp.api import bp
+from webapp.api import ID, bp, responses, schemas
 from webapp.api.auth import token_required
-from webapp.api.validation import Field, json_object, validated
-from webapp.models.work import REPORT_SEVERITIES, REPORT_STATUSES
+from webapp.api.openapi import operation
+from webapp.api.paging import page_of
+from webapp.api.validation import body, query
+from webapp.extensions import db
+from webapp.models import Report
 from webapp.reports import services
 from webapp.sessions import kept_loaded
 
-NEW_REPORT = {
-    "title": Field(str, required=True, max_length=300),
-    "description": Field(str, max_length=100_000),
-    "researcher_email": Field(str, max_length=254),
-    "severity": Field(str, choices=REPORT_SEVERITIES),
-}
+
+def report_item(report):
+    """A report as GET /reports lists it: no timeline, with its submission and last-change times."""
+    return {
+        **services.report_json(report, timeline=False),
+        "submitted_at": report.submitted_at.isoformat(),
+        "updated_at": report.updated_at.isoformat(),
+    }
 
 
 @bp.post("/reports")
+@operation("Create a report", responses.Report, status=201, body=schemas.NewReport)
 @token_required
 def create_report():
     """POST /reports {title, description?, researcher_email?, severity?} → 201."""
-    data = validated(json_object(), NEW_REPORT)
-    email = data.get("researcher_email")
-    if email and "@" not in email:
-        from webapp.errors import DomainError
-
-        raise DomainError("Some fields are not valid.", fields={"researcher_email": "must be an email address"})
+    data = body(schemas.NewReport)
     with kept_loaded():  # answer with what was just written, without reading it back
         report = services.create_report(
             g.org_id,
-            data["title"],
-            data.get("description") or "",
-            email,
-            data.get("severity") or "none",
+            data.title,
+            data.description or "",
+            data.researcher_email,
+            data.severity or "none",
             source="api",
             actor="api",
         )
-        body = services.report_json(report)
-    return jsonify(body), 201
+        answer = services.report_json(report)
+    return jsonify(answer), 201
 
 
-@bp.get("/reports/<int:report_id>")
+@bp.get("/reports")
+@operation("List reports, newest first", responses.ReportPage, query=schemas.ReportQuery)
+@token_required
+def list_reports():
+    """GET /reports?limit=&cursor=&status=&severity=&updated_since=."""
+    params = query(schemas.ReportQuery)
+    selected = db.select(Report).filter_by(org_id=g.org_id)
+    for name in ("status", "severity"):
+        if getattr(params, name):
+            selected = selected.filter_by(**{name: getattr(params, name)})
+    if params.updated_since:
+        selected = selected.where(Report.updated_at >= params.updated_since)
+    reports, next_cursor = page_of(selected, Report.submitted_at, Report.id, params.limit, params.cursor)
+    return jsonify(items=[report_item(report) for report in reports], next_cursor=next_cursor)
+
+
+@bp.get(f"/reports/<{ID}:report_id>")
+@operation("Read a report with its timeline", responses.Report)
 @token_required
 def get_report(report_id):
     """GET /reports/<id>."""
     return jsonify(services.report_json(services.get_report(g.org_id, report_id)))
 
 
-@bp.post("/reports/<int:report_id>/assessment")
+@bp.post(f"/reports/<{ID}:report_id>/assessment")
+@operation("Assess a report's severity", responses.Report, body=schemas.Assessment)
 @token_required
 def assess_report(report_id):
     """POST /reports/<id>/assessment {severity}."""
     services.get_report(g.org_id, report_id)
-    data = validated(json_object(), {"severity": Field(str, required=True, choices=REPORT_SEVERITIES)})
-    return jsonify(services.report_json(services.assess_report(g.org_id, report_id, data["severity"], "api")))
+    data = body(schemas.Assessment)
+    return jsonify(services.report_json(services.assess_report(g.org_id, report_id, data.severity, "api")))
 
 
-@bp.post("/reports/<int:report_id>/status")
+@bp.post(f"/reports/<{ID}:report_id>/status")
+@operation("Move a report through triage", responses.Report, body=schemas.StatusChange)
 @token_required
 def set_status(report_id):
     """POST /reports/<id>/status {status}."""
     services.get_report(g.org_id, report_id)
-    data = validated(json_object(), {"status": Field(str, required=True, choices=REPORT_STATUSES)})
-    return jsonify(services.report_json(services.set_report_status(g.org_id, report_id, data["status"], "api")))
+    data = body(schemas.StatusChange)
+    return jsonify(services.report_json(services.set_report_status(g.org_id, report_id, data.status, "api")))

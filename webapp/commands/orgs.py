@@ -65,16 +65,54 @@ def tokens():
 
 @tokens.command("create")
 @click.option("--org", "org_slug", required=True, help="The org's slug.")
-@click.option("--label", default="cli", help="A note on what the token is for.")
+@click.option("--name", "--label", "name", default="cli", help="What the token is for (shown in the token list).")
 @with_appcontext
-def create_token(org_slug, label):
+def create_token(org_slug, name):
     """Print a new API token for the org (shown once)."""
     from webapp.api.services import create_token as create
     from webapp.orgs.services import org_by_slug
 
     with cli_errors():
-        token = create(org_by_slug(org_slug).id, label)
+        token = create(org_by_slug(org_slug).id, name, actor="cli")
     click.echo(token)
+
+
+def _when(moment):
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+@tokens.command("list")
+@click.option("--org", "org_slug", required=True, help="The org's slug.")
+@with_appcontext
+def list_tokens(org_slug):
+    """One line per token: id, name, created, last used, revoked."""
+    from webapp.api.services import tokens_of
+    from webapp.orgs.services import org_by_slug
+
+    with cli_errors():
+        found = tokens_of(org_by_slug(org_slug).id)
+    for token in found:
+        revoked = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
+        click.echo(
+            f"{token.id}\t{token.name or '(unnamed)'}\tcreated {_when(token.created_at)}"
+            f"\tlast used {_when(token.last_used_at)}\t{revoked}"
+        )
+    if not found:
+        click.echo("no tokens", err=True)
+
+
+@tokens.command("revoke")
+@click.option("--org", "org_slug", required=True, help="The org's slug.")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token(org_slug, token_id):
+    """Revoke a token at once: its next API call answers 401."""
+    from webapp.api.services import revoke_token as revoke
+    from webapp.orgs.services import org_by_slug
+
+    with cli_errors():
+        token = revoke(org_by_slug(org_slug).id, token_id, actor="cli")
+    click.echo(f"Revoked token {token.id} ({token.name or 'unnamed'}).")
 
 
 @click.group("secrets")

@@ -117,9 +117,9 @@ def search(org_id, q=None, kind=None, status=None, severity=None):
     return query.order_by(Incident.id.desc())
 
 
-def incident_json(incident):
-    """The contract's incident shape."""
-    return {
+def incident_json(incident, timeline=True):
+    """The contract's incident shape (without reading the timeline when `timeline` is false)."""
+    body = {
         "id": incident.id,
         "kind": incident.kind,
         "title": incident.title,
@@ -138,5 +138,7 @@ def incident_json(incident):
         "created_at": incident.created_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "pagerduty": {"status": incident.pd_status, "incident_url": incident.pd_incident_url},
-        "timeline": as_json(entries_for(incident)),
     }
+    if timeline:
+        body["timeline"] = as_json(entries_for(incident))
+    return body

@@ -76,13 +76,13 @@ def hash_token(token):
 
 
 class ApiToken(OrgRecord, db.Model):
-    """An org API token for the JSON API, stored hashed and shown once."""
+    """An org API token for the JSON API: named, stored hashed, shown once, revocable."""
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(db.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(db.String(12))
-    label: Mapped[str] = mapped_column(db.String(100), default="")
+    name: Mapped[str] = mapped_column(db.String(100), default="")
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

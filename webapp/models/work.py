@@ -58,6 +58,7 @@ class Report(OrgScoped, PagerDutyMirror, db.Model):
     __table_args__ = (
         db.Index("ix_reports_org_status", "org_id", "status"),
         db.Index("ix_reports_open_deadline", "status", "sla_deadline"),
+        db.Index("ix_reports_org_submitted", "org_id", "submitted_at", "id"),
     )
 
     @property
@@ -93,6 +94,7 @@ class Incident(OrgRecord, PagerDutyMirror, db.Model):
     __table_args__ = (
         db.UniqueConstraint("org_id", "external_id", name="uq_incidents_org_external"),
         db.Index("ix_incidents_org_status", "org_id", "status"),
+        db.Index("ix_incidents_org_created", "org_id", "created_at", "id"),
     )
 
 

@@ -1,11 +1,10 @@
 """`oncall` in settings export/import: {"mode": "manual|pagerduty", "schedule": id}."""
 
-import re
+from typing import Literal
 
 from webapp.oncall.services import settings_of
+from webapp.schemas import PagerDutyId, Strict
 from webapp.settings_io import register_section
-
-PD_ID = re.compile(r"^[A-Z0-9]{2,32}$")
 
 
 def export_oncall(org_id):
@@ -14,19 +13,18 @@ def export_oncall(org_id):
     return {"mode": settings.mode, "schedule": settings.schedule_id}
 
 
-def validate_oncall(org_id, value):
-    """PagerDuty mode needs a schedule id."""
-    if not isinstance(value, dict):
-        return {"": "must be an object"}
-    errors = {key: "unknown key" for key in value if key not in ("mode", "schedule")}
-    if value.get("mode") not in ("manual", "pagerduty"):
-        errors["mode"] = "must be manual or pagerduty"
-    schedule = value.get("schedule")
-    if schedule is not None and (not isinstance(schedule, str) or not PD_ID.match(schedule)):
-        errors["schedule"] = "must be a PagerDuty schedule id"
-    if value.get("mode") == "pagerduty" and not (schedule or settings_of(org_id).schedule_id):
-        errors["schedule"] = "required in pagerduty mode"
-    return errors
+class OnCallDocument(Strict):
+    """Manual, or PagerDuty mode following a schedule."""
+
+    mode: Literal["manual", "pagerduty"]
+    schedule: PagerDutyId | None = None
+
+
+def check_oncall(org_id, value):
+    """PagerDuty mode needs a schedule id (given now, or kept from before)."""
+    if value["mode"] == "pagerduty" and not (value.get("schedule") or settings_of(org_id).schedule_id):
+        return {"schedule": "required in pagerduty mode"}
+    return {}
 
 
 def apply_oncall(org_id, value):
@@ -38,4 +36,4 @@ def apply_oncall(org_id, value):
         settings.unmatched_email = settings.unmatched_name = None
 
 
-register_section("oncall", export_oncall, validate_oncall, apply_oncall)
+register_section("oncall", export_oncall, OnCallDocument, apply_oncall, check=check_oncall)

@@ -107,9 +107,9 @@ def search(org_id, q=None, status=None, severity=None, sla=None, sort="newest"):
     return query.order_by(SORTS.get(sort, SORTS["newest"]), Report.id.desc())
 
 
-def report_json(report):
-    """The contract's report shape."""
-    return {
+def report_json(report, timeline=True):
+    """The contract's report shape (without reading the timeline when `timeline` is false)."""
+    body = {
         "id": report.id,
         "title": report.title,
         "severity": report.severity,
@@ -118,5 +118,7 @@ def report_json(report):
         "sla_state": report.sla_state,
         "assignee_email": report.assignee.email if report.assignee else None,
         "pagerduty": {"status": report.pd_status, "incident_url": report.pd_incident_url},
-        "timeline": as_json(entries_for(report)),
     }
+    if timeline:
+        body["timeline"] = as_json(entries_for(report))
+    return body

@@ -1,10 +1,14 @@
 """`routing` in settings export/import: default and VDP services, namespace and cloud-resource routes."""
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.models.work import PROVIDERS
+from webapp.schemas import PagerDutyId, Strict, text
 from webapp.settings_io import register_section
-
-KEYS = ("default_service", "vdp_service", "namespaces", "cloud_resources")
 
 
 def export_routing(org_id):
@@ -36,31 +40,52 @@ def export_routing(org_id):
     }
 
 
+class NamespaceRouteDocument(Strict):
+    """Alerts of a known cluster/namespace go to this PagerDuty service."""
+
+    cluster: text(253, 1)
+    namespace: text(253, 1)
+    service: PagerDutyId
+
+
+class ResourceRouteDocument(Strict):
+    """Alerts about this cloud resource go to this PagerDuty service."""
+
+    provider: Literal[PROVIDERS]
+    resource_id: text(512, 1)
+    service: PagerDutyId
+
+
+class RoutingDocument(Strict):
+    """Default and VDP services, namespace and cloud-resource routes; what is left out stays as it is."""
+
+    default_service: PagerDutyId | None = None
+    vdp_service: PagerDutyId | None = None
+    namespaces: Annotated[list[NamespaceRouteDocument], Field(max_length=20_000)] = None
+    cloud_resources: Annotated[list[ResourceRouteDocument], Field(max_length=20_000)] = None
+
+
 def _known_services(org_id):
     return set(
         db.session.scalars(db.select(Service.pd_id).where(Service.org_id == org_id, Service.removed_at.is_(None)))
     )
 
 
-def validate_routing(org_id, value):
-    """Every named service must be known; every namespace must be in the inventory."""
-    if not isinstance(value, dict):
-        return {"": "must be an object"}
-    errors = {key: "unknown key" for key in value if key not in KEYS}
-    known = _known_services(org_id)
+def check_routing(org_id, value):
+    """Every named service must be known (synced); every namespace must be in the inventory."""
+    known, errors = _known_services(org_id), {}
+    unknown = "unknown PagerDuty service {!r} (run Sync Services first)"
     for key in ("default_service", "vdp_service"):
         if value.get(key) is not None and value[key] not in known:
-            errors[key] = f"unknown PagerDuty service {value[key]!r} (run Sync Services first)"
+            errors[key] = unknown.format(value[key])
     for index, item in enumerate(value.get("namespaces") or []):
-        if not isinstance(item, dict) or item.get("service") not in known:
-            errors[f"namespaces[{index}]"] = "unknown service"
-        elif _namespace(org_id, item.get("cluster"), item.get("namespace")) is None:
-            errors[f"namespaces[{index}]"] = f"unknown namespace {item.get('cluster')}/{item.get('namespace')}"
+        if item["service"] not in known:
+            errors[f"namespaces[{index}].service"] = unknown.format(item["service"])
+        elif _namespace(org_id, item["cluster"], item["namespace"]) is None:
+            errors[f"namespaces[{index}]"] = f"unknown namespace {item['cluster']}/{item['namespace']}"
     for index, item in enumerate(value.get("cloud_resources") or []):
-        if not isinstance(item, dict) or item.get("service") not in known:
-            errors[f"cloud_resources[{index}]"] = "unknown service"
-        elif item.get("provider") not in ("aws", "oci") or not item.get("resource_id"):
-            errors[f"cloud_resources[{index}]"] = "needs provider aws|oci and resource_id"
+        if item["service"] not in known:
+            errors[f"cloud_resources[{index}].service"] = unknown.format(item["service"])
     return errors
 
 
@@ -106,4 +131,4 @@ def apply_routing(org_id, value):
             )
 
 
-register_section("routing", export_routing, validate_routing, apply_routing)
+register_section("routing", export_routing, RoutingDocument, apply_routing, check=check_routing)

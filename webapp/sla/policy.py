@@ -1,38 +1,49 @@
 """Saving the SLA policy, from the form or `settings import`, validated."""
 
+from typing import Annotated
+
+from pydantic import Field, create_model
+
 from webapp.audit.services import record
 from webapp.extensions import db
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
 from webapp.orgs.services import settings_for
-from webapp.settings_io import register_section
+from webapp.schemas import Number, Strict
+from webapp.settings_io import SECTIONS, register_section, section_errors
 from webapp.sla.services import refresh_deadline, sla_policy
 
 MAX_HOURS = 24 * 366
 
 
+HOURS_MESSAGE = f"must be a positive number of hours (at most {MAX_HOURS})"
+Hours = Annotated[Number, Field(gt=0, le=MAX_HOURS)]
+SlaHours = create_model(
+    "SlaHours",
+    __base__=Strict,
+    **{severity.replace("-", "_"): (Hours, Field(None, alias=severity)) for severity in REPORT_SEVERITIES},
+)
+
+
+class SlaPolicy(Strict):
+    """Hours allowed per severity, and when a report counts as at risk: `at_risk_hours` left (when set), else
+    `at_risk_percent` of its window left."""
+
+    hours: SlaHours = None
+    at_risk_percent: Annotated[Number, Field(ge=1, le=99)] = None
+    at_risk_hours: Hours | None = None
+
+
+MESSAGES = {
+    "hours": HOURS_MESSAGE,
+    "at_risk_percent": "must be a number from 1 to 99",
+    "at_risk_hours": f"must be empty or a positive number of hours (at most {MAX_HOURS})",
+}
+
+
 def policy_errors(value):
-    """Field errors of an sla_policy document: positive hours (fractions allowed), a percent between 1 and 99,
-    and at_risk_hours either null (use the percent) or a positive number of hours."""
-    if not isinstance(value, dict):
-        return {"": "must be an object"}
-    errors = {key: "unknown key" for key in value if key not in ("hours", "at_risk_percent", "at_risk_hours")}
-    hours = value.get("hours", {})
-    if not isinstance(hours, dict):
-        errors["hours"] = "must be an object"
-        hours = {}
-    for severity, amount in hours.items():
-        if severity not in REPORT_SEVERITIES:
-            errors[f"hours.{severity}"] = "unknown severity"
-        elif isinstance(amount, bool) or not isinstance(amount, (int, float)) or not 0 < amount <= MAX_HOURS:
-            errors[f"hours.{severity}"] = f"must be a positive number of hours (at most {MAX_HOURS})"
-    percent = value.get("at_risk_percent", 25)
-    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 1 <= percent <= 99:
-        errors["at_risk_percent"] = "must be a number from 1 to 99"
-    lead = value.get("at_risk_hours")
-    if lead is not None and (isinstance(lead, bool) or not isinstance(lead, (int, float)) or not 0 < lead <= MAX_HOURS):
-        errors["at_risk_hours"] = f"must be empty or a positive number of hours (at most {MAX_HOURS})"
-    return errors
+    """Field errors of an sla_policy document (the form's and settings import's)."""
+    return section_errors(SECTIONS["sla_policy"], None, value)[1]
 
 
 def save_policy(org_id, value):
@@ -59,4 +70,4 @@ def exported_policy(org_id):
     )
 
 
-register_section("sla_policy", exported_policy, lambda org_id, value: policy_errors(value), save_policy)
+register_section("sla_policy", exported_policy, SlaPolicy, save_policy, messages=MESSAGES)

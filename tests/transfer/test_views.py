@@ -1,0 +1,52 @@
+"""Settings → Import/export: download, preview with a diff per key, apply all or nothing."""
+
+import io
+import json
+
+from webapp.alerts.rules import alert_rules
+from webapp.sla.services import sla_policy
+
+
+def _upload(client, document):
+    raw = document if isinstance(document, bytes) else json.dumps(document).encode()
+    return client.post(
+        "/settings/transfer/preview",
+        data={"file": (io.BytesIO(raw), "settings.json")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_download_is_the_cli_export(admin_client, runner, org):
+    response = admin_client.get("/settings/transfer/settings.json")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    exported = runner.invoke(args=["settings", "export", "--org", org.slug]).output
+    assert json.loads(response.get_data(as_text=True)) == json.loads(exported)
+
+
+def test_preview_lists_changes_and_applies_nothing(admin_client, org):
+    document = {"alert_rules": {"new_report": {"enabled": False}}, "sla_policy": {"at_risk_percent": 25}}
+    page = _upload(admin_client, document).get_data(as_text=True)
+    assert 'data-path="alert_rules.new_report.enabled"' in page and "unchanged" in page
+    assert alert_rules(org.id)["new_report"]["enabled"] is True
+    applied = admin_client.post("/settings/transfer/apply", data={"document": json.dumps(document)})
+    assert applied.status_code == 302
+    assert alert_rules(org.id)["new_report"] == {"enabled": False, "severity": "info"}
+
+
+def test_invalid_file_shows_each_path_and_changes_nothing(admin_client, org):
+    document = {"sla_policy": {"hours": {"low": -1}}, "alert_rules": {"new_report": {"severity": "loud"}}, "x": 1}
+    response = _upload(admin_client, document)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Apply settings" not in page
+    for path in ("sla_policy.hours.low", "alert_rules.new_report.severity", "x"):
+        assert f'data-error-path="{path}"' in page
+    assert "positive number of hours" in page
+    applied = admin_client.post("/settings/transfer/apply", data={"document": json.dumps(document)})
+    assert applied.status_code == 422 and sla_policy(org.id)["hours"]["low"] == 336
+
+
+def test_not_json_and_members(admin_client, member_client):
+    response = _upload(admin_client, b"{nope")
+    assert response.status_code == 422 and "not valid JSON" in response.get_data(as_text=True)
+    assert _upload(admin_client, b"[1]").status_code == 422
+    assert member_client.get("/settings/transfer/").status_code == 403

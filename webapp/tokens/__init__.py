@@ -1,0 +1,7 @@
+"""Settings → API tokens: create (shown once), list, revoke."""
+
+from flask import Blueprint
+
+bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
+
+from webapp.tokens import views  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""Settings → Import/export: the org's settings document downloaded, or uploaded with a preview and applied."""
+
+from flask import Blueprint
+
+bp = Blueprint("transfer", __name__, url_prefix="/settings/transfer")
+
+from webapp.transfer import views  # noqa: E402,F401
