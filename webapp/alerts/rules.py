@@ -1,6 +1,6 @@
 """Alert rules, incident notification settings, severity mapping and auto-resolve: defaults, reads, validated saves."""
 
-from webapp.audit.services import record
+from webapp.audit.services import record_change
 from webapp.orgs.services import settings_for
 from webapp.settings_io import register_section
 
@@ -125,33 +125,37 @@ def bool_errors(value):
 # ----- saving
 def save_alert_rules(org_id, rules):
     """Store alert rules (merged over the current ones) and audit the change."""
-    settings = settings_for(org_id)
-    settings.alert_rules = {**alert_rules(org_id), **rules}
-    record(org_id, "alert_rules.updated", rules)
+    settings, before = settings_for(org_id), alert_rules(org_id)
+    settings.alert_rules = {**before, **rules}
+    record_change(org_id, "alert_rules.updated", before, settings.alert_rules)
 
 
 def save_notifications(org_id, value):
     """Store incident notification settings."""
-    settings_for(org_id).incident_notifications = {**incident_notifications(org_id), **value}
-    record(org_id, "incident_notifications.updated", value)
+    before = incident_notifications(org_id)
+    settings_for(org_id).incident_notifications = after = {**before, **value}
+    record_change(org_id, "incident_notifications.updated", before, after)
 
 
 def save_severity_mapping(org_id, value):
     """Store the severity mapping."""
-    settings_for(org_id).severity_mapping = {**severity_mapping(org_id), **value}
-    record(org_id, "severity_mapping.updated", value)
+    before = severity_mapping(org_id)
+    settings_for(org_id).severity_mapping = after = {**before, **value}
+    record_change(org_id, "severity_mapping.updated", before, after)
 
 
 def save_auto_resolve(org_id, value):
     """Store the auto-resolve toggle."""
+    before = {"enabled": auto_resolve_reports(org_id)}
     settings_for(org_id).auto_resolve_reports = value
-    record(org_id, "auto_resolve_reports.updated", {"enabled": value})
+    record_change(org_id, "auto_resolve_reports.updated", before, {"enabled": value})
 
 
 def save_sensitive_details(org_id, value):
     """Store whether sensitive report details may be sent."""
+    before = {"enabled": include_sensitive_details(org_id)}
     settings_for(org_id).include_sensitive_details = value
-    record(org_id, "include_sensitive_details.updated", {"enabled": value})
+    record_change(org_id, "include_sensitive_details.updated", before, {"enabled": value})
 
 
 register_section("alert_rules", alert_rules, lambda org_id, v: rules_errors(v), save_alert_rules)

@@ -8,6 +8,7 @@ from webapp.extensions import db
 from webapp.models import Connection, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.public_urls import webhook_url
 from webapp.sessions import remembered
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
@@ -167,8 +168,6 @@ def disconnect(org_id):
 
 def status_lines(org):
     """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
-    from flask import current_app
-
     from webapp.models import OnCallSettings
 
     connection = connection_for(org.id)
@@ -181,7 +180,7 @@ def status_lines(org):
         if connection and connection.last_error
         else "last error: none"
     )
-    lines.append(f"webhook URL: {current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}")
+    lines.append(f"webhook URL: {webhook_url(org)}")
     oncall = db.session.get(OnCallSettings, org.id)
     warnings = []
     if oncall and oncall.unmatched_email:

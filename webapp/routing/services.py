@@ -5,20 +5,18 @@ from sqlalchemy.orm import load_only
 
 from webapp.audit.services import record
 from webapp.connection.services import credentials_for, mark_auth_failure
-from webapp.errors import Conflict, DomainError, NotFound
+from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import CloudResource, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.pagerduty import client
 from webapp.routing.pagerduty_api import create_events_integration, events_integration
+from webapp.tenancy import get_in_org
 
 PAGE_SIZE = 50
 
 
 def _in_org(model, org_id, record_id, what):
-    found = db.session.get(model, record_id)
-    if found is None or found.org_id != org_id:
-        raise NotFound(f"No such {what}.")
-    return found
+    return get_in_org(model, org_id, record_id, what)
 
 
 def services_page(org_id, q=None, page=1):

@@ -1,6 +1,6 @@
 """Saving the SLA policy, from the form or `settings import`, validated."""
 
-from webapp.audit.services import record
+from webapp.audit.services import record_change
 from webapp.extensions import db
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
@@ -38,7 +38,7 @@ def policy_errors(value):
 def save_policy(org_id, value):
     """Store the policy and recompute every open report's deadline."""
     current = sla_policy(org_id)
-    settings_for(org_id).sla_policy = {
+    settings_for(org_id).sla_policy = after = {
         "hours": {**current["hours"], **value.get("hours", {})},
         "at_risk_percent": value.get("at_risk_percent", current["at_risk_percent"]),
         "at_risk_hours": value.get("at_risk_hours", current["at_risk_hours"]),
@@ -48,7 +48,7 @@ def save_policy(org_id, value):
         db.select(Report).where(Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
     ):
         refresh_deadline(report)
-    record(org_id, "sla_policy.updated", value)
+    record_change(org_id, "sla_policy.updated", current, after)
 
 
 def exported_policy(org_id):
