@@ -3,9 +3,9 @@
 from flask import request
 from flask_login import current_user
 
-from webapp.connection.services import status_badge
 from webapp.connection.views import paused_banner
 from webapp.formatting import register_filters
+from webapp.pagerduty.accounts import status_badge
 from webapp.sla.views import war_room_banner
 
 MAIN_NAV = (

@@ -8,36 +8,10 @@ from webapp.extensions import db
 from webapp.models import Connection, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for, status_badge  # noqa: F401  (re-exported)
 from webapp.public_urls import webhook_url
-from webapp.sessions import remembered
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
-
-
-def connection_for(org_id):
-    """The org's connection row, or None when it never connected (read once per unit of work)."""
-    return remembered("connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
-
-
-def status_badge(org_id):
-    """The badge : {"state": connected|error|disconnected, "label", "error", "error_at"}."""
-    connection = connection_for(org_id)
-    state = connection.state if connection else "disconnected"
-    labels = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
-    return {
-        "state": state,
-        "label": labels[state],
-        "error": connection.last_error if connection and state == "error" else None,
-        "error_at": connection.last_error_at if connection and state == "error" else None,
-    }
-
-
-def credentials_for(org_id):
-    """What REST calls for this org need."""
-    connection = connection_for(org_id)
-    if connection is None or not connection.api_token:
-        raise DomainError("Connect PagerDuty with an API token first.")
-    return client.Credentials(connection.region, connection.api_token, connection.account_email)
 
 
 def validate_api_token(api_token, region):

@@ -8,6 +8,7 @@ from webapp.extensions import db
 from webapp.models import Incident
 from webapp.models.types import utcnow
 from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
+from webapp.routing.inventory import record_from_incident
 from webapp.sessions import insert_or_nothing
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
@@ -46,18 +47,10 @@ def create_incident(org_id, fields, actor=None):
         f"{incident.kind.capitalize()} incident detected in {where} (severity {incident.severity}).",
         actor,
     )
-    _record_inventory(incident)
+    record_from_incident(incident)
     events.on_incident_created(incident)
     db.session.commit()
     return incident, True
-
-
-def _record_inventory(incident):
-    try:
-        from webapp.routing.inventory import record_from_incident
-    except ImportError:
-        return
-    record_from_incident(incident)
 
 
 def update_incident(org_id, incident_id, changes, actor=None):

@@ -3,11 +3,11 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from webapp.connection.services import connection_for
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.htmx import STOP_POLLING, render, respond
 from webapp.models import Cluster, JobRun, NamespaceRoute, ResourceRoute
+from webapp.pagerduty.accounts import connection_for
 from webapp.routing import bp, inventory, services, settings  # noqa: F401  (settings registers its section)
 from webapp.routing.preview import explain
 from webapp.routing.sync import start_sync
