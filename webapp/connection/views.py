@@ -1,6 +1,6 @@
 """Settings → PagerDuty → Overview: connect, test, disconnect."""
 
-from flask import flash, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.alerts import rules
@@ -9,7 +9,7 @@ from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.htmx import STOP_POLLING, redirect_to, render, respond
+from webapp.htmx import STOP_POLLING, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required, get_in_org
@@ -75,8 +75,13 @@ def connect():
             status=422,
             **overview_context(form),
         )
-    flash("PagerDuty is connected.", "success")
-    return redirect_to(url_for(".overview"))
+    if not wants_fragment("connect-form"):
+        flash("PagerDuty is connected.", "success")
+        return redirect(url_for(".overview"))
+    # In place: the card shows the new connection, the badge and banners follow out of band.
+    body = render_template("connection/_card.html", **overview_context(ConnectForm(formdata=None)))
+    body += render_template("_chrome.html")
+    return respond(body, message="PagerDuty is connected.", retarget="#connection-card", reswap="outerHTML")
 
 
 @bp.post("/test")
