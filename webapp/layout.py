@@ -60,7 +60,21 @@ def layout_context():
         return {"main_nav": (), "settings_nav": (), "banners": ()}
     nav = [(label, endpoint) for label, endpoint, admin_only in MAIN_NAV if current_user.is_admin or not admin_only]
     banners = [banner for provider in BANNER_PROVIDERS for banner in provider(current_user.org_id)]
-    return {"main_nav": nav, "settings_nav": SETTINGS_NAV, "banners": banners, "active_endpoint": request.endpoint}
+    return {
+        "main_nav": nav,
+        "active_nav": active_nav(request.endpoint),
+        "settings_nav": SETTINGS_NAV,
+        "banners": banners,
+        "active_endpoint": request.endpoint,
+    }
+
+
+def active_nav(endpoint):
+    """The main-navigation label a page belongs to: every settings page is under Settings, others by area."""
+    if any(endpoint == page for _, pages in SETTINGS_NAV for _, page in pages):
+        return "Settings"
+    area = (endpoint or "").split(".")[0]
+    return next((label for label, nav_endpoint, _ in MAIN_NAV if nav_endpoint.split(".")[0] == area), None)
 
 
 def pagerduty_badge():
