@@ -115,10 +115,23 @@
     const button = event.target.closest("[data-copy]");
     if (button) copyValue(button);
   });
+  // A datetime-local input is in the viewer's zone; the server keeps UTC, so send it as UTC.
+  function localInputsToUtc(form) {
+    form.querySelectorAll('input[type="datetime-local"][data-local-time="utc"]').forEach((input) => {
+      if (!input.value || input.dataset.sentAsUtc) return;
+      const utc = new Date(input.value).toISOString().slice(0, 16);
+      input.type = "text"; // keeps the browser from showing the UTC value as if it were local
+      input.value = utc;
+      input.dataset.sentAsUtc = "true";
+    });
+  }
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+      return;
     }
+    localInputsToUtc(form);
   }, true);
 })();

@@ -40,3 +40,23 @@ def test_picker_shows_loading_then_why_it_failed_and_retries(page, live_server, 
     picker.get_by_role("button", name="Try again").click()
     page.locator('#schedule-picker[data-picker-state="loading"]').wait_for()  # polls for at least a second
     page.locator('#schedule-picker[data-picker-state="failed"]').wait_for(timeout=20_000)
+
+
+def test_manual_pick_until_a_local_time_is_kept_in_utc(chromium, live_server, org, db):
+    """The viewer in Paris types 10:00 in June (UTC+2): PagerBridge keeps 08:00 UTC and shows 10:00 back."""
+    from webapp.oncall.services import current_shift
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, timezone_id="Europe/Paris", locale="en-GB")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, org.admin_email)
+        page.goto(live_server + "/oncall/")
+        page.get_by_label("Person").select_option(index=1)
+        page.get_by_label("Until").fill("2030-06-01T10:00")
+        page.get_by_role("button", name="Put on call").click()
+        page.locator('[data-source="manual"]').wait_for()
+        db.session.expire_all()
+        assert current_shift(org.id).ends_at.strftime("%Y-%m-%d %H:%M") == "2030-06-01 08:00"
+        assert "10:00" in page.locator("#on-call-until").inner_text()
+    finally:
+        context.close()
