@@ -2,7 +2,7 @@
 
 from webapp.audit.services import record_change
 from webapp.orgs.services import settings_for
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 
 PD_SEVERITIES = ("info", "warning", "error", "critical")
 INCIDENT_SEVERITY_ORDER = ("low", "medium", "high", "critical")
@@ -158,9 +158,11 @@ def save_sensitive_details(org_id, value):
     record_change(org_id, "include_sensitive_details.updated", before, {"enabled": value})
 
 
-register_section("alert_rules", alert_rules, lambda org_id, v: rules_errors(v), save_alert_rules)
-register_section(
-    "incident_notifications", incident_notifications, lambda org_id, v: notifications_errors(v), save_notifications
+SETTINGS_SECTIONS = (
+    Section("alert_rules", alert_rules, lambda org_id, v: rules_errors(v), save_alert_rules),
+    Section(
+        "incident_notifications", incident_notifications, lambda org_id, v: notifications_errors(v), save_notifications
+    ),
+    Section("severity_mapping", severity_mapping, lambda org_id, v: mapping_errors(v), save_severity_mapping),
+    Section("auto_resolve_reports", auto_resolve_reports, lambda org_id, v: bool_errors(v), save_auto_resolve),
 )
-register_section("severity_mapping", severity_mapping, lambda org_id, v: mapping_errors(v), save_severity_mapping)
-register_section("auto_resolve_reports", auto_resolve_reports, lambda org_id, v: bool_errors(v), save_auto_resolve)

@@ -3,7 +3,7 @@
 import re
 
 from webapp.oncall.services import settings_of
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 
 PD_ID = re.compile(r"^[A-Z0-9]{2,32}$")
 
@@ -38,4 +38,4 @@ def apply_oncall(org_id, value):
         settings.unmatched_email = settings.unmatched_name = None
 
 
-register_section("oncall", export_oncall, validate_oncall, apply_oncall)
+SETTINGS_SECTIONS = (Section("oncall", export_oncall, validate_oncall, apply_oncall),)

@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from webapp.errors import DomainError
 from webapp.htmx import STOP_POLLING, respond
 from webapp.oncall import bp, schedules, services
-from webapp.oncall import settings as settings_section  # noqa: F401  (registers the settings-export section)
 from webapp.oncall.forms import PickForm
 from webapp.oncall.sync import queue_sync
 from webapp.tenancy import admin_required

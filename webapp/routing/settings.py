@@ -2,7 +2,7 @@
 
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 
 KEYS = ("default_service", "vdp_service", "namespaces", "cloud_resources")
 
@@ -106,4 +106,4 @@ def apply_routing(org_id, value):
             )
 
 
-register_section("routing", export_routing, validate_routing, apply_routing)
+SETTINGS_SECTIONS = (Section("routing", export_routing, validate_routing, apply_routing),)

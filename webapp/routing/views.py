@@ -8,7 +8,7 @@ from webapp.extensions import db
 from webapp.htmx import STOP_POLLING, render, respond
 from webapp.models import Cluster, JobRun, NamespaceRoute, ResourceRoute
 from webapp.pagerduty.accounts import connection_for
-from webapp.routing import bp, inventory, services, settings  # noqa: F401  (settings registers its section)
+from webapp.routing import bp, inventory, services
 from webapp.routing.preview import explain
 from webapp.routing.sync import start_sync
 from webapp.tenancy import admin_required, get_in_org

@@ -5,7 +5,7 @@ from webapp.extensions import db
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
 from webapp.orgs.services import settings_for
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 from webapp.sla.services import refresh_deadline, sla_policy
 
 MAX_HOURS = 24 * 366
@@ -59,4 +59,4 @@ def exported_policy(org_id):
     )
 
 
-register_section("sla_policy", exported_policy, lambda org_id, value: policy_errors(value), save_policy)
+SETTINGS_SECTIONS = (Section("sla_policy", exported_policy, lambda org_id, value: policy_errors(value), save_policy),)
