@@ -2,10 +2,11 @@
 
 import re
 
+from webapp.alerts.outbox import cancel_open, pause_open, resume_paused
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Service, WebhookSecret
+from webapp.models import Connection, OnCallSettings, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import connection_for, credentials_for, status_badge  # noqa: F401  (re-exported)
@@ -88,8 +89,6 @@ def _connection_row(org_id):
 
 
 def _mark_connected(connection, detail):
-    from webapp.alerts.outbox import resume_paused
-
     connection.state, connection.connected_at = "connected", utcnow()
     connection.last_error = connection.last_error_at = None
     db.session.flush()
@@ -112,8 +111,6 @@ def add_signing_secret(org_id, secret, source="manual"):
 
 def mark_auth_failure(org_id, message):
     """PagerDuty refused our credentials: the connection turns red and every open alert pauses."""
-    from webapp.alerts.outbox import pause_open
-
     connection = connection_for(org_id)
     if connection is None:
         return
@@ -124,8 +121,6 @@ def mark_auth_failure(org_id, message):
 
 def disconnect(org_id):
     """Stop all alerts at once: cancel open deliveries, wipe secrets; rules, services and routes stay."""
-    from webapp.alerts.outbox import cancel_open
-
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("PagerDuty is not connected.")
@@ -142,8 +137,6 @@ def disconnect(org_id):
 
 def status_lines(org):
     """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
-    from webapp.models import OnCallSettings
-
     connection = connection_for(org.id)
     badge = status_badge(org.id)
     lines = [f"state: {badge['state']}"]
