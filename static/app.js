@@ -15,6 +15,7 @@
     const message = (detail && detail.message) || String(detail || "");
     const container = document.getElementById("toasts");
     if (!container || !message) return;
+    container.replaceChildren(); // one at a time, so a toast never grows down over the page
     const toast = document.createElement("div");
     toast.className = "toast align-items-center border-0 text-bg-" + level;
     toast.setAttribute("role", level === "danger" ? "alert" : "status");
