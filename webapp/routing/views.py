@@ -6,9 +6,9 @@ from flask_login import current_user
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.htmx import STOP_POLLING, render, respond
-from webapp.models import Cluster, JobRun, NamespaceRoute, ResourceRoute
+from webapp.models import Cluster, JobRun
 from webapp.pagerduty.accounts import connection_for
-from webapp.routing import bp, inventory, services
+from webapp.routing import assignments, bp, inventory, services
 from webapp.routing.preview import explain
 from webapp.routing.sync import start_sync
 from webapp.tenancy import admin_required, get_in_org
@@ -87,20 +87,43 @@ def service_action(service_id, action):
     return _render(SERVICES, message=words.format(service.name), **_services_context())
 
 
-def _namespace_context(error=None):
-    return {
-        "routes": services.namespace_routes(current_user.org_id, request.args.get("page", 1, type=int)),
-        "clusters": inventory.clusters_with_namespaces(current_user.org_id),
+def _assignments_context(kind, error=None):
+    context = {
+        "kind": kind,
+        "routes": assignments.page_of(kind, current_user.org_id, request.args.get("page", 1, type=int)),
         "targets": services.configured_services(current_user.org_id),
         "error": error,
     }
+    if kind is assignments.NAMESPACES:
+        context["clusters"] = inventory.clusters_with_namespaces(current_user.org_id)
+    return context
+
+
+def _save_assignment(kind, tab):
+    """Create Assignment (or change one's service) of either kind; the tab's list answers."""
+    try:
+        assignments.assign(
+            kind,
+            current_user.org_id,
+            request.form.get(kind.field, type=int),
+            request.form.get("service_id"),
+            request.form.get("route_id", type=int),
+        )
+    except DomainError as error:
+        return _render(tab, status=422, **_assignments_context(kind, error.message))
+    return _render(tab, message="Assignment saved.", **_assignments_context(kind))
+
+
+def _delete_assignment(kind, tab, route_id):
+    assignments.delete(kind, current_user.org_id, route_id)
+    return _render(tab, message="Assignment deleted.", **_assignments_context(kind))
 
 
 @bp.get("/namespaces")
 @admin_required
 def namespaces():
     """The Namespaces tab."""
-    return _render(NAMESPACES, **_namespace_context())
+    return _render(NAMESPACES, **_assignments_context(assignments.NAMESPACES))
 
 
 @bp.get("/namespaces/options")
@@ -116,39 +139,21 @@ def namespace_options():
 @admin_required
 def save_namespace_route():
     """Create Assignment (or change one's service)."""
-    try:
-        services.assign_namespace(
-            current_user.org_id,
-            request.form.get("namespace_id", type=int),
-            request.form.get("service_id"),
-            request.form.get("route_id", type=int),
-        )
-    except DomainError as error:
-        return _render(NAMESPACES, status=422, **_namespace_context(error.message))
-    return _render(NAMESPACES, message="Assignment saved.", **_namespace_context())
+    return _save_assignment(assignments.NAMESPACES, NAMESPACES)
 
 
 @bp.post("/namespaces/<int:route_id>/delete")
 @admin_required
 def delete_namespace_route(route_id):
     """Delete an assignment (asked first)."""
-    services.delete_route(current_user.org_id, NamespaceRoute, route_id)
-    return _render(NAMESPACES, message="Assignment deleted.", **_namespace_context())
-
-
-def _resource_context(error=None):
-    return {
-        "routes": services.resource_routes(current_user.org_id, request.args.get("page", 1, type=int)),
-        "targets": services.configured_services(current_user.org_id),
-        "error": error,
-    }
+    return _delete_assignment(assignments.NAMESPACES, NAMESPACES, route_id)
 
 
 @bp.get("/resources")
 @admin_required
 def resources():
     """The Cloud resources tab."""
-    return _render(RESOURCES, **_resource_context())
+    return _render(RESOURCES, **_assignments_context(assignments.RESOURCES))
 
 
 @bp.get("/resources/search")
@@ -163,24 +168,14 @@ def search_resources():
 @admin_required
 def save_resource_route():
     """Create Assignment for a cloud resource (or change one's service)."""
-    try:
-        services.assign_resource(
-            current_user.org_id,
-            request.form.get("resource_id", type=int),
-            request.form.get("service_id"),
-            request.form.get("route_id", type=int),
-        )
-    except DomainError as error:
-        return _render(RESOURCES, status=422, **_resource_context(error.message))
-    return _render(RESOURCES, message="Assignment saved.", **_resource_context())
+    return _save_assignment(assignments.RESOURCES, RESOURCES)
 
 
 @bp.post("/resources/<int:route_id>/delete")
 @admin_required
 def delete_resource_route(route_id):
     """Delete an assignment (asked first)."""
-    services.delete_route(current_user.org_id, ResourceRoute, route_id)
-    return _render(RESOURCES, message="Assignment deleted.", **_resource_context())
+    return _delete_assignment(assignments.RESOURCES, RESOURCES, route_id)
 
 
 @bp.get("/preview")
