@@ -9,6 +9,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_badge_and_banner_follow_test_connection_and_reconnect(page, live_server, connected, pd, worker, db):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     sign_in(page, live_server, connected.admin_email)
     page.goto(live_server + "/settings/pagerduty/")
     page.locator('#pagerduty-badge[data-state="connected"]').wait_for()
@@ -29,3 +31,4 @@ def test_badge_and_banner_follow_test_connection_and_reconnect(page, live_server
     page.get_by_role("button", name="Test Connection").click()
     page.locator('[data-test-status="done"]').wait_for(timeout=20_000)
     assert page.locator('#pagerduty-badge[data-state="connected"]').is_visible()
+    assert errors == []  # every out-of-band swap found its target
