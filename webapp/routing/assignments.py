@@ -63,11 +63,13 @@ def assign(kind, org_id, subject_id, service_id, route_id=None):
         raise Conflict(
             f"{kind.label(subject)} already goes to {clash.service.name}.", fields={kind.field: "already assigned"}
         )
+    unchanged = route is not None and getattr(route, column) == subject.id and route.service_id == service.id
     route = route or model(org_id=org_id)
     setattr(route, column, subject.id)
     route.service_id = service.id
     db.session.add(route)
-    record(org_id, f"route.{kind.name}_saved", {**kind.audit(subject), "service": service.pd_id})
+    if not unchanged:
+        record(org_id, f"route.{kind.name}_saved", {**kind.audit(subject), "service": service.pd_id})
     db.session.commit()
     return route
 
