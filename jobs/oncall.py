@@ -5,6 +5,7 @@ import logging
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
+from webapp.oncall import schedules
 from webapp.oncall.services import orgs_in_pagerduty_mode
 from webapp.oncall.sync import sync_org as sync
 from webapp.queues import enqueue, get_redis
@@ -34,4 +35,11 @@ def sync_org(org_id):
     """Sync org `org_id`'s on-call with its PagerDuty schedule."""
     outcome = sync(org_id)
     log.info("on-call sync org %s: %s", org_id, outcome)
+    return outcome
+
+
+def read_schedules(org_id):
+    """Read org `org_id`'s PagerDuty schedules for the on-call picker."""
+    outcome = schedules.read_schedules(org_id)
+    log.info("schedules of org %s: %s", org_id, outcome)
     return outcome

@@ -1,12 +1,21 @@
-// PagerBridge's own behaviour: toasts from HX-Trigger, confirmations on plain forms.
+// PagerBridge's own behaviour: colour scheme, toasts from HX-Trigger, local times, copy buttons, confirmations.
 (function () {
   "use strict";
+
+  // Dark mode follows the system setting; set before the page paints (this script is not deferred).
+  const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
+  function applyScheme() {
+    document.documentElement.setAttribute("data-bs-theme", darkScheme.matches ? "dark" : "light");
+  }
+  applyScheme();
+  darkScheme.addEventListener("change", applyScheme);
 
   function showToast(detail) {
     const level = (detail && detail.level) || "info";
     const message = (detail && detail.message) || String(detail || "");
     const container = document.getElementById("toasts");
     if (!container || !message) return;
+    container.replaceChildren(); // one at a time, so a toast never grows down over the page
     const toast = document.createElement("div");
     toast.className = "toast align-items-center border-0 text-bg-" + level;
     toast.setAttribute("role", level === "danger" ? "alert" : "status");
@@ -17,7 +26,7 @@
     body.textContent = message;
     const close = document.createElement("button");
     close.type = "button";
-    close.className = "btn-close btn-close-white me-2 m-auto";
+    close.className = "btn-close me-2 m-auto" + (level === "warning" || level === "light" ? "" : " btn-close-white");
     close.setAttribute("data-bs-dismiss", "toast");
     close.setAttribute("aria-label", "Close");
     wrapper.append(body, close);
@@ -27,19 +36,48 @@
     if (instance) instance.show(); else toast.classList.add("show");
     toast.addEventListener("hidden.bs.toast", () => toast.remove());
   }
+  window.PagerBridge = { showToast: showToast };
 
-  document.body.addEventListener("toast", (event) => showToast(event.detail));
+  // Times: the server writes <time datetime="…" data-style="datetime|relative">; show them in the viewer's zone.
+  const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
 
-  document.addEventListener("htmx:responseError", (event) => {
-    const status = event.detail.xhr.status;
-    const message = status === 403 ? "You don't have permission to do that."
-      : status === 404 ? "That item no longer exists."
-      : status === 429 ? "Too many requests: wait a moment and try again."
-      : "Something went wrong (" + status + "). Please try again.";
-    showToast({ level: "danger", message: message });
-  });
+  function fromNow(date) {
+    const seconds = (date.getTime() - Date.now()) / 1000;
+    for (const [unit, size] of UNITS) {
+      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+    }
+    return relative.format(Math.round(seconds), "second");
+  }
 
-  document.addEventListener("htmx:sendError", () => showToast({ level: "danger", message: "PagerBridge could not be reached. Check your connection." }));
+  function renderTimes(root) {
+    (root || document).querySelectorAll("time[datetime][data-style]").forEach((element) => {
+      const date = new Date(element.getAttribute("datetime"));
+      if (Number.isNaN(date.getTime())) return;
+      const exact = absolute.format(date);
+      element.textContent = element.dataset.style === "relative" ? fromNow(date) : exact;
+      element.title = exact;
+    });
+  }
+
+  function copyValue(button) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source) return;
+    const text = "value" in source ? source.value : source.textContent.trim();
+    const done = () => {
+      const label = button.textContent;
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, () => showToast({ level: "warning", message: "Copy failed: select the text and copy it." }));
+    } else if (source.select) {
+      source.select();
+      document.execCommand("copy");
+      done();
+    }
+  }
 
   // Long lists of services are sent once per page; a row's select gets them when first used.
   function fillOptions(event) {
@@ -52,28 +90,49 @@
     select.value = current;
     select.dataset.filled = "true";
   }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    renderTimes(document);
+    setInterval(() => renderTimes(document), 30000);
+    document.body.addEventListener("toast", (event) => showToast(event.detail));
+  });
+  document.addEventListener("htmx:load", (event) => renderTimes(event.detail.elt));
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    if ((xhr.getResponseHeader("HX-Trigger") || "").includes('"toast"')) return; // the server said it in words
+    const status = xhr.status;
+    const message = status === 403 ? "You don't have permission to do that."
+      : status === 404 ? "That item no longer exists."
+      : status === 429 ? "Too many requests: wait a moment and try again."
+      : "Something went wrong (" + status + "). Please try again.";
+    showToast({ level: "danger", message: message });
+  });
+  document.addEventListener("htmx:sendError", () => showToast({ level: "danger", message: "PagerBridge could not be reached. Check your connection." }));
+
   document.addEventListener("focusin", fillOptions);
   document.addEventListener("mousedown", fillOptions, true);
-
-  // A button with data-copy="#input" copies that field (a token shown once) to the clipboard.
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-copy]");
-    const field = button && document.querySelector(button.dataset.copy);
-    if (!field) return;
-    field.select();
-    const done = () => showToast({ level: "success", message: "Copied to the clipboard." });
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(done, () => { document.execCommand("copy"); done(); });
-    } else {
-      document.execCommand("copy");
-      done();
-    }
+    if (button) copyValue(button);
   });
+  // A datetime-local input is in the viewer's zone; the server keeps UTC, so send it as UTC.
+  function localInputsToUtc(form) {
+    form.querySelectorAll('input[type="datetime-local"][data-local-time="utc"]').forEach((input) => {
+      if (!input.value || input.dataset.sentAsUtc) return;
+      const utc = new Date(input.value).toISOString().slice(0, 16);
+      input.type = "text"; // keeps the browser from showing the UTC value as if it were local
+      input.value = utc;
+      input.dataset.sentAsUtc = "true";
+    });
+  }
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
+      return;
     }
+    localInputsToUtc(form);
   }, true);
 })();

@@ -51,7 +51,7 @@ def connect_demo(org_id):
     from webapp.connection.services import connect_api_token
     from webapp.oncall.services import set_mode
     from webapp.oncall.sync import sync_org
-    from webapp.routing import inventory, services
+    from webapp.routing import assignments, inventory, services
     from webapp.routing.sync import run_sync
     from webapp.webhooks.setup import create_subscription
 
@@ -94,9 +94,9 @@ def connect_demo(org_id):
             ],
         )
         namespace = inventory.ensure_namespace(org_id, "prod-eu", "payments")
-        services.assign_namespace(org_id, namespace.id, payments.id)
+        assignments.assign_namespace(org_id, namespace.id, payments.id)
         bucket = inventory.ensure_resource(org_id, "aws", "arn:aws:s3:::acme-customer-exports")
-        services.assign_resource(org_id, bucket.id, cloud.id)
+        assignments.assign_resource(org_id, bucket.id, cloud.id)
 
     _step(
         lines, "connected to the PagerDuty sandbox", lambda: connect_api_token(org_id, SANDBOX_TOKEN, SANDBOX_VDP_KEY)

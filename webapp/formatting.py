@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from markupsafe import Markup
+
 
 def humanize_delta(moment, now=None):
     """'in 3 h', '12 min ago': a short relative time."""
@@ -26,6 +28,22 @@ def timestamp(moment):
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
+def time_tag(moment, style="datetime"):
+    """A <time> that static/app.js shows in the viewer's time zone ("datetime") or relative to now ("relative")."""
+    if moment is None:
+        return "—"
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    fallback = humanize_delta(moment) if style == "relative" else timestamp(moment)
+    return Markup('<time datetime="{}" data-style="{}" title="{}">{}</time>').format(
+        moment.isoformat(), style, timestamp(moment), fallback
+    )
+
+
+def relative_time_tag(moment):
+    """A <time> shown relative to now ("in 3 hours"), its exact local time on hover."""
+    return time_tag(moment, "relative")
+
+
 ACRONYMS = {"sla": "SLA", "vdp": "VDP", "api": "API", "pagerduty": "PagerDuty"}
 
 
@@ -40,4 +58,6 @@ def label(value):
 
 def register_filters(app):
     """Make the filters available to templates."""
-    app.jinja_env.filters.update(ago=humanize_delta, ts=timestamp, label=label)
+    app.jinja_env.filters.update(
+        ago=humanize_delta, ts=timestamp, label=label, local=time_tag, relative=relative_time_tag
+    )

@@ -1,7 +1,12 @@
-"""What every page's layout needs: navigation, settings tabs, the PagerDuty badge, banners."""
+"""What every page's layout needs: navigation, the grouped settings navigation, the PagerDuty badge, banners."""
 
-from flask import current_app, request, url_for
+from flask import request
 from flask_login import current_user
+
+from webapp.connection.views import paused_banner
+from webapp.formatting import register_filters
+from webapp.pagerduty.accounts import status_badge
+from webapp.sla.views import war_room_banner
 
 MAIN_NAV = (
     ("Dashboard", "main.dashboard", False),
@@ -10,66 +15,78 @@ MAIN_NAV = (
     ("On-call", "oncall.index", False),
     ("Settings", "connection.overview", True),
 )
-SETTINGS_TABS = (
-    ("Overview", "connection.overview"),
-    ("Alert rules", "alerts.rules"),
-    ("Services", "routing.services"),
-    ("Namespaces", "routing.namespaces"),
-    ("Cloud resources", "routing.resources"),
-    ("Route preview", "routing.preview"),
-    ("SLA", "sla.policy"),
-    ("On-call", "oncall.settings"),
-    ("Webhook", "webhooks.settings"),
-    ("Delivery log", "deliveries.index"),
-    ("Users", "users.index"),
-    ("API tokens", "tokens.index"),
-    ("Import/export", "transfer.index"),
-    ("Audit log", "audit.index"),
-    ("Operations", "operations.index"),
+# The settings pages in a few sections; a new page is one (label, endpoint) line in its section.
+SETTINGS_NAV = (
+    (
+        "PagerDuty",
+        (
+            ("Overview", "connection.overview"),
+            ("Alert rules", "alerts.rules"),
+            ("Webhook", "webhooks.settings"),
+            ("Delivery log", "deliveries.index"),
+            ("Operations", "operations.index"),
+        ),
+    ),
+    (
+        "Routing",
+        (
+            ("Services", "routing.services"),
+            ("Namespaces", "routing.namespaces"),
+            ("Cloud resources", "routing.resources"),
+            ("Route preview", "routing.preview"),
+        ),
+    ),
+    (
+        "Response",
+        (
+            ("SLA", "sla.policy"),
+            ("On-call", "oncall.settings"),
+        ),
+    ),
+    (
+        "Organisation",
+        (
+            ("Users", "users.index"),
+            ("API tokens", "tokens.index"),
+            ("Import/export", "transfer.index"),
+            ("Audit log", "audit.index"),
+        ),
+    ),
 )
-BANNER_PROVIDERS = []
-
-
-def register_banner(provider):
-    """Add a function org_id -> [{"level", "message", "link"?}] whose banners show across the org's pages."""
-    BANNER_PROVIDERS.append(provider)
-    return provider
-
-
-def _existing(endpoint):
-    return endpoint in current_app.view_functions
+# Functions org_id -> [{"level", "message", "kind", "link"?, "link_label"?}]: what every page of the org shows.
+BANNER_PROVIDERS = (paused_banner, war_room_banner)
 
 
 def layout_context():
     """Template globals for base.html."""
     if not current_user.is_authenticated:
-        return {"main_nav": (), "settings_tabs": (), "banners": ()}
-    nav = [
-        (label, endpoint)
-        for label, endpoint, admin_only in MAIN_NAV
-        if _existing(endpoint) and (current_user.is_admin or not admin_only)
-    ]
-    tabs = [(label, endpoint) for label, endpoint in SETTINGS_TABS if _existing(endpoint)]
+        return {"main_nav": (), "settings_nav": (), "banners": ()}
+    nav = [(label, endpoint) for label, endpoint, admin_only in MAIN_NAV if current_user.is_admin or not admin_only]
     banners = [banner for provider in BANNER_PROVIDERS for banner in provider(current_user.org_id)]
-    return {"main_nav": nav, "settings_tabs": tabs, "banners": banners, "active_endpoint": request.endpoint}
+    return {
+        "main_nav": nav,
+        "active_nav": active_nav(request.endpoint),
+        "settings_nav": SETTINGS_NAV,
+        "banners": banners,
+        "active_endpoint": request.endpoint,
+    }
 
 
-def url_if(endpoint, **values):
-    """The URL of an endpoint, or '#' while that page does not exist yet."""
-    return url_for(endpoint, **values) if _existing(endpoint) else "#"
+def active_nav(endpoint):
+    """The main-navigation label a page belongs to: every settings page is under Settings, others by area."""
+    if any(endpoint == page for _, pages in SETTINGS_NAV for _, page in pages):
+        return "Settings"
+    area = (endpoint or "").split(".")[0]
+    return next((label for label, nav_endpoint, _ in MAIN_NAV if nav_endpoint.split(".")[0] == area), None)
 
 
 def pagerduty_badge():
     """The org's connection badge, for the settings pages."""
-    from webapp.connection.services import status_badge
-
     return status_badge(current_user.org_id)
 
 
 def register_layout(app):
-    """Install the context processor and globals."""
+    """Install the context processor, globals and filters."""
     app.context_processor(layout_context)
-    app.jinja_env.globals.update(pagerduty_badge=pagerduty_badge, url_if=url_if)
-    from webapp.formatting import register_filters
-
+    app.jinja_env.globals.update(pagerduty_badge=pagerduty_badge)
     register_filters(app)

@@ -1,7 +1,9 @@
-"""Settings as code: each feature registers its section of `settings export` / `settings import`, with a schema."""
+"""Settings as code: `settings export` / `settings import`, one declared section per key, listed by the modules that own
+them."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from pydantic import BaseModel, ValidationError
 
@@ -9,7 +11,8 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.schemas import adapter, error_fields
 
-SECTIONS = {}
+# The modules that own sections of the settings document; each lists its own in SETTINGS_SECTIONS.
+SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.settings", "webapp.oncall.settings", "webapp.sla.policy")
 NOT_APPLIED = "The settings file was not applied: fix these fields."
 
 
@@ -29,14 +32,14 @@ class Section:
     messages: dict = field(default_factory=dict)
 
 
-def register_section(key, export, schema, apply, check=None, messages=None):
-    """Declare a settings section."""
-    SECTIONS[key] = Section(key, export, schema, apply, check, messages or {})
+def sections():
+    """Every section of the settings document, by key."""
+    return {section.key: section for name in SECTION_MODULES for section in import_module(name).SETTINGS_SECTIONS}
 
 
 def export_settings(org_id):
     """The org's settings as a JSON-ready dict, without secrets."""
-    return {key: section.export(org_id) for key, section in sorted(SECTIONS.items())}
+    return {key: section.export(org_id) for key, section in sorted(sections().items())}
 
 
 def section_errors(section, org_id, value):
@@ -53,10 +56,11 @@ def validated_settings(org_id, document):
     """The document with every section checked, or a DomainError naming each bad path (`section.field`)."""
     if not isinstance(document, dict):
         raise DomainError("The settings file must hold a JSON object.", fields={"": "must be a JSON object"})
-    errors, cleaned = {key: "unknown settings section" for key in document if key not in SECTIONS}, {}
+    known = sections()
+    errors, cleaned = {key: "unknown settings section" for key in document if key not in known}, {}
     for key, value in document.items():
-        if key in SECTIONS:
-            cleaned[key], found = section_errors(SECTIONS[key], org_id, value)
+        if key in known:
+            cleaned[key], found = section_errors(known[key], org_id, value)
             errors.update({f"{key}.{path}" if path else key: message for path, message in found.items()})
     if errors:
         raise DomainError(NOT_APPLIED, fields=errors)
@@ -65,10 +69,10 @@ def validated_settings(org_id, document):
 
 def import_settings(org_id, document):
     """Validate every section, then apply them all in one transaction: all or nothing."""
-    cleaned = validated_settings(org_id, document)
+    cleaned, known = validated_settings(org_id, document), sections()
     try:
         for key, value in cleaned.items():
-            SECTIONS[key].apply(org_id, value)
+            known[key].apply(org_id, value)
         db.session.commit()
     except Exception:
         db.session.rollback()

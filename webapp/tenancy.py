@@ -5,19 +5,15 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from webapp.errors import NotFound
 from webapp.extensions import db
 
 
-def current_org_id():
-    """The logged-in user's org id."""
-    return current_user.org_id
-
-
-def get_in_org(model, record_id, org_id=None):
-    """The record with this id in the org, or 404: another org's record does not exist for you."""
-    record = db.session.get(model, record_id)
-    if record is None or record.org_id != (org_id if org_id is not None else current_org_id()):
-        abort(404)
+def get_in_org(model, org_id, record_id, what=None, **fields):
+    """The org's row with this id, or NotFound: another org's row does not exist for you."""
+    record = db.session.get(model, record_id) if record_id else None
+    if record is None or record.org_id != org_id:
+        raise NotFound(f"No such {what or model.__name__.lower()}.", fields=fields or None)
     return record
 
 

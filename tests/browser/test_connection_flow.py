@@ -22,6 +22,7 @@ def test_connect_test_rule_delivery_disconnect(page, live_server, org, pd_accoun
     page.locator('[data-test-status="done"]').wait_for(timeout=20_000)
     page.get_by_role("link", name="Alert rules").click()
     page.locator("#rule-critical_assessed select").select_option("error")
+    page.locator("#rule-critical_assessed").get_by_role("button", name="Save").click()
     page.get_by_text("Critical severity assessed: on, error.").wait_for()
     api.post("/reports", json={"title": "Browser-born report"})
     page.get_by_role("link", name="Delivery log").click()

@@ -22,10 +22,22 @@ def test_log_filters_and_self_refreshes(admin_client, htmx_client, db, org):
     add(db, org, status="failed", last_response="Bad request")
     add(db, org, status="delivered", dedup_key="incident-9")
     page = admin_client.get("/settings/deliveries/").get_data(as_text=True)
-    assert "every 3s" in page and "report-1" in page and "incident-9" in page and "k" * 32 not in page
+    assert "every 3s" not in page and "report-1" in page and "incident-9" in page and "k" * 32 not in page
     rows = htmx_client.get("/settings/deliveries/?status=failed", headers={"HX-Target": "delivery-rows"})
     body = rows.get_data(as_text=True)
     assert "report-1" in body and "incident-9" not in body and "<html" not in body
+    assert rows.status_code == 286 and "HX-Request" in rows.headers["Vary"]  # nothing in flight: polling stops
+
+
+def test_log_polls_only_while_a_delivery_is_in_flight(admin_client, htmx_client, db, org):
+    pending = add(db, org, status="pending", dedup_key="report-2")
+    assert "every 3s" in admin_client.get("/settings/deliveries/").get_data(as_text=True)
+    rows = htmx_client.get("/settings/deliveries/", headers={"HX-Target": "delivery-rows"})
+    assert rows.status_code == 200 and "every 3s" in rows.get_data(as_text=True)
+    pending.status = "delivered"
+    db.session.commit()
+    done = htmx_client.get("/settings/deliveries/", headers={"HX-Target": "delivery-rows"})
+    assert done.status_code == 286 and "every 3s" not in done.get_data(as_text=True)
 
 
 def test_redeliver_a_failed_one(htmx_client, db, org, redis):

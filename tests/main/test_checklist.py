@@ -28,7 +28,7 @@ def test_a_new_org_sees_every_step_to_do_with_where_to_do_it(admin_client, membe
 
 def test_each_step_turns_done_as_it_is_done(admin_client, client, db, connected, pd):
     from webapp.connection.testing import run_test
-    from webapp.oncall.services import set_mode
+    from webapp.oncall.services import set_manual
 
     assert states(connected.id) == {
         "connect": True,
@@ -42,7 +42,7 @@ def test_each_step_turns_done_as_it_is_done(admin_client, client, db, connected,
     steps = {step.key: step for step in setup_checklist(connected.id)}
     assert steps["sync"].done and not steps["default"].done and "not configured" in steps["default"].state
     service.integration_key = DEFAULT_KEY
-    set_mode(connected.id, "manual")
+    set_manual(connected.id, connected.admin.id)
     db.session.add(WebhookSecret(org_id=connected.id, secret=SECRET))
     db.session.commit()
     body = event_body("incident.acknowledged", "report-1")

@@ -128,15 +128,13 @@ def test_redis_down_is_said_in_words(admin_client, monkeypatch):
 def test_a_periodic_job_overdue_for_its_period_is_late(admin_client, redis, app):
     from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 
-    reconcile(build_scheduler(redis), periodic_jobs(app.config))
+    jobs = periodic_jobs(app.config)
+    reconcile(build_scheduler(redis), jobs)
     now = time.time()
     redis.hset("pagerbridge:periodic:last-run", mapping={"outbox-sweep": now - 10, "oncall-sync": now - 3600})
     html = admin_client.get(URL).get_data(as_text=True)
     states = {name: state for state, name in re.findall(r'<tr data-state="(\w+)"><td>([\w-]+)</td>', html)}
-    assert states == {
-        "outbox-sweep": "ok",
-        "oncall-sync": "warning",
-        "sla-evaluator": "warning",
-        "webhook-sweep": "warning",
-    }
+    never_ran = {job[0]: "warning" for job in jobs}
+    assert {"outbox-sweep", "oncall-sync"} <= set(never_ran)
+    assert states == {**never_ran, "outbox-sweep": "ok"}
     assert f"<td>{app.config['SWEEP_PERIOD_SECONDS']} s</td>" in html

@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
 from webapp.errors import Conflict
 from webapp.models import Incident, JobRun, Service
-from webapp.routing import inventory, services
+from webapp.routing import assignments, inventory, services
 from webapp.routing.resolve import route_for_incident, route_for_vdp
 from webapp.routing.sync import run_sync, sync_all
 
@@ -81,16 +81,16 @@ def test_precedence(db, connected, pd_account):
     services.set_default(connected.id, platform.id)
     assert route_for_incident(k8s).routing_key == DEFAULT_KEY
     namespace = inventory.ensure_namespace(connected.id, "prod", "payments")
-    services.assign_namespace(connected.id, namespace.id, vdp.id)
+    assignments.assign_namespace(connected.id, namespace.id, vdp.id)
     route = route_for_incident(k8s)
     assert route.routing_key == VDP_KEY and "Namespace prod/payments" in route.reason
     resource = inventory.ensure_resource(connected.id, "aws", "bucket-1", "s3_bucket")
-    services.assign_resource(connected.id, resource.id, vdp.id)
+    assignments.assign_resource(connected.id, resource.id, vdp.id)
     assert route_for_incident(cloud).routing_key == VDP_KEY
     services.disable_service(connected.id, vdp.id)
     assert route_for_incident(cloud).routing_key == DEFAULT_KEY
     with pytest.raises(Conflict):
-        services.assign_namespace(connected.id, namespace.id, platform.id)
+        assignments.assign_namespace(connected.id, namespace.id, platform.id)
 
 
 def test_vdp_routing_order(db, org, pd_account):

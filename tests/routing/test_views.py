@@ -46,7 +46,7 @@ def test_picker_search_and_assignment(htmx_client, db, connected, pd_account):
     assert "i-0abc" in results
     resource_id = db.session.scalar(db.select(CloudResource.id))
     response = htmx_client.post("/settings/routing/resources", data={"resource_id": resource_id, "service_id": vdp.id})
-    assert response.status_code == 200 and "routesChanged" in response.headers["HX-Trigger"]
+    assert response.status_code == 200 and "Assignment saved." in response.headers["HX-Trigger"]
     preview = htmx_client.get("/settings/routing/preview?kind=cloud&provider=aws&resource_id=i-0abc")
     assert "Goes to Security VDP" in preview.get_data(as_text=True)
 

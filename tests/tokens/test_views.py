@@ -1,12 +1,14 @@
 """Settings → API tokens: create (shown once), list, revoke."""
 
+import re
+
 
 def test_create_shows_the_token_once_and_it_works(htmx_client, client, org):
     created = htmx_client.post("/settings/tokens/", data={"name": "scanner"})
     page = created.get_data(as_text=True)
     assert created.status_code == 200 and "Token created" in created.headers["HX-Trigger"]
     assert created.headers["Cache-Control"] == "no-store"
-    token = page.split('id="new-token-value" readonly value="')[1].split('"')[0]
+    token = re.search(r'<input[^>]*value="(pb_[^"]+)"[^>]*id="new-token-value"', page).group(1)
     assert token.startswith("pb_") and "data-copy" in page
     assert client.get("/api/v1/", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     listed = htmx_client.get("/settings/tokens/").get_data(as_text=True)

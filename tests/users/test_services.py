@@ -43,3 +43,11 @@ def test_other_orgs_users_are_not_found(db, org):
     other = org_with_users()
     with pytest.raises(NotFound):
         services.remove_user(org.id, other.member.id)
+
+
+def test_audit_records_only_what_changed(db, org):
+    from webapp.audit.services import record_change
+
+    assert record_change(org.id, "thing.updated", {"a": 1, "b": 2}, {"a": 1, "b": 2}) is None
+    entry = record_change(org.id, "thing.updated", {"a": 1, "b": 2}, {"a": 1, "b": 3})
+    assert entry.detail == {"b": {"from": 2, "to": 3}}

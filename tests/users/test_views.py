@@ -14,7 +14,7 @@ def test_admin_lists_users(admin_client, org):
 
 
 def test_htmx_gets_only_the_section(htmx_client):
-    response = htmx_client.get("/settings/users/")
+    response = htmx_client.get("/settings/users/", headers={"HX-Target": "users-section"})
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<section id="users-section"') and "<html" not in body
     assert "HX-Request" in response.headers["Vary"]
@@ -24,10 +24,17 @@ def test_add_user_with_htmx_toasts(htmx_client, db, org):
     response = htmx_client.post(
         "/settings/users/",
         data={"email": "new@example.com", "role": "member", "password": "long-enough-pw", "name": "New"},
+        headers={"HX-Target": "users-section"},
     )
     assert response.status_code == 200
     assert "Added new@example.com." in response.headers["HX-Trigger"]
     assert db.session.scalar(db.select(User).filter_by(email="new@example.com")).org_id == org.id
+
+
+def test_boosted_and_history_restore_requests_get_the_whole_page(htmx_client):
+    for header in ("HX-Boosted", "HX-History-Restore-Request"):
+        response = htmx_client.get("/settings/users/", headers={"HX-Target": "users-section", header: "true"})
+        assert "<html" in response.get_data(as_text=True) and "HX-Request" in response.headers["Vary"]
 
 
 def test_duplicate_email_error_is_next_to_the_field(htmx_client, org):

@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 from pydantic import create_model
 from pydantic.types import Strict as StrictType
 
-from webapp.audit.services import record
+from webapp.audit.services import record_change
 from webapp.orgs.services import settings_for
 from webapp.schemas import Strict
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 
 PD_SEVERITIES = ("info", "warning", "error", "critical")
 INCIDENT_SEVERITY_ORDER = ("low", "medium", "high", "critical")
@@ -112,38 +112,43 @@ SeverityMapping = create_model(
 
 # ----- saving
 def save_alert_rules(org_id, rules):
-    """Store alert rules (each merged over the current one) and audit the change."""
-    settings = settings_for(org_id)
-    current = alert_rules(org_id)
-    settings.alert_rules = {**current, **{name: {**current[name], **rule} for name, rule in rules.items()}}
-    record(org_id, "alert_rules.updated", rules)
+    """Store alert rules (each merged over the current one) and audit what changed."""
+    settings, before = settings_for(org_id), alert_rules(org_id)
+    settings.alert_rules = {**before, **{name: {**before[name], **rule} for name, rule in rules.items()}}
+    record_change(org_id, "alert_rules.updated", before, settings.alert_rules)
 
 
 def save_notifications(org_id, value):
     """Store incident notification settings."""
-    settings_for(org_id).incident_notifications = {**incident_notifications(org_id), **value}
-    record(org_id, "incident_notifications.updated", value)
+    before = incident_notifications(org_id)
+    settings_for(org_id).incident_notifications = after = {**before, **value}
+    record_change(org_id, "incident_notifications.updated", before, after)
 
 
 def save_severity_mapping(org_id, value):
     """Store the severity mapping."""
-    settings_for(org_id).severity_mapping = {**severity_mapping(org_id), **value}
-    record(org_id, "severity_mapping.updated", value)
+    before = severity_mapping(org_id)
+    settings_for(org_id).severity_mapping = after = {**before, **value}
+    record_change(org_id, "severity_mapping.updated", before, after)
 
 
 def save_auto_resolve(org_id, value):
     """Store the auto-resolve toggle."""
+    before = {"enabled": auto_resolve_reports(org_id)}
     settings_for(org_id).auto_resolve_reports = value
-    record(org_id, "auto_resolve_reports.updated", {"enabled": value})
+    record_change(org_id, "auto_resolve_reports.updated", before, {"enabled": value})
 
 
 def save_sensitive_details(org_id, value):
     """Store whether sensitive report details may be sent."""
+    before = {"enabled": include_sensitive_details(org_id)}
     settings_for(org_id).include_sensitive_details = value
-    record(org_id, "include_sensitive_details.updated", {"enabled": value})
+    record_change(org_id, "include_sensitive_details.updated", before, {"enabled": value})
 
 
-register_section("alert_rules", alert_rules, AlertRules, save_alert_rules)
-register_section("incident_notifications", incident_notifications, IncidentNotifications, save_notifications)
-register_section("severity_mapping", severity_mapping, SeverityMapping, save_severity_mapping)
-register_section("auto_resolve_reports", auto_resolve_reports, Annotated[bool, StrictType()], save_auto_resolve)
+SETTINGS_SECTIONS = (
+    Section("alert_rules", alert_rules, AlertRules, save_alert_rules),
+    Section("incident_notifications", incident_notifications, IncidentNotifications, save_notifications),
+    Section("severity_mapping", severity_mapping, SeverityMapping, save_severity_mapping),
+    Section("auto_resolve_reports", auto_resolve_reports, Annotated[bool, StrictType()], save_auto_resolve),
+)

@@ -1,12 +1,12 @@
 """Settings → PagerDuty → Alert rules: VDP events, incident notifications, severity mapping."""
 
 from flask import render_template, request
-from flask_htmx import make_response
 from flask_login import current_user
 
 from webapp.alerts import bp, rules
 from webapp.alerts.forms import NotificationsForm, rule_form
 from webapp.extensions import db
+from webapp.htmx import respond
 from webapp.tenancy import admin_required
 
 
@@ -40,22 +40,18 @@ def rules_page():
 @bp.post("/rules/<name>")
 @admin_required
 def save_rule(name):
-    """Save one event's toggle and severity (htmx, with a toast)."""
+    """Save one event's toggle and severity (its Save button; htmx, with a toast)."""
     if name not in rules.RULE_EVENTS:
-        return make_response("Unknown rule", 404)
+        return respond("", 404, "danger", "Unknown rule.")
     form = rule_form(name, rules.rule_for(current_user.org_id, name), formdata=request.form)
     if not form.validate():
-        return make_response(
-            render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form), 422
-        )
+        return respond(render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form), 422)
     rules.save_alert_rules(current_user.org_id, {name: {"enabled": form.enabled.data, "severity": form.severity.data}})
     db.session.commit()
     label = rules.RULE_EVENTS[name][0]
     state = "on" if form.enabled.data else "off"
-    return make_response(
-        render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form),
-        trigger={"toast": {"level": "success", "message": f"{label}: {state}, {form.severity.data}."}},
-    )
+    body = render_template("alerts/_rule.html", name=name, info=rules.RULE_EVENTS[name], form=form)
+    return respond(body, message=f"{label}: {state}, {form.severity.data}.")
 
 
 @bp.post("/notifications")
@@ -64,7 +60,7 @@ def save_notifications():
     """Save incident notifications, severity mapping and the report toggles."""
     form = _notifications_form(current_user.org_id, formdata=request.form)
     if not form.validate():
-        return make_response(render_template("alerts/_notifications.html", notifications_form=form), 422)
+        return respond(render_template("alerts/_notifications.html", notifications_form=form), 422)
     org_id = current_user.org_id
     rules.save_notifications(
         org_id,
@@ -79,7 +75,6 @@ def save_notifications():
     rules.save_auto_resolve(org_id, form.auto_resolve_reports.data)
     rules.save_sensitive_details(org_id, form.include_sensitive_details.data)
     db.session.commit()
-    return make_response(
-        render_template("alerts/_notifications.html", notifications_form=form),
-        trigger={"toast": {"level": "success", "message": "Notification settings saved."}},
+    return respond(
+        render_template("alerts/_notifications.html", notifications_form=form), message="Notification settings saved."
     )

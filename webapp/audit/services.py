@@ -23,6 +23,16 @@ def record(org_id, action, detail=None, actor=None):
     return entry
 
 
+def record_change(org_id, action, before, after, actor=None):
+    """Audit what a save really changed, key by key ({key: {"from", "to"}}); nothing when nothing changed."""
+    changed = {
+        key: {"from": before.get(key), "to": after.get(key)}
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+    return record(org_id, action, changed, actor) if changed else None
+
+
 def entries_for_org(org_id, page=1):
     """One page of the org's audit log, newest first."""
     query = db.select(AuditEntry).filter_by(org_id=org_id).order_by(AuditEntry.id.desc())

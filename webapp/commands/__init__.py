@@ -1,6 +1,6 @@
 """The contract's command line: `flask --app wsgi <group> <command>`."""
 
-from webapp.commands import jobs, orgs, settings
+from webapp.commands import jobs, orgs, pagerduty, settings
 
 
 def register(app):
@@ -8,8 +8,4 @@ def register(app):
     for group in (orgs.orgs, orgs.users, orgs.tokens, orgs.secrets, jobs.jobs, settings.settings_group):
         app.cli.add_command(group)
     app.cli.add_command(orgs.demo)
-    try:
-        from webapp.commands.pagerduty import pagerduty
-    except ImportError:  # the pagerduty group arrives with the connection feature
-        return
-    app.cli.add_command(pagerduty)
+    app.cli.add_command(pagerduty.pagerduty)

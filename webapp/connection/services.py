@@ -2,41 +2,17 @@
 
 import re
 
+from webapp.alerts.outbox import cancel_open, pause_open, resume_paused
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Service, WebhookSecret
+from webapp.models import Connection, OnCallSettings, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
-from webapp.sessions import remembered
+from webapp.pagerduty.accounts import connection_for, credentials_for, status_badge  # noqa: F401  (re-exported)
+from webapp.public_urls import webhook_url
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
-
-
-def connection_for(org_id):
-    """The org's connection row, or None when it never connected (read once per unit of work)."""
-    return remembered("connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
-
-
-def status_badge(org_id):
-    """The badge : {"state": connected|error|disconnected, "label", "error", "error_at"}."""
-    connection = connection_for(org_id)
-    state = connection.state if connection else "disconnected"
-    labels = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
-    return {
-        "state": state,
-        "label": labels[state],
-        "error": connection.last_error if connection and state == "error" else None,
-        "error_at": connection.last_error_at if connection and state == "error" else None,
-    }
-
-
-def credentials_for(org_id):
-    """What REST calls for this org need."""
-    connection = connection_for(org_id)
-    if connection is None or not connection.api_token:
-        raise DomainError("Connect PagerDuty with an API token first.")
-    return client.Credentials(connection.region, connection.api_token, connection.account_email)
 
 
 def validate_api_token(api_token, region):
@@ -113,8 +89,6 @@ def _connection_row(org_id):
 
 
 def _mark_connected(connection, detail):
-    from webapp.alerts.outbox import resume_paused
-
     connection.state, connection.connected_at = "connected", utcnow()
     connection.last_error = connection.last_error_at = None
     db.session.flush()
@@ -137,8 +111,6 @@ def add_signing_secret(org_id, secret, source="manual"):
 
 def mark_auth_failure(org_id, message):
     """PagerDuty refused our credentials: the connection turns red and every open alert pauses."""
-    from webapp.alerts.outbox import pause_open
-
     connection = connection_for(org_id)
     if connection is None:
         return
@@ -149,8 +121,6 @@ def mark_auth_failure(org_id, message):
 
 def disconnect(org_id):
     """Stop all alerts at once: cancel open deliveries, wipe secrets; rules, services and routes stay."""
-    from webapp.alerts.outbox import cancel_open
-
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("PagerDuty is not connected.")
@@ -167,10 +137,6 @@ def disconnect(org_id):
 
 def status_lines(org):
     """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
-    from flask import current_app
-
-    from webapp.models import OnCallSettings
-
     connection = connection_for(org.id)
     badge = status_badge(org.id)
     lines = [f"state: {badge['state']}"]
@@ -181,7 +147,7 @@ def status_lines(org):
         if connection and connection.last_error
         else "last error: none"
     )
-    lines.append(f"webhook URL: {current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}")
+    lines.append(f"webhook URL: {webhook_url(org)}")
     oncall = db.session.get(OnCallSettings, org.id)
     warnings = []
     if oncall and oncall.unmatched_email:

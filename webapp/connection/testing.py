@@ -1,10 +1,13 @@
 """Test Connection: a real trigger then resolve through the Events API, tracked as a JobRun."""
 
+from webapp.connection.services import mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Delivery, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for
+from webapp.queues import enqueue_after_commit
 
 
 def test_routing_key(org_id, connection):
@@ -26,10 +29,6 @@ def test_routing_key(org_id, connection):
 
 def start_test(org_id):
     """Create the JobRun that the page polls, and queue the job."""
-    from jobs.connection import run_test
-    from webapp.connection.services import connection_for
-    from webapp.queues import enqueue_after_commit
-
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("Connect PagerDuty before testing the connection.")
@@ -37,15 +36,13 @@ def start_test(org_id):
     run = JobRun(org_id=org_id, kind="test_connection", status="queued", total=2, message="Queued")
     db.session.add(run)
     db.session.commit()
-    enqueue_after_commit(run_test, org_id, run.id, queue="alerts-critical")
+    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, queue="alerts-critical")
     db.session.commit()
     return run
 
 
 def run_test(org_id, run_id):
     """Send the test trigger and resolve; the run records each step and the outcome in words."""
-    from webapp.connection.services import connection_for, mark_auth_failure
-
     run, connection = db.session.get(JobRun, run_id), connection_for(org_id)
     run.status = "running"
     slug = db.session.get(Org, org_id).slug

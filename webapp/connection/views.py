@@ -1,31 +1,22 @@
 """Settings → PagerDuty → Overview: connect, test, disconnect."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_htmx import make_response
-from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import current_user
 
+from webapp.alerts import rules
 from webapp.connection import bp, services, testing
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
-from webapp.extensions import db, htmx
-from webapp.layout import register_banner
+from webapp.extensions import db
+from webapp.htmx import STOP_POLLING, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
+from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required, get_in_org
-
-
-def webhook_url(org):
-    """The org's webhook URL for PagerDuty v3 subscriptions."""
-    from flask import current_app
-
-    return f"{current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}"
 
 
 def overview_context(form=None):
     """What the overview page shows."""
-    from webapp.alerts import rules
-
     connection = services.connection_for(current_user.org_id)
     masked = {}
     if connection:
@@ -51,9 +42,7 @@ def overview():
 def connect_form():
     """The connect form for the chosen method (switched without a page load)."""
     form = ConnectForm(formdata=None, use_api_token=request.args.get("use_api_token") == "y")
-    response = make_response(render_template("connection/_connect_form.html", form=form))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render_template("connection/_connect_form.html", form=form)
 
 
 @bp.post("/connect")
@@ -79,13 +68,20 @@ def connect():
             if hasattr(form, field):
                 getattr(form, field).errors = [message]
         form.form_errors.append(error.message)
-        if htmx:
-            return make_response(render_template("connection/_connect_form.html", form=form), 422)
-        return render_template("connection/overview.html", **overview_context(form)), 422
-    flash("PagerDuty is connected.", "success")
-    if htmx:
-        return make_response("", 200, redirect=url_for(".overview"))
-    return redirect(url_for(".overview"))
+        return render(
+            "connection/overview.html",
+            "connection/_connect_form.html",
+            "connect-form",
+            status=422,
+            **overview_context(form),
+        )
+    if not wants_fragment("connect-form"):
+        flash("PagerDuty is connected.", "success")
+        return redirect(url_for(".overview"))
+    # In place: the card shows the new connection, the badge and banners follow out of band.
+    body = render_template("connection/_card.html", **overview_context(ConnectForm(formdata=None)))
+    body += render_template("_chrome.html")
+    return respond(body, message="PagerDuty is connected.", retarget="#connection-card", reswap="outerHTML")
 
 
 @bp.post("/test")
@@ -95,23 +91,19 @@ def start_test():
     try:
         run = testing.start_test(current_user.org_id)
     except DomainError as error:
-        return make_response(render_template("connection/_test_result.html", run=None, error=error.message), 200)
+        return render_template("connection/_test_result.html", run=None, error=error.message)
     return render_template("connection/_test_result.html", run=run, error=None)
 
 
 @bp.get("/test/<int:run_id>")
 @admin_required
 def test_status(run_id):
-    """The test's progress; 286 stops the polling once it is finished."""
-    run = get_in_org(JobRun, run_id)
+    """The test's progress; once it is finished, 286 stops the polling and the badge and banners follow."""
+    run = get_in_org(JobRun, current_user.org_id, run_id, "test")
     db.session.refresh(run)
     body = render_template("connection/_test_result.html", run=run, error=None)
     if run.is_finished:
-        trigger = {
-            "toast": {"level": "success" if run.status == "done" else "danger", "message": run.message},
-            "connectionChanged": True,
-        }
-        return make_response(body, HTMX_STOP_POLLING, trigger=trigger)
+        return respond(body, STOP_POLLING, "success" if run.status == "done" else "danger", run.message)
     return body
 
 
@@ -127,12 +119,9 @@ def disconnect():
         flash(
             f"PagerDuty is disconnected; {cancelled} pending alerts were cancelled. Rules and routes are kept.", "info"
         )
-    if htmx:
-        return make_response("", 200, redirect=url_for(".overview"))
-    return redirect(url_for(".overview"))
+    return redirect_to(url_for(".overview"))
 
 
-@register_banner
 def paused_banner(org_id):
     """A banner on every page while PagerDuty refuses our credentials."""
     badge = services.status_badge(org_id)

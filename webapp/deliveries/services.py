@@ -1,13 +1,15 @@
 """The delivery log: filtered lists and redelivery."""
 
-from webapp.errors import Conflict, DomainError, NotFound
+from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import Delivery
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.models.types import utcnow
 from webapp.queues import enqueue_after_commit
+from webapp.tenancy import get_in_org
 
 PAGE_SIZE = 50
+IN_FLIGHT_STATUSES = ("pending", "retrying")
 
 
 def filtered(org_id, status=None, action=None, search=None):
@@ -42,21 +44,24 @@ def page_of(org_id, page=1, **filters):
     return db.paginate(filtered(org_id, **filters), page=page, per_page=PAGE_SIZE, error_out=False)
 
 
+def any_in_flight(org_id):
+    """Whether any of the org's deliveries is still on its way (the log polls only while one is)."""
+    query = db.select(Delivery.id).where(Delivery.org_id == org_id, Delivery.status.in_(IN_FLIGHT_STATUSES))
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def redeliver(org_id, delivery_id):
     """Send a failed delivery again from scratch."""
-    from jobs.alerts import send_delivery
     from webapp.alerts.outbox import queue_for
 
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None or delivery.org_id != org_id:
-        raise NotFound("No such delivery.")
+    delivery = get_in_org(Delivery, org_id, delivery_id, "delivery")
     if delivery.status != "failed" or delivery.action == "test":
         raise Conflict("Only failed deliveries can be redelivered.")
     if not delivery.routing_key:
         raise Conflict("This delivery has no target any more; reconnect PagerDuty first.")
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
     delivery.lease_until = delivery.lease_token = None
-    enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
+    enqueue_after_commit("jobs.alerts.send_delivery", delivery.id, queue=queue_for(delivery))
     db.session.commit()
     return delivery
 

@@ -1,12 +1,11 @@
 """Settings → PagerDuty → Delivery log: every call to PagerDuty, filtered, self-refreshing, redeliverable."""
 
-from flask import render_template, request
-from flask_htmx import make_response
+from flask import request
 from flask_login import current_user
 
 from webapp.deliveries import bp, services
 from webapp.errors import DomainError
-from webapp.extensions import htmx
+from webapp.htmx import STOP_POLLING, render, respond, wants_fragment
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.tenancy import admin_required
 
@@ -22,17 +21,25 @@ def _filters():
 @bp.get("/")
 @admin_required
 def index():
-    """The log; htmx polls the rows fragment so it refreshes itself."""
+    """The log; its rows poll while a delivery is in flight, and a 286 stops them once none is."""
     filters = _filters()
     try:
         page = services.page_of(current_user.org_id, request.args.get("page", 1, type=int), **filters)
     except DomainError:
         filters, page = {}, services.page_of(current_user.org_id)
-    context = {"page": page, "filters": filters, "statuses": DELIVERY_STATUSES, "actions": DELIVERY_ACTIONS}
-    template = "deliveries/_rows.html" if htmx and htmx.target == "delivery-rows" else "deliveries/index.html"
-    response = make_response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    polling = services.any_in_flight(current_user.org_id)
+    status = STOP_POLLING if wants_fragment("delivery-rows") and not polling else 200
+    return render(
+        "deliveries/index.html",
+        "deliveries/_rows.html",
+        "delivery-rows",
+        status=status,
+        page=page,
+        filters=filters,
+        polling=polling,
+        statuses=DELIVERY_STATUSES,
+        actions=DELIVERY_ACTIONS,
+    )
 
 
 @bp.post("/<int:delivery_id>/redeliver")
@@ -42,11 +49,5 @@ def redeliver(delivery_id):
     try:
         services.redeliver(current_user.org_id, delivery_id)
     except DomainError as error:
-        return make_response(
-            "",
-            error.status if error.status != 404 else 404,
-            trigger={"toast": {"level": "danger", "message": error.message}},
-        )
-    return make_response(
-        "", 200, trigger={"toast": {"level": "success", "message": "Queued for redelivery."}, "deliveriesChanged": True}
-    )
+        return respond("", error.status, "danger", error.message)
+    return respond(message="Queued for redelivery.", events={"deliveriesChanged": True})

@@ -3,12 +3,14 @@
 from sqlalchemy import or_
 
 from webapp.alerts import events
-from webapp.errors import DomainError, NotFound
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Incident
 from webapp.models.types import utcnow
 from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
+from webapp.routing.inventory import record_from_incident
 from webapp.sessions import insert_or_nothing
+from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 
 UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
@@ -16,10 +18,7 @@ UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediat
 
 def get_incident(org_id, incident_id):
     """The org's incident, or NotFound."""
-    incident = db.session.get(Incident, incident_id)
-    if incident is None or incident.org_id != org_id:
-        raise NotFound("No such incident.")
-    return incident
+    return get_in_org(Incident, org_id, incident_id, "incident")
 
 
 def by_external_id(org_id, external_id):
@@ -48,18 +47,10 @@ def create_incident(org_id, fields, actor=None):
         f"{incident.kind.capitalize()} incident detected in {where} (severity {incident.severity}).",
         actor,
     )
-    _record_inventory(incident)
+    record_from_incident(incident)
     events.on_incident_created(incident)
     db.session.commit()
     return incident, True
-
-
-def _record_inventory(incident):
-    try:
-        from webapp.routing.inventory import record_from_incident
-    except ImportError:
-        return
-    record_from_incident(incident)
 
 
 def update_incident(org_id, incident_id, changes, actor=None):

@@ -1,11 +1,11 @@
 """Incidents: the list with active search, the detail page, moving and resolving by admins."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_htmx import make_response
 from flask_login import current_user, login_required
 
 from webapp.errors import DomainError
-from webapp.extensions import db, htmx
+from webapp.extensions import db
+from webapp.htmx import render
 from webapp.incidents import bp, services
 from webapp.incidents.forms import IncidentForm
 from webapp.tenancy import admin_required
@@ -26,10 +26,7 @@ def index():
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    template = "incidents/_rows.html" if htmx and htmx.target == "incident-rows" else "incidents/index.html"
-    response = make_response(render_template(template, page=page, filters=filters))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render("incidents/index.html", "incidents/_rows.html", "incident-rows", page=page, filters=filters)
 
 
 @bp.get("/<int:incident_id>")

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 
 from webapp.connection.services import connection_for
 from webapp.extensions import db
 from webapp.formatting import humanize_delta as ago
-from webapp.models import AuditEntry, Delivery, OnCallSettings, Service, Shift, WebhookReceipt
+from webapp.models import Delivery, OnCallSettings, Service, Shift, WebhookReceipt
 
 
 @dataclass(frozen=True)
@@ -79,24 +79,18 @@ def _webhook(org_id):
 
 
 def _oncall(org_id):
+    """Done once someone can be on call: PagerDuty mode with a schedule, or a person picked in manual mode."""
     settings = db.session.get(OnCallSettings, org_id)
-    chosen = (settings is not None and settings.mode == "pagerduty") or db.session.scalar(
-        db.select(
-            or_(
-                db.select(AuditEntry.id)
-                .where(AuditEntry.org_id == org_id, AuditEntry.action == "oncall.mode")
-                .exists(),
-                db.select(Shift.id).where(Shift.org_id == org_id).exists(),
-            )
-        )
-    )
-    if not chosen:
-        return Step("oncall", "Choose the on-call mode", False, "Not chosen yet", "oncall.settings")
-    if settings is not None and settings.mode == "pagerduty":
+    in_pagerduty_mode = settings is not None and settings.mode == "pagerduty"
+    if not in_pagerduty_mode and not db.session.scalar(
+        db.select(db.select(Shift.id).where(Shift.org_id == org_id).exists())
+    ):
+        return Step("oncall", "Choose who is on call", False, "Nobody is on call yet", "oncall.settings")
+    if in_pagerduty_mode:
         state = f"PagerDuty schedule {settings.schedule_name or settings.schedule_id}"
     else:
         state = "Manual: an admin picks who is on call"
-    return Step("oncall", "Choose the on-call mode", True, state, "oncall.settings")
+    return Step("oncall", "Choose who is on call", True, state, "oncall.settings")
 
 
 def _test(org_id):

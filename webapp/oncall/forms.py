@@ -9,4 +9,5 @@ class PickForm(FlaskForm):
     """Who is on call (manual mode, or an override), and until when."""
 
     user_id = SelectField("Person", coerce=int, validators=[DataRequired()])
-    ends_at = DateTimeLocalField("Until (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    # The browser shows the viewer's local time; static/app.js sends it as UTC (data-local-time).
+    ends_at = DateTimeLocalField("Until", format="%Y-%m-%dT%H:%M", validators=[Optional()])

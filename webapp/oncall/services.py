@@ -6,12 +6,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func
 
-from webapp.audit.services import record
+from webapp.audit.services import record, record_change
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
 from webapp.models import OnCallSettings, Org, Shift, User
 from webapp.models.oncall import ONCALL_MODES
 from webapp.models.types import utcnow
+from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,10 @@ def next_sync_at(org_id):
 
 
 def _user_in_org(org_id, user_id):
-    user = db.session.get(User, user_id) if user_id else None
-    if user is None or user.org_id != org_id:
-        raise NotFound("Pick a user of your organisation.", fields={"user_id": "unknown user"})
-    return user
+    try:
+        return get_in_org(User, org_id, user_id)
+    except NotFound:
+        raise NotFound("Pick a user of your organisation.", fields={"user_id": "unknown user"}) from None
 
 
 def start_shift(org_id, user, source, starts_at=None, ends_at=None, pd_user_id=None):
@@ -92,13 +93,14 @@ def set_mode(org_id, mode, schedule_id=None, schedule_name=None, actor=None):
     if mode not in ONCALL_MODES:
         raise DomainError("Mode must be manual or pagerduty.", fields={"mode": "manual or pagerduty"})
     settings = settings_of(org_id)
+    before = {"mode": settings.mode, "schedule": settings.schedule_id}
     if mode == "pagerduty" and not (schedule_id or settings.schedule_id):
         raise DomainError("Choose a PagerDuty schedule first.", fields={"schedule_id": "required"})
     settings.mode = mode
     if schedule_id:
         settings.schedule_id, settings.schedule_name = schedule_id, schedule_name or schedule_id
         settings.unmatched_email = settings.unmatched_name = None
-    record(org_id, "oncall.mode", {"mode": mode, "schedule": settings.schedule_id}, actor)
+    record_change(org_id, "oncall.mode", before, {"mode": mode, "schedule": settings.schedule_id}, actor)
     db.session.commit()
     return settings
 

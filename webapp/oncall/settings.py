@@ -4,7 +4,7 @@ from typing import Literal
 
 from webapp.oncall.services import settings_of
 from webapp.schemas import PagerDutyId, Strict
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 
 
 def export_oncall(org_id):
@@ -36,4 +36,4 @@ def apply_oncall(org_id, value):
         settings.unmatched_email = settings.unmatched_name = None
 
 
-register_section("oncall", export_oncall, OnCallDocument, apply_oncall, check=check_oncall)
+SETTINGS_SECTIONS = (Section("oncall", export_oncall, OnCallDocument, apply_oncall, check=check_oncall),)

@@ -7,6 +7,12 @@ from webapp.models.types import utcnow
 from webapp.oncall.pagerduty_api import oncall_entries
 from webapp.oncall.services import current_shift, settings_of, start_shift, user_by_email
 from webapp.pagerduty import client
+from webapp.queues import enqueue
+
+
+def queue_sync(org_id):
+    """Sync the org's on-call in the background now (the id the periodic round uses, so they never stack)."""
+    return enqueue("jobs.oncall.sync_org", org_id, queue="default", job_id=f"oncall-sync-{org_id}")
 
 
 def sync_org(org_id, now=None):

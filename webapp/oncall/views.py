@@ -6,10 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.errors import DomainError
-from webapp.oncall import bp, services
-from webapp.oncall import settings as settings_section  # noqa: F401  (registers the settings-export section)
+from webapp.htmx import STOP_POLLING, respond
+from webapp.oncall import bp, schedules, services
 from webapp.oncall.forms import PickForm
-from webapp.pagerduty import client
+from webapp.oncall.sync import queue_sync
 from webapp.tenancy import admin_required
 from webapp.users.services import users_of_org
 
@@ -55,49 +55,50 @@ def pick():
 @bp.post("/mode")
 @admin_required
 def mode():
-    """Switch mode (and choose the schedule)."""
-    schedule_id = request.form.get("schedule_id") or None
-    names = dict(_schedules()[0]) if schedule_id else {}
+    """Switch mode (and choose the schedule); PagerDuty mode queues a sync instead of waiting for PagerDuty."""
+    org_id, mode, schedule_id = current_user.org_id, request.form.get("mode"), request.form.get("schedule_id") or None
     try:
-        services.set_mode(
-            current_user.org_id, request.form.get("mode"), schedule_id, names.get(schedule_id), current_user.email
-        )
+        name = schedules.schedule_name(org_id, schedule_id)
+        services.set_mode(org_id, mode, schedule_id, name, current_user.email)
     except DomainError as error:
         flash(error.message, "danger")
     else:
-        flash("On-call mode saved.", "success")
-        if request.form.get("mode") == "pagerduty":
-            from webapp.oncall.sync import sync_org
-
-            flash(f"Schedule synced: {sync_org(current_user.org_id)}.", "info")
+        if mode == "pagerduty":
+            queue_sync(org_id)
+            flash("PagerDuty mode saved: the schedule is being read, who is on call updates within seconds.", "success")
+        else:
+            flash("Manual mode saved: an admin picks who is on call.", "success")
     return redirect(request.form.get("next") or url_for(".settings"))
-
-
-def _schedules():
-    from webapp.connection.services import credentials_for
-    from webapp.oncall.pagerduty_api import list_schedules
-
-    try:
-        return list_schedules(credentials_for(current_user.org_id)), None
-    except DomainError as error:
-        return [], error.message
-    except client.PagerDutyError as error:
-        return [], f"Could not read schedules from PagerDuty: {error.message}"
 
 
 @bp.get("/settings")
 @admin_required
 def settings():
-    """The On-call tab of the PagerDuty settings: schedule dropdown, sync state, unmatched-user warning."""
-    schedules, error = _schedules()
-    query = (request.args.get("q") or "").lower()
-    shown = [s for s in schedules if query in s[1].lower()][:500]
+    """The On-call tab: the schedule picker (loaded lazily), sync state, unmatched-user warning."""
     return render_template(
         "oncall/settings.html",
-        schedules=shown,
-        total=len(schedules),
-        error=error,
         settings=services.settings_of(current_user.org_id),
         q=request.args.get("q") or "",
         next_sync=services.next_sync_at(current_user.org_id),
     )
+
+
+@bp.get("/settings/schedules")
+@admin_required
+def schedule_picker():
+    """The schedule picker: loading (polling) while a job reads PagerDuty, then the list (286) or why it failed."""
+    org_id = current_user.org_id
+    if request.args.get("refresh"):
+        schedules.forget(org_id)
+    state = schedules.picker_state(org_id)
+    query = (request.args.get("q") or "").strip().lower()
+    found = [s for s in state.get("schedules", []) if query in s[1].lower()]
+    body = render_template(
+        "oncall/_schedule_picker.html",
+        state=state,
+        schedules=found[:500],
+        total=len(found),
+        q=request.args.get("q") or "",
+        settings=services.settings_of(org_id),
+    )
+    return respond(body, 200 if state["state"] == "loading" else STOP_POLLING)

@@ -3,12 +3,13 @@
 from sqlalchemy import or_
 
 from webapp.alerts import events
-from webapp.errors import DomainError, NotFound
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
 from webapp.sla.services import refresh_deadline
+from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 
 PAGE_SIZE = 25
@@ -21,10 +22,7 @@ SORTS = {
 
 def get_report(org_id, report_id):
     """The org's report, or NotFound."""
-    report = db.session.get(Report, report_id)
-    if report is None or report.org_id != org_id:
-        raise NotFound("No such report.")
-    return report
+    return get_in_org(Report, org_id, report_id, "report")
 
 
 def create_report(org_id, title, description="", researcher_email=None, severity="none", source="api", actor=None):

@@ -1,11 +1,11 @@
 """Reports: the list with active search, the detail page with the timeline, triage by admins."""
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_htmx import make_response
 from flask_login import current_user, login_required
 
 from webapp.errors import DomainError
-from webapp.extensions import db, htmx
+from webapp.extensions import db
+from webapp.htmx import render
 from webapp.reports import bp, services
 from webapp.reports.forms import AssessForm, StatusForm
 from webapp.tenancy import admin_required
@@ -21,10 +21,7 @@ def index():
     filters = {name: request.args.get(name) or None for name in FILTERS}
     query = services.search(current_user.org_id, **filters)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=services.PAGE_SIZE, error_out=False)
-    template = "reports/_rows.html" if htmx and htmx.target == "report-rows" else "reports/index.html"
-    response = make_response(render_template(template, page=page, filters=filters))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render("reports/index.html", "reports/_rows.html", "report-rows", page=page, filters=filters)
 
 
 @bp.get("/<int:report_id>")

@@ -8,7 +8,7 @@ from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.models.work import PROVIDERS
 from webapp.schemas import PagerDutyId, Strict, text
-from webapp.settings_io import register_section
+from webapp.settings_io import Section
 
 
 def export_routing(org_id):
@@ -131,4 +131,4 @@ def apply_routing(org_id, value):
             )
 
 
-register_section("routing", export_routing, RoutingDocument, apply_routing, check=check_routing)
+SETTINGS_SECTIONS = (Section("routing", export_routing, RoutingDocument, apply_routing, check=check_routing),)

@@ -6,21 +6,19 @@ from webapp.extensions import db
 from webapp.models import Connection, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.queues import enqueue_after_commit
 from webapp.routing.pagerduty_api import list_services
 
 
 def start_sync(org_id):
     """Create the JobRun the Services tab polls, and queue the job."""
-    from jobs.routing import sync_services
-    from webapp.queues import enqueue_after_commit
-
     connection = connection_for(org_id)
     if connection is None or connection.state != "connected" or connection.method != "api_token":
         raise DomainError("Sync Services needs a working API-token connection.")
     run = JobRun(org_id=org_id, kind="sync_services", status="queued", message="Waiting for a worker…")
     db.session.add(run)
     db.session.flush()
-    enqueue_after_commit(sync_services, org_id, run.id)
+    enqueue_after_commit("jobs.routing.sync_services", org_id, run.id)
     db.session.commit()
     return run
 

@@ -1,29 +1,28 @@
 """Settings → PagerDuty → Services, Namespaces, Cloud resources and Route preview tabs."""
 
 from flask import render_template, request
-from flask_htmx import make_response
-from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import current_user
 
-from webapp.connection.services import connection_for
 from webapp.errors import DomainError
-from webapp.extensions import db, htmx
-from webapp.models import Cluster, JobRun, NamespaceRoute, ResourceRoute
-from webapp.routing import bp, inventory, services, settings  # noqa: F401  (settings registers its section)
+from webapp.extensions import db
+from webapp.htmx import STOP_POLLING, render, respond
+from webapp.models import Cluster, JobRun
+from webapp.pagerduty.accounts import connection_for
+from webapp.routing import assignments, bp, inventory, services
+from webapp.routing.preview import explain
 from webapp.routing.sync import start_sync
 from webapp.tenancy import admin_required, get_in_org
 
+# Each tab: its page, the fragment htmx swaps, and that fragment's element id.
+SERVICES = ("routing/services.html", "routing/_services.html", "services-list")
+NAMESPACES = ("routing/namespaces.html", "routing/_namespaces.html", "namespace-routes")
+RESOURCES = ("routing/resources.html", "routing/_resources.html", "resource-routes")
+PREVIEW = ("routing/preview.html", "routing/_preview_result.html", "preview-result")
 
-def _toast(level, message, **events):
-    return {"toast": {"level": level, "message": message}, **events}
 
-
-def _render(template, partial, status=200, trigger=None, **context):
+def _render(tab, **context):
     context.setdefault("connection", connection_for(current_user.org_id))
-    body = render_template(partial if htmx else template, **context)
-    response = make_response(body, status, trigger=trigger)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render(*tab, **context)
 
 
 def _services_context():
@@ -39,7 +38,7 @@ def _services_context():
 @admin_required
 def services_tab():
     """The Services tab; the list fragment for htmx."""
-    return _render("routing/services.html", "routing/_services.html", **_services_context())
+    return _render(SERVICES, **_services_context())
 
 
 @bp.post("/services/sync")
@@ -49,23 +48,20 @@ def sync():
     try:
         run = start_sync(current_user.org_id)
     except DomainError as error:
-        return make_response(render_template("routing/_sync.html", run=None, error=error.message))
+        return render_template("routing/_sync.html", run=None, error=error.message)
     return render_template("routing/_sync.html", run=run, error=None)
 
 
 @bp.get("/services/sync/<int:run_id>")
 @admin_required
 def sync_status(run_id):
-    """Sync progress; 286 stops the polling and the list refreshes."""
-    run = get_in_org(JobRun, run_id)
+    """Sync progress; once it is finished, 286 stops the polling and the services list refreshes."""
+    run = get_in_org(JobRun, current_user.org_id, run_id, "sync")
     db.session.refresh(run)
     body = render_template("routing/_sync.html", run=run, error=None)
     if run.is_finished:
-        return make_response(
-            body,
-            HTMX_STOP_POLLING,
-            trigger=_toast("success" if run.status == "done" else "danger", run.message, servicesChanged=True),
-        )
+        level = "success" if run.status == "done" else "danger"
+        return respond(body, STOP_POLLING, level, run.message, events={"servicesChanged": True})
     return body
 
 
@@ -80,40 +76,54 @@ def service_action(service_id, action):
         "vdp": (services.set_vdp, "VDP alerts go to {}."),
     }
     if action not in actions:
-        return make_response("", 404)
+        return respond("", 404, "danger", "Unknown action.")
     change, words = actions[action]
     try:
         service = change(current_user.org_id, service_id)
     except DomainError as error:
-        return _render(
-            "routing/services.html",
-            "routing/_services.html",
-            error.status if error.status != 422 else 200,
-            trigger=_toast("danger", error.message),
-            **_services_context(),
-        )
-    return _render(
-        "routing/services.html",
-        "routing/_services.html",
-        trigger=_toast("success", words.format(service.name), servicesChanged=True),
-        **_services_context(),
-    )
+        status = error.status if error.status != 422 else 200
+        return _render(SERVICES, status=status, level="danger", message=error.message, **_services_context())
+    # The answer is the refreshed list itself: no servicesChanged, which would fetch it a second time.
+    return _render(SERVICES, message=words.format(service.name), **_services_context())
 
 
-def _namespace_context(error=None):
-    return {
-        "routes": services.namespace_routes(current_user.org_id, request.args.get("page", 1, type=int)),
-        "clusters": inventory.clusters_with_namespaces(current_user.org_id),
+def _assignments_context(kind, error=None):
+    context = {
+        "kind": kind,
+        "routes": assignments.page_of(kind, current_user.org_id, request.args.get("page", 1, type=int)),
         "targets": services.configured_services(current_user.org_id),
         "error": error,
     }
+    if kind is assignments.NAMESPACES:
+        context["clusters"] = inventory.clusters_with_namespaces(current_user.org_id)
+    return context
+
+
+def _save_assignment(kind, tab):
+    """Create Assignment (or change one's service) of either kind; the tab's list answers."""
+    try:
+        assignments.assign(
+            kind,
+            current_user.org_id,
+            request.form.get(kind.field, type=int),
+            request.form.get("service_id"),
+            request.form.get("route_id", type=int),
+        )
+    except DomainError as error:
+        return _render(tab, status=422, **_assignments_context(kind, error.message))
+    return _render(tab, message="Assignment saved.", **_assignments_context(kind))
+
+
+def _delete_assignment(kind, tab, route_id):
+    assignments.delete(kind, current_user.org_id, route_id)
+    return _render(tab, message="Assignment deleted.", **_assignments_context(kind))
 
 
 @bp.get("/namespaces")
 @admin_required
 def namespaces():
     """The Namespaces tab."""
-    return _render("routing/namespaces.html", "routing/_namespaces.html", **_namespace_context())
+    return _render(NAMESPACES, **_assignments_context(assignments.NAMESPACES))
 
 
 @bp.get("/namespaces/options")
@@ -129,49 +139,21 @@ def namespace_options():
 @admin_required
 def save_namespace_route():
     """Create Assignment (or change one's service)."""
-    try:
-        services.assign_namespace(
-            current_user.org_id,
-            request.form.get("namespace_id", type=int),
-            request.form.get("service_id"),
-            request.form.get("route_id", type=int),
-        )
-    except DomainError as error:
-        return _render("routing/namespaces.html", "routing/_namespaces.html", 422, **_namespace_context(error.message))
-    return _render(
-        "routing/namespaces.html",
-        "routing/_namespaces.html",
-        trigger=_toast("success", "Assignment saved.", routesChanged=True),
-        **_namespace_context(),
-    )
+    return _save_assignment(assignments.NAMESPACES, NAMESPACES)
 
 
 @bp.post("/namespaces/<int:route_id>/delete")
 @admin_required
 def delete_namespace_route(route_id):
     """Delete an assignment (asked first)."""
-    services.delete_route(current_user.org_id, NamespaceRoute, route_id)
-    return _render(
-        "routing/namespaces.html",
-        "routing/_namespaces.html",
-        trigger=_toast("success", "Assignment deleted.", routesChanged=True),
-        **_namespace_context(),
-    )
-
-
-def _resource_context(error=None):
-    return {
-        "routes": services.resource_routes(current_user.org_id, request.args.get("page", 1, type=int)),
-        "targets": services.configured_services(current_user.org_id),
-        "error": error,
-    }
+    return _delete_assignment(assignments.NAMESPACES, NAMESPACES, route_id)
 
 
 @bp.get("/resources")
 @admin_required
 def resources():
     """The Cloud resources tab."""
-    return _render("routing/resources.html", "routing/_resources.html", **_resource_context())
+    return _render(RESOURCES, **_assignments_context(assignments.RESOURCES))
 
 
 @bp.get("/resources/search")
@@ -186,41 +168,19 @@ def search_resources():
 @admin_required
 def save_resource_route():
     """Create Assignment for a cloud resource (or change one's service)."""
-    try:
-        services.assign_resource(
-            current_user.org_id,
-            request.form.get("resource_id", type=int),
-            request.form.get("service_id"),
-            request.form.get("route_id", type=int),
-        )
-    except DomainError as error:
-        return _render("routing/resources.html", "routing/_resources.html", 422, **_resource_context(error.message))
-    return _render(
-        "routing/resources.html",
-        "routing/_resources.html",
-        trigger=_toast("success", "Assignment saved.", routesChanged=True),
-        **_resource_context(),
-    )
+    return _save_assignment(assignments.RESOURCES, RESOURCES)
 
 
 @bp.post("/resources/<int:route_id>/delete")
 @admin_required
 def delete_resource_route(route_id):
     """Delete an assignment (asked first)."""
-    services.delete_route(current_user.org_id, ResourceRoute, route_id)
-    return _render(
-        "routing/resources.html",
-        "routing/_resources.html",
-        trigger=_toast("success", "Assignment deleted.", routesChanged=True),
-        **_resource_context(),
-    )
+    return _delete_assignment(assignments.RESOURCES, RESOURCES, route_id)
 
 
 @bp.get("/preview")
 @admin_required
 def preview():
     """Where would this incident go, and why."""
-    from webapp.routing.preview import explain
-
     answer = explain(current_user.org_id, request.args) if request.args.get("kind") else None
-    return _render("routing/preview.html", "routing/_preview_result.html", answer=answer, args=request.args)
+    return _render(PREVIEW, answer=answer, args=request.args)

@@ -4,13 +4,13 @@ from typing import Annotated
 
 from pydantic import Field, create_model
 
-from webapp.audit.services import record
+from webapp.audit.services import record_change
 from webapp.extensions import db
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
 from webapp.orgs.services import settings_for
 from webapp.schemas import Number, Strict
-from webapp.settings_io import SECTIONS, register_section, section_errors
+from webapp.settings_io import Section, section_errors
 from webapp.sla.services import refresh_deadline, sla_policy
 
 MAX_HOURS = 24 * 366
@@ -43,13 +43,13 @@ MESSAGES = {
 
 def policy_errors(value):
     """Field errors of an sla_policy document (the form's and settings import's)."""
-    return section_errors(SECTIONS["sla_policy"], None, value)[1]
+    return section_errors(SETTINGS_SECTIONS[0], None, value)[1]
 
 
 def save_policy(org_id, value):
     """Store the policy and recompute every open report's deadline."""
     current = sla_policy(org_id)
-    settings_for(org_id).sla_policy = {
+    settings_for(org_id).sla_policy = after = {
         "hours": {**current["hours"], **value.get("hours", {})},
         "at_risk_percent": value.get("at_risk_percent", current["at_risk_percent"]),
         "at_risk_hours": value.get("at_risk_hours", current["at_risk_hours"]),
@@ -59,7 +59,7 @@ def save_policy(org_id, value):
         db.select(Report).where(Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
     ):
         refresh_deadline(report)
-    record(org_id, "sla_policy.updated", value)
+    record_change(org_id, "sla_policy.updated", current, after)
 
 
 def exported_policy(org_id):
@@ -70,4 +70,4 @@ def exported_policy(org_id):
     )
 
 
-register_section("sla_policy", exported_policy, SlaPolicy, save_policy, messages=MESSAGES)
+SETTINGS_SECTIONS = (Section("sla_policy", exported_policy, SlaPolicy, save_policy, messages=MESSAGES),)

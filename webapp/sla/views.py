@@ -1,11 +1,10 @@
 """Settings → PagerDuty → SLA: the policy form; and the war-room banner across the org's pages."""
 
 from flask import render_template, request, url_for
-from flask_htmx import make_response
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.layout import register_banner
+from webapp.htmx import respond
 from webapp.models import Report, WarRoom
 from webapp.models.work import REPORT_SEVERITIES
 from webapp.sla import bp
@@ -45,20 +44,17 @@ def save():
     value = _parse(request.form)
     errors = policy_errors(value)
     if errors:
-        return make_response(
+        return respond(
             render_template("sla/_form.html", policy=value, errors=errors, severities=REPORT_SEVERITIES), 422
         )
     save_policy(current_user.org_id, value)
     db.session.commit()
-    return make_response(
-        render_template(
-            "sla/_form.html", policy=sla_policy(current_user.org_id), errors={}, severities=REPORT_SEVERITIES
-        ),
-        trigger={"toast": {"level": "success", "message": "SLA policy saved; deadlines updated."}},
+    body = render_template(
+        "sla/_form.html", policy=sla_policy(current_user.org_id), errors={}, severities=REPORT_SEVERITIES
     )
+    return respond(body, message="SLA policy saved; deadlines updated.")
 
 
-@register_banner
 def war_room_banner(org_id):
     """While a war room is active, every page of the org lists its reports."""
     room = db.session.scalar(db.select(WarRoom).filter_by(org_id=org_id, ended_at=None))

@@ -3,10 +3,11 @@
 from sqlalchemy import func
 
 from webapp.audit.services import record
-from webapp.errors import Conflict, DomainError, NotFound
+from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.org import ROLES
+from webapp.tenancy import get_in_org
 
 
 def users_of_org(org_id):
@@ -32,10 +33,7 @@ def create_user(org_id, email, role, password, name=""):
 
 
 def _user_in_org(org_id, user_id):
-    user = db.session.get(User, user_id)
-    if user is None or user.org_id != org_id:
-        raise NotFound("No such user in your organisation.")
-    return user
+    return get_in_org(User, org_id, user_id, "user in your organisation")
 
 
 def _ensure_another_admin(org_id, user):
@@ -51,8 +49,9 @@ def set_role(org_id, user_id, role):
         raise DomainError("Role must be admin or member.", fields={"role": "must be admin or member"})
     if role != "admin":
         _ensure_another_admin(org_id, user)
+    if user.role != role:
+        record(org_id, "user.role_changed", {"email": user.email, "from": user.role, "role": role})
     user.role = role
-    record(org_id, "user.role_changed", {"email": user.email, "role": role})
     db.session.commit()
     return user
 

@@ -1,24 +1,28 @@
 """The users page: list, add, change role, remove."""
 
-from flask import redirect, render_template, url_for
-from flask_htmx import make_response
+from flask import redirect, url_for
 from flask_login import current_user
 
 from webapp.errors import DomainError
-from webapp.extensions import htmx
+from webapp.htmx import render, wants_fragment
 from webapp.tenancy import admin_required
 from webapp.users import bp, services
 from webapp.users.forms import AddUserForm, RoleForm
 
 
-def render_users(form=None, status=200, toast=None):
-    """The users page, or only its list section for htmx."""
-    users = services.users_of_org(current_user.org_id)
-    template = "users/_section.html" if htmx else "users/index.html"
-    body = render_template(template, users=users, form=form or AddUserForm(), role_form=RoleForm())
-    response = make_response(body, status, trigger={"toast": toast} if toast else None)
-    response.headers["Vary"] = "HX-Request"
-    return response
+def render_users(form=None, status=200, level="success", message=None):
+    """The users page, or only its section when htmx swaps it."""
+    return render(
+        "users/index.html",
+        "users/_section.html",
+        "users-section",
+        status=status,
+        level=level,
+        message=message,
+        users=services.users_of_org(current_user.org_id),
+        form=form or AddUserForm(),
+        role_form=RoleForm(),
+    )
 
 
 @bp.get("/")
@@ -43,9 +47,9 @@ def create():
         for field, message in error.fields.items():
             getattr(form, field).errors.append(message)
         return render_users(form, error.status)
-    if not htmx:
+    if not wants_fragment("users-section"):
         return redirect(url_for(".index"))
-    return render_users(toast={"level": "success", "message": f"Added {user.email}."})
+    return render_users(message=f"Added {user.email}.")
 
 
 @bp.post("/<int:user_id>/role")
@@ -54,12 +58,12 @@ def change_role(user_id):
     """Change a user's role."""
     form = RoleForm()
     if not form.validate_on_submit():
-        return render_users(status=422, toast={"level": "danger", "message": "Pick admin or member."})
+        return render_users(status=422, level="danger", message="Pick admin or member.")
     try:
         user = services.set_role(current_user.org_id, user_id, form.role.data)
     except DomainError as error:
-        return render_users(status=error.status, toast={"level": "danger", "message": error.message})
-    return render_users(toast={"level": "success", "message": f"{user.email} is now {user.role}."})
+        return render_users(status=error.status, level="danger", message=error.message)
+    return render_users(message=f"{user.email} is now {user.role}.")
 
 
 @bp.post("/<int:user_id>/delete")
@@ -69,5 +73,5 @@ def delete(user_id):
     try:
         user = services.remove_user(current_user.org_id, user_id)
     except DomainError as error:
-        return render_users(status=error.status, toast={"level": "danger", "message": error.message})
-    return render_users(toast={"level": "success", "message": f"Removed {user.email}."})
+        return render_users(status=error.status, level="danger", message=error.message)
+    return render_users(message=f"Removed {user.email}.")

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 INBOX_KEY = "pagerbridge:webhook-inbox"
 DRAINING_KEY = "pagerbridge:webhook-inbox:draining"
 DRAIN_LEASE_SECONDS = 60
+DRAIN_JOB = "jobs.webhooks.drain_inbox"
 
 
 def push(receipt_id):
@@ -29,9 +30,7 @@ def push(receipt_id):
         log.warning("webhook receipt %s waits for the sweep: %s", receipt_id, error)
         return
     if first:
-        from jobs.webhooks import drain_inbox
-
-        enqueue(drain_inbox, queue="default")
+        enqueue(DRAIN_JOB, queue="default")
 
 
 def drain(limit=10_000):
@@ -49,7 +48,5 @@ def drain(limit=10_000):
         redis.expire(DRAINING_KEY, DRAIN_LEASE_SECONDS)
         applied += 1
     redis.delete(DRAINING_KEY)
-    from jobs.webhooks import drain_inbox
-
-    enqueue(drain_inbox, queue="default")  # a long burst: hand over to a fresh job, and let others run between
+    enqueue(DRAIN_JOB, queue="default")  # a long burst: hand over to a fresh job, and let others run between
     return applied

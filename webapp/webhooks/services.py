@@ -9,9 +9,12 @@ from flask import current_app
 from sqlalchemy import bindparam, create_engine
 from sqlalchemy.exc import DBAPIError
 
+from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Report, TimelineEntry, WebhookReceipt
 from webapp.models.types import utcnow
+from webapp.pagerduty import client
+from webapp.pagerduty.accounts import credentials_for
 from webapp.sessions import insert_or_nothing
 from webapp.timeline import add_entry
 from webapp.webhooks.credentials import org_and_secrets
@@ -205,10 +208,6 @@ def subject_for_key(org_id, dedup_key):
 
 def alert_keys(org_id, pd_incident_id):
     """The alert keys of a grouped PagerDuty incident (its incident_key is empty then)."""
-    from webapp.connection.services import credentials_for
-    from webapp.errors import DomainError
-    from webapp.pagerduty import client
-
     try:
         alerts = client.paginate(credentials_for(org_id), f"/incidents/{pd_incident_id}/alerts", "alerts")
     except (DomainError, client.PagerDutyError) as error:

@@ -1,7 +1,5 @@
 """Webhook setup: create the PagerDuty subscription, paste or rotate secrets, regenerate the URL."""
 
-from flask import current_app
-
 from webapp.audit.services import record
 from webapp.connection.services import add_signing_secret, connection_for, credentials_for
 from webapp.errors import DomainError
@@ -10,13 +8,9 @@ from webapp.models import Org, WebhookSecret
 from webapp.models.org import new_webhook_token
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.public_urls import webhook_url
 
 SUBSCRIBED_EVENTS = ["incident.acknowledged", "incident.resolved", "incident.reopened", "incident.annotated"]
-
-
-def webhook_url(org):
-    """The full URL PagerDuty posts to."""
-    return f"{current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}"
 
 
 def create_subscription(org_id, url=None):

@@ -10,6 +10,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
 from webapp.metrics.hooks import counted_webhook
+from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
 from webapp.webhooks import bp, inbox, services, setup
 
@@ -45,7 +46,7 @@ def settings():
     org = current_user.org
     secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org.id)]
     return render_template(
-        "webhooks/settings.html", url=setup.webhook_url(org), secrets=secrets, connection=connection_for(org.id)
+        "webhooks/settings.html", url=webhook_url(org), secrets=secrets, connection=connection_for(org.id)
     )
 
 

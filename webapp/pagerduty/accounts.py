@@ -1,0 +1,39 @@
+"""The org's PagerDuty connection and the credentials its REST calls need: a leaf module every area imports at the top.
+
+It depends on the models and the client only, so alerts, routing, on-call and webhooks can read the connection
+without importing `webapp.connection` (whose services import the outbox: the alerts ↔ connection cycle).
+"""
+
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.models import Connection
+from webapp.pagerduty import client
+from webapp.sessions import remembered
+
+BADGE_LABELS = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
+
+
+def connection_for(org_id):
+    """The org's connection row, or None when it never connected (read once per unit of work)."""
+    return remembered("connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
+
+
+def status_badge(org_id):
+    """The badge: {"state": connected|error|disconnected, "label", "error", "error_at"}."""
+    connection = connection_for(org_id)
+    state = connection.state if connection else "disconnected"
+    failed = connection is not None and state == "error"
+    return {
+        "state": state,
+        "label": BADGE_LABELS[state],
+        "error": connection.last_error if failed else None,
+        "error_at": connection.last_error_at if failed else None,
+    }
+
+
+def credentials_for(org_id):
+    """What REST calls for this org need; DomainError when it has no API token."""
+    connection = connection_for(org_id)
+    if connection is None or not connection.api_token:
+        raise DomainError("Connect PagerDuty with an API token first.")
+    return client.Credentials(connection.region, connection.api_token, connection.account_email)
