@@ -45,6 +45,7 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.String(256), nullable=False)
     failed_logins = db.Column(db.Integer, nullable=False, default=0)
     locked_until = db.Column(UTCDateTime)
+    session_version = db.Column(db.Integer, nullable=False, default=1, server_default="1")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     org = db.relationship(Org, lazy="joined")
 
@@ -57,6 +58,14 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        """The id Flask-Login keeps in the session and the remember cookie: a new session version voids old ones."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self):
+        """Void every session and remember cookie issued so far (sign-out, password change)."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_admin(self):

@@ -10,6 +10,7 @@ from webapp.oncall import bp, services
 from webapp.oncall import settings as settings_section  # noqa: F401  (registers the settings-export section)
 from webapp.oncall.forms import PickForm
 from webapp.pagerduty import client
+from webapp.security import safe_next
 from webapp.tenancy import admin_required
 from webapp.users.services import users_of_org
 
@@ -70,7 +71,7 @@ def mode():
             from webapp.oncall.sync import sync_org
 
             flash(f"Schedule synced: {sync_org(current_user.org_id)}.", "info")
-    return redirect(request.form.get("next") or url_for(".settings"))
+    return redirect(safe_next(request.form.get("next"), "oncall.settings"))
 
 
 def _schedules():

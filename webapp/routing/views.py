@@ -120,9 +120,11 @@ def namespaces():
 @admin_required
 def namespace_options():
     """The namespaces of the chosen cluster, for the dependent select."""
-    cluster = db.session.get(Cluster, request.args.get("cluster_id", type=int) or 0)
-    names = cluster.namespaces if cluster is not None and cluster.org_id == current_user.org_id else []
-    return render_template("routing/_namespace_options.html", namespaces=names)
+    cluster_id = request.args.get("cluster_id", type=int)
+    if not cluster_id:  # "Choose a cluster" again: no namespaces to offer
+        return render_template("routing/_namespace_options.html", namespaces=[])
+    cluster = get_in_org(Cluster, cluster_id)
+    return render_template("routing/_namespace_options.html", namespaces=cluster.namespaces)
 
 
 @bp.post("/namespaces")
