@@ -31,17 +31,22 @@ def add_security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static" and current_user.is_authenticated:
+    if request.endpoint != "static" and request.cookies and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def safe_next(target, fallback="main.dashboard"):
     """`target` when it is a path on this site, else the fallback endpoint's URL: redirects never leave the site."""
-    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
-        parts = urlsplit(target)
-        if not (parts.scheme or parts.netloc) and not any(ord(c) < 32 for c in target) and "\\" not in target:
-            return target
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target  # browsers read a backslash as a slash: /\evil.example is another host
+        and not any(ord(c) < 32 for c in target)  # nor do they keep tabs and newlines: /\t/evil.example
+        and not urlsplit(target).netloc
+    ):
+        return target
     return url_for(fallback)
 
 
