@@ -64,3 +64,18 @@ def test_routing_end_to_end(page, live_server, connected, pd_account, worker, ap
     ).json
     events = wait_for(lambda: pd_account.state.received_events(dedup_key=f"incident-{incident['id']}"))
     assert pd_account.state.key_to_service[events[0]["routing_key"]] == "PVDP001"
+
+
+def test_a_chosen_resource_stays_chosen_when_newer_results_arrive(page, live_server, connected, api):
+    """Focusing the search lists everything and typing lists again: a person's quick pick must survive the second."""
+    resource = {"provider": "aws", "resource_id": "arn:aws:s3:::exports", "resource_type": "s3_bucket"}
+    api.put("/inventory", json={"clusters": [], "cloud_resources": [resource]})
+    sign_in(page, live_server, connected.admin_email)
+    page.goto(live_server + "/settings/routing/resources")
+    search = page.get_by_label("Cloud resource")
+    search.focus()
+    page.get_by_role("radio", name="arn:aws:s3:::exports").check()
+    page.locator("#resource-results input[type=radio]").evaluate("radio => { radio.dataset.before = 'yes'; }")
+    search.fill("expo")
+    page.locator("#resource-results input[type=radio]:not([data-before])").wait_for()
+    assert page.get_by_role("radio", name="arn:aws:s3:::exports").is_checked()

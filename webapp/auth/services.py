@@ -58,7 +58,7 @@ def authenticate(email, password):
     now = utcnow()
     matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None:
-        _refuse_unknown(email)
+        raise _unknown_email_refusal(email)
     if user.locked_until and user.locked_until > now:
         raise LoginRefused(LOCKED)
     if not matches:
@@ -78,13 +78,13 @@ def register_failure(user, now):
     db.session.commit()
 
 
-def _refuse_unknown(email):
-    """Refuse an email with no account exactly as a known one: counted, and 'locked' after as many failures."""
+def _unknown_email_refusal(email):
+    """The refusal for an email with no account, as for a known one: failures counted, 'locked' after as many."""
     key = "login-unknown:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
     try:
         redis = get_redis()
         if redis.exists(key + ":locked"):
-            raise LoginRefused(LOCKED)
+            return LoginRefused(LOCKED)
         pipe = redis.pipeline()
         pipe.incr(key)
         pipe.expire(key, UNKNOWN_FAILURES_KEPT_SECONDS)
@@ -94,7 +94,7 @@ def _refuse_unknown(email):
             redis.delete(key)
     except RedisError as exc:
         log.warning("unknown-email lock skipped, Redis unavailable: %s", exc)
-    raise LoginRefused(NO_MATCH)
+    return LoginRefused(NO_MATCH)
 
 
 def end_sessions(user_id):

@@ -46,6 +46,11 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _kept_signed_in():
+    """This browser chose "Keep me signed in" (it holds a remember cookie)."""
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
@@ -57,10 +62,7 @@ def account():
         except services.LoginRefused as refused:
             form.current_password.errors.append(str(refused))
         else:
-            login_user(
-                user,
-                remember=bool(request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))),
-            )
+            login_user(user, remember=_kept_signed_in())  # this session goes on under the new session version
             flash("Your password is changed. Your other sessions are signed out.", "success")
             return redirect(url_for(".account"))
     return render_template("auth/account.html", form=form), 422 if form.errors else 200
