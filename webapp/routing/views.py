@@ -6,7 +6,7 @@ from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import current_user
 
 from webapp.connection.services import connection_for
-from webapp.errors import DomainError
+from webapp.errors import DomainError, NotFound
 from webapp.extensions import db, htmx
 from webapp.models import Cluster, JobRun, NamespaceRoute, ResourceRoute
 from webapp.routing import bp, inventory, services, settings  # noqa: F401  (settings registers its section)
@@ -16,6 +16,11 @@ from webapp.tenancy import admin_required, get_in_org
 
 def _toast(level, message, **events):
     return {"toast": {"level": level, "message": message}, **events}
+
+
+def _refusal_status(error, subject_field):
+    """404 when the form names a record that is not the org's (another org's does not exist for you), else 422."""
+    return 404 if isinstance(error, NotFound) and request.form.get(subject_field) else 422
 
 
 def _render(template, partial, status=200, trigger=None, **context):
@@ -139,7 +144,10 @@ def save_namespace_route():
             request.form.get("route_id", type=int),
         )
     except DomainError as error:
-        return _render("routing/namespaces.html", "routing/_namespaces.html", 422, **_namespace_context(error.message))
+        status = _refusal_status(error, "namespace_id")
+        return _render(
+            "routing/namespaces.html", "routing/_namespaces.html", status, **_namespace_context(error.message)
+        )
     return _render(
         "routing/namespaces.html",
         "routing/_namespaces.html",
@@ -196,7 +204,8 @@ def save_resource_route():
             request.form.get("route_id", type=int),
         )
     except DomainError as error:
-        return _render("routing/resources.html", "routing/_resources.html", 422, **_resource_context(error.message))
+        status = _refusal_status(error, "resource_id")
+        return _render("routing/resources.html", "routing/_resources.html", status, **_resource_context(error.message))
     return _render(
         "routing/resources.html",
         "routing/_resources.html",
