@@ -162,10 +162,10 @@ def main():
         )
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
-        user_id = admin.id
+        session_id = admin.get_id()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user_id), True
+        session["_user_id"], session["_fresh"] = session_id, True
     print(f"\n{'page':<34} | {'full median':>11} | {'full p95':>8} | {'htmx median':>11} | {'htmx p95':>8}")
     for label, path in pages(clusters[3]):
         full, fragment = time_page(client, path, args.requests, False), time_page(client, path, args.requests, True)

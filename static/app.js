@@ -127,6 +127,20 @@
     });
   }
 
+  // Search-as-you-type results keep the item already chosen when a later answer (the next keystroke's) replaces them.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const list = event.detail.target;
+    if (!list.classList || !list.classList.contains("search-results")) return;
+    const chosen = list.querySelector("input[type=radio]:checked");
+    list.dataset.chosen = chosen ? chosen.value : "";
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const list = event.detail.target;
+    if (!list.classList || !list.classList.contains("search-results") || !list.dataset.chosen) return;
+    const again = list.querySelector('input[type=radio][value="' + CSS.escape(list.dataset.chosen) + '"]');
+    if (again) again.checked = true;
+  });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {

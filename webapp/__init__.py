@@ -84,10 +84,11 @@ def register_errorhandlers(app):
 
 
 def register_security(app):
-    """Security headers on every response."""
-    from webapp.security import add_security_headers
+    """Security headers, client addresses through trusted proxies, rate limits."""
+    from webapp import ratelimit, security
 
-    app.after_request(add_security_headers)
+    security.register(app)
+    ratelimit.init_app(app)
 
 
 def register_observability(app):

@@ -61,6 +61,14 @@ def development_secrets():
     return secret_key, encryption_key
 
 
+def trusted_proxies(env=os.environ):
+    """PAGERBRIDGE_TRUSTED_PROXIES: how many proxies in front of the web process add X-Forwarded-For (Heroku: 1)."""
+    value = (env.get("PAGERBRIDGE_TRUSTED_PROXIES") or "0").strip()
+    if not value.isdigit():
+        raise ConfigError("PAGERBRIDGE_TRUSTED_PROXIES must be a whole number of proxies (Heroku: 1).")
+    return int(value)
+
+
 def load_config(env=os.environ):
     """Build the Flask config mapping from the environment; refuse to start production without its settings."""
     if is_production(env):
@@ -72,6 +80,7 @@ def load_config(env=os.environ):
         dev_secret, dev_key = development_secrets()
         secret_key, encryption_keys = secret_key or dev_secret, encryption_keys or dev_key
     public_url = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    https = public_url.startswith("https://")
     return {
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEYS": [k.strip() for k in encryption_keys.split(",") if k.strip()],
@@ -86,11 +95,16 @@ def load_config(env=os.environ):
         "SLA_PERIOD_SECONDS": int(env.get("PAGERBRIDGE_SLA_PERIOD_SECONDS", "900")),
         "ONCALL_PERIOD_SECONDS": int(env.get("PAGERBRIDGE_ONCALL_PERIOD_SECONDS", "300")),
         "SWEEP_PERIOD_SECONDS": int(env.get("PAGERBRIDGE_SWEEP_PERIOD_SECONDS", "30")),
+        "TRUSTED_PROXIES": trusted_proxies(env),
+        "LOGIN_RATE_LIMIT": "20/minute",
+        "VDP_RATE_LIMIT": "10/hour",
+        "API_RATE_LIMIT": "600/minute",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": public_url.startswith("https://"),
-        "REMEMBER_COOKIE_SECURE": public_url.startswith("https://"),
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,

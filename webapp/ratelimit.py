@@ -1,24 +1,91 @@
-"""Fixed-window rate limits kept in Redis, shared by every web process."""
+"""Rate limits with Flask-Limiter on Redis, shared by every web process, keyed by the real client address or token.
 
-import logging
+The client address is the one ProxyFix takes from the trusted proxies' X-Forwarded-For (see webapp/security.py),
+so behind Heroku's router each client has its own budget. Limits fail open when Redis is down (logged).
+"""
+
+import hashlib
+import math
 import time
 
-from redis.exceptions import RedisError
+from flask import current_app, make_response, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
-from webapp.queues import get_redis
+from webapp.errors import json_error, wants_json
 
-log = logging.getLogger(__name__)
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", swallow_errors=True, key_prefix="pb")
+_limited_blueprints = set()
 
 
-def allow(key, limit, window_seconds):
-    """Count one hit on key; False once the window already holds `limit` hits. Fails open if Redis is down."""
-    bucket = f"ratelimit:{key}:{int(time.time() // window_seconds)}"
-    try:
-        pipe = get_redis().pipeline()
-        pipe.incr(bucket)
-        pipe.expire(bucket, window_seconds + 1)
-        count, _ = pipe.execute()
-    except RedisError as exc:
-        log.warning("rate limit check skipped, Redis unavailable: %s", exc)
-        return True
-    return count <= limit
+def client_address():
+    """The client's address as the trusted proxies report it."""
+    return get_remote_address() or "unknown"
+
+
+def login_limit():
+    """Failed sign-ins allowed per client address (default 20 a minute)."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def vdp_limit():
+    """Public report submissions allowed per client address and org (default 10 an hour)."""
+    return current_app.config["VDP_RATE_LIMIT"]
+
+
+def api_limit():
+    """JSON API calls allowed per token (default 600 a minute)."""
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def api_token_key():
+    """The API budget's key: a hash of the bearer token, else the client's address (unauthenticated calls)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    return "address:" + client_address()
+
+
+def vdp_key():
+    """One budget per client address and org form."""
+    return f"{(request.view_args or {}).get('slug', '')}:{client_address()}"
+
+
+def failed(response):
+    """A sign-in attempt that did not sign anyone in (it counts toward the address's limit)."""
+    return response.status_code != 302
+
+
+def retry_after_seconds():
+    """Seconds until the breached window resets (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def too_many_requests(error):
+    """429 with Retry-After: the contract's JSON under /api, else the page the limit chose, else an error page."""
+    seconds = retry_after_seconds()
+    message = f"Too many requests: try again in {seconds} seconds."
+    if wants_json():
+        response = json_error(429, message, "rate_limited")[0]
+    elif getattr(error, "response", None) is not None:
+        response = error.response
+    else:
+        response = make_response(render_template("errors/error.html", status=429, message=message))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def init_app(app):
+    """Bind the limiter to the app's Redis, answer 429s, and give the JSON API its per-token budget."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
+    app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 5})
+    limiter.init_app(app)
+    app.register_error_handler(429, too_many_requests)
+    api = app.blueprints.get("api")
+    if api is not None and api.name not in _limited_blueprints:  # one limiter, several apps in tests
+        limiter.limit(api_limit, key_func=api_token_key, scope="api")(api)
+        _limited_blueprints.add(api.name)

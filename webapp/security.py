@@ -1,4 +1,10 @@
-"""Security headers: scripts and styles from self only, no framing, no sniffing."""
+"""Security headers, on-site redirects, outside links, and connections closed when a body is refused unread."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -13,6 +19,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     )
 )
+HSTS = "max-age=31536000; includeSubDomains"
+OUTSIDE_SCHEMES = ("http", "https")
 
 
 def add_security_headers(response):
@@ -21,4 +29,89 @@ def add_security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config["PUBLIC_URL"].startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static" and request.cookies and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def safe_next(target, fallback="main.dashboard"):
+    """`target` when it is a path on this site, else the fallback endpoint's URL: redirects never leave the site."""
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target  # browsers read a backslash as a slash: /\evil.example is another host
+        and not any(ord(c) < 32 for c in target)  # nor do they keep tabs and newlines: /\t/evil.example
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for(fallback)
+
+
+def outside_url(url):
+    """`url` when it is an http(s) link (outside data: PagerDuty, detectors), else None: no javascript: links."""
+    if not isinstance(url, str) or any(ord(c) < 33 for c in url.strip()):
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in OUTSIDE_SCHEMES and parts.netloc else None
+
+
+class _CountedInput:
+    """wsgi.input, counting the bytes the app reads."""
+
+    def __init__(self, stream):
+        self._stream, self.read_bytes = stream, 0
+
+    def _counted(self, data):
+        self.read_bytes += len(data)
+        return data
+
+    def read(self, size=-1):
+        return self._counted(self._stream.read() if size is None or size < 0 else self._stream.read(size))
+
+    def readline(self, size=-1):
+        return self._counted(self._stream.readline() if size is None or size < 0 else self._stream.readline(size))
+
+    def readlines(self, hint=-1):
+        return [self._counted(line) for line in self._stream.readlines(hint)]
+
+    def __iter__(self):
+        return (self._counted(line) for line in self._stream)
+
+
+def close_connection_when_asked(wsgi_app):
+    """WSGI middleware: an error answered before the body was read closes the connection, and says so.
+
+    The client may still be sending that body; keeping the connection would mean draining it first. gunicorn
+    drops a `Connection` header set by an app, so its response object (behind `start_response`) is told to close.
+    """
+
+    def app(environ, start_response):
+        length = str(environ.get("CONTENT_LENGTH") or "")
+        announced = int(length) if length.isdigit() else 0
+        counted = environ["wsgi.input"] = _CountedInput(environ["wsgi.input"])
+
+        def start(status, headers, exc_info=None):
+            if int(status[:3]) >= 400 and counted.read_bytes < announced:
+                headers = [(name, value) for name, value in headers if name.lower() != "connection"]
+                headers.append(("Connection", "close"))
+                force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+                if callable(force_close):
+                    force_close()
+            return start_response(status, headers, exc_info)
+
+        return wsgi_app(environ, start)
+
+    return app
+
+
+def register(app):
+    """Install the headers, the outside-link filter, the connection middleware and the trusted proxies."""
+    app.after_request(add_security_headers)
+    app.add_template_filter(outside_url, "outside_url")
+    app.wsgi_app = close_connection_when_asked(app.wsgi_app)
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:  # the client address and scheme as the trusted proxies saw them, never as a client claims
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)

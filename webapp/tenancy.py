@@ -9,9 +9,12 @@ from webapp.errors import NotFound
 from webapp.extensions import db
 
 
-def get_in_org(model, org_id, record_id, what=None, **fields):
-    """The org's row with this id, or NotFound: another org's row does not exist for you."""
-    record = db.session.get(model, record_id) if record_id else None
+def get_in_org(model, org_id, record_id, what=None, fresh=False, **fields):
+    """The org's row with this id, or NotFound: another org's row does not exist for you.
+
+    `fresh` reads the row again even when the session holds it (after taking a lock, say).
+    """
+    record = db.session.get(model, record_id, populate_existing=fresh) if record_id else None
     if record is None or record.org_id != org_id:
         raise NotFound(f"No such {what or model.__name__.lower()}.", fields=fields or None)
     return record

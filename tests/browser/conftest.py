@@ -3,6 +3,7 @@
 import os
 import shutil
 import threading
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.serving import make_server
@@ -65,3 +66,12 @@ def sign_in(page, base_url, email):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(base_url + "/")
+
+
+def follow(page, name):
+    """Click the link with this name and wait until the new page has loaded, scripts included, as a person waits to
+    see it before using it (a select changed before htmx is ready sends nothing)."""
+    link = page.get_by_role("link", name=name)
+    path = urlsplit(link.get_attribute("href")).path
+    link.click()
+    page.wait_for_url(lambda url: urlsplit(url).path == path, wait_until="load")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow, sign_in
 from tests.conftest import PD_TOKEN, VDP_KEY
 
 pytestmark = pytest.mark.browser
@@ -20,14 +20,14 @@ def test_connect_test_rule_delivery_disconnect(page, live_server, org, pd_accoun
     page.locator('#pagerduty-badge[data-state="connected"]').wait_for()
     page.get_by_role("button", name="Test Connection").click()
     page.locator('[data-test-status="done"]').wait_for(timeout=20_000)
-    page.get_by_role("link", name="Alert rules").click()
+    follow(page, "Alert rules")
     page.locator("#rule-critical_assessed select").select_option("error")
     page.locator("#rule-critical_assessed").get_by_role("button", name="Save").click()
     page.get_by_text("Critical severity assessed: on, error.").wait_for()
     api.post("/reports", json={"title": "Browser-born report"})
-    page.get_by_role("link", name="Delivery log").click()
+    follow(page, "Delivery log")
     page.locator('tr[data-status="delivered"]', has_text="report-1").wait_for(timeout=15_000)
-    page.get_by_role("link", name="Overview").click()
+    follow(page, "Overview")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Disconnect").click()
     page.locator('#pagerduty-badge[data-state="disconnected"]').wait_for()

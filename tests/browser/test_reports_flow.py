@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ def test_public_form_search_assess(page, live_server, org):
     page.goto(live_server + "/reports/")
     page.get_by_label("Search").fill("sql inj")
     page.wait_for_url("**/reports/?q=sql*")
-    page.get_by_role("link", name="SQL injection in search").click()
+    follow(page, "SQL injection in search")
     page.get_by_label("Severity").select_option("critical")
     page.get_by_role("button", name="Assess").click()
     page.get_by_text("Severity assessed: none → critical.").wait_for()

@@ -42,7 +42,7 @@ def test_duplicate_email_error_is_next_to_the_field(htmx_client, org):
         "/settings/users/", data={"email": org.member_email, "role": "member", "password": "long-enough-pw"}
     )
     assert response.status_code == 409
-    assert "already in use" in response.get_data(as_text=True)
+    assert "cannot be used for a new user" in response.get_data(as_text=True)
 
 
 def test_demoting_last_admin_is_refused(htmx_client, org):

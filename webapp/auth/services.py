@@ -1,26 +1,40 @@
-"""Authentication: password checks with lock-out after repeated failures."""
+"""Authentication: password checks that look alike for every email, lock-out, and sessions that can be voided."""
 
+import hashlib
+import logging
+import secrets
 from datetime import timedelta
+from functools import cache
 
+from redis.exceptions import RedisError
 from sqlalchemy import func
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.types import utcnow
-from webapp.ratelimit import allow
+from webapp.queues import get_redis
+
+log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-ATTEMPTS_PER_ADDRESS_PER_MINUTE = 20
+UNKNOWN_FAILURES_KEPT_SECONDS = 24 * 3600  # failures of a known account count until a success, so keep these long
+NO_MATCH = "That email and password do not match."
+LOCKED = "This account is locked after repeated failed sign-ins. Try again in a few minutes."
 
 
 class LoginRefused(Exception):
     """Login did not succeed; the message is safe to show."""
 
 
-def load_user(user_id):
-    """Flask-Login's loader."""
-    return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+def load_user(session_id):
+    """Flask-Login's loader: `<id>:<session version>`; a session issued before a sign-out or new password is void."""
+    user_id, _, version = str(session_id).partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
 
 
 def find_user_by_email(email):
@@ -28,18 +42,28 @@ def find_user_by_email(email):
     return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email, password, remote_addr):
-    """The user for these credentials, or LoginRefused; failures count toward a temporary lock."""
-    if not allow(f"login:{remote_addr}", ATTEMPTS_PER_ADDRESS_PER_MINUTE, 60):
-        raise LoginRefused("Too many sign-in attempts from your network. Wait a minute and try again.")
+@cache
+def _dummy_hash():
+    """A hash of nothing anyone knows, checked for unknown emails so they take as long as known ones."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email, password):
+    """The user for these credentials, or LoginRefused.
+
+    Known and unknown emails cost one password hash each, give the same messages and lock alike after repeated
+    failures, so the answer says nothing about who has an account.
+    """
     user = find_user_by_email(email)
     now = utcnow()
-    if user and user.locked_until and user.locked_until > now:
-        raise LoginRefused("This account is locked after repeated failed sign-ins. Try again in a few minutes.")
-    if not user or not user.check_password(password):
-        if user:
-            register_failure(user, now)
-        raise LoginRefused("That email and password do not match.")
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if user is None:
+        raise _unknown_email_refusal(email)
+    if user.locked_until and user.locked_until > now:
+        raise LoginRefused(LOCKED)
+    if not matches:
+        register_failure(user, now)
+        raise LoginRefused(NO_MATCH)
     user.failed_logins, user.locked_until = 0, None
     db.session.commit()
     return user
@@ -54,11 +78,39 @@ def register_failure(user, now):
     db.session.commit()
 
 
+def _unknown_email_refusal(email):
+    """The refusal for an email with no account, as for a known one: failures counted, 'locked' after as many."""
+    key = "login-unknown:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    try:
+        redis = get_redis()
+        if redis.exists(key + ":locked"):
+            return LoginRefused(LOCKED)
+        pipe = redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, UNKNOWN_FAILURES_KEPT_SECONDS)
+        failures, _ = pipe.execute()
+        if failures >= MAX_FAILURES:
+            redis.set(key + ":locked", 1, ex=LOCK_MINUTES * 60)
+            redis.delete(key)
+    except RedisError as exc:
+        log.warning("unknown-email lock skipped, Redis unavailable: %s", exc)
+    return LoginRefused(NO_MATCH)
+
+
+def end_sessions(user_id):
+    """Sign a user out everywhere: every session and remember cookie issued so far stops working."""
+    user = db.session.get(User, user_id)
+    user.end_sessions()
+    db.session.commit()
+    return user
+
+
 def change_password(user_id, current_password, new_password):
-    """Replace a user's password after checking the current one."""
+    """Replace a user's password after checking the current one; every other session of the user ends."""
     user = db.session.get(User, user_id)
     if not user.check_password(current_password):
         raise LoginRefused("The current password is not right.")
     user.set_password(new_password)
+    user.end_sessions()
     db.session.commit()
     return user

@@ -46,6 +46,7 @@ class User(UserMixin, OrgRecord, db.Model):
     password_hash: Mapped[str] = mapped_column(db.String(256))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     org: Mapped["Org"] = relationship(Org, lazy="joined")
 
     __table_args__ = (
@@ -60,6 +61,14 @@ class User(UserMixin, OrgRecord, db.Model):
     def check_password(self, password):
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        """The id Flask-Login keeps in the session and the remember cookie: a new session version voids old ones."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self):
+        """Void every session and remember cookie issued so far (sign-out, password change)."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def is_admin(self):

@@ -10,6 +10,7 @@ from webapp.htmx import STOP_POLLING, respond
 from webapp.oncall import bp, schedules, services
 from webapp.oncall.forms import PickForm
 from webapp.oncall.sync import queue_sync
+from webapp.security import safe_next
 from webapp.tenancy import admin_required
 from webapp.users.services import users_of_org
 
@@ -68,7 +69,7 @@ def mode():
             flash("PagerDuty mode saved: the schedule is being read, who is on call updates within seconds.", "success")
         else:
             flash("Manual mode saved: an admin picks who is on call.", "success")
-    return redirect(request.form.get("next") or url_for(".settings"))
+    return redirect(safe_next(request.form.get("next"), "oncall.settings"))
 
 
 @bp.get("/settings")

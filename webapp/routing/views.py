@@ -3,7 +3,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from webapp.errors import DomainError
+from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
 from webapp.htmx import STOP_POLLING, render, respond
 from webapp.models import Cluster, JobRun
@@ -110,7 +110,9 @@ def _save_assignment(kind, tab):
             request.form.get("route_id", type=int),
         )
     except DomainError as error:
-        return _render(tab, status=422, **_assignments_context(kind, error.message))
+        # Another org's namespace or resource does not exist for you: 404, as for any other record not yours.
+        status = 404 if isinstance(error, NotFound) and request.form.get(kind.field) else 422
+        return _render(tab, status=status, **_assignments_context(kind, error.message))
     return _render(tab, message="Assignment saved.", **_assignments_context(kind))
 
 
@@ -130,9 +132,11 @@ def namespaces():
 @admin_required
 def namespace_options():
     """The namespaces of the chosen cluster, for the dependent select."""
-    cluster = db.session.get(Cluster, request.args.get("cluster_id", type=int) or 0)
-    names = cluster.namespaces if cluster is not None and cluster.org_id == current_user.org_id else []
-    return render_template("routing/_namespace_options.html", namespaces=names)
+    cluster_id = request.args.get("cluster_id", type=int)
+    if not cluster_id:  # "Choose a cluster" again: no namespaces to offer
+        return render_template("routing/_namespace_options.html", namespaces=[])
+    cluster = get_in_org(Cluster, current_user.org_id, cluster_id, "cluster")
+    return render_template("routing/_namespace_options.html", namespaces=cluster.namespaces)
 
 
 @bp.post("/namespaces")

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.connection.services import connection_for
@@ -54,6 +54,8 @@ def _act(action, success):
     try:
         action()
     except DomainError as error:
+        if error.status == 404:  # another org's record does not exist for you
+            abort(404)
         flash(error.message, "danger")
     else:
         flash(success, "success")
