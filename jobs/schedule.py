@@ -14,6 +14,7 @@ def periodic_jobs(config):
         ("sla-evaluator", "jobs.sla.evaluate_all", config["SLA_PERIOD_SECONDS"], "default"),
         ("oncall-sync", "jobs.oncall.sync_all", config["ONCALL_PERIOD_SECONDS"], "default"),
         ("webhook-sweep", "jobs.webhooks.sweep_receipts", config["SWEEP_PERIOD_SECONDS"], "default"),
+        ("health-check", "jobs.health.check_all", config.get("HEALTH_PERIOD_SECONDS", 300), "default"),
     ]
 
 

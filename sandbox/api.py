@@ -291,7 +291,17 @@ def create_subscription():
 
 @bp.get("/webhook_subscriptions")
 def list_subscriptions():
-    return page([subscription_object(s) for s in account().subscriptions], "webhook_subscriptions")
+    """All subscriptions, or those whose filter is the given account, service or team."""
+    kind, target = request.args.get("filter_type"), request.args.get("filter_id")
+    if kind not in (None, "account", "service", "team") or (kind in ("service", "team") and not target):
+        return rest_error(400, "Invalid Input Provided", 2001, ["filter_id is required for service and team filters"])
+    chosen = [
+        s
+        for s in account().subscriptions
+        if kind is None
+        or (s["filter"].get("type") == f"{kind}_reference" and (kind == "account" or s["filter"].get("id") == target))
+    ]
+    return page([subscription_object(s) for s in chosen], "webhook_subscriptions")
 
 
 def subscription_object(subscription, with_secret=False):
@@ -306,11 +316,11 @@ def subscription_object(subscription, with_secret=False):
             "id": subscription["id"] + "D",
             "type": "http_delivery_method",
             "url": subscription["url"],
-            "temporarily_disabled": False,
+            "temporarily_disabled": subscription.get("temporarily_disabled", False),
             "custom_headers": [],
             "secret": subscription["secret"] if with_secret else None,
         },
     }
 
 
-from sandbox import api_incidents, api_oncall  # noqa: E402,F401  (their endpoints register on bp)
+from sandbox import api_incidents, api_oncall, api_subscriptions  # noqa: E402,F401  (their endpoints register on bp)

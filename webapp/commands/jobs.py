@@ -12,6 +12,7 @@ RUNNERS = {
     "oncall": "webapp.oncall.services:sync_all",
     "sweep": "webapp.alerts.outbox:sweep",
     "services": "webapp.routing.sync:sync_all",
+    "health": "webapp.health.services:check_all",
 }
 
 
@@ -31,7 +32,7 @@ def jobs():
 @click.option("--org", "org_slug", default=None, help="Only this org.")
 @with_appcontext
 def run(name, org_slug):
-    """Run the SLA evaluator, on-call sync, outbox sweep or Sync Services now."""
+    """Run the SLA evaluator, on-call sync, outbox sweep, Sync Services or the health check now."""
     from webapp.orgs.services import org_by_slug
 
     with cli_errors():

@@ -19,15 +19,29 @@ def connection_for(org_id):
 
 
 def status_badge(org_id):
-    """The badge : {"state": connected|error|disconnected, "label", "error", "error_at"}."""
+    """The badge: {"state": connected|attention|error|disconnected, "label", "error", "error_at", "findings"}.
+
+    Green only when nothing stands between an alert and PagerDuty: any warning of the health model turns it amber.
+    """
+    from webapp.health.findings import findings
+
     connection = connection_for(org_id)
     state = connection.state if connection else "disconnected"
-    labels = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
+    standing = [f for f in findings(org_id) if f.counts] if state != "disconnected" else []
+    if state == "connected" and standing:
+        state = "attention"
+    labels = {
+        "connected": "Connected",
+        "attention": "Connected, needs attention",
+        "error": "Error",
+        "disconnected": "Not connected",
+    }
     return {
         "state": state,
         "label": labels[state],
         "error": connection.last_error if connection and state == "error" else None,
         "error_at": connection.last_error_at if connection and state == "error" else None,
+        "findings": standing,
     }
 
 
@@ -64,8 +78,9 @@ def _check_key(value, field, label):
         )
 
 
-def connect_api_token(org_id, api_token, integration_key=None, signing_secret=None, region="us"):
-    """Validate the token, then save the connection; nothing is saved when validation fails."""
+def connect_api_token(org_id, api_token, integration_key=None, signing_secret=None, region="us", restore_now=False):
+    """Validate the token, then save the connection (nothing is saved when validation fails); then restore the
+    configured services' keys, in a job unless `restore_now` (the CLI)."""
     api_token, integration_key = (api_token or "").strip(), (integration_key or "").strip() or None
     if not api_token:
         raise DomainError("Connection failed: paste a PagerDuty API token.", fields={"api_token": "required"})
@@ -78,9 +93,13 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     connection.account_email, connection.account_summary = email, summary
     if signing_secret and signing_secret.strip():
         add_signing_secret(org_id, signing_secret.strip(), "manual")
-    return _mark_connected(
+    connection = _mark_connected(
         connection, {"method": "api_token", "region": region, "integration_key": bool(integration_key)}
     )
+    from webapp.connection import lifecycle
+
+    connection.restore_run = lifecycle.restore_after_connect(org_id, foreground=restore_now)
+    return connection
 
 
 def connect_routing_key(org_id, routing_key, service_name, region="us"):
@@ -147,29 +166,34 @@ def mark_auth_failure(org_id, message):
     db.session.commit()
 
 
-def disconnect(org_id):
-    """Stop all alerts at once: cancel open deliveries, wipe secrets; rules, services and routes stay."""
+def disconnect(org_id, foreground=False):
+    """Stop all alerts at once and cancel open deliveries; services, the default and every route stay.
+
+    Keys are wiped (a reconnect finds them again). A subscription PagerBridge created is deleted in PagerDuty by a
+    job (or at once with `foreground`), which then wipes the API token; returns (cancelled count, JobRun or None).
+    """
     from webapp.alerts.outbox import cancel_open
+    from webapp.connection import lifecycle
 
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("PagerDuty is not connected.")
     cancelled = cancel_open(org_id)
     connection.state = "disconnected"
-    connection.api_token = connection.integration_key = connection.routing_key = None
-    connection.last_error = connection.last_error_at = connection.webhook_subscription_id = None
+    connection.integration_key = connection.routing_key = None
+    connection.last_error = connection.last_error_at = None
     db.session.execute(db.update(Service).where(Service.org_id == org_id).values(integration_key=None))
-    db.session.execute(db.delete(WebhookSecret).where(WebhookSecret.org_id == org_id))
     record(org_id, "pagerduty.disconnected", {"cancelled_deliveries": cancelled})
+    run = lifecycle.after_disconnect(connection, foreground)
     db.session.commit()
-    return cancelled
+    return cancelled, run
 
 
 def status_lines(org):
-    """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
+    """`pagerduty status`: state, method, last error, webhook URL, last webhook and one line per standing finding."""
     from flask import current_app
 
-    from webapp.models import OnCallSettings
+    from webapp.health.findings import findings
 
     connection = connection_for(org.id)
     badge = status_badge(org.id)
@@ -182,13 +206,8 @@ def status_lines(org):
         else "last error: none"
     )
     lines.append(f"webhook URL: {current_app.config['PUBLIC_URL']}/webhooks/pagerduty/{org.webhook_token}")
-    oncall = db.session.get(OnCallSettings, org.id)
-    warnings = []
-    if oncall and oncall.unmatched_email:
-        warnings.append(
-            f"on-call: PagerDuty user {oncall.unmatched_name or ''} <{oncall.unmatched_email}> "
-            "matches no PagerBridge user; the previous shift stays active"
-        )
-    if badge["state"] == "error":
-        warnings.append("alerts are paused until PagerDuty accepts the credentials again")
-    return lines + ([f"warning: {w}" for w in warnings] or ["warnings: none"])
+    last = connection.last_webhook_at if connection else None
+    lines.append(f"last verified webhook: {last.isoformat() if last else 'none yet'}")
+    standing = findings(org.id) if connection else []
+    lines += [f"note: {f.message}" for f in standing if not f.counts]
+    return lines + ([f"warning: {f.message}" for f in standing if f.counts] or ["warnings: none"])

@@ -27,6 +27,7 @@ class Connection(db.Model):
     last_error_at = db.Column(UTCDateTime)
     connected_at = db.Column(UTCDateTime)
     webhook_subscription_id = db.Column(db.String(32))
+    subscription_owned = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     last_webhook_at = db.Column(UTCDateTime)
     last_webhook_outcome = db.Column(db.String(200))
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -87,6 +88,8 @@ class Service(db.Model):
     is_vdp = db.Column(db.Boolean, nullable=False, default=False)
     removed_at = db.Column(UTCDateTime)
     synced_at = db.Column(UTCDateTime)
+    broken_at = db.Column(UTCDateTime)
+    broken_reason = db.Column(db.Text)
 
     __table_args__ = (
         db.UniqueConstraint("org_id", "pd_id", name="uq_pagerduty_services_org_pd"),

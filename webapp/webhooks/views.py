@@ -9,6 +9,7 @@ from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
+from webapp.health.checks import count_webhook_refusal
 from webapp.tenancy import admin_required
 from webapp.webhooks import bp, inbox, services, setup
 
@@ -30,6 +31,8 @@ def receive(token):
         )
     except services.Rejected as rejected:
         log.warning("webhook refused (%s) from %s", rejected.reason, request.remote_addr)
+        if rejected.reason == "bad or missing signature":
+            count_webhook_refusal(token)
         return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
     if created:
         inbox.push(receipt_id)
@@ -62,8 +65,8 @@ def _act(action, success):
 def create_subscription():
     """One click: the PagerDuty subscription and its secret."""
     return _act(
-        lambda: setup.create_subscription(current_user.org_id),
-        "Subscription created in PagerDuty; its signing secret is stored.",
+        lambda: setup.start(current_user.org_id, "subscribe"),
+        "Setting up the subscription in PagerDuty: the Overview shows when it is done.",
     )
 
 
