@@ -80,6 +80,6 @@ def test_status_lines_name_webhook_url_and_warnings(db, connected):
     db.session.get(OnCallSettings, connected.id).unmatched_email = "ghost@example.com"
     db.session.commit()
     lines = services.status_lines(connected.model)
-    assert "state: attention" in lines
+    assert "state: connected" in lines and "badge: Connected, needs attention" in lines
     assert any(connected.model.webhook_token in line for line in lines)
     assert any("ghost@example.com" in line for line in lines)

@@ -197,7 +197,8 @@ def status_lines(org):
 
     connection = connection_for(org.id)
     badge = status_badge(org.id)
-    lines = [f"state: {badge['state']}"]
+    state = "connected" if badge["state"] == "attention" else badge["state"]
+    lines = [f"state: {state}", f"badge: {badge['label']}"]
     if connection and connection.state != "disconnected":
         lines.append(f"method: {connection.method} ({connection.region.upper()})")
     lines.append(
