@@ -128,7 +128,9 @@ def start(org_id, action):
     """Run `subscribe` or `enable` in a job the page polls (no PagerDuty call inside a page request)."""
     from webapp.connection.lifecycle import start_run
 
-    _api_connection(org_id)
+    connection = _api_connection(org_id)
+    if action == "enable" and not connection.webhook_subscription_id:
+        raise DomainError("There is no webhook subscription to re-enable: create one on the Webhook tab.")
     run = start_run(org_id, f"webhook_{action}", f"jobs.connection.webhook_{action}", total=1)
     db.session.commit()
     return run
