@@ -68,7 +68,8 @@ def test_the_subscription_button_queues_a_job_and_unknown_actions_404(admin_clie
 def test_re_enable_without_a_subscription_says_what_to_do(htmx_client, connected):
     response = htmx_client.post("/settings/pagerduty/health/enable")
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and 'data-run-status="refused"' in body and "create one on the Webhook tab" in body
+    assert response.status_code == 200 and 'data-run-status="refused"' in body
+    assert "create one on the Webhook tab" in body
 
 
 def test_disconnect_shows_the_teardown_and_keeps_routes(admin_client, db, connected, pd):
