@@ -136,6 +136,7 @@ def teardown(org_id, run_id=None):
     if owned and connection.api_token:
         progress(run, "running", f"Deleting webhook subscription {subscription_id} in PagerDuty…")
         outcome = _delete_subscription(org_id, credentials_for(org_id), subscription_id)
+        _remember_deleted(org_id, subscription_id)
     if owned or not subscription_id:
         db.session.execute(
             db.update(WebhookSecret)
@@ -168,3 +169,16 @@ def _delete_subscription(org_id, credentials, subscription_id):
             "Delete it in PagerDuty (Integrations → Generic Webhooks (v3)).",
         )
         return f"Could not delete webhook subscription {subscription_id} in PagerDuty: {error.message}."
+
+
+def _remember_deleted(org_id, subscription_id):
+    """After a reconnect the webhooks do not come back by themselves: say so until a subscription exists again."""
+    from webapp.health.findings import record as record_finding
+
+    record_finding(
+        org_id,
+        "subscription_missing",
+        f"disconnecting deleted PagerBridge's webhook subscription {subscription_id} in PagerDuty: "
+        "acknowledgements do not reach PagerBridge until it is created again",
+        "Webhook tab → Create subscription in PagerDuty (or `flask --app wsgi pagerduty subscribe`).",
+    )

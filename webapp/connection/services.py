@@ -133,9 +133,11 @@ def _connection_row(org_id):
 
 def _mark_connected(connection, detail):
     from webapp.alerts.outbox import resume_paused
+    from webapp.health.findings import forget_for_new_connection
 
     connection.state, connection.connected_at = "connected", utcnow()
     connection.last_error = connection.last_error_at = None
+    forget_for_new_connection(connection)
     db.session.flush()
     resumed = resume_paused(connection.org_id)
     record(connection.org_id, "pagerduty.connected", {**detail, "resumed_deliveries": resumed})

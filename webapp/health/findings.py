@@ -59,6 +59,23 @@ def replace(org_id, codes, found):
         record(org_id, finding.code, finding.message, finding.action, finding.subject, finding.level)
 
 
+KEPT_ACROSS_CONNECTIONS = ("subscription_left", "subscription_missing")
+
+
+def forget_for_new_connection(connection):
+    """New credentials: what the last checks found about the old ones no longer stands; an API-token connection is
+    checked again at once (after commit). Webhook findings stay until a check finds the subscription."""
+    from webapp.queues import enqueue_after_commit
+
+    db.session.execute(
+        db.delete(HealthFinding)
+        .where(HealthFinding.org_id == connection.org_id, HealthFinding.code.not_in(KEPT_ACROSS_CONNECTIONS))
+        .execution_options(synchronize_session=False)
+    )
+    if connection.method == "api_token":
+        enqueue_after_commit("jobs.health.check_org", connection.org_id, queue="default")
+
+
 def findings(org_id):
     """Every standing finding of the org, most serious first (read once per web request: badge, banner, panel)."""
     from flask import has_request_context, request
@@ -74,7 +91,7 @@ def findings(org_id):
 def _collect(org_id):
     connection = db.session.scalar(select(Connection).filter_by(org_id=org_id))
     if connection is None or connection.state == "disconnected":
-        return _stored(org_id, only=("subscription_left",))
+        return _stored(org_id, only=KEPT_ACROSS_CONNECTIONS)
     items = _stored(org_id) + _paused(org_id, connection) + _routes(org_id, connection) + _oncall(org_id)
     return sorted(items, key=lambda f: LEVEL_ORDER.get(f.level, 3))
 
