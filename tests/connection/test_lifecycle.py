@@ -179,3 +179,27 @@ def test_test_connection_that_works_while_paused_resumes_in_order(db, connected)
     assert services.connection_for(connected.id).state == "connected"
     statuses = db.session.scalars(db.select(Delivery.status).where(Delivery.action == "trigger")).all()
     assert statuses == ["pending", "pending"]
+
+
+def test_after_deleting_its_subscription_a_reconnect_warns_until_it_is_created_again(db, connected, pd):
+    from webapp.health.services import check_org
+    from webapp.webhooks.setup import create_subscription
+
+    create_subscription(connected.id)
+    services.disconnect(connected.id, foreground=True)
+    services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
+    check_org(connected.id)
+    warnings = [line for line in services.status_lines(connected.model) if line.startswith("warning:")]
+    assert len(warnings) == 1 and "acknowledgements do not reach PagerBridge" in warnings[0]
+    create_subscription(connected.id)
+    assert services.status_lines(connected.model)[-1] == "warnings: none"
+
+
+def test_new_credentials_drop_the_old_checks_findings(db, connected):
+    from webapp.health.findings import record
+
+    record(connected.id, "token_refused", "PagerDuty refused the API token")
+    db.session.commit()
+    assert services.status_badge(connected.id)["state"] == "attention"
+    services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
+    assert services.status_badge(connected.id)["state"] == "connected"
