@@ -1,10 +1,67 @@
-"""The sandbox's webhook subscription endpoints beyond create and list, and the controls tests use to break things."""
+"""The sandbox's webhook subscription endpoints, and the controls tests use to break things."""
+
+import secrets
 
 from flask import Blueprint, jsonify, request
 
-from sandbox.api import account, bp, rest_error, state, subscription_object
+from sandbox.api import account, bp, page, rest_error, state
+from sandbox.state import new_id
 
 controls = Blueprint("subscription_controls", __name__, url_prefix="/_sandbox")
+
+
+@bp.post("/webhook_subscriptions")
+def create_subscription():
+    spec = (request.get_json(silent=True) or {}).get("webhook_subscription") or {}
+    method = spec.get("delivery_method") or {}
+    if method.get("type") != "http_delivery_method" or not method.get("url") or not spec.get("events"):
+        return rest_error(400, "Invalid Input Provided", 2001, ["delivery_method.url and events are required"])
+    subscription = {
+        "id": new_id(),
+        "url": method["url"],
+        "events": list(spec["events"]),
+        "secret": secrets.token_urlsafe(48),
+        "active": True,
+        "description": spec.get("description", ""),
+        "filter": spec.get("filter") or {"type": "account_reference"},
+    }
+    with state().lock:
+        account().subscriptions.append(subscription)
+    return jsonify(webhook_subscription=subscription_object(subscription, with_secret=True))  # 200, as documented
+
+
+@bp.get("/webhook_subscriptions")
+def list_subscriptions():
+    """All subscriptions, or those whose filter is the given account, service or team."""
+    kind, target = request.args.get("filter_type"), request.args.get("filter_id")
+    if kind not in (None, "account", "service", "team") or (kind in ("service", "team") and not target):
+        return rest_error(400, "Invalid Input Provided", 2001, ["filter_id is required for service and team filters"])
+    chosen = [
+        s
+        for s in account().subscriptions
+        if kind is None
+        or (s["filter"].get("type") == f"{kind}_reference" and (kind == "account" or s["filter"].get("id") == target))
+    ]
+    return page([subscription_object(s) for s in chosen], "webhook_subscriptions")
+
+
+def subscription_object(subscription, with_secret=False):
+    return {
+        "id": subscription["id"],
+        "type": "webhook_subscription",
+        "active": subscription["active"],
+        "description": subscription["description"],
+        "events": subscription["events"],
+        "filter": subscription["filter"],
+        "delivery_method": {
+            "id": subscription["id"] + "D",
+            "type": "http_delivery_method",
+            "url": subscription["url"],
+            "temporarily_disabled": subscription.get("temporarily_disabled", False),
+            "custom_headers": [],
+            "secret": subscription["secret"] if with_secret else None,
+        },
+    }
 
 
 def _subscription(subscription_id):

@@ -28,7 +28,6 @@ def wait_for_run(db, kind):
 def check_now(page):
     page.get_by_role("button", name="Check now").click()
     page.locator('#health-panel [data-run-kind="health_check"][data-run-status="done"]').wait_for(timeout=20_000)
-    page.reload()
 
 
 def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db):
@@ -74,7 +73,8 @@ def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db
     requests.delete(f"{pd_account.url}/_sandbox/services/PPAY001/integrations/{remote['integrations'][0]['id']}")
     page.goto(overview)
     check_now(page)
-    assert badge(page) == "attention"
+    page.locator('#pagerduty-badge[data-state="attention"]').wait_for()  # the panel's reload swaps it too
+    page.reload()
     assert "Connected, needs attention" in page.locator("#pagerduty-badge").inner_text()
     banner = page.locator('[data-banner="health"]').inner_text()
     assert "the route to Payments does not resolve" in banner

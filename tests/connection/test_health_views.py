@@ -38,7 +38,8 @@ def test_check_now_is_a_job_with_progress(worker, htmx_client, db, connected):
     final = htmx_client.get(f"/settings/pagerduty/runs/{run.id}")
     assert final.status_code == 286 and "connectionChanged" in final.headers["HX-Trigger"]
     assert "Checked: everything checked delivers." in final.get_data(as_text=True)
-    assert "Last check:" in page(htmx_client, "/settings/pagerduty/health")
+    panel = page(htmx_client, "/settings/pagerduty/health")
+    assert "Last check:" in panel and 'id="pagerduty-badge"' in panel and 'hx-swap-oob="true"' in panel
 
 
 def test_repair_routes_restores_a_broken_route(htmx_client, db, connected, pd_account):
@@ -92,3 +93,23 @@ def test_the_routing_key_method_banner(admin_client, db, org):
 
 def test_members_cannot_start_checks(member_client, connected):
     assert member_client.post("/settings/pagerduty/health/check").status_code == 403
+
+
+def test_the_webhook_tab_says_what_the_last_check_found(admin_client, db, connected):
+    from webapp.connection.services import connection_for
+
+    connection_for(connected.id).webhook_subscription_id = "PSUB001"
+    db.session.commit()
+    assert "active at the last health check" in page(admin_client, "/webhooks/settings")
+    db.session.add(
+        HealthFinding(
+            org_id=connected.id,
+            code="subscription_disabled",
+            message="the webhook subscription PSUB001 is disabled by PagerDuty after failed deliveries",
+            action="Click Re-enable.",
+        )
+    )
+    db.session.commit()
+    body = page(admin_client, "/webhooks/settings")
+    assert "The webhook subscription PSUB001 is disabled by PagerDuty" in body
+    assert "active at the last health check" not in body

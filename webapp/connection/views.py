@@ -170,8 +170,10 @@ def disconnect():
 @bp.get("/health")
 @admin_required
 def health():
-    """The health panel alone (reloaded when a run finishes)."""
-    return render_template("connection/_health.html", **health_context())
+    """The health panel alone (reloaded when a run finishes), with the badge out of band."""
+    return render_template("connection/_health.html", **health_context()) + render_template(
+        "settings/_badge.html", oob=True
+    )
 
 
 @bp.post("/health/<action>")

@@ -186,3 +186,11 @@ def active_secret_rows(org_id):
     return db.session.scalars(
         db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id.desc())
     ).all()
+
+
+def webhook_findings(org_id):
+    """What the last health check found wrong with the subscription, its secret or the signatures."""
+    from webapp.health.findings import findings
+
+    codes = ("subscription_missing", "subscription_disabled", "no_signing_secret", "webhooks_refused")
+    return [f for f in findings(org_id) if f.code in codes]

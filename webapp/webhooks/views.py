@@ -46,7 +46,11 @@ def settings():
     org = current_user.org
     secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org.id)]
     return render_template(
-        "webhooks/settings.html", url=setup.webhook_url(org), secrets=secrets, connection=connection_for(org.id)
+        "webhooks/settings.html",
+        url=setup.webhook_url(org),
+        secrets=secrets,
+        connection=connection_for(org.id),
+        webhook_findings=setup.webhook_findings(org.id),
     )
 
 
