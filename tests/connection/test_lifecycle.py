@@ -203,3 +203,24 @@ def test_new_credentials_drop_the_old_checks_findings(db, connected):
     assert services.status_badge(connected.id)["state"] == "attention"
     services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
     assert services.status_badge(connected.id)["state"] == "connected"
+
+
+def test_the_preview_is_not_green_while_alerts_are_paused(htmx_client, db, routed):
+    url = "/settings/routing/preview?kind=kubernetes&cluster=prod&namespace=payments"
+    assert "alert-success" in htmx_client.get(url).get_data(as_text=True)
+    services.mark_auth_failure(routed.id, "PagerDuty refused the credentials (HTTP 401)")
+    body = htmx_client.get(url).get_data(as_text=True)
+    assert "Goes to Payments" in body and "alert-warning" in body and "Alerts are paused" in body
+    services.disconnect(routed.id)
+    assert "PagerDuty is disconnected" in htmx_client.get(url).get_data(as_text=True)
+
+
+def test_the_health_check_runs_every_five_minutes_once_per_org(app, db, connected, redis):
+    from rq import Queue
+
+    from jobs.health import check_all
+    from jobs.schedule import periodic_jobs
+
+    assert ("health-check", "jobs.health.check_all", 300, "default") in periodic_jobs(app.config)
+    assert check_all() == 1 and check_all() == 1
+    assert Queue("default", connection=redis).job_ids.count(f"health-check-{connected.id}") == 1
