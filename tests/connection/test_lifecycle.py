@@ -224,3 +224,11 @@ def test_the_health_check_runs_every_five_minutes_once_per_org(app, db, connecte
     assert ("health-check", "jobs.health.check_all", 300, "default") in periodic_jobs(app.config)
     assert check_all() == 1 and check_all() == 1
     assert Queue("default", connection=redis).job_ids.count(f"health-check-{connected.id}") == 1
+
+
+def test_a_route_to_a_service_disabled_on_purpose_is_a_note_not_a_warning(db, routed):
+    payments = db.session.scalar(db.select(Service).filter_by(pd_id="PPAY001"))
+    routing.disable_service(routed.id, payments.id)
+    lines = services.status_lines(routed.model)
+    assert "note: the route to Payments does not resolve: it is not configured; its alerts go to Platform" in lines
+    assert lines[-1] == "warnings: none" and services.status_badge(routed.id)["state"] == "connected"

@@ -10,6 +10,10 @@ from webapp.models.types import utcnow
 from webapp.routing.resolve import fallback_route, service_problem
 
 LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
+REPAIR = (
+    "Click Repair routes (finds or creates each configured service's Events API v2 integration), "
+    "or Sync Services and pick another service."
+)
 
 
 @dataclass(frozen=True)
@@ -157,9 +161,8 @@ def _routes(org_id, connection):
             Finding(
                 "route_unresolved",
                 f"the route to {service.name} does not resolve: {problem}; {goes}",
-                "Click Repair routes (finds or creates each configured service's Events API v2 integration), "
-                "or Sync Services and pick another service.",
-                "warning",
+                REPAIR if service.enabled else "Configure it again on the Services tab, or assign another service.",
+                "warning" if service.enabled else "info",  # a service disabled on purpose: its routes fall through
                 service.pd_id,
             )
         )
