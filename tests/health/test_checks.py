@@ -121,3 +121,23 @@ def test_findings_survive_a_restart_and_the_cli_runs_every_org(db, connected, ru
     assert result.exit_code == 0 and result.output.startswith(f"{connected.slug}: ")
     assert check_all(connected.id)[0].startswith(connected.slug)
     assert "subscription_disabled" not in codes(connected.id)
+
+
+def test_a_check_that_clashes_with_a_concurrent_one_is_stored_once(db, connected, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from webapp.health import findings as model
+    from webapp.health import services as health
+
+    real, calls = model.replace, []
+
+    def clashing(*args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return real(*args)
+
+    monkeypatch.setattr(model, "replace", clashing)
+    found = [model.Finding("schedule_missing", "the on-call schedule is gone")]
+    health._store(connected.id, checks.CHECKED_CODES, found)
+    assert len(calls) == 2 and codes(connected.id) == ["schedule_missing"]

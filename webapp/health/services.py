@@ -2,6 +2,8 @@
 
 import logging
 
+from sqlalchemy.exc import IntegrityError
+
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health import checks, findings
@@ -39,13 +41,26 @@ def check_org(org_id, run_id=None):
         message = getattr(error, "message", str(error))
         found = [findings.Finding("pagerduty_unreachable", f"PagerDuty could not be checked ({message})", None)]
         codes = ("pagerduty_unreachable",)
-    findings.replace(org_id, codes, found)
-    db.session.commit()
+    _store(org_id, codes, found)
     summary = f"{len(found)} findings" if found else "no findings"
     standing_now = [f for f in findings.findings(org_id) if f.counts]
     words = "; ".join(f.message for f in standing_now) or "everything checked delivers"
     progress(run, "done", f"Checked: {words}.", 1)
     return summary
+
+
+def _store(org_id, codes, found):
+    """Store the findings; a check running at the same moment (Check now during the periodic one) may have
+    inserted the same row first, so a clash is retried once on top of what it stored."""
+    for attempt in (1, 2):
+        try:
+            findings.replace(org_id, codes, found)
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
 
 
 def check_all(org_id=None):
