@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from tests.browser.conftest import sign_in
-from tests.conftest import PD_TOKEN, wait_for
+from tests.conftest import PD_TOKEN
 
 pytestmark = pytest.mark.browser
 PAY_KEY = "c" * 31 + "3"
@@ -17,12 +17,6 @@ def route_preview(page, base):
 
 def badge(page):
     return page.locator("#pagerduty-badge").get_attribute("data-state")
-
-
-def wait_for_run(db, kind):
-    from webapp.models import JobRun
-
-    return wait_for(lambda: db.session.scalar(db.select(JobRun).filter_by(kind=kind, status="done")), 20)
 
 
 def check_now(page):
@@ -84,7 +78,8 @@ def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db
 
     page.get_by_role("link", name="Webhook").click()
     page.get_by_role("button", name="Create subscription in PagerDuty").click()
-    wait_for_run(db, "webhook_subscribe")
+    page.locator('#subscription-run [data-run-status="done"]').wait_for(timeout=20_000)
+    assert "is active in PagerDuty" in page.locator("#subscription-run").inner_text()
     subscription = pd_account.state.accounts[PD_TOKEN].subscriptions[0]
     requests.post(f"{pd_account.url}/_sandbox/webhook_subscriptions/{subscription['id']}/disable")
     page.goto(overview)

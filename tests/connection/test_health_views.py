@@ -63,6 +63,7 @@ def test_repair_routes_restores_a_broken_route(htmx_client, db, connected, pd_ac
 def test_the_subscription_button_queues_a_job_and_unknown_actions_404(admin_client, htmx_client, db, connected):
     assert admin_client.post("/webhooks/settings/subscription").status_code == 302
     assert db.session.scalar(db.select(JobRun.kind)) == "webhook_subscribe"
+    assert 'data-run-kind="webhook_subscribe"' in page(admin_client, "/webhooks/settings")
     assert htmx_client.post("/settings/pagerduty/health/nope").status_code == 404
 
 

@@ -194,3 +194,20 @@ def webhook_findings(org_id):
 
     codes = ("subscription_missing", "subscription_disabled", "no_signing_secret", "webhooks_refused")
     return [f for f in findings(org_id) if f.code in codes]
+
+
+def latest_run(org_id):
+    """The newest subscribe or re-enable run, while it runs or for a few minutes after (the tab shows it)."""
+    from datetime import timedelta
+
+    from webapp.models import JobRun
+
+    run = db.session.scalar(
+        db.select(JobRun)
+        .where(JobRun.org_id == org_id, JobRun.kind.in_(("webhook_subscribe", "webhook_enable")))
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    )
+    if run is None or (run.finished_at and utcnow() - run.finished_at > timedelta(minutes=10)):
+        return None
+    return run

@@ -51,6 +51,7 @@ def settings():
         secrets=secrets,
         connection=connection_for(org.id),
         webhook_findings=setup.webhook_findings(org.id),
+        latest_run=setup.latest_run(org.id),
     )
 
 
@@ -70,7 +71,7 @@ def create_subscription():
     """One click: the PagerDuty subscription and its secret."""
     return _act(
         lambda: setup.start(current_user.org_id, "subscribe"),
-        "Setting up the subscription in PagerDuty: the Overview shows when it is done.",
+        "Setting up the subscription in PagerDuty…",
     )
 
 
