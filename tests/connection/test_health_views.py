@@ -34,7 +34,7 @@ def test_a_healthy_connection_is_green_and_says_so(admin_client, db, connected):
 def test_check_now_is_a_job_with_progress(worker, htmx_client, db, connected):
     response = htmx_client.post("/settings/pagerduty/health/check")
     assert response.status_code == 200 and "every 1s" in response.get_data(as_text=True)
-    run = wait_for(lambda: db.session.scalar(db.select(JobRun).filter_by(kind="health_check", status="done")), 20)
+    run = wait_for(lambda: db.session.scalar(db.select(JobRun).filter_by(kind="health_check", status="done")), 30)
     final = htmx_client.get(f"/settings/pagerduty/runs/{run.id}")
     assert final.status_code == 286 and "connectionChanged" in final.headers["HX-Trigger"]
     assert "Checked: everything checked delivers." in final.get_data(as_text=True)

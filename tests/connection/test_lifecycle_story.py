@@ -43,7 +43,7 @@ def incident(api, namespace, n):
 
 def arrives(pd, incident_id, key):
     """The incident's trigger reached PagerDuty with this routing key."""
-    return wait_for(lambda: pd.state.received_events(routing_key=key, dedup_key=f"incident-{incident_id}"), 20)
+    return wait_for(lambda: pd.state.received_events(routing_key=key, dedup_key=f"incident-{incident_id}"), 30)
 
 
 def worker_idle():
@@ -111,7 +111,7 @@ def test_the_lifecycle_story(runner, api, org, pd, worker, client, tmp_path):
     arrives(pd, incident(api, "payments", 7), PAY_KEY)
 
     # Payments' integration deleted in PagerDuty: its alerts fall back to the default, with a warning naming it.
-    wait_for(worker_idle, 20)
+    wait_for(worker_idle, 30)
     integration_id = pd.state.accounts[PD_TOKEN].services["PPAY001"]["integrations"][0]["id"]
     requests.delete(f"{pd.url}/_sandbox/services/PPAY001/integrations/{integration_id}").raise_for_status()
     fallen = incident(api, "payments", 8)
