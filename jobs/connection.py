@@ -1,8 +1,29 @@
-"""Connection jobs: Test Connection."""
+"""Connection jobs: Test Connection, restoring routes after a connect, tearing down after a disconnect, webhooks."""
 
-from webapp.connection import testing
+from webapp.connection import lifecycle, testing
+from webapp.webhooks import setup
 
 
 def run_test(org_id, run_id):
     """Send a test trigger and resolve for the org; progress goes to JobRun `run_id`."""
     return testing.run_test(org_id, run_id)
+
+
+def restore_routes(org_id, run_id):
+    """Find or create each configured service's Events API v2 integration and store its key."""
+    return lifecycle.restore_routes(org_id, run_id)
+
+
+def teardown(org_id, run_id):
+    """After a disconnect: delete PagerBridge's webhook subscription in PagerDuty, wipe the token."""
+    return lifecycle.teardown(org_id, run_id)
+
+
+def webhook_subscribe(org_id, run_id):
+    """Create or reuse (and repair) the org's webhook subscription."""
+    return setup.run(org_id, run_id, "subscribe")
+
+
+def webhook_enable(org_id, run_id):
+    """Re-enable the org's webhook subscription in PagerDuty."""
+    return setup.run(org_id, run_id, "enable")

@@ -15,6 +15,7 @@ def periodic_jobs(config):
         ("oncall-sync", "jobs.oncall.sync_all", config["ONCALL_PERIOD_SECONDS"], "default"),
         ("webhook-sweep", "jobs.webhooks.sweep_receipts", config["SWEEP_PERIOD_SECONDS"], "default"),
         ("pagerduty-reconcile", "jobs.reconcile.reconcile_all", 300, "default"),
+        ("health-check", "jobs.health.check_all", config.get("HEALTH_PERIOD_SECONDS", 300), "default"),
     ]
 
 

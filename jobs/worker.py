@@ -16,6 +16,7 @@ log = logging.getLogger("pagerbridge.worker")
 JOB_MODULES = (
     "jobs.alerts",
     "jobs.connection",
+    "jobs.health",
     "jobs.maintenance",
     "jobs.oncall",
     "jobs.routing",

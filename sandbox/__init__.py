@@ -16,4 +16,7 @@ def create_sandbox_app(state=None):
     app.register_blueprint(api)
     app.register_blueprint(ui)
     app.register_blueprint(control)
+    from sandbox.api_subscriptions import controls
+
+    app.register_blueprint(controls)
     return app

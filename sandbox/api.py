@@ -1,14 +1,12 @@
 """PagerDuty's Events API v2 and the parts of REST API v2 that PagerBridge uses, at PagerDuty's own paths."""
 
 import json
-import secrets
 import time
 
 from flask import Blueprint, current_app, jsonify, request
 
 from sandbox import incidents as inc
 from sandbox.oncall import oncalls_between, schedule_reference, user_object
-from sandbox.state import new_id
 
 bp = Blueprint("api", __name__)
 MAX_EVENT_BYTES = 512 * 1024
@@ -269,48 +267,4 @@ def list_oncalls():
     return page(entries, "oncalls")
 
 
-@bp.post("/webhook_subscriptions")
-def create_subscription():
-    spec = (request.get_json(silent=True) or {}).get("webhook_subscription") or {}
-    method = spec.get("delivery_method") or {}
-    if method.get("type") != "http_delivery_method" or not method.get("url") or not spec.get("events"):
-        return rest_error(400, "Invalid Input Provided", 2001, ["delivery_method.url and events are required"])
-    subscription = {
-        "id": new_id(),
-        "url": method["url"],
-        "events": list(spec["events"]),
-        "secret": secrets.token_urlsafe(48),
-        "active": True,
-        "description": spec.get("description", ""),
-        "filter": spec.get("filter") or {"type": "account_reference"},
-    }
-    with state().lock:
-        account().subscriptions.append(subscription)
-    return jsonify(webhook_subscription=subscription_object(subscription, with_secret=True))  # 200, as documented
-
-
-@bp.get("/webhook_subscriptions")
-def list_subscriptions():
-    return page([subscription_object(s) for s in account().subscriptions], "webhook_subscriptions")
-
-
-def subscription_object(subscription, with_secret=False):
-    return {
-        "id": subscription["id"],
-        "type": "webhook_subscription",
-        "active": subscription["active"],
-        "description": subscription["description"],
-        "events": subscription["events"],
-        "filter": subscription["filter"],
-        "delivery_method": {
-            "id": subscription["id"] + "D",
-            "type": "http_delivery_method",
-            "url": subscription["url"],
-            "temporarily_disabled": False,
-            "custom_headers": [],
-            "secret": subscription["secret"] if with_secret else None,
-        },
-    }
-
-
-from sandbox import api_incidents, api_oncall  # noqa: E402,F401  (their endpoints register on bp)
+from sandbox import api_incidents, api_oncall, api_subscriptions  # noqa: E402,F401  (their endpoints register on bp)

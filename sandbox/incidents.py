@@ -149,7 +149,11 @@ def change_status(state, incident, status, base_url, agent=None, notify=True, sy
         if not (notify and account):
             return []
         event = webhook_event(state, incident, f"incident.{status}", base_url, agent or _first_user(account))
-        targets = [s for s in account.subscriptions if f"incident.{status}" in s["events"] and s["active"]]
+        targets = [
+            s
+            for s in account.subscriptions
+            if f"incident.{status}" in s["events"] and s["active"] and not s.get("temporarily_disabled")
+        ]
     return [send_webhook(state, sub, event, sync) for sub in targets]
 
 
@@ -291,6 +295,7 @@ def send_webhook(state, subscription, event, sync=False):
             record["status"] = requests.post(subscription["url"], data=raw, headers=headers, timeout=5).status_code
         except requests.RequestException as exc:
             record["status"] = f"error: {type(exc).__name__}"
+        _count_outcome(state, subscription, record["status"])
 
     with state.lock:
         state.webhook_deliveries.append(record)
@@ -299,3 +304,12 @@ def send_webhook(state, subscription, event, sync=False):
     else:
         threading.Thread(target=deliver, daemon=True).start()
     return record
+
+
+def _count_outcome(state, subscription, status):
+    """PagerDuty disables a subscription after 3 dropped deliveries in a row (it does not retry here)."""
+    with state.lock:
+        ok = isinstance(status, int) and 200 <= status < 300
+        subscription["failures"] = 0 if ok else subscription.get("failures", 0) + 1
+        if subscription["failures"] >= 3:
+            subscription["temporarily_disabled"] = True

@@ -3,9 +3,9 @@
 from flask import request
 from flask_login import current_user
 
-from webapp.connection.views import paused_banner
+from webapp.connection.views import connection_banner
 from webapp.formatting import register_filters
-from webapp.pagerduty.accounts import status_badge
+from webapp.health.badge import status_badge
 from webapp.sla.views import war_room_banner
 
 MAIN_NAV = (
@@ -54,7 +54,7 @@ SETTINGS_NAV = (
     ),
 )
 # Functions org_id -> [{"level", "message", "kind", "link"?, "link_label"?}]: what every page of the org shows.
-BANNER_PROVIDERS = (paused_banner, war_room_banner)
+BANNER_PROVIDERS = (connection_banner, war_room_banner)
 
 
 def layout_context():

@@ -75,7 +75,10 @@ def test_disconnect_cancels_pending(api, connected, db):
     assert db.session.scalar(db.select(Delivery.status)) == "cancelled"
 
 
-def test_no_route_is_recorded(api, connected, db):
+def test_no_route_is_recorded(api, org, pd_account, db):
+    from webapp.connection.services import connect_api_token
+
+    connect_api_token(org.id, PD_TOKEN)
     incident_id = api.post("/incidents", json=K8S).json["id"]
     delivery = db.session.scalar(db.select(Delivery).filter_by(dedup_key=f"incident-{incident_id}"))
     assert delivery.status == "no_route" and "no default service" in delivery.route_reason

@@ -67,7 +67,7 @@ def test_disconnect_cancels_and_wipes_but_keeps_rules(db, connected):
         )
     )
     db.session.commit()
-    assert services.disconnect(connected.id) == 1
+    assert services.disconnect(connected.id) == (1, None)
     connection = db.session.scalar(db.select(Connection))
     assert connection.state == "disconnected" and connection.api_token is None and connection.integration_key is None
     assert db.session.scalar(db.select(Delivery.status)) == "cancelled"
@@ -80,6 +80,6 @@ def test_status_lines_name_webhook_url_and_warnings(db, connected):
     db.session.get(OnCallSettings, connected.id).unmatched_email = "ghost@example.com"
     db.session.commit()
     lines = services.status_lines(connected.model)
-    assert "state: connected" in lines
+    assert "state: connected" in lines and "badge: Connected, needs attention" in lines
     assert any(connected.model.webhook_token in line for line in lines)
     assert any("ghost@example.com" in line for line in lines)

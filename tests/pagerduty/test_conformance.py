@@ -569,13 +569,15 @@ def test_webhook_subscription_is_created_and_its_secret_kept(db, pd, linked):
             }
         },
     )
+    pd.answer("GET", "/webhook_subscriptions", {"webhook_subscriptions": [], "limit": 100, "offset": 0, "more": False})
     create_subscription(linked.id)
+    assert query(pd.calls("GET", "/webhook_subscriptions")[0])["limit"] == ["100"]
     body = pd.calls("POST", "/webhook_subscriptions")[0].json()["webhook_subscription"]
     assert body["delivery_method"] == {"type": "http_delivery_method", "url": webhook_url(linked.model)}
     assert body["filter"] == {"type": "account_reference"} and body["type"] == "webhook_subscription"
     assert {"incident.acknowledged", "incident.resolved"} <= set(body["events"])
     assert db.session.scalar(db.select(WebhookSecret.secret).filter_by(source="pagerduty")) == "whsec-from-pagerduty"
-    assert pd.verify() == 2
+    assert pd.verify() == 3
 
 
 def v3_webhook(event_type, pd_incident, incident_key):
@@ -703,7 +705,8 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     ],
 )
 def test_events_api_400s_pause_for_key_problems_and_fail_otherwise(db, api, pd, platform, errors, outcome):
-    """PagerDuty's answer to an event it refuses: a refused key is a credentials problem, anything else fails."""
+    """PagerDuty's answer to an event it refuses: a refused service key breaks that route and the alert goes on to
+    the VDP key; when that key (the last one) is refused too, the org pauses. Anything else fails."""
     from webapp.alerts.sender import send_delivery
     from webapp.connection.services import status_badge
 
@@ -716,5 +719,10 @@ def test_events_api_400s_pause_for_key_problems_and_fail_otherwise(db, api, pd, 
     )
     api.post("/incidents", json=K8S)
     delivery_id = db.session.scalar(db.select(Delivery.id).filter_by(action="trigger"))
+    if outcome == "paused":
+        assert send_delivery(delivery_id, slot_reserved=True) == "rerouted"
+        delivery = db.session.get(Delivery, delivery_id)
+        assert delivery.routing_key == VDP_KEY and "Platform refused" in delivery.route_reason
+        assert status_badge(platform.org_id)["state"] == "attention"
     assert send_delivery(delivery_id, slot_reserved=True) == outcome
     assert status_badge(platform.org_id)["state"] == ("error" if outcome == "paused" else "connected")

@@ -77,7 +77,8 @@ def test_precedence(db, connected, pd_account):
     cloud = Incident(
         org_id=connected.id, kind="cloud", title="t", severity="high", provider="aws", resource_id="bucket-1"
     )
-    assert route_for_incident(k8s).routing_key is None
+    fallback = route_for_incident(k8s)
+    assert fallback.routing_key == VDP_KEY and "sent with the VDP integration key" in fallback.reason
     services.set_default(connected.id, platform.id)
     assert route_for_incident(k8s).routing_key == DEFAULT_KEY
     namespace = inventory.ensure_namespace(connected.id, "prod", "payments")
@@ -107,10 +108,10 @@ def test_vdp_routing_order(db, org, pd_account):
     assert route_for_vdp(org.id).routing_key == VDP_KEY
 
 
-def test_legacy_routing_key_is_the_last_resort(db, org):
+def test_the_routing_key_method_sends_everything_to_its_key(db, org):
     from webapp.connection.services import connect_routing_key
 
     connect_routing_key(org.id, DEFAULT_KEY, "Security alerts")
     incident = Incident(org_id=org.id, kind="cloud", title="t", severity="low", provider="aws", resource_id="x")
     route = route_for_incident(incident)
-    assert route.routing_key == DEFAULT_KEY and "legacy routing key" in route.reason
+    assert route.routing_key == DEFAULT_KEY and "Routing-key method" in route.reason

@@ -6,6 +6,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tests.sql import recorded
 from tests.webhooks.test_views import OTHER, SECRET, event_body, post, sign
+from webapp.connection import lifecycle
 from webapp.connection.services import add_signing_secret, disconnect
 from webapp.models import Connection, WebhookSecret
 from webapp.webhooks import credentials
@@ -52,14 +53,19 @@ def test_a_retired_secret_stops_working_at_once_and_a_new_one_works_at_once(clie
     assert post(client, org, body, sign(body, SECRET), "c").status_code == 401
 
 
-def test_disconnect_wipes_the_secrets_for_every_process(client, db, org):
+def test_disconnect_retires_pagerbridges_own_secret_for_every_process(client, db, org):
+    """A pasted secret signs a subscription the admin keeps in PagerDuty, so it stays; the secret of the subscription
+    PagerBridge created goes with that subscription (deleted in PagerDuty by the disconnect)."""
     hooked_org(db, org)
+    add_signing_secret(org.id, OTHER, "pagerduty")
     db.session.add(Connection(org_id=org.id, method="routing_key", state="connected"))
     db.session.commit()
     body = event_body()
-    assert post(client, org, body, sign(body, SECRET), "a").status_code == 202
+    assert post(client, org, body, sign(body, OTHER), "a").status_code == 202
     disconnect(org.id)
-    assert post(client, org, body, sign(body, SECRET), "b").status_code == 401
+    lifecycle.teardown(org.id)
+    assert post(client, org, body, sign(body, OTHER), "b").status_code == 401
+    assert post(client, org, body, sign(body, SECRET), "c").status_code == 202
 
 
 def test_a_change_that_is_rolled_back_bumps_nothing(db, org, redis):

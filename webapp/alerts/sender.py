@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, or_, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import reserve_slot
+from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
 from webapp.models import Incident, Report
 from webapp.models.types import utcnow
@@ -161,7 +162,7 @@ def _failed(delivery, error, connection):
     delivery.last_response = redact(f"{error.message}. {error.body or ''}".strip(), _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = None
     if error.is_auth_failure or _refuses_routing_key(error):
-        return _pause(delivery, error)
+        return reroute_refused(delivery, error, connection) or _pause(delivery, error)
     if error.is_retryable and delivery.attempts < MAX_ATTEMPTS:
         return _retry(delivery, error)
     delivery.status, delivery.next_attempt_at = "failed", None

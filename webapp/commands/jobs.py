@@ -13,6 +13,7 @@ RUNNERS = {
     "sweep": "webapp.alerts.outbox:sweep",
     "services": "webapp.routing.sync:sync_all",
     "reconcile": "webapp.webhooks.reconcile:reconcile_all",
+    "health": "webapp.health.services:check_all",
 }
 
 
@@ -32,7 +33,7 @@ def jobs():
 @click.option("--org", "org_slug", default=None, help="Only this org.")
 @with_appcontext
 def run(name, org_slug):
-    """Run the SLA evaluator, on-call sync, outbox sweep, Sync Services or the reconciliation now."""
+    """Run the SLA evaluator, on-call sync, outbox sweep, Sync Services, the health check or the reconciliation now."""
     from webapp.orgs.services import org_by_slug
 
     with cli_errors():

@@ -1,4 +1,4 @@
-"""`pagerduty connect` and `pagerduty status`, validating exactly as the settings form does."""
+"""`pagerduty connect|disconnect|subscribe|status`, doing exactly what the settings pages do (in the foreground)."""
 
 import click
 from flask.cli import with_appcontext
@@ -30,7 +30,9 @@ def connect(org_slug, api_token, integration_key, signing_secret, routing_key, s
     with cli_errors():
         org = org_by_slug(org_slug)
         if api_token:
-            connection = services.connect_api_token(org.id, api_token, integration_key, signing_secret, region)
+            connection = services.connect_api_token(
+                org.id, api_token, integration_key, signing_secret, region, restore_now=True
+            )
         else:
             connection = services.connect_routing_key(org.id, routing_key, service_name, region)
     click.echo(f"Connected {org.slug} to PagerDuty ({connection.method}, {region.upper()}).")
@@ -48,3 +50,30 @@ def status(org_slug):
         lines = status_lines(org_by_slug(org_slug))
     for line in lines:
         click.echo(line)
+
+
+@pagerduty.command("disconnect")
+@click.option("--org", "org_slug", required=True)
+@with_appcontext
+def disconnect(org_slug):
+    """Stop all alerts, cancel pending ones, delete the subscription PagerBridge created; routes are kept."""
+    from webapp.connection import services
+    from webapp.orgs.services import org_by_slug
+
+    with cli_errors():
+        org = org_by_slug(org_slug)
+        cancelled, _ = services.disconnect(org.id, foreground=True)
+    click.echo(f"Disconnected {org.slug} from PagerDuty; {cancelled} pending alerts cancelled; routes kept.")
+
+
+@pagerduty.command("subscribe")
+@click.option("--org", "org_slug", required=True)
+@with_appcontext
+def subscribe(org_slug):
+    """Create the webhook subscription, or reuse and repair the one PagerDuty has for this org's URL."""
+    from webapp.orgs.services import org_by_slug
+    from webapp.webhooks.setup import create_subscription
+
+    with cli_errors():
+        subscription = create_subscription(org_by_slug(org_slug).id)
+    click.echo(subscription["id"])

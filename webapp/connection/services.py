@@ -6,10 +6,11 @@ from webapp.alerts.outbox import cancel_open, pause_open, resume_paused
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, OnCallSettings, Service, WebhookSecret
+from webapp.health.badge import status_badge  # noqa: F401  (re-exported)
+from webapp.models import Connection, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
-from webapp.pagerduty.accounts import connection_for, credentials_for, status_badge  # noqa: F401  (re-exported)
+from webapp.pagerduty.accounts import connection_for, credentials_for  # noqa: F401  (re-exported)
 from webapp.public_urls import webhook_url
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
@@ -40,8 +41,9 @@ def _check_key(value, field, label):
         )
 
 
-def connect_api_token(org_id, api_token, integration_key=None, signing_secret=None, region="us"):
-    """Validate the token, then save the connection; nothing is saved when validation fails."""
+def connect_api_token(org_id, api_token, integration_key=None, signing_secret=None, region="us", restore_now=False):
+    """Validate the token, then save the connection (nothing is saved when validation fails); then restore the
+    configured services' keys, in a job unless `restore_now` (the CLI)."""
     api_token, integration_key = (api_token or "").strip(), (integration_key or "").strip() or None
     if not api_token:
         raise DomainError("Connection failed: paste a PagerDuty API token.", fields={"api_token": "required"})
@@ -54,9 +56,13 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     connection.account_email, connection.account_summary = email, summary
     if signing_secret and signing_secret.strip():
         add_signing_secret(org_id, signing_secret.strip(), "manual")
-    return _mark_connected(
+    connection = _mark_connected(
         connection, {"method": "api_token", "region": region, "integration_key": bool(integration_key)}
     )
+    from webapp.connection import lifecycle
+
+    connection.restore_run = lifecycle.restore_after_connect(org_id, foreground=restore_now)
+    return connection
 
 
 def connect_routing_key(org_id, routing_key, service_name, region="us"):
@@ -89,8 +95,11 @@ def _connection_row(org_id):
 
 
 def _mark_connected(connection, detail):
+    from webapp.health.findings import forget_for_new_connection
+
     connection.state, connection.connected_at = "connected", utcnow()
     connection.last_error = connection.last_error_at = None
+    forget_for_new_connection(connection)
     db.session.flush()
     resumed = resume_paused(connection.org_id)
     record(connection.org_id, "pagerduty.connected", {**detail, "resumed_deliveries": resumed})
@@ -119,27 +128,36 @@ def mark_auth_failure(org_id, message):
     db.session.commit()
 
 
-def disconnect(org_id):
-    """Stop all alerts at once: cancel open deliveries, wipe secrets; rules, services and routes stay."""
+def disconnect(org_id, foreground=False):
+    """Stop all alerts at once and cancel open deliveries; services, the default and every route stay.
+
+    Keys are wiped (a reconnect finds them again). A subscription PagerBridge created is deleted in PagerDuty by a
+    job (or at once with `foreground`), which then wipes the API token; returns (cancelled count, JobRun or None).
+    """
+    from webapp.connection import lifecycle
+
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("PagerDuty is not connected.")
     cancelled = cancel_open(org_id)
     connection.state = "disconnected"
-    connection.api_token = connection.integration_key = connection.routing_key = None
-    connection.last_error = connection.last_error_at = connection.webhook_subscription_id = None
+    connection.integration_key = connection.routing_key = None
+    connection.last_error = connection.last_error_at = None
     db.session.execute(db.update(Service).where(Service.org_id == org_id).values(integration_key=None))
-    db.session.execute(db.delete(WebhookSecret).where(WebhookSecret.org_id == org_id))
     record(org_id, "pagerduty.disconnected", {"cancelled_deliveries": cancelled})
+    run = lifecycle.after_disconnect(connection, foreground)
     db.session.commit()
-    return cancelled
+    return cancelled, run
 
 
 def status_lines(org):
-    """`pagerduty status`: state, method, last error, webhook URL and standing warnings."""
+    """`pagerduty status`: state, method, last error, webhook URL, last webhook and one line per standing finding."""
+    from webapp.health.findings import findings
+
     connection = connection_for(org.id)
     badge = status_badge(org.id)
-    lines = [f"state: {badge['state']}"]
+    state = "connected" if badge["state"] == "attention" else badge["state"]
+    lines = [f"state: {state}", f"badge: {badge['label']}"]
     if connection and connection.state != "disconnected":
         lines.append(f"method: {connection.method} ({connection.region.upper()})")
     lines.append(
@@ -148,13 +166,8 @@ def status_lines(org):
         else "last error: none"
     )
     lines.append(f"webhook URL: {webhook_url(org)}")
-    oncall = db.session.get(OnCallSettings, org.id)
-    warnings = []
-    if oncall and oncall.unmatched_email:
-        warnings.append(
-            f"on-call: PagerDuty user {oncall.unmatched_name or ''} <{oncall.unmatched_email}> "
-            "matches no PagerBridge user; the previous shift stays active"
-        )
-    if badge["state"] == "error":
-        warnings.append("alerts are paused until PagerDuty accepts the credentials again")
-    return lines + ([f"warning: {w}" for w in warnings] or ["warnings: none"])
+    last = connection.last_webhook_at if connection else None
+    lines.append(f"last verified webhook: {last.isoformat() if last else 'none yet'}")
+    standing = findings(org.id) if connection else []
+    lines += [f"note: {f.message}" for f in standing if not f.counts]
+    return lines + ([f"warning: {f.message}" for f in standing if f.counts] or ["warnings: none"])

@@ -18,7 +18,13 @@ def test_routing_key(org_id, connection):
         return connection.integration_key, "VDP integration key"
     service = db.session.scalar(
         db.select(Service)
-        .where(Service.org_id == org_id, Service.enabled.is_(True), Service.integration_key.isnot(None))
+        .where(
+            Service.org_id == org_id,
+            Service.enabled.is_(True),
+            Service.integration_key.isnot(None),
+            Service.broken_at.is_(None),
+            Service.removed_at.is_(None),
+        )
         .order_by(Service.is_default.desc(), Service.name)
         .limit(1)
     )
@@ -70,13 +76,53 @@ def run_test(org_id, run_id):
         _log_test(org_id, "trigger" if run.progress == 0 else "resolve", dedup, label, key, "failed", error.message)
         run.status, run.message, run.finished_at = "failed", f"Test failed: {error.message}", utcnow()
         db.session.commit()
-        if error.is_auth_failure or "Invalid routing key" in (error.body or ""):
-            mark_auth_failure(org_id, error.message)
+        _refused(org_id, key, error, mark_auth_failure)
         return run.message
     run.status, run.finished_at = "done", utcnow()
     run.message = f"Test event triggered and resolved on {label}."
+    if connection.state == "error":
+        run.message += f" PagerDuty accepts the credentials again: {_resume(connection)} paused alerts resume in order."
     db.session.commit()
     return run.message
+
+
+def _refused(org_id, key, error, mark_auth_failure):
+    """A refused service key breaks that service's route; a refused token or only key pauses the org."""
+    from webapp.connection.refusals import mark_broken, refuses_integration
+
+    if not (error.is_auth_failure or refuses_integration(error)):
+        return
+    service = _service_with_key(org_id, key)
+    if service is not None and not error.is_auth_failure and _other_key_remains(org_id, service):
+        mark_broken(service, error.message)
+        db.session.commit()
+    else:
+        mark_auth_failure(org_id, error.message)
+
+
+def _service_with_key(org_id, key):
+    """The configured service holding this key (keys are encrypted, so compared here, not in SQL)."""
+    services = db.session.scalars(db.select(Service).filter_by(org_id=org_id, enabled=True)).all()
+    return next((s for s in services if key and s.integration_key == key), None)
+
+
+def _other_key_remains(org_id, service):
+    """Whether another key than this service's could still take its alerts."""
+    from webapp.routing.resolve import fallback_route
+
+    fallback = fallback_route(org_id, "", skip_service_id=service.id)
+    return bool(fallback.routing_key) and fallback.routing_key != service.integration_key
+
+
+def _resume(connection):
+    """A test that works while paused is as good as a reconnect: the paused deliveries go out."""
+    from webapp.alerts.outbox import resume_paused
+    from webapp.audit.services import record
+
+    connection.state, connection.last_error, connection.last_error_at = "connected", None, None
+    resumed = resume_paused(connection.org_id)
+    record(connection.org_id, "pagerduty.resumed_by_test", {"resumed_deliveries": resumed})
+    return resumed
 
 
 def _log_test(org_id, action, dedup, label, key, status, response):

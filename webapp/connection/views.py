@@ -14,6 +14,8 @@ from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required, get_in_org
 
+RUN_KINDS = ("health_check", "restore_routes", "disconnect", "webhook_subscribe", "webhook_enable")
+
 
 def overview_context(form=None):
     """What the overview page shows."""
@@ -27,7 +29,38 @@ def overview_context(form=None):
         "form": form or ConnectForm(),
         "webhook_url": webhook_url(current_user.org),
         "notifications": rules.incident_notifications(current_user.org_id),
+        **health_context(),
     }
+
+
+def health_context():
+    """The health panel: standing findings, the last check, the latest background run."""
+    from webapp.health.findings import findings
+
+    org_id = current_user.org_id
+    latest = db.session.scalar(
+        db.select(JobRun).where(JobRun.org_id == org_id, JobRun.kind.in_(RUN_KINDS)).order_by(JobRun.id.desc()).limit(1)
+    )
+    last_check = db.session.scalar(
+        db.select(JobRun.finished_at)
+        .filter_by(org_id=org_id, kind="health_check", status="done")
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    )
+    return {
+        "connection": services.connection_for(org_id),
+        "findings": findings(org_id),
+        "last_check": last_check,
+        "latest_run": latest if latest is not None and (not latest.is_finished or _recent(latest)) else None,
+    }
+
+
+def _recent(run):
+    from datetime import timedelta
+
+    from webapp.models.types import utcnow
+
+    return run.finished_at is not None and utcnow() - run.finished_at < timedelta(minutes=10)
 
 
 @bp.get("/")
@@ -110,30 +143,105 @@ def test_status(run_id):
 @bp.post("/disconnect")
 @admin_required
 def disconnect():
-    """Disconnect (the page asks first): alerts stop at once."""
+    """Disconnect (the page asks first): alerts stop at once; PagerDuty's side is cleaned up by a job."""
     try:
-        cancelled = services.disconnect(current_user.org_id)
+        cancelled, _run = services.disconnect(current_user.org_id)
     except DomainError as error:
         flash(error.message, "warning")
     else:
         flash(
-            f"PagerDuty is disconnected; {cancelled} pending alerts were cancelled. Rules and routes are kept.", "info"
+            f"PagerDuty is disconnected; {cancelled} pending alerts were cancelled. "
+            "Services, the default and every route are kept for a reconnect.",
+            "info",
         )
     return redirect_to(url_for(".overview"))
 
 
-def paused_banner(org_id):
-    """A banner on every page while PagerDuty refuses our credentials."""
+@bp.get("/health")
+@admin_required
+def health():
+    """The health panel alone (reloaded when a run finishes), with the badge out of band."""
+    return render_template("connection/_health.html", **health_context()) + render_template(
+        "settings/_badge.html", oob=True
+    )
+
+
+@bp.post("/health/<action>")
+@admin_required
+def health_action(action):
+    """Check now, Repair routes, Re-enable, Create subscription: each a job whose progress the panel shows."""
+    from webapp.connection import lifecycle
+    from webapp.health.services import start_check
+    from webapp.webhooks import setup
+
+    starters = {
+        "check": start_check,
+        "repair": lifecycle.start_repair,
+        "enable": lambda org_id: setup.start(org_id, "enable"),
+        "subscribe": lambda org_id: setup.start(org_id, "subscribe"),
+    }
+    if action not in starters:
+        return respond("", 404, "danger", "No such action.")
+    try:
+        run = starters[action](current_user.org_id)
+    except DomainError as error:
+        return render_template("connection/_run.html", run=None, error=error.message)
+    return render_template("connection/_run.html", run=run, error=None)
+
+
+@bp.get("/runs/<int:run_id>")
+@admin_required
+def run_status(run_id):
+    """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""
+    run = get_in_org(JobRun, current_user.org_id, run_id, "run")
+    db.session.refresh(run)
+    body = render_template("connection/_run.html", run=run, error=None)
+    if run.is_finished:
+        level = "success" if run.status == "done" else "danger"
+        # The health panel listens for connectionChanged and reloads itself with the badge out of band.
+        return respond(body, STOP_POLLING, level, run.message, events={"connectionChanged": True})
+    return body
+
+
+def connection_banner(org_id):
+    """Banners on every page: paused alerts (red), standing findings (amber), the routing-key method (info)."""
+    from webapp.health.findings import findings
+
     badge = services.status_badge(org_id)
-    if badge["state"] != "error":
-        return []
-    return [
-        {
-            "level": "danger",
-            "kind": "connection",
-            "link": url_for("connection.overview"),
-            "link_label": "Reconnect",
-            "message": f"PagerDuty refused our credentials ({badge['error']}). "
-            "Alerts are paused and kept; reconnect to send them.",
-        }
-    ]
+    link = {"link": url_for("connection.overview"), "kind": "connection"}
+    if badge["state"] == "error":
+        return [
+            {
+                **link,
+                "level": "danger",
+                "link_label": "Reconnect",
+                "message": f"PagerDuty refused our credentials ({badge['error']}). "
+                "Alerts are paused and kept; reconnect to send them.",
+            }
+        ]
+    banners = []
+    if badge["state"] == "attention":
+        first, more = badge["findings"][0], len(badge["findings"]) - 1
+        extra = f" (and {more} more)" if more else ""
+        banners.append(
+            {
+                **link,
+                "kind": "health",
+                "level": "warning",
+                "link_label": "See what to do",
+                "message": (f"PagerDuty needs attention: {first.message}{extra}."),
+            }
+        )
+    if badge["state"] != "disconnected":
+        banners += [
+            {
+                **link,
+                "kind": "routing-key",
+                "level": "info",
+                "link_label": "Overview",
+                "message": f"{f.message[0].upper()}{f.message[1:]}.",
+            }
+            for f in findings(org_id)
+            if f.code == "routing_key_method"
+        ]
+    return banners

@@ -32,6 +32,7 @@ class Connection(db.Model):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhook_subscription_id: Mapped[str | None] = mapped_column(db.String(32))
+    subscription_owned: Mapped[bool] = mapped_column(db.Boolean, default=False, server_default=db.false())
     last_webhook_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_webhook_outcome: Mapped[str | None] = mapped_column(db.String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -90,6 +91,8 @@ class Service(OrgScoped, db.Model):
     is_vdp: Mapped[bool] = mapped_column(db.Boolean, default=False)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    broken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    broken_reason: Mapped[str | None] = mapped_column(db.Text)
 
     __table_args__ = (
         org_index("pagerduty_services"),

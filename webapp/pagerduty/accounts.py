@@ -10,25 +10,10 @@ from webapp.models import Connection
 from webapp.pagerduty import client
 from webapp.sessions import remembered
 
-BADGE_LABELS = {"connected": "Connected", "error": "Error", "disconnected": "Not connected"}
-
 
 def connection_for(org_id):
     """The org's connection row, or None when it never connected (read once per unit of work)."""
     return remembered("connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
-
-
-def status_badge(org_id):
-    """The badge: {"state": connected|error|disconnected, "label", "error", "error_at"}."""
-    connection = connection_for(org_id)
-    state = connection.state if connection else "disconnected"
-    failed = connection is not None and state == "error"
-    return {
-        "state": state,
-        "label": BADGE_LABELS[state],
-        "error": connection.last_error if failed else None,
-        "error_at": connection.last_error_at if failed else None,
-    }
 
 
 def credentials_for(org_id):

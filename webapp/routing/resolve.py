@@ -1,10 +1,14 @@
-"""Where an alert goes: the route and the reason. The routing feature adds namespace and resource routes."""
+"""Where an alert goes: the route and the reason. The one resolver behind sending, the preview and health."""
 
 from dataclasses import dataclass
 
-from webapp.connection.services import connection_for
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.pagerduty.accounts import connection_for
+
+ROUTING_KEY_REASON = (
+    "Routing-key method: every alert goes to its one key (stored routes wait for an API-token connection)"
+)
 
 
 @dataclass(frozen=True)
@@ -17,23 +21,53 @@ class Route:
     service_id: int | None = None
 
 
-def _default_route(org_id, connection, why_not_more):
-    service = db.session.scalar(
-        db.select(Service).filter_by(org_id=org_id, is_default=True, enabled=True).where(Service.removed_at.is_(None))
-    )
-    if service and service.integration_key:
-        return Route(service.integration_key, service.name, f"{why_not_more}; sent to the default service", service.id)
-    if connection and connection.method == "routing_key" and connection.routing_key:
-        return Route(
-            connection.routing_key,
-            connection.service_name or "Legacy routing key",
-            f"{why_not_more}; sent with the legacy routing key",
-        )
-    return Route(None, "no route", f"{why_not_more}, no default service and no routing key")
+def service_problem(service):
+    """Why alerts cannot go to this service now, in words; None when it can take them."""
+    if service is None:
+        return "it does not exist"
+    if service.removed_at is not None:
+        return "it is gone from PagerDuty (or not in the connected account)"
+    if not service.enabled:
+        return "it is not configured"
+    if service.broken_at is not None:
+        return f"its integration does not work ({service.broken_reason or 'PagerDuty refused it'})"
+    if not service.integration_key:
+        return "it has no integration key yet (reconnecting with an API token restores it)"
+    return None
 
 
-def _usable(service):
-    return service is not None and service.enabled and service.removed_at is None and service.integration_key
+def _route_to(service, reason):
+    return Route(service.integration_key, service.name, reason, service.id)
+
+
+def _not_connected(connection):
+    if connection is None or connection.state == "disconnected":
+        return Route(None, "not sent", "PagerDuty is disconnected")
+    return None
+
+
+def _routing_key_route(connection):
+    if connection.method == "routing_key" and connection.routing_key:
+        return Route(connection.routing_key, connection.service_name or "Legacy routing key", ROUTING_KEY_REASON)
+    return None
+
+
+def fallback_route(org_id, why, skip_service_id=None):
+    """After the assigned target: the default service, then the connect-time VDP key, then the legacy key."""
+    connection = connection_for(org_id)
+    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True))
+    if service is not None and service.id != skip_service_id:
+        problem = service_problem(service)
+        if problem is None:
+            return _route_to(service, f"{why}; sent to the default service")
+        why = f"{why}; the default service {service.name} cannot take it: {problem}"
+    if connection is not None and connection.method == "api_token" and connection.integration_key:
+        return Route(connection.integration_key, "VDP integration key", f"{why}; sent with the VDP integration key")
+    if connection is not None and connection.routing_key:
+        return Route(connection.routing_key, connection.service_name or "Legacy routing key", f"{why}; legacy key")
+    if service is None:
+        why = f"{why}, no default service"
+    return Route(None, "no route", f"{why} and no other key to send with")
 
 
 def _assignment(incident):
@@ -67,25 +101,32 @@ def _assignment(incident):
 
 
 def route_for_incident(incident):
-    """Resource or namespace assignment, then the default service, then the legacy routing key."""
+    """Resource or namespace assignment, then the default service, then the VDP or legacy key."""
     connection = connection_for(incident.org_id)
-    if connection is not None and connection.method == "api_token":
-        service, why = _assignment(incident)
-        if _usable(service):
-            return Route(service.integration_key, service.name, f"{why} to {service.name}", service.id)
-        if service is not None:
-            return _default_route(incident.org_id, connection, f"{why} to {service.name}, which is not configured")
-    return _default_route(incident.org_id, connection, "No assignment matches")
+    direct = _not_connected(connection) or _routing_key_route(connection)
+    if direct is not None:
+        return direct
+    service, why = _assignment(incident)
+    if service is None:
+        return fallback_route(incident.org_id, "No assignment matches")
+    problem = service_problem(service)
+    if problem is None:
+        return _route_to(service, f"{why} to {service.name}")
+    return fallback_route(incident.org_id, f"{why} to {service.name}, but {problem}", skip_service_id=service.id)
 
 
 def route_for_vdp(org_id):
     """The integration key given at connect, else the VDP service, else the default."""
     connection = connection_for(org_id)
-    if connection and connection.method == "api_token" and connection.integration_key:
+    direct = _not_connected(connection) or _routing_key_route(connection)
+    if direct is not None:
+        return direct
+    if connection.integration_key:
         return Route(connection.integration_key, "VDP integration key", "The integration key given at connect")
-    service = db.session.scalar(
-        db.select(Service).filter_by(org_id=org_id, is_vdp=True, enabled=True).where(Service.removed_at.is_(None))
-    )
-    if service and service.integration_key:
-        return Route(service.integration_key, service.name, "The service chosen for VDP alerts", service.id)
-    return _default_route(org_id, connection, "No VDP integration key or VDP service")
+    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_vdp=True))
+    if service is None:
+        return fallback_route(org_id, "No VDP integration key or VDP service")
+    problem = service_problem(service)
+    if problem is None:
+        return _route_to(service, "The service chosen for VDP alerts")
+    return fallback_route(org_id, f"The VDP service {service.name} cannot take it: {problem}", service.id)

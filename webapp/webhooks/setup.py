@@ -13,34 +13,138 @@ from webapp.public_urls import webhook_url
 SUBSCRIBED_EVENTS = ["incident.acknowledged", "incident.resolved", "incident.reopened", "incident.annotated"]
 
 
-def create_subscription(org_id, url=None):
-    """Create the v3 subscription in PagerDuty and keep the secret it returns (only that answer carries it)."""
-    connection = connection_for(org_id)
-    if connection is None or connection.state != "connected" or connection.method != "api_token":
-        raise DomainError("Creating the subscription needs a working API-token connection; paste a secret instead.")
-    org = db.session.get(Org, org_id)
-    body = {
+def _subscription_body(org, url):
+    return {
         "webhook_subscription": {
             "type": "webhook_subscription",
             "description": f"PagerBridge ({org.slug})",
             "events": SUBSCRIBED_EVENTS,
-            "delivery_method": {"type": "http_delivery_method", "url": url or webhook_url(org)},
+            "delivery_method": {"type": "http_delivery_method", "url": url},
             "filter": {"type": "account_reference"},
         }
     }
+
+
+def _api_connection(org_id):
+    connection = connection_for(org_id)
+    if connection is None or connection.state != "connected" or connection.method != "api_token":
+        raise DomainError("Creating the subscription needs a working API-token connection; paste a secret instead.")
+    return connection
+
+
+def subscriptions_to(credentials, url):
+    """Every subscription of the account that delivers to `url` (all pages)."""
+    listed = client.paginate(credentials, "/webhook_subscriptions", "webhook_subscriptions")
+    return [s for s in listed if (s.get("delivery_method") or {}).get("url") == url]
+
+
+def create_subscription(org_id, url=None):
+    """Idempotent: reuse (and repair) the account's subscription to this org's URL, else create one.
+
+    A subscription whose secret PagerBridge does not hold is replaced (PagerDuty returns a secret only on create);
+    duplicates to the same URL are deleted, so each acknowledgement arrives once. Returns the subscription.
+    """
+    connection = _api_connection(org_id)
+    org = db.session.get(Org, org_id)
+    url = url or webhook_url(org)
+    credentials = credentials_for(org_id)
     try:
-        created = client.rest(credentials_for(org_id), "POST", "/webhook_subscriptions", json=body)
+        existing = subscriptions_to(credentials, url)
+        existing.sort(key=lambda s: s.get("id") != connection.webhook_subscription_id)
+        keep = existing[0] if existing and active_secret_rows(org_id) else None
+        for extra in existing[1:] if keep else existing:
+            client.rest_response(credentials, "DELETE", f"/webhook_subscriptions/{extra['id']}")
+        if keep is not None:
+            subscription = _repair(credentials, keep)
+            outcome = "webhook.subscription_reused"
+        else:
+            created = client.rest(credentials, "POST", "/webhook_subscriptions", json=_subscription_body(org, url))
+            subscription = created["webhook_subscription"]
+            outcome = "webhook.subscription_created"
     except client.PagerDutyError as error:
         raise DomainError(f"PagerDuty did not create the subscription: {error.message}") from None
-    subscription = created["webhook_subscription"]
-    secret = (subscription.get("delivery_method") or {}).get("secret")
-    if not secret:
-        raise DomainError("PagerDuty created the subscription but returned no signing secret.")
+    if outcome == "webhook.subscription_created":
+        secret = (subscription.get("delivery_method") or {}).get("secret")
+        if not secret:
+            raise DomainError("PagerDuty created the subscription but returned no signing secret.")
+        add_signing_secret(org_id, secret, "pagerduty")
+        connection.subscription_owned = True
+    else:
+        connection.subscription_owned = connection.subscription_owned or str(
+            subscription.get("description", "")
+        ).startswith("PagerBridge")
     connection.webhook_subscription_id = subscription.get("id")
-    add_signing_secret(org_id, secret, "pagerduty")
-    record(org_id, "webhook.subscription_created", {"subscription_id": subscription.get("id")})
+    _clear_subscription_findings(org_id)
+    record(org_id, outcome, {"subscription_id": subscription.get("id")})
     db.session.commit()
     return subscription
+
+
+def _repair(credentials, subscription):
+    """Turn a kept subscription back on: PUT active when switched off, POST enable when PagerDuty disabled it."""
+    if subscription.get("active") is False:
+        body = {"webhook_subscription": {"active": True}}
+        subscription = client.rest(credentials, "PUT", f"/webhook_subscriptions/{subscription['id']}", json=body)[
+            "webhook_subscription"
+        ]
+    if (subscription.get("delivery_method") or {}).get("temporarily_disabled"):
+        subscription = client.rest(credentials, "POST", f"/webhook_subscriptions/{subscription['id']}/enable")[
+            "webhook_subscription"
+        ]
+    return subscription
+
+
+def enable_subscription(org_id):
+    """The Re-enable button: turn the org's subscription back on in PagerDuty."""
+    connection = _api_connection(org_id)
+    if not connection.webhook_subscription_id:
+        raise DomainError("There is no webhook subscription to re-enable: create one on the Webhook tab.")
+    credentials = credentials_for(org_id)
+    try:
+        found = client.rest(credentials, "GET", f"/webhook_subscriptions/{connection.webhook_subscription_id}")
+        subscription = _repair(credentials, found["webhook_subscription"])
+    except client.PagerDutyError as error:
+        raise DomainError(f"PagerDuty did not re-enable the subscription: {error.message}") from None
+    _clear_subscription_findings(org_id)
+    record(org_id, "webhook.subscription_enabled", {"subscription_id": subscription.get("id")})
+    db.session.commit()
+    return subscription
+
+
+def _clear_subscription_findings(org_id):
+    from webapp.health.findings import clear
+
+    for code in ("subscription_disabled", "subscription_missing", "no_signing_secret"):
+        clear(org_id, code)
+
+
+def start(org_id, action):
+    """Run `subscribe` or `enable` in a job the page polls (no PagerDuty call inside a page request)."""
+    from webapp.connection.lifecycle import start_run
+
+    connection = _api_connection(org_id)
+    if action == "enable" and not connection.webhook_subscription_id:
+        raise DomainError("There is no webhook subscription to re-enable: create one on the Webhook tab.")
+    run = start_run(org_id, f"webhook_{action}", f"jobs.connection.webhook_{action}", total=1)
+    db.session.commit()
+    return run
+
+
+def run(org_id, run_id, action):
+    """The job behind `start`: its outcome in words on the JobRun."""
+    from webapp.connection.lifecycle import progress
+    from webapp.models import JobRun
+
+    job_run = db.session.get(JobRun, run_id)
+    progress(job_run, "running", "Asking PagerDuty…")
+    try:
+        subscription = (create_subscription if action == "subscribe" else enable_subscription)(org_id)
+    except DomainError as error:
+        db.session.rollback()
+        progress(job_run, "failed", error.message, 1)
+        return error.message
+    progress(job_run, "done", f"Subscription {subscription.get('id')} is active in PagerDuty.", 1)
+    return job_run.message
 
 
 def paste_secret(org_id, secret):
@@ -76,3 +180,28 @@ def active_secret_rows(org_id):
     return db.session.scalars(
         db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id.desc())
     ).all()
+
+
+def webhook_findings(org_id):
+    """What the last health check found wrong with the subscription, its secret or the signatures."""
+    from webapp.health.findings import findings
+
+    codes = ("subscription_missing", "subscription_disabled", "no_signing_secret", "webhooks_refused")
+    return [f for f in findings(org_id) if f.code in codes]
+
+
+def latest_run(org_id):
+    """The newest subscribe or re-enable run, while it runs or for a few minutes after (the tab shows it)."""
+    from datetime import timedelta
+
+    from webapp.models import JobRun
+
+    run = db.session.scalar(
+        db.select(JobRun)
+        .where(JobRun.org_id == org_id, JobRun.kind.in_(("webhook_subscribe", "webhook_enable")))
+        .order_by(JobRun.id.desc())
+        .limit(1)
+    )
+    if run is None or (run.finished_at and utcnow() - run.finished_at > timedelta(minutes=10)):
+        return None
+    return run

@@ -9,6 +9,7 @@ from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
+from webapp.health.checks import count_webhook_refusal
 from webapp.metrics.hooks import counted_webhook
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
@@ -33,6 +34,8 @@ def receive(token):
         )
     except services.Rejected as rejected:
         log.warning("webhook refused (%s) from %s", rejected.reason, request.remote_addr)
+        if rejected.reason == "bad or missing signature":
+            count_webhook_refusal(token)
         return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
     if created:
         inbox.push(receipt_id)
@@ -46,7 +49,12 @@ def settings():
     org = current_user.org
     secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org.id)]
     return render_template(
-        "webhooks/settings.html", url=webhook_url(org), secrets=secrets, connection=connection_for(org.id)
+        "webhooks/settings.html",
+        url=webhook_url(org),
+        secrets=secrets,
+        connection=connection_for(org.id),
+        webhook_findings=setup.webhook_findings(org.id),
+        latest_run=setup.latest_run(org.id),
     )
 
 
@@ -67,8 +75,8 @@ def _act(action, success):
 def create_subscription():
     """One click: the PagerDuty subscription and its secret."""
     return _act(
-        lambda: setup.create_subscription(current_user.org_id),
-        "Subscription created in PagerDuty; its signing secret is stored.",
+        lambda: setup.start(current_user.org_id, "subscribe"),
+        "Setting up the subscription in PagerDuty…",
     )
 
 

@@ -1,0 +1,93 @@
+"""Connect, disconnect, reconnect, a deleted integration, a disabled subscription: the badge, banner and preview."""
+
+import pytest
+import requests
+
+from tests.browser.conftest import sign_in
+from tests.conftest import PD_TOKEN
+
+pytestmark = pytest.mark.browser
+PAY_KEY = "c" * 31 + "3"
+
+
+def route_preview(page, base):
+    page.goto(base + "/settings/routing/preview?kind=kubernetes&cluster=prod&namespace=payments")
+    return page.locator("#preview-result").inner_text()
+
+
+def badge(page):
+    return page.locator("#pagerduty-badge").get_attribute("data-state")
+
+
+def check_now(page):
+    page.get_by_role("button", name="Check now").click()
+    page.locator('#health-panel [data-run-kind="health_check"][data-run-status="done"]').wait_for(timeout=30_000)
+
+
+def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db):
+    from webapp.models import JobRun, Service
+    from webapp.routing import inventory
+    from webapp.routing import services as routing
+    from webapp.routing.sync import run_sync
+
+    pd_account.state.add_service(pd_account.state.accounts[PD_TOKEN], "Payments", "PPAY001", PAY_KEY)
+    page.set_default_timeout(30_000)  # several jobs run on one worker of a shared, busy machine
+    sign_in(page, live_server, org.admin_email)
+    overview = live_server + "/settings/pagerduty/"
+    page.goto(overview)
+    page.get_by_label("PagerDuty API Token").fill(PD_TOKEN)
+    page.get_by_role("button", name="Connect PagerDuty").click()
+    page.locator('#pagerduty-badge[data-state="attention"]').wait_for()  # nothing to page yet: not green
+    page.locator('[data-finding="no_default"]').wait_for()
+
+    run_sync(org.id)
+    by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service))}
+    routing.set_default(org.id, routing.configure_service(org.id, by_pd["PPLAT01"].id).id)
+    namespace = inventory.ensure_namespace(org.id, "prod", "payments")
+    routing.assign_namespace(org.id, namespace.id, routing.configure_service(org.id, by_pd["PPAY001"].id).id)
+    page.reload()
+    assert badge(page) == "connected" and page.locator('[data-health="ok"]').is_visible()
+    assert "Goes to Payments" in route_preview(page, live_server)
+
+    page.goto(overview)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Disconnect").click()
+    page.locator('#pagerduty-badge[data-state="disconnected"]').wait_for()
+    assert "PagerDuty is disconnected" in route_preview(page, live_server)
+
+    page.goto(overview)
+    page.get_by_label("PagerDuty API Token").fill(PD_TOKEN)
+    page.get_by_role("button", name="Connect PagerDuty").click()
+    page.locator('[data-run-kind="restore_routes"][data-run-status="done"]').wait_for(timeout=30_000)
+    assert "Routes restored for 2 services" in page.locator("#health-run").inner_text()
+    page.reload()
+    assert badge(page) == "connected"
+    assert "Goes to Payments" in route_preview(page, live_server)
+
+    remote = pd_account.state.accounts[PD_TOKEN].services["PPAY001"]
+    requests.delete(f"{pd_account.url}/_sandbox/services/PPAY001/integrations/{remote['integrations'][0]['id']}")
+    page.goto(overview)
+    check_now(page)
+    page.locator('#pagerduty-badge[data-state="attention"]').wait_for()  # the panel's reload swaps it too
+    page.reload()
+    assert "Connected, needs attention" in page.locator("#pagerduty-badge").inner_text()
+    banner = page.locator('[data-banner="health"]').inner_text()
+    assert "the route to Payments does not resolve" in banner
+    assert page.get_by_role("button", name="Repair routes").is_visible()
+    preview = route_preview(page, live_server)
+    assert "Goes to Platform" in preview and "Payments" in preview
+
+    page.get_by_role("link", name="Webhook").click()
+    page.get_by_role("button", name="Create subscription in PagerDuty").click()
+    page.locator('#subscription-run [data-run-status="done"]').wait_for(timeout=30_000)
+    assert "is active in PagerDuty" in page.locator("#subscription-run").inner_text()
+    subscription = pd_account.state.accounts[PD_TOKEN].subscriptions[0]
+    requests.post(f"{pd_account.url}/_sandbox/webhook_subscriptions/{subscription['id']}/disable")
+    page.goto(overview)
+    check_now(page)
+    page.locator('[data-finding="subscription_disabled"]').wait_for()
+    page.get_by_role("button", name="Re-enable").click()
+    page.locator('[data-run-kind="webhook_enable"][data-run-status="done"]').wait_for(timeout=30_000)
+    page.locator('[data-finding="subscription_disabled"]').wait_for(state="detached")
+    assert not subscription["temporarily_disabled"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(JobRun).filter_by(kind="webhook_enable")) == 1

@@ -1,0 +1,75 @@
+"""One integration refused: mark that service's route broken and send its alerts on to the fallback, not pause."""
+
+import logging
+
+from webapp.extensions import db
+from webapp.models import Incident, Report, Service
+from webapp.models.types import utcnow
+from webapp.queues import enqueue_after_commit
+
+log = logging.getLogger(__name__)
+
+
+def refuses_integration(error):
+    """The Events API's 400 for a key it does not know, or a 404 for the integration."""
+    body = (error.body or "").lower()
+    return error.status == 404 or (error.status == 400 and ("invalid routing key" in body or "'routing_key'" in body))
+
+
+def reroute_refused(delivery, error, connection):
+    """Called by the sender when PagerDuty refuses a delivery's key. When the key is one service's and another
+    target remains, the service is marked broken and the delivery goes there at once: returns "rerouted".
+    None means pause the org as before (the API token was refused, or the key was the only one in use)."""
+    from webapp.alerts.outbox import queue_for
+
+    if error.is_auth_failure or not refuses_integration(error) or delivery.action == "note":
+        return None
+    service = db.session.get(Service, delivery.service_id) if delivery.service_id else None
+    if service is None or service.integration_key != delivery.routing_key:
+        return None
+    fallback = _fallback(service, error)
+    if not fallback.routing_key or fallback.routing_key == delivery.routing_key:
+        return None
+    mark_broken(service, f"PagerDuty refused its key: {error.message}")
+    delivery.routing_key, delivery.target_label, delivery.service_id = (
+        fallback.routing_key,
+        fallback.label,
+        fallback.service_id,
+    )
+    delivery.route_reason = fallback.reason
+    delivery.status, delivery.next_attempt_at = "pending", utcnow()
+    _note_on_timeline(delivery, f"{service.name} refused the alert ({error.message}); sent to {fallback.label}.")
+    enqueue_after_commit("jobs.alerts.send_delivery", delivery.id, queue=queue_for(delivery))
+    db.session.commit()
+    log.warning("service %s refused delivery %s; rerouted to %s", service.pd_id, delivery.id, fallback.label)
+    return "rerouted"
+
+
+def _fallback(service, error):
+    from webapp.routing.resolve import fallback_route
+
+    return fallback_route(
+        service.org_id, f"{service.name} refused its integration key ({error.message})", skip_service_id=service.id
+    )
+
+
+def mark_broken(service, reason):
+    """The service's route is broken until a check or a repair finds its integration again (the caller commits);
+    the health model names it while it is."""
+    if service.broken_at is None:
+        service.broken_at = utcnow()
+    service.broken_reason = reason[:500]
+
+
+def mark_sound(service):
+    """A check found the service's integration again: its route works (the caller commits)."""
+    service.broken_at = service.broken_reason = None
+
+
+def _note_on_timeline(delivery, message):
+    from webapp.timeline import add_entry
+
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
+    subject = db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
+    if subject is not None:
+        add_entry(subject, "pagerduty.rerouted", message)

@@ -1,0 +1,26 @@
+"""Health findings: what a check found wrong with an org's PagerDuty setup, kept until a later check clears it."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.models.types import OrgScoped, UTCDateTime, utcnow
+
+FINDING_LEVELS = ("warning", "error")
+
+
+class HealthFinding(OrgScoped, db.Model):
+    """One standing finding; (org, code, subject) is unique so a repeated check refreshes rather than duplicates."""
+
+    __tablename__ = "health_findings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(db.String(40))
+    subject: Mapped[str] = mapped_column(db.String(64), default="")
+    level: Mapped[str] = mapped_column(db.String(16), default="warning")
+    message: Mapped[str] = mapped_column(db.Text)
+    action: Mapped[str | None] = mapped_column(db.Text)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (db.UniqueConstraint("org_id", "code", "subject", name="uq_health_findings_org_code_subject"),)
