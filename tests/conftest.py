@@ -300,9 +300,16 @@ def pd_account(pd):
 
 
 @pytest.fixture()
-def connected(org, pd_account):
-    """The org connected to the sandbox with an API token and a VDP integration key."""
+def connected(org, pd_account, redis):
+    """The org connected to the sandbox with an API token and a VDP integration key.
+
+    Connecting queues a health check of the new credentials; the fixture drops it, so a test sees only the jobs that
+    its own actions queue.
+    """
+    from rq import Queue
+
     from webapp.connection.services import connect_api_token
 
     connect_api_token(org.id, PD_TOKEN, VDP_KEY)
+    Queue("default", connection=redis).empty()
     return org

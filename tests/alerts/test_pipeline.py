@@ -54,7 +54,8 @@ def test_5xx_and_429_are_retried_until_delivered(worker, api, pd, connected, db)
 
 
 def test_refused_credentials_pause_and_reconnect_resumes(worker, api, pd, connected, db):
-    from webapp.connection.services import connect_api_token, status_badge
+    from webapp.connection.services import connect_api_token
+    from webapp.health.badge import status_badge
 
     pd.state.add_fault("401", count=1, scope="events")
     report_id = api.post("/reports", json={"title": "Paused"}).json["id"]

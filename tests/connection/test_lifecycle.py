@@ -5,8 +5,9 @@ import requests
 
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
 from webapp.connection import lifecycle, services
+from webapp.health.badge import status_badge
 from webapp.models import Delivery, Incident, JobRun, NamespaceRoute, Service, WebhookSecret
-from webapp.routing import inventory
+from webapp.routing import assignments, inventory
 from webapp.routing import services as routing
 from webapp.routing.resolve import route_for_incident, route_for_vdp
 from webapp.routing.sync import run_sync
@@ -24,7 +25,7 @@ def routed(db, connected, pd_account):
     payments = routing.configure_service(connected.id, by_pd["PPAY001"].id)
     routing.set_default(connected.id, platform.id)
     namespace = inventory.ensure_namespace(connected.id, "prod", "payments")
-    routing.assign_namespace(connected.id, namespace.id, payments.id)
+    assignments.assign_namespace(connected.id, namespace.id, payments.id)
     return connected
 
 
@@ -54,12 +55,12 @@ def test_reconnect_with_the_token_restores_every_route_in_a_job(db, routed):
     services.disconnect(routed.id)
     connection = services.connect_api_token(routed.id, PD_TOKEN)
     assert connection.restore_run is not None and connection.restore_run.total == 2
-    assert services.status_badge(routed.id)["state"] == "attention"  # keys not back yet: not green
+    assert status_badge(routed.id)["state"] == "attention"  # keys not back yet: not green
     run = run_latest(db, "restore_routes", lifecycle.restore_routes)
     assert run.status == "done" and "Routes restored for 2 services" in run.message
     assert route_for_incident(k8s(routed.id)).routing_key == PAY_KEY
     assert route_for_incident(k8s(routed.id, "web")).routing_key == DEFAULT_KEY
-    assert services.status_badge(routed.id)["state"] == "connected"
+    assert status_badge(routed.id)["state"] == "connected"
 
 
 def test_reconnect_to_another_account_names_the_services_whose_routes_no_longer_resolve(db, routed, pd):
@@ -70,7 +71,7 @@ def test_reconnect_to_another_account_names_the_services_whose_routes_no_longer_
     assert any("route to Payments does not resolve" in w and "gone from PagerDuty" in w for w in warnings), warnings
     assert any("Platform" in w for w in warnings)
     assert route_for_incident(k8s(routed.id)).routing_key is None
-    assert services.status_badge(routed.id)["state"] == "attention"
+    assert status_badge(routed.id)["state"] == "attention"
 
 
 def test_a_new_token_without_a_secret_keeps_the_active_secrets(db, connected):
@@ -89,7 +90,7 @@ def test_the_routing_key_method_ignores_stored_routes_and_says_so(db, routed):
         "note: routing-key method: every alert goes to Security alerts; "
         "1 stored routes are kept for an API-token connection and not used"
     ]
-    assert services.status_badge(routed.id)["state"] == "connected"
+    assert status_badge(routed.id)["state"] == "connected"
     services.connect_api_token(routed.id, PD_TOKEN, VDP_KEY, restore_now=True)
     assert route_for_incident(k8s(routed.id)).routing_key == PAY_KEY
 
@@ -144,7 +145,7 @@ def test_one_refused_integration_reroutes_to_the_default_and_names_the_service(d
     assert "Payments refused its integration key" in delivery.route_reason
     assert send_delivery(delivery.id, slot_reserved=True) == "delivered"
     assert services.connection_for(routed.id).state == "connected"
-    assert services.status_badge(routed.id)["state"] == "attention"
+    assert status_badge(routed.id)["state"] == "attention"
     assert any("route to Payments does not resolve" in line for line in services.status_lines(routed.model))
     assert route_for_incident(k8s(routed.id)).routing_key == DEFAULT_KEY  # the next alert goes there at once
 
@@ -200,9 +201,9 @@ def test_new_credentials_drop_the_old_checks_findings(db, connected):
 
     record(connected.id, "token_refused", "PagerDuty refused the API token")
     db.session.commit()
-    assert services.status_badge(connected.id)["state"] == "attention"
+    assert status_badge(connected.id)["state"] == "attention"
     services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
-    assert services.status_badge(connected.id)["state"] == "connected"
+    assert status_badge(connected.id)["state"] == "connected"
 
 
 def test_the_preview_is_not_green_while_alerts_are_paused(htmx_client, db, routed):
@@ -231,4 +232,4 @@ def test_a_route_to_a_service_disabled_on_purpose_is_a_note_not_a_warning(db, ro
     routing.disable_service(routed.id, payments.id)
     lines = services.status_lines(routed.model)
     assert "note: the route to Payments does not resolve: it is not configured; its alerts go to Platform" in lines
-    assert lines[-1] == "warnings: none" and services.status_badge(routed.id)["state"] == "connected"
+    assert lines[-1] == "warnings: none" and status_badge(routed.id)["state"] == "connected"

@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
 from webapp.connection import services
 from webapp.errors import DomainError
+from webapp.health.badge import status_badge
 from webapp.models import AuditEntry, Connection, Delivery, WebhookSecret
 
 
@@ -45,11 +46,11 @@ def test_auth_failure_pauses_and_reconnect_resumes(db, connected):
     )
     db.session.commit()
     services.mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
-    assert services.status_badge(connected.id)["state"] == "error"
+    assert status_badge(connected.id)["state"] == "error"
     assert db.session.scalar(db.select(Delivery.status)) == "paused"
     services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
     assert db.session.scalar(db.select(Delivery.status)) == "pending"
-    assert services.status_badge(connected.id)["state"] == "connected"
+    assert status_badge(connected.id)["state"] == "connected"
 
 
 def test_disconnect_cancels_and_wipes_but_keeps_rules(db, connected):

@@ -5,6 +5,7 @@ import requests
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
 from webapp.connection import services
 from webapp.health import checks
+from webapp.health.badge import status_badge
 from webapp.health.findings import findings
 from webapp.health.services import check_all, check_org
 from webapp.models import HealthFinding, OnCallSettings, Service, WebhookSecret
@@ -31,7 +32,7 @@ def test_a_healthy_org_has_no_findings(db, connected):
     create_subscription(connected.id)
     assert check_org(connected.id) == "no findings"
     assert codes(connected.id) == []
-    assert services.status_badge(connected.id)["state"] == "connected"
+    assert status_badge(connected.id)["state"] == "connected"
 
 
 def test_a_deleted_integration_is_found_before_the_next_alert(db, connected, pd):
@@ -43,7 +44,7 @@ def test_a_deleted_integration_is_found_before_the_next_alert(db, connected, pd)
     assert platform.broken_at is not None and "deleted in PagerDuty" in platform.broken_reason
     assert codes(connected.id) == ["route_unresolved"]
     assert "Platform" in findings(connected.id)[0].message
-    assert services.status_badge(connected.id)["label"] == "Connected, needs attention"
+    assert status_badge(connected.id)["label"] == "Connected, needs attention"
     pd.state.add_integration(remote, DEFAULT_KEY)  # the key is back (as after Repair routes)
     check_org(connected.id)
     assert codes(connected.id) == []

@@ -101,7 +101,7 @@ def test_refused_token_marks_the_connection_and_keeps_the_shift(db, connected, r
     pd_account.state.add_fault("401", count=1, scope="rest")
     assert sync_org(connected.id).startswith("kept the current shift")
     assert current_email(connected.id) == before
-    from webapp.connection.services import status_badge
+    from webapp.health.badge import status_badge
 
     assert status_badge(connected.id)["state"] == "error"
 

@@ -708,7 +708,7 @@ def test_events_api_400s_pause_for_key_problems_and_fail_otherwise(db, api, pd, 
     """PagerDuty's answer to an event it refuses: a refused service key breaks that route and the alert goes on to
     the VDP key; when that key (the last one) is refused too, the org pauses. Anything else fails."""
     from webapp.alerts.sender import send_delivery
-    from webapp.connection.services import status_badge
+    from webapp.health.badge import status_badge
 
     pd.answer(
         "POST",

@@ -39,7 +39,7 @@ def test_sync_errors_are_words_and_401_pauses(db, connected, pd_account):
     assert run_sync(connected.id).startswith("Sync failed")
     pd_account.state.add_fault("401", count=1, scope="rest")
     run_sync(connected.id)
-    from webapp.connection.services import status_badge
+    from webapp.health.badge import status_badge
 
     assert status_badge(connected.id)["state"] == "error"
 
@@ -77,8 +77,7 @@ def test_precedence(db, connected, pd_account):
     cloud = Incident(
         org_id=connected.id, kind="cloud", title="t", severity="high", provider="aws", resource_id="bucket-1"
     )
-    fallback = route_for_incident(k8s)
-    assert fallback.routing_key == VDP_KEY and "sent with the VDP integration key" in fallback.reason
+    assert route_for_incident(k8s).routing_key is None  # runtime incidents never fall back to the VDP key
     services.set_default(connected.id, platform.id)
     assert route_for_incident(k8s).routing_key == DEFAULT_KEY
     namespace = inventory.ensure_namespace(connected.id, "prod", "payments")

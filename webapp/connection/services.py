@@ -6,7 +6,6 @@ from webapp.alerts.outbox import cancel_open, pause_open, resume_paused
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.health.badge import status_badge  # noqa: F401  (re-exported)
 from webapp.models import Connection, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
@@ -152,6 +151,7 @@ def disconnect(org_id, foreground=False):
 
 def status_lines(org):
     """`pagerduty status`: state, method, last error, webhook URL, last webhook and one line per standing finding."""
+    from webapp.health.badge import status_badge
     from webapp.health.findings import findings
 
     connection = connection_for(org.id)

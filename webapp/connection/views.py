@@ -9,6 +9,7 @@ from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.health.badge import status_badge
 from webapp.htmx import STOP_POLLING, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
@@ -207,7 +208,7 @@ def connection_banner(org_id):
     """Banners on every page: paused alerts (red), standing findings (amber), the routing-key method (info)."""
     from webapp.health.findings import findings
 
-    badge = services.status_badge(org_id)
+    badge = status_badge(org_id)
     link = {"link": url_for("connection.overview"), "kind": "connection"}
     if badge["state"] == "error":
         return [

@@ -53,21 +53,26 @@ def _routing_key_route(connection):
 
 
 def fallback_route(org_id, why, skip_service_id=None):
-    """After the assigned target: the default service, then the connect-time VDP key, then the legacy key."""
+    """After the assigned target: the default service, then the legacy key; nothing routed means no route.
+
+    When a service meant to take the alert cannot (a refused or broken integration, `skip_service_id`, or a default
+    service that cannot take it), the connect-time VDP key stands in before the legacy key: someone is still paged.
+    """
     connection = connection_for(org_id)
     service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True))
+    rescue = skip_service_id is not None
     if service is not None and service.id != skip_service_id:
         problem = service_problem(service)
         if problem is None:
             return _route_to(service, f"{why}; sent to the default service")
-        why = f"{why}; the default service {service.name} cannot take it: {problem}"
-    if connection is not None and connection.method == "api_token" and connection.integration_key:
+        why, rescue = f"{why}; the default service {service.name} cannot take it: {problem}", True
+    if rescue and connection is not None and connection.method == "api_token" and connection.integration_key:
         return Route(connection.integration_key, "VDP integration key", f"{why}; sent with the VDP integration key")
     if connection is not None and connection.routing_key:
         return Route(connection.routing_key, connection.service_name or "Legacy routing key", f"{why}; legacy key")
     if service is None:
         why = f"{why}, no default service"
-    return Route(None, "no route", f"{why} and no other key to send with")
+    return Route(None, "no route", f"{why} and no routing key")
 
 
 def _assignment(incident):
@@ -101,7 +106,7 @@ def _assignment(incident):
 
 
 def route_for_incident(incident):
-    """Resource or namespace assignment, then the default service, then the VDP or legacy key."""
+    """Resource or namespace assignment, then the default service, then the legacy key (see fallback_route)."""
     connection = connection_for(incident.org_id)
     direct = _not_connected(connection) or _routing_key_route(connection)
     if direct is not None:
