@@ -76,7 +76,7 @@ def create_incident():
     return jsonify(body), 201 if created else 200
 
 
-@bp.patch("/incidents/<int:incident_id>")
+@bp.patch("/incidents/<id:incident_id>")
 @token_required
 def update_incident(incident_id):
     """PATCH /incidents/<id> {status?, severity?, root_cause?, affected_resources?, remediation_steps?}."""
@@ -88,7 +88,7 @@ def update_incident(incident_id):
     return jsonify(services.incident_json(services.update_incident(g.org_id, incident_id, data, actor="api")))
 
 
-@bp.get("/incidents/<int:incident_id>")
+@bp.get("/incidents/<id:incident_id>")
 @token_required
 def get_incident(incident_id):
     """GET /incidents/<id>."""

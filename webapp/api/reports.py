@@ -41,14 +41,14 @@ def create_report():
     return jsonify(body), 201
 
 
-@bp.get("/reports/<int:report_id>")
+@bp.get("/reports/<id:report_id>")
 @token_required
 def get_report(report_id):
     """GET /reports/<id>."""
     return jsonify(services.report_json(services.get_report(g.org_id, report_id)))
 
 
-@bp.post("/reports/<int:report_id>/assessment")
+@bp.post("/reports/<id:report_id>/assessment")
 @token_required
 def assess_report(report_id):
     """POST /reports/<id>/assessment {severity}."""
@@ -57,7 +57,7 @@ def assess_report(report_id):
     return jsonify(services.report_json(services.assess_report(g.org_id, report_id, data["severity"], "api")))
 
 
-@bp.post("/reports/<int:report_id>/status")
+@bp.post("/reports/<id:report_id>/status")
 @token_required
 def set_status(report_id):
     """POST /reports/<id>/status {status}."""

@@ -35,7 +35,7 @@ def index():
     return response
 
 
-@bp.post("/<int:delivery_id>/redeliver")
+@bp.post("/<id:delivery_id>/redeliver")
 @admin_required
 def redeliver(delivery_id):
     """Send a failed delivery again."""

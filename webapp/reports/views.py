@@ -27,7 +27,7 @@ def index():
     return response
 
 
-@bp.get("/<int:report_id>")
+@bp.get("/<id:report_id>")
 @login_required
 def detail(report_id):
     """A report with its SLA, PagerDuty status and timeline."""
@@ -41,7 +41,7 @@ def detail(report_id):
     )
 
 
-@bp.post("/<int:report_id>/assess")
+@bp.post("/<id:report_id>/assess")
 @admin_required
 def assess(report_id):
     """Set the severity."""
@@ -54,7 +54,7 @@ def assess(report_id):
     )
 
 
-@bp.post("/<int:report_id>/status")
+@bp.post("/<id:report_id>/status")
 @admin_required
 def change_status(report_id):
     """Move the report through triage."""

@@ -53,7 +53,7 @@ def sync():
     return render_template("routing/_sync.html", run=run, error=None)
 
 
-@bp.get("/services/sync/<int:run_id>")
+@bp.get("/services/sync/<id:run_id>")
 @admin_required
 def sync_status(run_id):
     """Sync progress; 286 stops the polling and the list refreshes."""
@@ -69,7 +69,7 @@ def sync_status(run_id):
     return body
 
 
-@bp.post("/services/<int:service_id>/<action>")
+@bp.post("/services/<id:service_id>/<action>")
 @admin_required
 def service_action(service_id, action):
     """Configure, disable, make default, or use for VDP."""
@@ -146,7 +146,7 @@ def save_namespace_route():
     )
 
 
-@bp.post("/namespaces/<int:route_id>/delete")
+@bp.post("/namespaces/<id:route_id>/delete")
 @admin_required
 def delete_namespace_route(route_id):
     """Delete an assignment (asked first)."""
@@ -203,7 +203,7 @@ def save_resource_route():
     )
 
 
-@bp.post("/resources/<int:route_id>/delete")
+@bp.post("/resources/<id:route_id>/delete")
 @admin_required
 def delete_resource_route(route_id):
     """Delete an assignment (asked first)."""
