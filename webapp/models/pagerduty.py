@@ -65,6 +65,10 @@ class WebhookReceipt(db.Model):
     outcome = db.Column(db.String(200))
     received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     processed_at = db.Column(UTCDateTime)
+    # Applying failed this many times; at the limit the receipt is quarantined (kept, shown, retryable by hand).
+    attempts = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    last_error = db.Column(db.String(500))
+    quarantined_at = db.Column(UTCDateTime)
 
     __table_args__ = (db.UniqueConstraint("org_id", "webhook_id", name="uq_webhook_receipts_org_webhook"),)
 

@@ -3,6 +3,8 @@
 Queuing one RQ job per webhook costs more than everything else the endpoint does; a list push does not. A flag
 (SET NX with a timeout) makes sure a drain job is queued when the first receipt of a burst arrives and that only one
 runs; the periodic sweep applies anything a lost job or a Redis outage left behind, and applying is idempotent.
+A receipt that fails to apply is counted and left for the sweep (quarantined after a few failures): it never stops
+the drain.
 """
 
 import logging
@@ -16,6 +18,7 @@ log = logging.getLogger(__name__)
 INBOX_KEY = "pagerbridge:webhook-inbox"
 DRAINING_KEY = "pagerbridge:webhook-inbox:draining"
 DRAIN_LEASE_SECONDS = 60
+DRAIN_JOB = "jobs.webhooks.drain_inbox"
 
 
 def push(receipt_id):
@@ -29,13 +32,11 @@ def push(receipt_id):
         log.warning("webhook receipt %s waits for the sweep: %s", receipt_id, error)
         return
     if first:
-        from jobs.webhooks import drain_inbox
-
-        enqueue(drain_inbox, queue="default")
+        enqueue(DRAIN_JOB, queue="default")
 
 
 def drain(limit=10_000):
-    """Apply receipts from the inbox until it is empty; returns how many were applied."""
+    """Apply receipts from the inbox until it is empty; returns how many were taken (failures included)."""
     redis, applied = get_redis(), 0
     while applied < limit:
         receipt_id = redis.lpop(INBOX_KEY)
@@ -49,7 +50,5 @@ def drain(limit=10_000):
         redis.expire(DRAINING_KEY, DRAIN_LEASE_SECONDS)
         applied += 1
     redis.delete(DRAINING_KEY)
-    from jobs.webhooks import drain_inbox
-
-    enqueue(drain_inbox, queue="default")  # a long burst: hand over to a fresh job, and let others run between
+    enqueue(DRAIN_JOB, queue="default")  # a long burst: hand over to a fresh job, and let others run between
     return applied

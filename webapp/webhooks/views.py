@@ -3,6 +3,7 @@
 import logging
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_htmx import make_response
 from flask_login import current_user
 
 from webapp.connection.services import connection_for
@@ -10,7 +11,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
 from webapp.tenancy import admin_required
-from webapp.webhooks import bp, inbox, services, setup
+from webapp.webhooks import bp, inbox, quarantine, services, setup
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ def paste_secret():
     return _act(lambda: setup.paste_secret(current_user.org_id, request.form.get("secret")), "Signing secret saved.")
 
 
-@bp.post("/settings/secrets/<int:secret_id>/retire")
+@bp.post("/settings/secrets/<id:secret_id>/retire")
 @admin_required
 def retire_secret(secret_id):
     """Retire an old secret after a rotation."""
@@ -86,3 +87,26 @@ def retire_secret(secret_id):
 def regenerate():
     """A new webhook URL (the old one stops working)."""
     return _act(lambda: setup.regenerate_token(current_user.org_id), "New webhook URL created: update it in PagerDuty.")
+
+
+@bp.get("/settings/received")
+@admin_required
+def received():
+    """The delivery log's section of webhooks that could not be applied (loaded and refreshed by htmx)."""
+    receipts = quarantine.failing_receipts(current_user.org_id)
+    return render_template("webhooks/_received.html", receipts=receipts, max_attempts=services.MAX_ATTEMPTS)
+
+
+@bp.post("/settings/received/<id:receipt_id>/retry")
+@admin_required
+def retry_receipt(receipt_id):
+    """Apply a failing or quarantined webhook again."""
+    try:
+        quarantine.retry(current_user.org_id, receipt_id)
+    except DomainError as error:
+        return make_response("", error.status, trigger={"toast": {"level": "danger", "message": error.message}})
+    return make_response(
+        "",
+        200,
+        trigger={"toast": {"level": "success", "message": "Queued to be applied again."}, "webhooksChanged": True},
+    )
