@@ -34,10 +34,23 @@ def parse_id(text):
     return value if 0 < value <= MAX_ID else None
 
 
-class IdConverter(BaseConverter):
-    """`<id:name>`: a positive database integer; anything else matches no route (404)."""
+def _digits_at_most(limit):
+    """A regular expression for the decimal numbers 1 to `limit`, without leading zeros."""
+    text = str(limit)
+    parts = [f"[1-9][0-9]{{0,{len(text) - 2}}}"] if len(text) > 1 else []  # fewer digits than the limit
+    for i, digit in enumerate(text):  # as many: the limit's digits up to i, a smaller one at i, any after
+        low = "1" if i == 0 else "0"
+        if i == len(text) - 1:
+            parts.append(f"{text[:i]}[{low}-{digit}]")
+        elif digit > low:
+            parts.append(f"{text[:i]}[{low}-{int(digit) - 1}][0-9]{{{len(text) - i - 1}}}")
+    return "(?:" + "|".join(parts) + ")"
 
-    regex = r"[0-9]{1,10}"
+
+class IdConverter(BaseConverter):
+    """`<id:name>`: a positive database integer; anything else matches no route, whatever the method (404)."""
+
+    regex = _digits_at_most(MAX_ID)
 
     def to_python(self, value):
         parsed = parse_id(value)

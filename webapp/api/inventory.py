@@ -26,6 +26,8 @@ def _clusters(items, errors):
             _name(ns, 253) for ns in item.get("namespaces", [])
         ):
             errors[f"clusters[{index}].namespaces"] = "must be a list of names"
+    if any(key.startswith("clusters") for key in errors):
+        return []
     return [
         {"name": i["name"].strip(), "namespaces": [ns.strip() for ns in i.get("namespaces", [])]}
         for i in items
