@@ -1,9 +1,9 @@
 """The periodic jobs' registration with rq-scheduler under fixed ids, the job that runs each, and a watchdog.
 
 Each periodic job is one RQ job record that rq-scheduler queues again every period. rq-scheduler forgets a job for
-good when that record is missing, so the record never expires: it is registered without a result expiry and made
-persistent each time it is queued (a failure gives it RQ's failure expiry). Whatever still removes it (a crash between
-rq-scheduler's two writes, a flushed key) is put back by the watchdog within one scheduler pass, and counted.
+good when that record is missing, so the record never expires: it is registered without a result expiry, and the
+watchdog makes it persistent again in every scheduler pass (a failed run gives it RQ's failure expiry). Whatever still
+removes it (a crash between rq-scheduler's two writes, a flushed key) the watchdog puts back, and counts.
 """
 
 import logging
@@ -46,16 +46,20 @@ def reconcile(scheduler, jobs, now=None):
 
 
 def restore_missing(scheduler, jobs, now=None):
-    """Put back every periodic job whose registration or record is gone; returns their names (each one counted)."""
+    """Put back every periodic job whose registration or record is gone; returns their names (each one counted).
+
+    Records are made persistent on the way: a failed run leaves RQ's failure expiry on its job's record.
+    """
     ids = [PERIODIC_PREFIX + name for name, *_ in jobs]
     with scheduler.connection.pipeline(transaction=False) as pipeline:
         for job_id in ids:
             pipeline.zscore(scheduler.scheduled_jobs_key, job_id)
+            pipeline.persist(Job.key_for(job_id))
             pipeline.exists(Job.key_for(job_id))
         answers = pipeline.execute()
     restored = []
     for index, (name, _, period, queue) in enumerate(jobs):
-        scheduled, recorded = answers[2 * index], answers[2 * index + 1]
+        scheduled, recorded = answers[3 * index], answers[3 * index + 2]
         if scheduled is None or not recorded:
             _register(scheduler, name, period, queue, now)
             record_restored(name)
@@ -95,7 +99,6 @@ class PeriodicScheduler(Scheduler):
         """Queue a due job; a periodic one still waiting from its last turn keeps its place and is not doubled."""
         if not job.id.startswith(PERIODIC_PREFIX):
             return super().enqueue_job(job)
-        self.connection.persist(job.key)
         queue_key = Queue(job.origin, connection=self.connection).key
         if self.connection.lpos(queue_key, job.id) is None:
             return super().enqueue_job(job)

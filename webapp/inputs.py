@@ -65,7 +65,7 @@ class IdConverter(BaseConverter):
 class BoundedIntConverter(IntegerConverter):
     """`<int:name>` kept within a database integer too, for any route not yet on `<id:>`."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 (werkzeug's names)
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
         super().__init__(
             map, fixed_digits, MIN_INT if min is None and signed else min, MAX_ID if max is None else max, signed
         )
@@ -143,9 +143,9 @@ def _depth_over(value, limit):
     return False
 
 
-def bad_characters(value, path=""):
-    """{field path: problem} for every string (key or value) in a parsed JSON value holding NUL or a lone surrogate."""
-    found, stack = {}, [(value, path)]
+def bad_characters(value):
+    """{field path: problem} for the strings (keys or values) of a parsed JSON value holding NUL or a lone surrogate."""
+    found, stack = {}, [(value, "")]
     while stack and len(found) < 20:
         item, where = stack.pop()
         if isinstance(item, str):
@@ -153,7 +153,7 @@ def bad_characters(value, path=""):
                 found[where or "body"] = _problem(item)
         elif isinstance(item, dict):
             for key, child in item.items():
-                child_path = f"{where}.{key}" if where else str(key)
+                child_path = f"{where}.{key}" if where else key
                 if _BAD_CHARACTER.search(key):
                     found[_printable(child_path)] = "the field name " + _problem(key)
                 stack.append((child, _printable(child_path)))
@@ -185,7 +185,7 @@ def refuse_nul_in_path_and_form():
         for name, value in (request.view_args or {}).items()
         if isinstance(value, str) and "\x00" in value
     }
-    if request.mimetype in FORM_TYPES and not request.path.startswith("/webhooks/"):
+    if request.mimetype in FORM_TYPES and request.endpoint != "webhooks.receive":  # it reads its raw body itself
         for key, value in request.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 fields[_printable(key)] = _problem(key + value)

@@ -129,6 +129,7 @@ def test_a_failed_run_records_no_last_run_and_keeps_the_job(app, db, redis, monk
     scheduler.enqueue_jobs()
     _work(redis)
     assert _last_run(redis) is None
+    assert redis.ttl(Job.key_for("periodic-outbox-sweep")) > 0  # RQ's failure expiry
     scheduler.enqueue_jobs()
     assert "periodic-outbox-sweep" in scheduler
     assert redis.ttl(Job.key_for("periodic-outbox-sweep")) == -1
@@ -144,3 +145,13 @@ def test_periodic_status_says_when_each_job_last_ran_and_whether_it_is_overdue(a
     assert rows["sla-evaluator"].overdue
     assert rows["oncall-sync"].last_run is None and rows["oncall-sync"].overdue
     assert rows["outbox-sweep"].period == app.config["SWEEP_PERIOD_SECONDS"]
+
+
+def test_every_listed_job_names_a_function_that_imports(app):
+    from rq.utils import import_attribute
+
+    from webapp.periodic import job_function
+
+    for name, func, period, queue in periodic_jobs(app.config):
+        assert callable(import_attribute(job_function(name))) and func == job_function(name)
+        assert period > 0 and queue in ("alerts", "alerts-critical", "default")
