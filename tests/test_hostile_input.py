@@ -195,3 +195,11 @@ def test_a_non_ascii_signature_is_401(client, hooked, signature):
 )
 def test_signed_webhooks_with_hostile_bodies_are_refused(client, hooked, raw, status):
     assert post(client, hooked, raw, sign(raw, SECRET)).status_code == status
+
+
+def test_a_nul_in_the_webhook_id_header_is_dropped(client, hooked, db):
+    from webapp.models import WebhookReceipt
+
+    body = event_body()
+    assert post(client, hooked, body, sign(body, SECRET), "wh\x00-1").status_code == 202
+    assert db.session.scalar(db.select(WebhookReceipt.webhook_id)) == "wh-1"

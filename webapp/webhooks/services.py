@@ -49,7 +49,7 @@ def accept(token, raw_body, signature, webhook_id):
     event = body.get("event") if isinstance(body, dict) else None
     if not isinstance(event, dict):
         raise Rejected(400, "no event object")
-    webhook_id = (webhook_id or str(event.get("id") or ""))[:100]
+    webhook_id = (webhook_id or str(event.get("id") or "")).replace("\x00", "")[:100]
     if not webhook_id:
         raise Rejected(400, "no webhook id")
     data = incident_of(event)
