@@ -66,9 +66,9 @@ def settings_forms(ids):
         (st.just("/settings/routing/namespaces"), {"namespace_id": NUMBER, "service_id": NUMBER, "route_id": NUMBER}),
         (st.just("/settings/routing/resources"), {"resource_id": NUMBER, "service_id": NUMBER, "route_id": NUMBER}),
         (
-            st.tuples(path_segments(1), st.sampled_from(["enable", "disable", "default", "vdp"]) | TEXT).map(
-                lambda parts: f"/settings/routing/services/{parts[0]}/{parts[1]}"
-            ),
+            st.tuples(
+                path_segments(1), st.sampled_from(["enable", "disable", "default", "vdp"]) | path_segments("x")
+            ).map(lambda parts: f"/settings/routing/services/{parts[0]}/{parts[1]}"),
             {},
         ),
         (report.map("/reports/{}/assess".format), {"severity": st.sampled_from(REPORT_SEVERITIES)}),

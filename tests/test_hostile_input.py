@@ -2,6 +2,7 @@
 
 import json
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -138,6 +139,11 @@ def test_inventory_with_wrong_value_types_is_422(api):
         response = api.put("/inventory", json=body)
         assert response.status_code == 422, (body, response.get_data(as_text=True))
         assert response.json["error"]["fields"]
+
+
+def test_searching_for_a_number_beyond_any_id_finds_nothing_and_fails_nothing(member_client):
+    for q in ("2147483648", "#99999999999999999999", "²", "0"):
+        assert member_client.get(f"/reports/?q={quote(q)}").status_code == 200, q
 
 
 def test_nul_in_a_search_box_is_stripped(admin_client, member_client):
