@@ -1,47 +1,112 @@
-"""The periodic jobs, in one list, and their reconciliation with rq-scheduler under deterministic ids."""
+"""The periodic jobs' registration with rq-scheduler under fixed ids, the job that runs each, and a watchdog.
 
+Each periodic job is one RQ job record that rq-scheduler queues again every period. rq-scheduler forgets a job for
+good when that record is missing, so the record never expires: it is registered without a result expiry, and the
+watchdog makes it persistent again in every scheduler pass (a failed run gives it RQ's failure expiry). Whatever still
+removes it (a crash between rq-scheduler's two writes, a flushed key) the watchdog puts back, and counts.
+"""
+
+import logging
 from datetime import UTC, datetime
 
+from rq.job import Job
+from rq.queue import Queue
+from rq.utils import import_attribute
 from rq_scheduler import Scheduler
+from rq_scheduler.utils import to_unix
 
+from webapp.periodic import job_function, periodic_jobs, record_restored, record_run
+
+__all__ = ["periodic_jobs", "reconcile", "restore_missing", "run_periodic", "build_scheduler"]
+log = logging.getLogger(__name__)
 PERIODIC_PREFIX = "periodic-"
+RUNNER = "jobs.schedule.run_periodic"
 
 
-def periodic_jobs(config):
-    """(name, function path, period in seconds, queue) for every periodic job."""
-    return [
-        ("outbox-sweep", "jobs.alerts.sweep", config["SWEEP_PERIOD_SECONDS"], "alerts"),
-        ("sla-evaluator", "jobs.sla.evaluate_all", config["SLA_PERIOD_SECONDS"], "default"),
-        ("oncall-sync", "jobs.oncall.sync_all", config["ONCALL_PERIOD_SECONDS"], "default"),
-        ("webhook-sweep", "jobs.webhooks.sweep_receipts", config["SWEEP_PERIOD_SECONDS"], "default"),
-        ("pagerduty-reconcile", "jobs.reconcile.reconcile_all", 300, "default"),
-        ("health-check", "jobs.health.check_all", config.get("HEALTH_PERIOD_SECONDS", 300), "default"),
-    ]
+def run_periodic(name):
+    """Run the periodic job `name`, then record its last run (a run that raises records none, so it shows overdue)."""
+    result = import_attribute(job_function(name))()
+    record_run(name)
+    return result
 
 
 def reconcile(scheduler, jobs, now=None):
     """Make the scheduler hold exactly these jobs, once each; safe to repeat and to run from two schedulers."""
-    wanted = {PERIODIC_PREFIX + name: (func, period, queue) for name, func, period, queue in jobs}
+    wanted = {PERIODIC_PREFIX + name: (RUNNER, [name], period, queue) for name, _, period, queue in jobs}
     for job in scheduler.get_jobs():
         if job.id.startswith(PERIODIC_PREFIX):
-            current = (job.func_name, job.meta.get("interval"), job.origin)
+            current = (job.func_name, list(job.args), job.meta.get("interval"), job.origin)
             if wanted.get(job.id) != current:
                 scheduler.cancel(job)
     existing = {job.id for job in scheduler.get_jobs()}
-    for job_id, (func, period, queue) in wanted.items():
-        if job_id not in existing:
-            scheduler.schedule(
-                scheduled_time=now or datetime.now(UTC),
-                func=func,
-                interval=period,
-                repeat=None,
-                id=job_id,
-                queue_name=queue,
-                result_ttl=period * 2,
-            )
+    for name, _, period, queue in jobs:
+        if PERIODIC_PREFIX + name not in existing:
+            _register(scheduler, name, period, queue, now)
     return sorted(wanted)
 
 
-def build_scheduler(connection, interval=5):
-    """An rq-scheduler Scheduler on the app's Redis."""
-    return Scheduler(queue_name="default", connection=connection, interval=interval)
+def restore_missing(scheduler, jobs, now=None):
+    """Put back every periodic job whose registration or record is gone; returns their names (each one counted).
+
+    Records are made persistent on the way: a failed run leaves RQ's failure expiry on its job's record.
+    """
+    ids = [PERIODIC_PREFIX + name for name, *_ in jobs]
+    with scheduler.connection.pipeline(transaction=False) as pipeline:
+        for job_id in ids:
+            pipeline.zscore(scheduler.scheduled_jobs_key, job_id)
+            pipeline.persist(Job.key_for(job_id))
+            pipeline.exists(Job.key_for(job_id))
+        answers = pipeline.execute()
+    restored = []
+    for index, (name, _, period, queue) in enumerate(jobs):
+        scheduled, recorded = answers[3 * index], answers[3 * index + 2]
+        if scheduled is None or not recorded:
+            _register(scheduler, name, period, queue, now)
+            record_restored(name)
+            log.warning("periodic job %s was missing from the schedule: registered again", name)
+            restored.append(name)
+    return restored
+
+
+def _register(scheduler, name, period, queue, now=None):
+    scheduler.schedule(
+        scheduled_time=now or datetime.now(UTC),
+        func=RUNNER,
+        args=[name],
+        interval=period,
+        repeat=None,
+        id=PERIODIC_PREFIX + name,
+        queue_name=queue,
+        result_ttl=-1,  # never expire: rq-scheduler drops a job whose record has gone
+    )
+
+
+class PeriodicScheduler(Scheduler):
+    """rq-scheduler that keeps periodic records from expiring, queues one copy at most, and runs the watchdog."""
+
+    def __init__(self, *args, periodic=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.periodic = list(periodic)
+
+    def enqueue_jobs(self):
+        """One pass under the scheduler lock: queue what is due, then restore missing registrations."""
+        jobs = super().enqueue_jobs()
+        if self.periodic:
+            restore_missing(self, self.periodic)
+        return jobs
+
+    def enqueue_job(self, job):
+        """Queue a due job; a periodic one still waiting from its last turn keeps its place and is not doubled."""
+        if not job.id.startswith(PERIODIC_PREFIX):
+            return super().enqueue_job(job)
+        queue_key = Queue(job.origin, connection=self.connection).key
+        if self.connection.lpos(queue_key, job.id) is None:
+            return super().enqueue_job(job)
+        next_time = to_unix(datetime.now(UTC)) + int(job.meta["interval"])
+        self.connection.zadd(self.scheduled_jobs_key, {job.id: next_time})
+        return None
+
+
+def build_scheduler(connection, interval=5, periodic=()):
+    """The scheduler on the app's Redis; with `periodic`, its watchdog keeps those jobs registered."""
+    return PeriodicScheduler(queue_name="default", connection=connection, interval=interval, periodic=periodic)

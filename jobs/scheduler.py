@@ -1,4 +1,4 @@
-"""The scheduler process: reconciles the periodic job list, then enqueues jobs as they fall due."""
+"""The scheduler process: registers the periodic job list, then queues jobs as they fall due and keeps them listed."""
 
 import logging
 
@@ -11,12 +11,16 @@ log = logging.getLogger("pagerbridge.scheduler")
 
 
 def main():
-    """Reconcile, then run until stopped (rq-scheduler's lock keeps a second scheduler idle)."""
+    """Reconcile, then run until stopped; every pass also restores missing registrations (the watchdog).
+
+    rq-scheduler's lock keeps a second scheduler idle, and the fixed job ids keep it from doubling anything.
+    """
     configure_logging("scheduler")
     app = create_app()
     with app.app_context():
-        scheduler = build_scheduler(get_redis())
-        ids = reconcile(scheduler, periodic_jobs(app.config))
+        jobs = periodic_jobs(app.config)
+        scheduler = build_scheduler(get_redis(), periodic=jobs)
+        ids = reconcile(scheduler, jobs)
         log.info("periodic jobs: %s", ", ".join(ids))
         scheduler.run()
 

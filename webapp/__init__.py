@@ -35,6 +35,7 @@ def create_app(overrides=None):
     app.config.update(load_config())
     app.config.update(overrides or {})
     register_extensions(app)
+    register_input_handling(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security(app)
@@ -62,6 +63,13 @@ def register_extensions(app):
     from webapp.webhooks.credentials import install_session_hooks as install_credential_hooks
 
     install_credential_hooks()
+
+
+def register_input_handling(app):
+    """Hostile input answered in one place: the `id` URL converter, strict JSON, NUL and integer checks."""
+    from webapp.inputs import install
+
+    install(app)
 
 
 def register_blueprints(app):

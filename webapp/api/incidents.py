@@ -2,7 +2,7 @@
 
 from flask import g, jsonify
 
-from webapp.api import ID, bp, responses, schemas
+from webapp.api import bp, responses, schemas
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
@@ -52,7 +52,7 @@ def list_incidents():
     return jsonify(items=items, next_cursor=next_cursor)
 
 
-@bp.patch(f"/incidents/<{ID}:incident_id>")
+@bp.patch("/incidents/<id:incident_id>")
 @operation("Update an incident's status, severity or investigation", responses.Incident, body=schemas.IncidentChanges)
 @token_required
 def update_incident(incident_id):
@@ -65,7 +65,7 @@ def update_incident(incident_id):
     return jsonify(services.incident_json(services.update_incident(g.org_id, incident_id, changes, actor="api")))
 
 
-@bp.get(f"/incidents/<{ID}:incident_id>")
+@bp.get("/incidents/<id:incident_id>")
 @operation("Read an incident with its timeline", responses.Incident)
 @token_required
 def get_incident(incident_id):

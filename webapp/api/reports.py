@@ -2,7 +2,7 @@
 
 from flask import g, jsonify
 
-from webapp.api import ID, bp, responses, schemas
+from webapp.api import bp, responses, schemas
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
@@ -58,7 +58,7 @@ def list_reports():
     return jsonify(items=[report_item(report) for report in reports], next_cursor=next_cursor)
 
 
-@bp.get(f"/reports/<{ID}:report_id>")
+@bp.get("/reports/<id:report_id>")
 @operation("Read a report with its timeline", responses.Report)
 @token_required
 def get_report(report_id):
@@ -66,7 +66,7 @@ def get_report(report_id):
     return jsonify(services.report_json(services.get_report(g.org_id, report_id)))
 
 
-@bp.post(f"/reports/<{ID}:report_id>/assessment")
+@bp.post("/reports/<id:report_id>/assessment")
 @operation("Assess a report's severity", responses.Report, body=schemas.Assessment)
 @token_required
 def assess_report(report_id):
@@ -76,7 +76,7 @@ def assess_report(report_id):
     return jsonify(services.report_json(services.assess_report(g.org_id, report_id, data.severity, "api")))
 
 
-@bp.post(f"/reports/<{ID}:report_id>/status")
+@bp.post("/reports/<id:report_id>/status")
 @operation("Move a report through triage", responses.Report, body=schemas.StatusChange)
 @token_required
 def set_status(report_id):

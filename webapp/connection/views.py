@@ -129,7 +129,7 @@ def start_test():
     return render_template("connection/_test_result.html", run=run, error=None)
 
 
-@bp.get("/test/<int:run_id>")
+@bp.get("/test/<id:run_id>")
 @admin_required
 def test_status(run_id):
     """The test's progress; once it is finished, 286 stops the polling and the badge and banners follow."""

@@ -42,7 +42,7 @@ def index():
     )
 
 
-@bp.post("/<int:delivery_id>/redeliver")
+@bp.post("/<id:delivery_id>/redeliver")
 @admin_required
 def redeliver(delivery_id):
     """Send a failed delivery again."""

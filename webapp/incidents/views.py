@@ -29,7 +29,7 @@ def index():
     return render("incidents/index.html", "incidents/_rows.html", "incident-rows", page=page, filters=filters)
 
 
-@bp.get("/<int:incident_id>")
+@bp.get("/<id:incident_id>")
 @login_required
 def detail(incident_id):
     """An incident with root cause, affected resources, remediation, PagerDuty status and timeline."""
@@ -38,7 +38,7 @@ def detail(incident_id):
     return render_template("incidents/detail.html", incident=incident, entries=entries_for(incident), form=form)
 
 
-@bp.post("/<int:incident_id>")
+@bp.post("/<id:incident_id>")
 @admin_required
 def update(incident_id):
     """Save status, severity and root cause; progress reaches PagerDuty."""

@@ -70,6 +70,10 @@ class WebhookReceipt(OrgScoped, db.Model):
     outcome: Mapped[str | None] = mapped_column(db.String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Applying failed this many times; at the limit the receipt is quarantined (kept, shown, retryable by hand).
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(db.String(500))
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (db.UniqueConstraint("org_id", "webhook_id", name="uq_webhook_receipts_org_webhook"),)
 

@@ -5,6 +5,7 @@ from sqlalchemy import or_
 from webapp.alerts import events
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.inputs import parse_id
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
@@ -89,8 +90,9 @@ def search(org_id, q=None, status=None, severity=None, sla=None, sort="newest"):
     if q:
         like = f"%{q.strip()}%"
         conditions = [Report.title.ilike(like), Report.researcher_email.ilike(like)]
-        if q.strip().lstrip("#").isdigit():
-            conditions.append(Report.id == int(q.strip().lstrip("#")))
+        report_id = parse_id(q.strip().lstrip("#"))
+        if report_id is not None:
+            conditions.append(Report.id == report_id)
         query = query.where(or_(*conditions))
     if status == "open":
         query = query.where(Report.status.not_in(CLOSED_REPORT_STATUSES))

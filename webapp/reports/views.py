@@ -24,7 +24,7 @@ def index():
     return render("reports/index.html", "reports/_rows.html", "report-rows", page=page, filters=filters)
 
 
-@bp.get("/<int:report_id>")
+@bp.get("/<id:report_id>")
 @login_required
 def detail(report_id):
     """A report with its SLA, PagerDuty status and timeline."""
@@ -38,7 +38,7 @@ def detail(report_id):
     )
 
 
-@bp.post("/<int:report_id>/assess")
+@bp.post("/<id:report_id>/assess")
 @admin_required
 def assess(report_id):
     """Set the severity."""
@@ -51,7 +51,7 @@ def assess(report_id):
     )
 
 
-@bp.post("/<int:report_id>/status")
+@bp.post("/<id:report_id>/status")
 @admin_required
 def change_status(report_id):
     """Move the report through triage."""

@@ -52,7 +52,7 @@ def sync():
     return render_template("routing/_sync.html", run=run, error=None)
 
 
-@bp.get("/services/sync/<int:run_id>")
+@bp.get("/services/sync/<id:run_id>")
 @admin_required
 def sync_status(run_id):
     """Sync progress; once it is finished, 286 stops the polling and the services list refreshes."""
@@ -65,7 +65,7 @@ def sync_status(run_id):
     return body
 
 
-@bp.post("/services/<int:service_id>/<action>")
+@bp.post("/services/<id:service_id>/<action>")
 @admin_required
 def service_action(service_id, action):
     """Configure, disable, make default, or use for VDP."""
@@ -146,7 +146,7 @@ def save_namespace_route():
     return _save_assignment(assignments.NAMESPACES, NAMESPACES)
 
 
-@bp.post("/namespaces/<int:route_id>/delete")
+@bp.post("/namespaces/<id:route_id>/delete")
 @admin_required
 def delete_namespace_route(route_id):
     """Delete an assignment (asked first)."""
@@ -175,7 +175,7 @@ def save_resource_route():
     return _save_assignment(assignments.RESOURCES, RESOURCES)
 
 
-@bp.post("/resources/<int:route_id>/delete")
+@bp.post("/resources/<id:route_id>/delete")
 @admin_required
 def delete_resource_route(route_id):
     """Delete an assignment (asked first)."""

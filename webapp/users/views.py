@@ -52,7 +52,7 @@ def create():
     return render_users(message=f"Added {user.email}.")
 
 
-@bp.post("/<int:user_id>/role")
+@bp.post("/<id:user_id>/role")
 @admin_required
 def change_role(user_id):
     """Change a user's role."""
@@ -66,7 +66,7 @@ def change_role(user_id):
     return render_users(message=f"{user.email} is now {user.role}.")
 
 
-@bp.post("/<int:user_id>/delete")
+@bp.post("/<id:user_id>/delete")
 @admin_required
 def delete(user_id):
     """Remove a user (the page asks first)."""

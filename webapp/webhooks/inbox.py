@@ -3,6 +3,8 @@
 Queuing one RQ job per webhook costs more than everything else the endpoint does; a list push does not. A flag
 (SET NX with a timeout) makes sure a drain job is queued when the first receipt of a burst arrives and that only one
 runs; the periodic sweep applies anything a lost job or a Redis outage left behind, and applying is idempotent.
+A receipt that fails to apply is counted and left for the sweep (quarantined after a few failures): it never stops
+the drain.
 """
 
 import logging
@@ -34,7 +36,7 @@ def push(receipt_id):
 
 
 def drain(limit=10_000):
-    """Apply receipts from the inbox until it is empty; returns how many were applied."""
+    """Apply receipts from the inbox until it is empty; returns how many were taken (failures included)."""
     redis, applied = get_redis(), 0
     while applied < limit:
         receipt_id = redis.lpop(INBOX_KEY)

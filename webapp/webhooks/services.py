@@ -1,14 +1,14 @@
 """Inbound webhooks: verify, store once per webhook id, then apply to timelines in a job."""
 
-import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, create_engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from webapp import inputs
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Report, TimelineEntry, WebhookReceipt
@@ -18,10 +18,12 @@ from webapp.pagerduty.accounts import credentials_for
 from webapp.sessions import insert_or_nothing
 from webapp.timeline import add_entry
 from webapp.webhooks.credentials import org_and_secrets
+from webapp.webhooks.payload import UnexpectedShape, parse_event
 from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
+MAX_ATTEMPTS = 3  # failures to apply before a receipt is quarantined
 HANDLED = {
     "incident.acknowledged": ("acknowledged", "Acknowledged via PagerDuty"),
     "incident.resolved": ("resolved", "Resolved via PagerDuty"),
@@ -42,13 +44,15 @@ def accept(token, raw_body, signature, webhook_id):
     if org_id is None or not verify_signature(signature, raw_body, secrets):
         raise Rejected(401, "unknown token" if org_id is None else "bad or missing signature")
     try:
-        body = json.loads(raw_body)
-    except ValueError:
-        raise Rejected(400, "malformed JSON") from None
+        body = inputs.loads(raw_body)
+    except ValueError as error:
+        raise Rejected(400, f"malformed JSON: {error}"[:200]) from None
+    if inputs.bad_characters(body):
+        raise Rejected(422, "a string holds a NUL character or a lone surrogate")
     event = body.get("event") if isinstance(body, dict) else None
     if not isinstance(event, dict):
         raise Rejected(400, "no event object")
-    webhook_id = (webhook_id or str(event.get("id") or ""))[:100]
+    webhook_id = (webhook_id or str(event.get("id") or "")).replace("\x00", "")[:100]
     if not webhook_id:
         raise Rejected(400, "no webhook id")
     data = incident_of(event)
@@ -109,10 +113,18 @@ def _insert_statement(dialect):
 
 
 def process(receipt_id):
-    """Apply a stored delivery once: timeline entry and PagerDuty status on the matching report or incident."""
+    """Apply a stored delivery once: timeline entry and PagerDuty status on the matching report or incident.
+
+    Never raises for the receipt's own sake: a failure is counted on the receipt (quarantined at MAX_ATTEMPTS, or at
+    once for a shape PagerBridge cannot read) so the others go on. Only a database that cannot be reached raises.
+    """
     claimed = db.session.execute(
         db.update(WebhookReceipt)
-        .where(WebhookReceipt.id == receipt_id, WebhookReceipt.processed_at.is_(None))
+        .where(
+            WebhookReceipt.id == receipt_id,
+            WebhookReceipt.processed_at.is_(None),
+            WebhookReceipt.quarantined_at.is_(None),
+        )
         .values(processed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -120,25 +132,55 @@ def process(receipt_id):
         db.session.rollback()
         return "already processed"
     receipt = db.session.get(WebhookReceipt, receipt_id)
-    receipt.outcome = _apply(receipt)
-    connection = db.session.scalar(db.select(Connection).filter_by(org_id=receipt.org_id))
-    if connection is not None:
-        connection.last_webhook_at, connection.last_webhook_outcome = receipt.received_at, receipt.outcome
-    db.session.commit()
+    try:
+        receipt.outcome = _apply(receipt)
+        connection = db.session.scalar(db.select(Connection).filter_by(org_id=receipt.org_id))
+        if connection is not None:
+            connection.last_webhook_at, connection.last_webhook_outcome = receipt.received_at, receipt.outcome
+        db.session.commit()
+    except (OperationalError, InterfaceError):
+        db.session.rollback()
+        raise
+    except Exception as error:  # noqa: BLE001 (any failure of one receipt must not stop the others)
+        db.session.rollback()
+        return record_failure(receipt_id, error)
     return receipt.outcome
 
 
+def record_failure(receipt_id, error):
+    """Count a failed application; quarantine the receipt at MAX_ATTEMPTS (or at once for an unreadable shape)."""
+    shape = isinstance(error, UnexpectedShape)
+    message = f"unexpected shape: {error}" if shape else f"{type(error).__name__}: {error}"
+    db.session.execute(
+        db.update(WebhookReceipt)
+        .where(WebhookReceipt.id == receipt_id)
+        .values(attempts=MAX_ATTEMPTS if shape else WebhookReceipt.attempts + 1, last_error=message[:500])
+        .execution_options(synchronize_session=False)
+    )
+    receipt = db.session.get(WebhookReceipt, receipt_id)
+    db.session.refresh(receipt)
+    if receipt.attempts >= MAX_ATTEMPTS:
+        receipt.quarantined_at, receipt.outcome = utcnow(), "quarantined"
+    db.session.commit()
+    if receipt.quarantined_at:
+        log.warning("webhook receipt %s quarantined after %s attempts: %s", receipt_id, receipt.attempts, message)
+        return "quarantined"
+    log.warning("webhook receipt %s failed (attempt %s): %s", receipt_id, receipt.attempts, message)
+    return f"failed (attempt {receipt.attempts} of {MAX_ATTEMPTS})"
+
+
 def _apply(receipt):
-    event = receipt.body["event"]
     if receipt.event_type not in HANDLED:
         return f"ignored: {receipt.event_type or 'no event type'}"
-    data = incident_of(event)
+    event = parse_event(receipt.body)
+    data = event.incident
     subject = find_subject(receipt.org_id, data)
     if subject is None:
         return "ignored: matches no report or incident"
     status, words = HANDLED[receipt.event_type]
-    who = ((event.get("agent") or {}).get("summary")) or "someone"
-    if not apply_status(subject, status, data, who, parse_time(event.get("occurred_at"))):
+    who = ((event.agent.summary if event.agent else None) or "someone")[:254]
+    incident = {"id": data.id, "html_url": data.html_url}
+    if not apply_status(subject, status, incident, who, parse_time(event.occurred_at)):
         return "ignored: reconciliation found it already"
     return f"{words.lower()} on {type(subject).__name__.lower()} {subject.id}"
 
@@ -174,34 +216,36 @@ def _last_pagerduty_message(subject):
 
 
 def parse_time(value):
-    """A PagerDuty timestamp, or now when it is missing or malformed."""
+    """When PagerDuty says it happened, in UTC; now when it says nothing readable."""
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return when.replace(tzinfo=when.tzinfo or UTC).astimezone(UTC)
+    except (ValueError, OverflowError):
         return utcnow()
 
 
 def find_subject(org_id, incident):
-    """The report or incident behind a PagerDuty incident: its key, our stored id, else its alerts' keys."""
-    subject = subject_for_key(org_id, incident.get("incident_key"))
-    if subject is None and incident.get("id"):
+    """The report or incident behind a PagerDuty incident (IncidentData): its key, our stored id, else its alerts'."""
+    subject = subject_for_key(org_id, incident.incident_key)
+    if subject is None and incident.id:
         for model in (Report, Incident):
             subject = subject or db.session.scalar(
-                db.select(model).filter_by(org_id=org_id, pd_incident_id=incident["id"])
+                db.select(model).filter_by(org_id=org_id, pd_incident_id=incident.id)
             )
-    if subject is None and incident.get("id"):
-        for key in alert_keys(org_id, incident["id"]):
+    if subject is None and incident.id:
+        for key in alert_keys(org_id, incident.id):
             subject = subject or subject_for_key(org_id, key)
     return subject
 
 
 def subject_for_key(org_id, dedup_key):
     """report-<id> or incident-<id> of this org."""
-    if not dedup_key:
+    if not isinstance(dedup_key, str):
         return None
     for prefix, model in (("report-", Report), ("incident-", Incident)):
-        if dedup_key.startswith(prefix) and dedup_key[len(prefix) :].isdigit():
-            subject = db.session.get(model, int(dedup_key[len(prefix) :]))
+        subject_id = inputs.parse_id(dedup_key[len(prefix) :]) if dedup_key.startswith(prefix) else None
+        if subject_id is not None:
+            subject = db.session.get(model, subject_id)
             return subject if subject is not None and subject.org_id == org_id else None
     return None
 
@@ -217,10 +261,10 @@ def alert_keys(org_id, pd_incident_id):
 
 
 def unprocessed_ids(limit=500):
-    """Receipts a job has not applied yet (Redis was down, or a worker died)."""
+    """Receipts a job has not applied yet (Redis was down, a worker died, or applying failed), quarantine aside."""
     return db.session.scalars(
         db.select(WebhookReceipt.id)
-        .where(WebhookReceipt.processed_at.is_(None))
+        .where(WebhookReceipt.processed_at.is_(None), WebhookReceipt.quarantined_at.is_(None))
         .order_by(WebhookReceipt.id)
         .limit(limit)
     ).all()

@@ -10,13 +10,18 @@ def expected_signature(secret, raw_body):
 
 
 def verify_signature(header, raw_body, secrets):
-    """True when any v1 signature in the header matches any active secret (compared in constant time)."""
+    """True when any v1 signature in the header matches any active secret (compared in constant time).
+
+    Compared as bytes: a header with non-ASCII characters is simply a signature that does not match.
+    """
     if not header or not secrets:
         return False
-    offered = [part.strip()[3:] for part in header.split(",") if part.strip().startswith("v1=")]
+    offered = [
+        part.strip()[3:].encode("utf-8", "replace") for part in header.split(",") if part.strip().startswith("v1=")
+    ]
     matched = False
     for secret in secrets:
-        expected = expected_signature(secret, raw_body)
+        expected = expected_signature(secret, raw_body).encode()
         for signature in offered:
             matched |= hmac.compare_digest(expected, signature)
     return matched

@@ -10,10 +10,11 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
 from webapp.health.checks import count_webhook_refusal
+from webapp.htmx import respond
 from webapp.metrics.hooks import counted_webhook
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
-from webapp.webhooks import bp, inbox, services, setup
+from webapp.webhooks import bp, inbox, quarantine, services, setup
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def paste_secret():
     return _act(lambda: setup.paste_secret(current_user.org_id, request.form.get("secret")), "Signing secret saved.")
 
 
-@bp.post("/settings/secrets/<int:secret_id>/retire")
+@bp.post("/settings/secrets/<id:secret_id>/retire")
 @admin_required
 def retire_secret(secret_id):
     """Retire an old secret after a rotation."""
@@ -99,3 +100,22 @@ def retire_secret(secret_id):
 def regenerate():
     """A new webhook URL (the old one stops working)."""
     return _act(lambda: setup.regenerate_token(current_user.org_id), "New webhook URL created: update it in PagerDuty.")
+
+
+@bp.get("/settings/received")
+@admin_required
+def received():
+    """The delivery log's section of webhooks that could not be applied (loaded and refreshed by htmx)."""
+    receipts = quarantine.failing_receipts(current_user.org_id)
+    return render_template("webhooks/_received.html", receipts=receipts, max_attempts=services.MAX_ATTEMPTS)
+
+
+@bp.post("/settings/received/<id:receipt_id>/retry")
+@admin_required
+def retry_receipt(receipt_id):
+    """Apply a failing or quarantined webhook again."""
+    try:
+        quarantine.retry(current_user.org_id, receipt_id)
+    except DomainError as error:
+        return respond("", error.status, "danger", error.message)
+    return respond("", 200, "success", "Queued to be applied again.", events={"webhooksChanged": True})
