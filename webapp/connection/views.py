@@ -190,7 +190,7 @@ def health_action(action):
     return render_template("connection/_run.html", run=run, error=None)
 
 
-@bp.get("/runs/<int:run_id>")
+@bp.get("/runs/<id:run_id>")
 @admin_required
 def run_status(run_id):
     """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""

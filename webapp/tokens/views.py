@@ -47,7 +47,7 @@ def create():
     return render_tokens(NewTokenForm(formdata=None), new_token=token, toast=toast)
 
 
-@bp.post("/<int:token_id>/revoke")
+@bp.post("/<id:token_id>/revoke")
 @admin_required
 def revoke(token_id):
     """Revoke a token (the page asks first); its next API call answers 401."""
