@@ -1,4 +1,4 @@
-"""`python -m sandbox --port 5055 [--demo] [--seed FILE] [--events-per-minute N]`."""
+"""`python -m sandbox --port 5055 [--demo] [--seed FILE] [--events-per-minute N] [--latency-ms MS]`."""
 
 import argparse
 import json
@@ -18,8 +18,10 @@ def main():
     parser.add_argument("--demo", action="store_true", help="seed the demo account")
     parser.add_argument("--seed", help='a JSON seed file ({"accounts": [...]})')
     parser.add_argument("--events-per-minute", type=int, default=120, help="0 for unlimited")
+    parser.add_argument("--latency-ms", type=float, default=0, help="answer every PagerDuty call after this long")
     args = parser.parse_args()
     state = SandboxState(events_per_minute=args.events_per_minute or None)
+    state.latency_ms = args.latency_ms
     if args.demo:
         seed_demo(state)
     if args.seed:

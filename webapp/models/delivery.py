@@ -32,6 +32,9 @@ class Delivery(db.Model):
     next_attempt_at = db.Column(UTCDateTime, default=utcnow)
     lease_until = db.Column(UTCDateTime)
     lease_token = db.Column(db.String(32))
+    # Which pace this delivery counts against (a hash of its key), and the paced slot it holds, if any.
+    pace_group = db.Column(db.String(24))
+    slot_at = db.Column(UTCDateTime)
     last_status_code = db.Column(db.Integer)
     last_response = db.Column(db.Text)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -42,4 +45,5 @@ class Delivery(db.Model):
         db.Index("ix_deliveries_org_created", "org_id", "created_at"),
         db.Index("ix_deliveries_due", "status", "next_attempt_at"),
         db.Index("ix_deliveries_org_dedup", "org_id", "dedup_key", "id"),
+        db.Index("ix_deliveries_pace_group", "pace_group", "slot_at"),
     )
