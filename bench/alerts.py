@@ -24,7 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from common import bench_env, gunicorn, percentile, run_procfile, sandbox_process, start, stop
+from common import bench_env, gunicorn, percentile, run_procfile, sandbox_process, start, stop, wait_for_workers
 
 TOKEN = "bench-token"
 CLUSTER = "bench"
@@ -148,7 +148,9 @@ def start_app(args, env):
     if args.procfile:
         return run_procfile(env, args.workers)
     web, url = gunicorn(env)
-    return [web, *(start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers))], url
+    workers = [start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers)]
+    wait_for_workers(env, args.workers)
+    return [web, *workers], url
 
 
 def report(sent, received, order, throttled, last_post):

@@ -89,7 +89,21 @@ def run_procfile(env, workers=2):
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url)
     others = [procfile_process(env, "worker") for _ in range(workers)] + [procfile_process(env, "scheduler")]
+    wait_for_workers(env, workers)
     return [web, *others], url
+
+
+def wait_for_workers(env, count, seconds=60):
+    """Wait until `count` workers have registered (their delivery engines run by then)."""
+    import redis
+    from rq import Worker
+
+    connection = redis.Redis.from_url(env["REDIS_URL"])
+    deadline = time.time() + seconds
+    while len(Worker.all(connection=connection)) < count:
+        if time.time() > deadline:
+            raise SystemExit(f"{count} workers did not start")
+        time.sleep(0.2)
 
 
 def command_line(kind):

@@ -1,7 +1,8 @@
 """Claiming due deliveries in batches, fairly: round-robin across orgs and their keys, critical first in each.
 
-One batch is two statements: pick the candidates (a window query over what is due), then lease them with
-`FOR UPDATE SKIP LOCKED` and the claim's conditions checked again, so two engines never hold one delivery.
+One batch is one statement: an UPDATE that leases the candidates (a window query over what is due) that no other
+engine has locked (`FOR UPDATE SKIP LOCKED`), with the claim's conditions checked again on each row, so two engines
+never hold one delivery.
 """
 
 import uuid
@@ -21,30 +22,23 @@ SLOT_EARLY = timedelta(milliseconds=20)
 
 def claim_batch(limit, org_limit):
     """Lease up to `limit` due deliveries, at most `org_limit` in flight per org across all engines; returns
-    [(id, lease token)] in the order to start them. The caller's session is committed."""
-    now = utcnow()
-    ids = db.session.scalars(_candidates(now, limit, org_limit)).all()
-    if not ids:
-        db.session.commit()
-        return []
-    token = uuid.uuid4().hex
+    [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
+    now, token = utcnow(), uuid.uuid4().hex
     lockable = (
         select(Delivery.id)
-        .where(Delivery.id.in_(ids), *_claimable(now))
+        .where(Delivery.id.in_(_candidates(now, limit, org_limit).scalar_subquery()), *_claimable(now))
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    claimed = set(
-        db.session.scalars(
-            update(Delivery)
-            .where(Delivery.id.in_(lockable))
-            .values(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
-            .returning(Delivery.id),
-            execution_options={"synchronize_session": False},
-        ).all()
-    )
+    claimed = db.session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(lockable))
+        .values(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
+        .returning(Delivery.id, Delivery.priority),
+        execution_options={"synchronize_session": False},
+    ).all()
     db.session.commit()
-    return [(delivery_id, token) for delivery_id in ids if delivery_id in claimed]
+    return [(delivery_id, token) for delivery_id, _ in sorted(claimed, key=lambda row: (-row.priority, row.id))]
 
 
 def _claimable(now):
