@@ -92,7 +92,7 @@ def build_app(in_flight, lease_seconds):
             "SQLALCHEMY_ENGINE_OPTIONS": {
                 "pool_pre_ping": True,
                 "pool_size": min(8, max(in_flight, 1)),
-                "max_overflow": max(in_flight // 2, 4),
+                "max_overflow": max(in_flight // 4, 4),
             },
         }
     )
