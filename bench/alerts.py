@@ -24,7 +24,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from common import bench_env, gunicorn, percentile, run_procfile, sandbox_process, start, stop, wait_for_workers
+from common import (
+    bench_env,
+    cpu_seconds,
+    gunicorn,
+    percentile,
+    run_procfile,
+    sandbox_process,
+    start,
+    stop,
+    wait_for_workers,
+)
 
 TOKEN = "bench-token"
 CLUSTER = "bench"
@@ -197,10 +207,16 @@ def main():
         f"answering in {args.pd_latency_ms:g} ms; {'Procfile' if args.procfile else 'plain'} processes, "
         f"{args.workers} workers; load {os.getloadavg()[0]:.1f}"
     )
+    cpu_before = [cpu_seconds(process) for process in processes]
     sent = post_all(url, token, count, 1000 if args.burst else args.rate, services)
     last_post = max(at for at, _ in sent.values())
     received, order, throttled = wait_for_all(sandbox_url, sent, 900 if args.burst else 120)
     report(sent, received, order, throttled, last_post)
+    used = [cpu_seconds(process) - before for process, before in zip(processes, cpu_before, strict=True)]
+    print(
+        f"CPU per incident: web {1000 * used[0] / max(len(sent), 1):.1f} ms, workers "
+        f"{1000 * sum(used[1:-1] if args.procfile else used[1:]) / max(len(sent), 1):.1f} ms"
+    )
     stop(*processes, sandbox)
 
 

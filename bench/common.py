@@ -145,6 +145,21 @@ def gunicorn(env, port=None, workers=4):
     return process, url
 
 
+def cpu_seconds(process):
+    """CPU time used so far by a process and its children (gunicorn's workers), from /proc (Linux)."""
+    total, pids = 0.0, [process.pid]
+    while pids:
+        pid = pids.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
+
+
 def percentile(values, fraction):
     """A simple percentile of a non-empty list."""
     ordered = sorted(values)

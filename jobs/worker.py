@@ -85,12 +85,17 @@ def engine_settings(env=os.environ):
 
 
 def build_app(in_flight, lease_seconds):
-    """The app, with a connection pool sized for the sender threads (they hold a connection only between calls)."""
+    """The app, with a connection pool sized for the sender threads (they hold a connection only between calls).
+
+    No ping before each use (a send checks a connection out three times): after a database restart SQLAlchemy
+    drops the whole pool at the first error, and the one delivery that met it is sent again when its lease lapses.
+    """
     return create_app(
         {
             "LEASE_SECONDS": lease_seconds,
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True,
+                "pool_pre_ping": False,
+                "pool_recycle": 1800,
                 "pool_size": min(8, max(in_flight, 1)),
                 "max_overflow": max(in_flight // 4, 4),
             },

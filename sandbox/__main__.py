@@ -3,11 +3,17 @@
 import argparse
 import json
 
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from sandbox import create_sandbox_app
 from sandbox.demo import seed_demo
 from sandbox.state import SandboxState
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1, so clients keep their connections open as they do with PagerDuty."""
+
+    protocol_version = "HTTP/1.1"
 
 
 def main():
@@ -27,7 +33,7 @@ def main():
     if args.seed:
         with open(args.seed) as handle:
             state.seed(json.load(handle))
-    run_simple(args.host, args.port, create_sandbox_app(state), threaded=True)
+    run_simple(args.host, args.port, create_sandbox_app(state), threaded=True, request_handler=KeepAliveHandler)
 
 
 if __name__ == "__main__":

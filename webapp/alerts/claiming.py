@@ -7,8 +7,9 @@ never hold one delivery.
 
 import uuid
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import Integer, bindparam, func, literal, or_, select, update
 
 from webapp.alerts.outbox import SENDABLE_STATUSES, lease_seconds
 from webapp.extensions import db
@@ -24,34 +25,52 @@ def claim_batch(limit, org_limit):
     """Lease up to `limit` due deliveries, at most `org_limit` in flight per org across all engines; returns
     [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
     now, token = utcnow(), uuid.uuid4().hex
-    lockable = (
-        select(Delivery.id)
-        .where(Delivery.id.in_(_candidates(now, limit, org_limit).scalar_subquery()), *_claimable(now))
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
     claimed = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(lockable))
-        .values(lease_token=token, lease_until=now + timedelta(seconds=lease_seconds()))
-        .returning(Delivery.id, Delivery.priority),
+        _claim_statement(),
+        {
+            "now": now,
+            "soon": now + SLOT_EARLY,
+            "until": now + timedelta(seconds=lease_seconds()),
+            "token": token,
+            "batch": limit,
+            "org_limit": org_limit,
+            "per_key": PER_KEY,
+        },
         execution_options={"synchronize_session": False},
     ).all()
     db.session.commit()
     return [(delivery_id, token) for delivery_id, _ in sorted(claimed, key=lambda row: (-row.priority, row.id))]
 
 
-def _claimable(now):
+@cache
+def _claim_statement():
+    """Built once (an engine claims many times a second)."""
+    lockable = (
+        select(Delivery.id)
+        .where(Delivery.id.in_(_candidates().scalar_subquery()), *_claimable())
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
     return (
-        Delivery.status.in_(SENDABLE_STATUSES),
-        or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now + SLOT_EARLY),
+        update(Delivery)
+        .where(Delivery.id.in_(lockable))
+        .values(lease_token=bindparam("token"), lease_until=bindparam("until"))
+        .returning(Delivery.id, Delivery.priority)
     )
 
 
-def _candidates(now, limit, org_limit):
+def _claimable():
+    return (
+        Delivery.status.in_(SENDABLE_STATUSES),
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
+        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
+    )
+
+
+def _candidates():
     """Due, not waiting behind an earlier delivery of its dedup key, not behind a key that holds a future slot;
     ranked per org so that each org's first pick comes before any org's second."""
+    now = bindparam("now")
     earlier = db.aliased(Delivery)
     earlier_open = (
         select(earlier.id)
@@ -80,7 +99,7 @@ def _candidates(now, limit, org_limit):
     due = (
         select(Delivery.id, Delivery.org_id, Delivery.priority, key_rank.label("key_rank"))
         .where(
-            *_claimable(now),
+            *_claimable(),
             ~earlier_open,
             or_(Delivery.slot_at.is_not(None), ~key_waits_for_slot),  # a held slot is used; others wait behind it
         )
@@ -103,12 +122,12 @@ def _candidates(now, limit, org_limit):
             func.coalesce(in_flight.c.sending, 0).label("sending"),
         )
         .select_from(due.outerjoin(in_flight, in_flight.c.org_id == due.c.org_id))
-        .where(due.c.key_rank <= PER_KEY)
+        .where(due.c.key_rank <= bindparam("per_key"))
         .subquery()
     )
     return (
         select(ranked.c.id)
-        .where(ranked.c.org_rank + ranked.c.sending <= org_limit)
+        .where(ranked.c.org_rank + ranked.c.sending <= bindparam("org_limit"))
         .order_by(ranked.c.org_rank, ranked.c.priority.desc(), ranked.c.id)
-        .limit(limit)
+        .limit(bindparam("batch", type_=Integer))
     )
