@@ -166,7 +166,11 @@ def start_app(args, env):
 def report(sent, received, order, throttled, last_post):
     latencies = [(received[key] - at) * 1000 for key, (at, _) in sent.items() if key in received]
     ours = [key for key in order if key in sent]
-    print(f"delivered: {len(latencies)} of {len(sent)} accepted; lost: {len(sent) - len(latencies)}")
+    first_post = min(at for at, _ in sent.values())
+    print(
+        f"delivered: {len(latencies)} of {len(sent)} accepted (201s over {last_post - first_post:.1f} s); "
+        f"lost: {len(sent) - len(latencies)}"
+    )
     if latencies:
         print(f"201 → PagerDuty: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms")
         drained = max(received[key] for key in sent if key in received) - last_post

@@ -19,6 +19,7 @@ from webapp.extensions import db
 from webapp.queues import QUEUE_NAMES, get_redis
 
 log = logging.getLogger("pagerbridge.worker")
+SWITCH_INTERVAL = 0.0005
 JOB_MODULES = (
     "jobs.alerts",
     "jobs.connection",
@@ -111,6 +112,9 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
     in_flight, org_limit, lease_seconds = engine_settings()
+    # Sender threads mostly wait on sockets; a thread whose answer came back should not wait 5 ms (CPython's
+    # default) for another thread's turn with the interpreter before it can go on.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     app = build_app(in_flight, lease_seconds)
     preload()
     with app.app_context():
