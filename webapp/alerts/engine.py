@@ -13,8 +13,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from redis.exceptions import RedisError
-
 from webapp.alerts.claiming import claim_batch
 from webapp.alerts.sender import send_claimed
 from webapp.extensions import db
@@ -97,7 +95,10 @@ class DeliveryEngine:
             with self.lock:
                 requested, self.claim_requested = self.claim_requested, False
             if requested or now >= next_poll or self._due(now):
-                self.claim_round()
+                try:
+                    self.claim_round()
+                except Exception:  # noqa: BLE001 - the dispatcher must never stop: log, and try again next round
+                    log.exception("a claim round failed")
                 next_poll = time.time() + POLL_SECONDS
             self.kick.wait(self._wait(next_poll))
             self.kick.clear()
@@ -129,8 +130,9 @@ class DeliveryEngine:
             try:
                 if redis.blpop([WAKE_KEY], timeout=POLL_SECONDS):
                     self.request_claim()
-            except RedisError:
-                self.stopping.wait(POLL_SECONDS)  # Redis away: the dispatcher's own polling carries on
+            except Exception:  # noqa: BLE001 - Redis away: the dispatcher's own polling carries on meanwhile
+                log.warning("waiting for the wake-up signal failed; polling only", exc_info=True)
+                self.stopping.wait(POLL_SECONDS)
 
     def _send(self, delivery_id, token):
         due = None
