@@ -1,7 +1,7 @@
 """Pacing of events per integration key across every worker, kept in Redis (GCRA with slot reservation)."""
 
-import contextlib
 import hashlib
+import logging
 import time
 
 from flask import current_app
@@ -9,6 +9,7 @@ from redis.exceptions import RedisError
 
 from webapp.queues import get_redis
 
+log = logging.getLogger(__name__)
 BURST = 5
 # Reserve the next free slot for this key; returns how many ms to wait before sending in that slot.
 RESERVE_SLOT = """
@@ -24,10 +25,10 @@ return math.floor(wait)
 """
 # Push the key's next free slot to at least `until` (ms), e.g. when PagerDuty answered 429 with a Retry-After.
 HOLD = """
-local until = tonumber(ARGV[1]) + tonumber(ARGV[2]) * tonumber(ARGV[3])
+local held = tonumber(ARGV[1]) + tonumber(ARGV[2]) * tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or 0)
-if tat < until then
-  redis.call('SET', KEYS[1], until, 'PX', math.ceil(until - tonumber(ARGV[4]) + 60000))
+if tat < held then
+  redis.call('SET', KEYS[1], held, 'PX', math.ceil(held - tonumber(ARGV[4]) + 60000))
 end
 return 1
 """
@@ -65,7 +66,9 @@ def hold(routing_key, seconds):
     """No slot of this key before `seconds` from now (PagerDuty asked us to wait); every worker sees it."""
     now_ms = int(time.time() * 1000)
     interval_ms = _interval_ms() or 0.0
-    with contextlib.suppress(RedisError):
+    try:
         get_redis().register_script(HOLD)(
             keys=[pace_key(routing_key)], args=[now_ms + int(seconds * 1000), BURST, interval_ms, now_ms]
         )
+    except RedisError as exc:  # the delivery itself still waits its Retry-After; only its key's others may not
+        log.warning("could not hold a paced key for %s s: %s", seconds, exc)
