@@ -1,60 +1,124 @@
-"""Alert latency and throughput: incidents posted through the API at a steady rate, timed until the sandbox has them.
+"""Alert latency and throughput: incidents posted through the API at a steady rate, timed until PagerDuty has them.
 
-    python bench/alerts.py [--rate 50] [--seconds 60] [--workers 2]      # goal: p50 < 50 ms, p99 < 250 ms, 0 lost
+    python bench/alerts.py --procfile --rate 50 --seconds 30 --services 50 --pd-latency-ms 200
+        # goal: all delivered, 0 × 429, p50 ≤ 300 ms, p99 ≤ 450 ms (with --pd-latency-ms 0: p50 ≤ 30, p99 ≤ 100)
+    python bench/alerts.py --procfile --rate 200 --seconds 30 --services 200 --pd-latency-ms 200
+        # goal: all delivered, drained within 10 s of the last POST
+    python bench/alerts.py --procfile --burst 500       # one key: < 1% 429, all delivered, critical ones first
 
-A warm-up at the same rate (--warmup seconds, default 3; not counted) lets every process compile its statements and
-open its connections first, so the numbers describe a running system rather than its first second.
-    python bench/alerts.py --burst 500                                    # sandbox at 120/min: <1% 429, all arrive
+The sandbox stands in for PagerDuty with its per-key limit on (120 events a minute, 429 beyond) and, with
+--pd-latency-ms, answers every call after that long. --services N routes the incidents by namespace over N services
+(each its own integration key), with PagerBridge's pacing at its default. --procfile runs the app as deployed: the
+Procfile's web line (gunicorn with its settings), --workers × its worker line and its scheduler; without it, a
+gunicorn of 4 processes and the workers. A warm-up at the same rate (--warmup seconds, not counted) runs first.
+Latency is from the API's 201 to the sandbox ingesting the event (after its answer time: the floor is that time).
 
 Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override). Everything runs on loopback.
 """
 
 import argparse
+import os
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from common import bench_env, gunicorn, percentile, sandbox_process, start, stop
+from common import (
+    bench_env,
+    cpu_seconds,
+    gunicorn,
+    percentile,
+    run_procfile,
+    sandbox_process,
+    start,
+    stop,
+    wait_for_workers,
+)
 
-KEY = "c" * 31 + "9"
 TOKEN = "bench-token"
+CLUSTER = "bench"
 
 
-def setup(env, pace):
-    from webapp import create_app
+def service_key(n):
+    """The integration key of bench service n (32 characters, as PagerDuty's)."""
+    return f"{n:08d}".rjust(32, "c")
+
+
+def seed_sandbox(sandbox_url, services):
+    requests.post(
+        sandbox_url + "/_sandbox/seed",
+        json={
+            "accounts": [
+                {
+                    "api_token": TOKEN,
+                    "services": [
+                        {"name": f"Bench {n}", "id": f"PB{n:05d}", "integration_key": service_key(n)}
+                        for n in range(services)
+                    ],
+                }
+            ]
+        },
+        timeout=30,
+    ).raise_for_status()
+
+
+def setup_org(slug, services, first_service=0):
+    """An org connected with the API token, `services` enabled services each with its key, namespace ns-i routed to
+    service i (the first the default); returns its API token."""
     from webapp.api.services import create_token
-    from webapp.connection.services import connect_routing_key
+    from webapp.connection.services import connect_api_token
+    from webapp.extensions import db
+    from webapp.models import Cluster, Namespace, NamespaceRoute, Service
     from webapp.orgs.services import create_org
 
-    app = create_app({"EVENTS_PER_MINUTE": pace})
-    with app.app_context():
-        org = create_org("bench", "Bench")
-        connect_routing_key(org.id, KEY, "Bench service")
-        return create_token(org.id)
+    org = create_org(slug, slug.title())
+    connect_api_token(org.id, TOKEN)
+    cluster = Cluster(org_id=org.id, name=CLUSTER)
+    db.session.add(cluster)
+    for n in range(services):
+        number = first_service + n
+        service = Service(
+            org_id=org.id,
+            pd_id=f"PB{number:05d}",
+            name=f"Bench {number}",
+            enabled=True,
+            is_default=n == 0,
+            integration_key=service_key(number),
+        )
+        namespace = Namespace(org_id=org.id, cluster=cluster, name=f"ns-{n}")
+        db.session.add_all([service, namespace])
+        db.session.flush()
+        db.session.add(NamespaceRoute(org_id=org.id, namespace_id=namespace.id, service_id=service.id))
+    db.session.commit()
+    return create_token(org.id)
 
 
-def post_all(url, token, count, rate, prefix="bench"):
-    """POST `count` incidents at `rate` per second; returns {dedup key: time of the 201}."""
+def post_all(url, token, count, rate, services, prefix="bench", critical_every=10, on_sent=None):
+    """POST `count` incidents at `rate` per second over namespaces ns-0…ns-(services-1); returns
+    {dedup key: (time of the 201, critical?)}."""
     sent, failures, lock, local = {}, [], threading.Lock(), threading.local()
 
     def one(n):
         if not hasattr(local, "session"):  # one keep-alive connection per sender thread, as a detector would keep
             local.session = requests.Session()
             local.session.headers["Authorization"] = f"Bearer {token}"
+        critical = n % critical_every == 0
         body = {
             "kind": "kubernetes",
-            "title": f"bench {n}",
-            "severity": "critical" if n % 10 == 0 else "high",
-            "cluster": "bench",
-            "namespace": f"ns-{n % 50}",
+            "title": f"{prefix} {n}",
+            "severity": "critical" if critical else "high",
+            "cluster": CLUSTER,
+            "namespace": f"ns-{n % services}",
             "external_id": f"{prefix}-{n}",
         }
-        response = local.session.post(url + "/api/v1/incidents", json=body, timeout=10)
+        response = local.session.post(url + "/api/v1/incidents", json=body, timeout=30)
         with lock:
             if response.status_code == 201:
-                sent[f"incident-{response.json()['id']}"] = time.time()
+                key = f"incident-{response.json()['id']}"
+                sent[key] = (time.time(), critical)
+                if on_sent:
+                    on_sent(key)
             else:
                 failures.append(response.status_code)
 
@@ -70,57 +134,94 @@ def post_all(url, token, count, rate, prefix="bench"):
     return sent
 
 
+def received_events(sandbox_url):
+    """({dedup key: time the sandbox first ingested it}, [dedup keys in order of arrival], 429s answered)."""
+    answer = requests.get(sandbox_url + "/_sandbox/events?brief=1", timeout=60).json()
+    first, order = {}, []
+    for event in answer["events"]:
+        if event["dedup_key"] not in first:
+            first[event["dedup_key"]] = event["received_at"]
+            order.append(event["dedup_key"])
+    return first, order, answer["throttled"]
+
+
+def wait_for_all(sandbox_url, keys, seconds):
+    deadline = time.time() + seconds
+    while True:
+        received, order, throttled = received_events(sandbox_url)
+        if set(keys) <= set(received) or time.time() > deadline:
+            return received, order, throttled
+        time.sleep(0.5)
+
+
+def start_app(args, env):
+    if args.procfile:
+        return run_procfile(env, args.workers)
+    web, url = gunicorn(env)
+    workers = [start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers)]
+    wait_for_workers(env, args.workers)
+    return [web, *workers], url
+
+
+def report(sent, received, order, throttled, last_post):
+    latencies = [(received[key] - at) * 1000 for key, (at, _) in sent.items() if key in received]
+    ours = [key for key in order if key in sent]
+    first_post = min(at for at, _ in sent.values())
+    print(
+        f"delivered: {len(latencies)} of {len(sent)} accepted (201s over {last_post - first_post:.1f} s); "
+        f"lost: {len(sent) - len(latencies)}"
+    )
+    if latencies:
+        print(f"201 → PagerDuty: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms")
+        drained = max(received[key] for key in sent if key in received) - last_post
+        print(f"drained {drained:.1f} s after the last 201")
+    print(f"429 answers: {throttled} ({100 * throttled / max(len(sent), 1):.2f}%)")
+    critical = [n for n, key in enumerate(ours) if sent[key][1]]
+    if critical:
+        print(f"critical: {len(critical)}, the last of them arrived {critical[-1] + 1}th of {len(ours)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=50)
-    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--services", type=int, default=50, help="namespace routing over this many services/keys")
+    parser.add_argument("--pd-latency-ms", type=float, default=0, help="PagerDuty's answer time")
+    parser.add_argument("--procfile", action="store_true", help="run the Procfile's processes, as deployed")
     parser.add_argument("--warmup", type=float, default=3, help="seconds at the same rate before measuring")
-    parser.add_argument("--burst", type=int, default=0, help="send this many at once to a sandbox enforcing 120/min")
+    parser.add_argument("--burst", type=int, default=0, help="post this many at once on one key")
     args = parser.parse_args()
-    sandbox, sandbox_url = sandbox_process(events_per_minute=120 if args.burst else 0)
-    requests.post(
-        sandbox_url + "/_sandbox/seed",
-        json={"accounts": [{"api_token": TOKEN, "services": [{"name": "Bench", "integration_key": KEY}]}]},
-    )
-    pace = 100 if args.burst else 100_000
-    env = bench_env(sandbox_url, PAGERBRIDGE_EVENTS_PER_MINUTE=str(pace))
-    token = setup(env, pace)
-    web, url = gunicorn(env)
-    workers = [start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers)]
+    services = 1 if args.burst else args.services
+    sandbox, sandbox_url = sandbox_process(events_per_minute=120, latency_ms=args.pd_latency_ms)
+    seed_sandbox(sandbox_url, services)
+    env = bench_env(sandbox_url)
+    from webapp import create_app
+
+    with create_app().app_context():
+        token = setup_org("bench", services)
+    processes, url = start_app(args, env)
     time.sleep(2)
     if args.warmup and not args.burst:
-        post_all(url, token, int(args.rate * args.warmup), args.rate, prefix="warmup")
-        time.sleep(1)
+        post_all(url, token, int(args.rate * args.warmup), args.rate, services, prefix="warmup")
+        time.sleep(2)
     count = args.burst or int(args.rate * args.seconds)
-    rate = 1000 if args.burst else args.rate
-    started = time.time()
-    sent = post_all(url, token, count, rate)
-    deadline = time.time() + (600 if args.burst else 60)
-    while True:
-        answer = requests.get(sandbox_url + "/_sandbox/events?brief=1", timeout=30).json()
-        received = {}
-        for event in answer["events"]:
-            received.setdefault(event["dedup_key"], event["received_at"])
-        if len(set(received) & set(sent)) >= len(sent) or time.time() > deadline:
-            break
-        time.sleep(0.5)
-    latencies = [(received[key] - at) * 1000 for key, at in sent.items() if key in received]
-    lost = len(sent) - len(latencies)
-    elapsed = time.time() - started
     print(
-        f"incidents accepted (201): {len(sent)} of {count} in {elapsed:.1f} s; "
-        f"throughput {len(latencies) / elapsed:.1f}/s delivered"
+        f"{count} incidents at {'once' if args.burst else f'{args.rate:g}/s'} over {services} services; PagerDuty "
+        f"answering in {args.pd_latency_ms:g} ms; {'Procfile' if args.procfile else 'plain'} processes, "
+        f"{args.workers} workers; load {os.getloadavg()[0]:.1f}"
     )
-    if latencies:
-        print(
-            f"201 → sandbox latency: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms"
-        )
-    print(f"lost: {lost}")
-    if args.burst:
-        throttled = answer["throttled"]
-        print(f"429 answers from the sandbox: {throttled} ({100 * throttled / max(count, 1):.2f}%)")
-    stop(web, sandbox, *workers)
+    cpu_before = [cpu_seconds(process) for process in processes]
+    sent = post_all(url, token, count, 1000 if args.burst else args.rate, services)
+    last_post = max(at for at, _ in sent.values())
+    received, order, throttled = wait_for_all(sandbox_url, sent, 900 if args.burst else 120)
+    report(sent, received, order, throttled, last_post)
+    used = [cpu_seconds(process) - before for process, before in zip(processes, cpu_before, strict=True)]
+    print(
+        f"CPU per incident: web {1000 * used[0] / max(len(sent), 1):.1f} ms, workers "
+        f"{1000 * sum(used[1:-1] if args.procfile else used[1:]) / max(len(sent), 1):.1f} ms"
+    )
+    stop(*processes, sandbox)
 
 
 if __name__ == "__main__":

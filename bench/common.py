@@ -2,6 +2,8 @@
 
 import atexit
 import os
+import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -15,9 +17,17 @@ sys.path.insert(0, str(ROOT))
 STARTED = []  # every background process, stopped at exit even when the benchmark fails half-way
 
 
+def free_port():
+    """A TCP port nobody listens on right now (benchmarks never take the fixed 5000/5055)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def bench_env(sandbox_url, name="pagerbridge_bench", **extra):
     """Environment for the app and its processes; recreates the benchmark database (PostgreSQL)."""
     database = os.environ.get("BENCH_DATABASE_URL", f"postgresql://postgres@127.0.0.1/{name}")
+    database, name = database.split("?")[0], database.split("?")[0].rsplit("/", 1)[1]
     admin = database.rsplit("/", 1)[0] + "/postgres"
     subprocess.run(
         ["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"],
@@ -34,6 +44,7 @@ def bench_env(sandbox_url, name="pagerbridge_bench", **extra):
         "PUBLIC_URL": "http://127.0.0.1:5099",
         "PAGERDUTY_API_URL": sandbox_url,
         "PAGERDUTY_EVENTS_URL": sandbox_url,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         **extra,
     }
     os.environ.update(env)
@@ -52,13 +63,70 @@ def bench_env(sandbox_url, name="pagerbridge_bench", **extra):
 
 def start(env, *command):
     """A background process in the repo."""
-    process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    logs = os.environ.get("BENCH_LOGS")  # a folder: each process's output goes to a file there
+    output = open(Path(logs) / f"process-{len(STARTED)}.log", "w") if logs else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     STARTED.append(process)
     return process
 
 
-def gunicorn(env, port=5099, workers=4):
+def procfile(path=ROOT / "Procfile"):
+    """The Procfile's process types and their command lines."""
+    lines = (line.split(":", 1) for line in path.read_text().splitlines() if line.strip() and line[0] != "#")
+    return {kind.strip(): command.strip() for kind, command in lines}
+
+
+def procfile_process(env, kind, **extra):
+    """One process of a Procfile type, started as the platform would (its line through a shell, with $PORT...)."""
+    command = procfile()[kind]
+    return start({**env, **extra}, "bash", "-c", f"exec {command}")
+
+
+def run_procfile(env, workers=2):
+    """web, `workers` × worker and the scheduler, as deployed; returns (processes, base URL) once web answers."""
+    port = free_port()
+    web = procfile_process(env, "web", PORT=str(port))
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url)
+    others = [procfile_process(env, "worker") for _ in range(workers)] + [procfile_process(env, "scheduler")]
+    wait_for_workers(env, workers)
+    return [web, *others], url
+
+
+def wait_for_workers(env, count, seconds=60):
+    """Wait until `count` workers have registered (their delivery engines run by then)."""
+    import redis
+    from rq import Worker
+
+    connection = redis.Redis.from_url(env["REDIS_URL"])
+    deadline = time.time() + seconds
+    while len(Worker.all(connection=connection)) < count:
+        if time.time() > deadline:
+            raise SystemExit(f"{count} workers did not start")
+        time.sleep(0.2)
+
+
+def command_line(kind):
+    """A Procfile line as words, for printing what ran."""
+    return shlex.split(procfile()[kind])
+
+
+def wait_until_up(url, seconds=30):
+    """Wait until the app answers /healthz."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if requests.get(url + "/healthz", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not start")
+
+
+def gunicorn(env, port=None, workers=4):
     """The web app under gunicorn on loopback; returns (process, base URL) once it answers."""
+    port = port or free_port()
     process = start(
         env,
         sys.executable,
@@ -73,14 +141,23 @@ def gunicorn(env, port=5099, workers=4):
         f"127.0.0.1:{port}",
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    wait_until_up(url)
+    return process, url
+
+
+def cpu_seconds(process):
+    """CPU time used so far by a process and its children (gunicorn's workers), from /proc (Linux)."""
+    total, pids = 0.0, [process.pid]
+    while pids:
+        pid = pids.pop()
         try:
-            if requests.get(url + "/healthz", timeout=1).ok:
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except (OSError, IndexError, ValueError):
+            continue
+        pids.extend(int(child) for child in children)
+    return total
 
 
 def percentile(values, fraction):
@@ -101,8 +178,10 @@ def stop(*processes):
             process.kill()
 
 
-def sandbox_process(port=5098, events_per_minute=0):
-    """The sandbox in its own process (so the load generator does not share its interpreter); returns (process, url)."""
+def sandbox_process(port=None, events_per_minute=0, latency_ms=0):
+    """The sandbox in its own process (so the load generator does not share its interpreter), with PagerDuty's
+    per-key limit (events_per_minute, 0 for none) and answer time (latency_ms); returns (process, url)."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "sandbox", "--port", str(port), "--events-per-minute", str(events_per_minute)],
         cwd=ROOT,
@@ -115,6 +194,7 @@ def sandbox_process(port=5098, events_per_minute=0):
     while time.time() < deadline:
         try:
             requests.post(url + "/_sandbox/reset", json={"events_per_minute": events_per_minute or None}, timeout=1)
+            requests.post(url + "/_sandbox/config", json={"latency_ms": latency_ms}, timeout=1)
             return process, url
         except requests.RequestException:
             time.sleep(0.2)

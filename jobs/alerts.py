@@ -1,4 +1,4 @@
-"""Alert delivery jobs: send one delivery, sweep what is due."""
+"""Alert delivery jobs: send one delivery (a redelivery, outside the engines), sweep what is due."""
 
 import logging
 
@@ -18,7 +18,7 @@ def send_delivery(delivery_id, slot_reserved=False):
 
 
 def sweep():
-    """Periodic: enqueue every delivery whose next try has come."""
+    """Periodic: wake the delivery engines when anything is due (they also look every second by themselves)."""
     lines = outbox.sweep()
     log.info("sweep: %s", "; ".join(lines))
     return lines

@@ -1,6 +1,13 @@
-"""The RQ worker process: builds the app once, then runs jobs in that app's context without forking."""
+"""The worker process: the delivery engine (many sends in flight) beside an RQ worker for every other job.
+
+    python -m jobs.worker [queue ...]
+
+Environment: PAGERBRIDGE_SENDS_IN_FLIGHT (default 32; 0 runs no engine, only RQ jobs), PAGERBRIDGE_ORG_IN_FLIGHT
+(default 48, across all workers), PAGERBRIDGE_LEASE_SECONDS (default 60).
+"""
 
 import logging
+import os
 import signal
 import sys
 from importlib import import_module
@@ -13,6 +20,7 @@ from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, get_redis
 
 log = logging.getLogger("pagerbridge.worker")
+SWITCH_INTERVAL = 0.0005
 JOB_MODULES = (
     "jobs.alerts",
     "jobs.connection",
@@ -70,19 +78,65 @@ def _remember_stop(_signum, _frame):
     AppWorker.stop_before_start = True
 
 
+def engine_settings(env=os.environ):
+    """(sends in flight per worker, sends in flight per org, lease seconds) from the environment."""
+    return (
+        int(env.get("PAGERBRIDGE_SENDS_IN_FLIGHT", "32")),
+        int(env.get("PAGERBRIDGE_ORG_IN_FLIGHT", "48")),
+        int(env.get("PAGERBRIDGE_LEASE_SECONDS", "60")),
+    )
+
+
+def build_app(in_flight, lease_seconds):
+    """The app, with a connection pool sized for the sender threads (they hold a connection only between calls).
+
+    No ping before each use (a send checks a connection out three times): after a database restart SQLAlchemy
+    drops the whole pool at the first error, and the one delivery that met it is sent again when its lease lapses.
+    """
+    return create_app(
+        {
+            "LEASE_SECONDS": lease_seconds,
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": False,
+                "pool_recycle": 1800,
+                "pool_size": min(8, max(in_flight, 1)),
+                "max_overflow": max(in_flight // 4, 4),
+            },
+        }
+    )
+
+
 def main(argv=None):
-    """Work the queues until SIGTERM (RQ then finishes the current job and exits)."""
+    """Send deliveries and work the queues until SIGTERM (then finish what is in flight and exit)."""
+    from webapp.alerts.engine import DeliveryEngine
+
     signal.signal(signal.SIGTERM, _remember_stop)
     configure_logging("worker")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
-    app = create_app()
+    in_flight, org_limit, lease_seconds = engine_settings()
+    # Sender threads mostly wait on sockets; a thread whose answer came back should not wait 5 ms (CPython's
+    # default) for another thread's turn with the interpreter before it can go on.
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    app = build_app(in_flight, lease_seconds)
     preload()
     with app.app_context():
         relax_commit_durability(db.engine)
+        engine = DeliveryEngine(app, in_flight, org_limit).start() if in_flight > 0 else None
         worker = AppWorker(queues, connection=get_redis())
-        log.info("worker %s listening on %s", worker.name, ", ".join(queues))
-        # RQ's own three lines per job would cost more than a delivery's database work; jobs log their outcome.
-        worker.work(with_scheduler=True, logging_level="WARNING")
+        log.info(
+            "worker %s listening on %s; %s",
+            worker.name,
+            ", ".join(queues),
+            f"{in_flight} sends in flight" if engine else "no delivery engine",
+        )
+        try:
+            # No RQ scheduler: nothing here is enqueued for later (retries and paced sends wait in the database),
+            # so a killed worker's stale scheduler lock holds nothing up.
+            # RQ's own three lines per job would cost more than a delivery's database work; jobs log their outcome.
+            worker.work(with_scheduler=False, logging_level="WARNING")
+        finally:
+            if engine is not None:
+                engine.stop()
 
 
 if __name__ == "__main__":

@@ -97,7 +97,11 @@ def events():
     fields = ("received_at", "routing_key", "dedup_key", "event_action") + (
         () if request.args.get("brief") else ("body",)
     )
-    return jsonify(events=[{k: e[k] for k in fields} for e in found], throttled=state().throttled)
+    return jsonify(
+        events=[{k: e[k] for k in fields} for e in found],
+        throttled=state().throttled,
+        most_waiting=state().most_waiting,
+    )
 
 
 @control.get("/incidents")
@@ -140,7 +144,19 @@ def faults():
 
 @control.post("/config")
 def config():
+    """Set the per-key events limit (None: unlimited) and the answer time of every call, in ms; either or both."""
     spec = request.get_json(silent=True) or {}
     with state().lock:
-        state().events_per_minute = spec.get("events_per_minute")
-    return jsonify(events_per_minute=state().events_per_minute)
+        if "events_per_minute" in spec:
+            state().events_per_minute = spec["events_per_minute"]
+        if "latency_ms" in spec:
+            state().latency_ms = float(spec["latency_ms"] or 0)
+    return jsonify(events_per_minute=state().events_per_minute, latency_ms=state().latency_ms)
+
+
+@control.before_app_request
+def answer_late():
+    """PagerDuty's calls (not the sandbox's own page and controls) answer after the injected latency."""
+    if request.blueprint in ("control", "ui") or request.path.startswith("/static"):
+        return
+    state().answer_late()

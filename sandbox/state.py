@@ -59,6 +59,8 @@ class SandboxState:
             self.events, self.notes, self.webhook_deliveries = [], [], []
             self.faults, self.windows = [], {}
             self.events_per_minute = events_per_minute
+            self.latency_ms = 0
+            self.waiting = self.most_waiting = 0  # calls waiting out the latency now, and the most at once
             self.incident_numbers = self.throttled = 0
 
     # ----- seeding
@@ -171,6 +173,20 @@ class SandboxState:
                 return False
             window.append(now)
             return True
+
+    def answer_late(self):
+        """Wait PagerDuty's answer time (injected), counting how many calls wait at once."""
+        delay = (self.latency_ms or 0) / 1000.0
+        if not delay:
+            return
+        with self.lock:
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+        try:
+            time.sleep(delay)
+        finally:
+            with self.lock:
+                self.waiting -= 1
 
     # ----- reading
     def received_events(self, routing_key=None, dedup_key=None):

@@ -1,4 +1,10 @@
-"""Redis and RQ queues, and enqueueing that waits for the database commit."""
+"""Redis and RQ queues, enqueueing that waits for the database commit, and the senders' wake-up signal.
+
+Deliveries are not RQ jobs: the delivery engine in every worker claims them from the database. A signal in Redis
+wakes an idle engine at once. Everything else (webhooks, SLA, on-call, health, sweeps) runs as RQ jobs on
+"default", which no delivery backlog can hold up; "alerts-critical" and "alerts" carry the odd single send (a
+connection test, a redelivery) and the outbox sweep.
+"""
 
 import logging
 
@@ -11,7 +17,9 @@ from sqlalchemy import event
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
-QUEUE_NAMES = ("alerts-critical", "alerts", "default")
+QUEUE_NAMES = ("alerts-critical", "default", "alerts")
+WAKE_KEY = "pagerbridge:outbox:wake"
+WAKE_BACKLOG = 16
 
 
 def get_redis():
@@ -29,7 +37,8 @@ def get_queue(name="default"):
 
 
 def enqueue(func, *args, queue="default", job_id=None, **kwargs):
-    """Enqueue a job now; returns None instead of raising when Redis is down (the sweep catches up)."""
+    """Enqueue a job now (`func` may be a dotted path); returns None instead of raising when Redis is down (the
+    sweep catches up)."""
     try:
         return get_queue(queue).enqueue(func, *args, job_id=job_id, **kwargs)
     except RedisError as exc:
@@ -45,7 +54,27 @@ def enqueue_after_commit(func, *args, queue="default", **kwargs):
     pending.append((func, args, queue, kwargs))
 
 
+def wake_senders(count=1):
+    """Tell idle delivery engines that something is due now; harmless (and silent) when Redis is down."""
+    try:
+        with get_redis().pipeline(transaction=False) as pipeline:
+            pipeline.lpush(WAKE_KEY, *["1"] * count)
+            pipeline.ltrim(WAKE_KEY, 0, WAKE_BACKLOG - 1)
+            pipeline.execute()
+    except RedisError as exc:
+        log.warning("could not wake the senders: %s", exc)
+
+
+def wake_senders_after_commit():
+    """Wake the delivery engines once the current transaction commits (the rows they claim are visible then)."""
+    session = db.session()
+    session.connection()
+    session.info["pagerbridge_wake"] = True
+
+
 def _flush_after_commit(session):
+    if session.info.pop("pagerbridge_wake", False):
+        wake_senders()
     pending = session.info.pop("pagerbridge_after_commit", [])
     if len(pending) > 1 and not any(kwargs for *_, kwargs in pending):
         return _enqueue_batch(pending)
@@ -69,6 +98,7 @@ def _enqueue_batch(pending):
 
 def _drop_after_rollback(session, previous_transaction=None):
     session.info.pop("pagerbridge_after_commit", None)
+    session.info.pop("pagerbridge_wake", None)
 
 
 def install_session_hooks():

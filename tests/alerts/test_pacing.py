@@ -19,3 +19,11 @@ def test_keys_are_paced_separately_and_never_stored_in_clear(app, db, redis):
     assert reserve_slot("b" * 32) == 0
     assert all(b"aaaa" not in key for key in redis.keys("*"))
     assert redis.exists(pace_key("a" * 32))
+
+
+def test_a_429_holds_the_key_for_every_worker(app, db, redis):
+    from webapp.alerts.pacing import hold
+
+    hold("c" * 32, 30)  # PagerDuty said Retry-After: 30
+    assert 29 <= reserve_slot("c" * 32) <= 30.5
+    assert reserve_slot("d" * 32) == 0

@@ -5,21 +5,29 @@ import uuid
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, or_, update
+from flask import current_app
+from sqlalchemy import bindparam, func, or_, update
 
+from webapp.alerts.pacing import pace_group
 from webapp.extensions import db
 from webapp.models import Delivery
 from webapp.models.delivery import OPEN_DELIVERY_STATUSES
 from webapp.models.types import utcnow
-from webapp.queues import enqueue, enqueue_after_commit
+from webapp.queues import wake_senders, wake_senders_after_commit
 
 log = logging.getLogger(__name__)
-LEASE_SECONDS = 60
+LEASE_SECONDS = 60  # longer than any one call may take (the client's timeouts), so a live sender keeps its lease
+SENDABLE_STATUSES = ("pending", "retrying")
 PRIORITY = {"critical": 3, "error": 2, "warning": 1, "info": 0}
 
 
+def lease_seconds():
+    """How long a claim holds a delivery; a sender that dies mid-send loses it after that long."""
+    return current_app.config.get("LEASE_SECONDS", LEASE_SECONDS)
+
+
 def queue_for(delivery):
-    """Critical events have their own queue, which workers take first when a backlog builds."""
+    """The RQ queue of a single send of this delivery (a redelivery): critical ones go first."""
     return "alerts-critical" if delivery.priority >= PRIORITY["critical"] else "alerts"
 
 
@@ -66,11 +74,8 @@ def _store(org_id, deliveries):
             delivery.status = "paused"
     db.session.add_all(deliveries)
     db.session.flush()
-    from jobs.alerts import send_delivery
-
-    for delivery in deliveries:
-        if delivery.status == "pending":
-            enqueue_after_commit(send_delivery, delivery.id, queue=queue_for(delivery))
+    if any(delivery.status == "pending" for delivery in deliveries):
+        wake_senders_after_commit()
     return deliveries
 
 
@@ -91,6 +96,8 @@ def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payl
     if route is not None:
         delivery.routing_key, delivery.target_label = route.routing_key, route.label
         delivery.route_reason, delivery.service_id = route.reason, route.service_id
+        if route.routing_key and action != "note":
+            delivery.pace_group = pace_group(route.routing_key)
         if not route.routing_key:
             delivery.status, delivery.next_attempt_at = "no_route", None
     return delivery
@@ -115,7 +122,7 @@ def claim(delivery_id):
             "now": now,
             "soon": now + timedelta(seconds=1),
             "token": token,
-            "until": now + timedelta(seconds=LEASE_SECONDS),
+            "until": now + timedelta(seconds=lease_seconds()),
         },
         execution_options={"synchronize_session": False, "populate_existing": True},
     ).first()
@@ -140,7 +147,7 @@ def _claim_statement():
         update(Delivery)
         .where(
             Delivery.id == bindparam("delivery_id"),
-            Delivery.status.in_(("pending", "retrying")),
+            Delivery.status.in_(SENDABLE_STATUSES),
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
             ~earlier_open,
@@ -169,9 +176,7 @@ def release_successor(delivery):
         .limit(1)
     )
     if successor is not None:
-        from jobs.alerts import send_delivery
-
-        enqueue(send_delivery, successor.id, queue=queue_for(successor))
+        wake_senders()
 
 
 def due_delivery_ids(org_id=None, limit=1000):
@@ -188,32 +193,31 @@ def due_delivery_ids(org_id=None, limit=1000):
 
 
 def sweep(org_id=None):
-    """Enqueue every due delivery (a lost job, a Redis outage, a killed worker); returns lines saying what it did."""
-    from jobs.alerts import send_delivery
-
+    """Count what is due (a lost wake-up, a Redis outage, a killed worker's lapsed lease) and wake the senders;
+    returns lines saying what it found. The engines also look for due deliveries every second by themselves."""
     ids = due_delivery_ids(org_id)
-    queued = sum(
-        1
-        for delivery_id in ids
-        if enqueue(send_delivery, delivery_id, queue="alerts", job_id=f"send-{delivery_id}") is not None
+    now = utcnow()
+    lapsed = db.session.scalar(
+        db.select(func.count(Delivery.id)).where(
+            Delivery.status.in_(SENDABLE_STATUSES), Delivery.lease_until.is_not(None), Delivery.lease_until < now
+        )
     )
-    return [f"{len(ids)} deliveries due, {queued} queued for sending"]
+    if ids:
+        wake_senders(min(len(ids), 4))
+    return [f"{len(ids)} deliveries due ({lapsed} of them left by a sender that stopped), senders woken"]
 
 
 def resume_paused(org_id):
-    """After a successful reconnect, paused deliveries go out again."""
-    from jobs.alerts import send_delivery
-
-    ids = db.session.scalars(db.select(Delivery.id).filter_by(org_id=org_id, status="paused")).all()
-    db.session.execute(
+    """After a successful reconnect, paused deliveries go out again (in order: the engines claim oldest first)."""
+    result = db.session.execute(
         update(Delivery)
         .where(Delivery.org_id == org_id, Delivery.status == "paused")
-        .values(status="pending", next_attempt_at=utcnow(), lease_until=None)
+        .values(status="pending", next_attempt_at=utcnow(), lease_until=None, slot_at=None)
         .execution_options(synchronize_session=False)
     )
-    for delivery_id in ids:
-        enqueue_after_commit(send_delivery, delivery_id, queue="alerts")
-    return len(ids)
+    if result.rowcount:
+        wake_senders_after_commit()
+    return result.rowcount
 
 
 def pause_open(org_id):

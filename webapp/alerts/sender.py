@@ -1,27 +1,31 @@
-"""Sending one claimed delivery to PagerDuty, and what each answer means."""
+"""Sending one claimed delivery to PagerDuty, and what each answer means.
+
+Nothing here sleeps: a paced delivery is given its slot (`next_attempt_at`, `slot_at`) and handed back, a retry
+gets its time, and the delivery engine (or any engine, after a crash) claims it again when that time comes.
+"""
 
 import logging
 import random
 import re
-import time
 from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import bindparam, or_, update
 
 from webapp.alerts import outbox
-from webapp.alerts.pacing import reserve_slot
+from webapp.alerts.pacing import hold, reserve_slot
 from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
-from webapp.models import Incident, Report
+from webapp.models import Delivery, Incident, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
-from webapp.queues import get_queue
 from webapp.sessions import kept_loaded
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS = 2.0, 900.0, 20
-INLINE_WAIT = 2.0
+PACED_ACTIONS = ("trigger", "acknowledge", "resolve")
+SLOT_LATE, SLOT_EARLY = timedelta(seconds=2), timedelta(milliseconds=50)
+WAITING_OUTCOMES = ("paced", "retrying")
 KEY_PATTERN = re.compile(r"\b[0-9a-zA-Z_+\-]{20,}\b")
 
 
@@ -44,30 +48,52 @@ def send_delivery(delivery_id, slot_reserved=False):
         db.session.commit()  # the lease, and the connection read in the same transaction
         if delivery is None:
             return "not due or taken"
-        if delivery.action in ("trigger", "acknowledge", "resolve") and not slot_reserved and _paced(delivery):
-            return "paced"
-        try:
-            response = _send(delivery, connection)
-        except client.PagerDutyError as error:
-            return _failed(delivery, error, connection)
-        return _delivered(delivery, response, connection)
+        return _process(delivery, connection, slot_reserved)
 
 
-def _paced(delivery):
-    """Wait for this key's next free slot: inline when it is close, else come back in a scheduled job."""
-    wait = reserve_slot(delivery.routing_key)
-    if wait <= INLINE_WAIT:
-        time.sleep(wait)
-        return False
-    delivery.next_attempt_at, delivery.lease_until = utcnow() + timedelta(seconds=wait), None
-    db.session.commit()
-    from jobs.alerts import send_delivery as job
+def send_claimed(delivery_id, lease_token):
+    """Send a delivery an engine has leased under `lease_token`; returns (outcome, when it is due again or None)."""
+    from webapp.connection.services import connection_for
 
+    with kept_loaded():
+        delivery = db.session.get(Delivery, delivery_id)
+        if delivery is None or delivery.lease_token != lease_token:
+            db.session.commit()
+            return "not due or taken", None
+        connection = connection_for(delivery.org_id)
+        outcome = _process(delivery, connection, slot_reserved=False)
+        return outcome, delivery.next_attempt_at if outcome in WAITING_OUTCOMES else None
+
+
+def _process(delivery, connection, slot_reserved):
+    if _paced(delivery, slot_reserved):
+        return "paced"
     try:
-        get_queue(outbox.queue_for(delivery)).enqueue_in(timedelta(seconds=wait), job, delivery.id, True)
-    except Exception:  # noqa: BLE001 - Redis down: the sweep sends it when due
-        log.warning("could not schedule paced delivery %s; the sweep will", delivery.id)
+        response = _send(delivery, connection)
+    except client.PagerDutyError as error:
+        return _failed(delivery, error, connection)
+    return _delivered(delivery, response, connection)
+
+
+def _paced(delivery, slot_reserved):
+    """Events go out in their key's slots: a delivery whose slot is later is given that slot and handed back."""
+    if delivery.action not in PACED_ACTIONS or slot_reserved or _holds_slot(delivery):
+        return False
+    wait = reserve_slot(delivery.routing_key)
+    if wait <= 0:
+        return False
+    delivery.next_attempt_at = delivery.slot_at = utcnow() + timedelta(seconds=wait)
+    delivery.lease_until = delivery.lease_token = None
+    db.session.commit()
     return True
+
+
+def _holds_slot(delivery):
+    """The delivery comes back for the slot it reserved (a slot missed by far is reserved again)."""
+    if delivery.slot_at is None:
+        return False
+    now = utcnow()
+    return now - SLOT_LATE <= delivery.slot_at <= now + SLOT_EARLY
 
 
 def _send(delivery, connection):
@@ -125,7 +151,7 @@ def _delivered(delivery, response, connection):
     delivery.attempts += 1
     delivery.last_status_code = response.status_code
     delivery.last_response = redact(response.text[:2000], _secrets(delivery, connection))
-    delivery.lease_until = delivery.lease_token = None
+    delivery.lease_until = delivery.lease_token = delivery.slot_at = None
     _mirror_status(delivery)
     db.session.commit()
     outbox.release_successor(delivery)
@@ -160,7 +186,7 @@ def _failed(delivery, error, connection):
     delivery.attempts += 1
     delivery.last_status_code = error.status
     delivery.last_response = redact(f"{error.message}. {error.body or ''}".strip(), _secrets(delivery, connection))
-    delivery.lease_until = delivery.lease_token = None
+    delivery.lease_until = delivery.lease_token = delivery.slot_at = None
     if error.is_auth_failure or _refuses_routing_key(error):
         return reroute_refused(delivery, error, connection) or _pause(delivery, error)
     if error.is_retryable and delivery.attempts < MAX_ATTEMPTS:
@@ -187,15 +213,13 @@ def backoff_seconds(attempts, retry_after=None):
 
 
 def _retry(delivery, error):
+    """Due again after the backoff; the engines claim it then (no RQ scheduler, nothing lost if this worker dies).
+    A 429 holds the whole key, so its other deliveries wait as PagerDuty asked too."""
     wait = backoff_seconds(delivery.attempts, error.retry_after)
+    if error.status == 429 and delivery.routing_key and delivery.action in PACED_ACTIONS:
+        hold(delivery.routing_key, wait)
     delivery.status, delivery.next_attempt_at = "retrying", utcnow() + timedelta(seconds=wait)
     db.session.commit()
-    from jobs.alerts import send_delivery as job
-
-    try:
-        get_queue(outbox.queue_for(delivery)).enqueue_in(timedelta(seconds=wait), job, delivery.id)
-    except Exception:  # noqa: BLE001 - Redis down: the sweep picks it up when due
-        log.warning("could not schedule retry of delivery %s; the sweep will", delivery.id)
     return "retrying"
 
 

@@ -36,6 +36,9 @@ class Delivery(OrgRecord, db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_token: Mapped[str | None] = mapped_column(db.String(32))
+    # Which pace this delivery counts against (a hash of its key), and the paced slot it holds, if any.
+    pace_group: Mapped[str | None] = mapped_column(db.String(24))
+    slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status_code: Mapped[int | None] = mapped_column(db.Integer)
     last_response: Mapped[str | None] = mapped_column(db.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -45,4 +48,5 @@ class Delivery(OrgRecord, db.Model):
         db.Index("ix_deliveries_org_created", "org_id", "created_at"),
         db.Index("ix_deliveries_due", "status", "next_attempt_at"),
         db.Index("ix_deliveries_org_dedup", "org_id", "dedup_key", "id"),
+        db.Index("ix_deliveries_pace_group", "pace_group", "slot_at"),
     )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import requests
 from flask import current_app
+from requests.adapters import HTTPAdapter
 
 from webapp.config import REGION_HOSTS
 from webapp.metrics.hooks import pagerduty_answered
@@ -13,6 +14,9 @@ TIMEOUT = (3.05, 10)
 PAGE_LIMIT = 100
 MAX_OFFSET_WINDOW = 10_000
 _session = requests.Session()
+# Many sender threads share the session: keep a kept-alive connection for each of them rather than ten.
+for _prefix in ("https://", "http://"):
+    _session.mount(_prefix, HTTPAdapter(pool_connections=4, pool_maxsize=128))
 
 
 class PagerDutyError(Exception):

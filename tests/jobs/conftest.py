@@ -1,0 +1,42 @@
+"""Fixtures for tests that run several real worker processes, or stop one the hard way."""
+
+import contextlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, TEST_REDIS_URL, _stop_group, wait_for
+
+
+@pytest.fixture()
+def spawn_worker(db, test_env, tmp_path):
+    """Start `python -m jobs.worker` processes with extra environment; all are stopped at the end."""
+    from redis import Redis
+    from rq import Worker
+
+    started = []
+    connection = Redis.from_url(TEST_REDIS_URL)
+
+    def spawn(**extra):
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "jobs.worker"],
+                cwd=ROOT,
+                env={**os.environ, **test_env, **extra},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        process.log_path = log_path
+        started.append(process)
+        alive = [p for p in started if p.poll() is None]
+        wait_for(lambda: len(Worker.all(connection=connection)) >= len(alive), timeout=30)
+        return process
+
+    yield spawn
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):  # one the test killed itself
+            _stop_group(process)

@@ -1,0 +1,133 @@
+"""Claiming due deliveries in batches, fairly: round-robin across orgs and their keys, critical first in each.
+
+One batch is one statement: an UPDATE that leases the candidates (a window query over what is due) that no other
+engine has locked (`FOR UPDATE SKIP LOCKED`), with the claim's conditions checked again on each row, so two engines
+never hold one delivery.
+"""
+
+import uuid
+from datetime import timedelta
+from functools import cache
+
+from sqlalchemy import Integer, bindparam, func, literal, or_, select, update
+
+from webapp.alerts.outbox import SENDABLE_STATUSES, lease_seconds
+from webapp.extensions import db
+from webapp.models import Delivery
+from webapp.models.delivery import OPEN_DELIVERY_STATUSES
+from webapp.models.types import utcnow
+
+PER_KEY = 4  # a paced key takes at most this many places in one batch, so one burst cannot fill a batch
+SLOT_EARLY = timedelta(milliseconds=20)
+
+
+def claim_batch(limit, org_limit):
+    """Lease up to `limit` due deliveries, at most `org_limit` in flight per org across all engines; returns
+    [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
+    now, token = utcnow(), uuid.uuid4().hex
+    claimed = db.session.execute(
+        _claim_statement(),
+        {
+            "now": now,
+            "soon": now + SLOT_EARLY,
+            "until": now + timedelta(seconds=lease_seconds()),
+            "token": token,
+            "batch": limit,
+            "org_limit": org_limit,
+            "per_key": PER_KEY,
+        },
+        execution_options={"synchronize_session": False},
+    ).all()
+    db.session.commit()
+    return [(delivery_id, token) for delivery_id, _ in sorted(claimed, key=lambda row: (-row.priority, row.id))]
+
+
+@cache
+def _claim_statement():
+    """Built once (an engine claims many times a second)."""
+    lockable = (
+        select(Delivery.id)
+        .where(Delivery.id.in_(_candidates().scalar_subquery()), *_claimable())
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return (
+        update(Delivery)
+        .where(Delivery.id.in_(lockable))
+        .values(lease_token=bindparam("token"), lease_until=bindparam("until"))
+        .returning(Delivery.id, Delivery.priority)
+    )
+
+
+def _claimable():
+    return (
+        Delivery.status.in_(SENDABLE_STATUSES),
+        or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
+        or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
+    )
+
+
+def _candidates():
+    """Due, not waiting behind an earlier delivery of its dedup key, not behind a key that holds a future slot;
+    ranked per org so that each org's first pick comes before any org's second."""
+    now = bindparam("now")
+    earlier = db.aliased(Delivery)
+    earlier_open = (
+        select(earlier.id)
+        .where(
+            earlier.id < Delivery.id,
+            earlier.org_id == Delivery.org_id,
+            earlier.dedup_key == Delivery.dedup_key,
+            earlier.status.in_(OPEN_DELIVERY_STATUSES),
+        )
+        .exists()
+    )
+    slotted = db.aliased(Delivery)
+    key_waits_for_slot = (
+        select(slotted.id)
+        .where(
+            slotted.pace_group == Delivery.pace_group,
+            slotted.slot_at > now,
+            slotted.status.in_(SENDABLE_STATUSES),
+        )
+        .exists()
+    )
+    key_rank = func.row_number().over(
+        partition_by=(Delivery.org_id, func.coalesce(Delivery.pace_group, literal(""))),
+        order_by=(Delivery.slot_at.is_(None), Delivery.priority.desc(), Delivery.id),
+    )
+    due = (
+        select(Delivery.id, Delivery.org_id, Delivery.priority, key_rank.label("key_rank"))
+        .where(
+            *_claimable(),
+            ~earlier_open,
+            or_(Delivery.slot_at.is_not(None), ~key_waits_for_slot),  # a held slot is used; others wait behind it
+        )
+        .subquery()
+    )
+    in_flight = (
+        select(Delivery.org_id, func.count(Delivery.id).label("sending"))
+        .where(Delivery.status.in_(SENDABLE_STATUSES), Delivery.lease_until >= now)
+        .group_by(Delivery.org_id)
+        .subquery()
+    )
+    org_rank = func.row_number().over(
+        partition_by=due.c.org_id, order_by=(due.c.key_rank, due.c.priority.desc(), due.c.id)
+    )
+    ranked = (
+        select(
+            due.c.id,
+            due.c.priority,
+            org_rank.label("org_rank"),
+            func.coalesce(in_flight.c.sending, 0).label("sending"),
+        )
+        .select_from(due.outerjoin(in_flight, in_flight.c.org_id == due.c.org_id))
+        .where(due.c.key_rank <= bindparam("per_key"))
+        .subquery()
+    )
+    return (
+        select(ranked.c.id)
+        .where(ranked.c.org_rank + ranked.c.sending <= bindparam("org_limit"))
+        .order_by(ranked.c.org_rank, ranked.c.priority.desc(), ranked.c.id)
+        .limit(bindparam("batch", type_=Integer))
+    )

@@ -1,0 +1,161 @@
+"""The delivery engine of a worker process: many sends in flight, claimed in fair batches, never waiting inline.
+
+One dispatcher thread claims due deliveries (`claiming.claim_batch`) as far as the engine has room and hands each
+to a pool of sender threads; a listener thread turns the Redis wake-up signal into a claim at once. A paced or
+retried delivery is handed back with its time and claimed again then, by this engine or any other. Every second
+the dispatcher looks for due work anyway, so a lost signal, a Redis outage or a dead worker's lapsed lease only
+delays a delivery, never loses it.
+"""
+
+import heapq
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from webapp.alerts.claiming import claim_batch
+from webapp.alerts.sender import send_claimed
+from webapp.extensions import db
+from webapp.queues import WAKE_KEY, get_redis, wake_senders
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+BACKLOG_WAIT = 0.05
+
+
+class DeliveryEngine:
+    """Sends up to `in_flight` deliveries at once; no org has more than `org_limit` in flight across engines."""
+
+    def __init__(self, app, in_flight=32, org_limit=64):
+        self.app, self.capacity, self.org_limit = app, in_flight, org_limit
+        self.pool = ThreadPoolExecutor(in_flight, thread_name_prefix="pagerbridge-send")
+        self.lock = threading.Lock()
+        self.sending = 0
+        self.backlogged = self.claim_requested = False
+        self.due_times = []  # epoch seconds at which a delivery this engine handed back falls due
+        self.kick, self.room, self.stopping = threading.Event(), threading.Event(), threading.Event()
+        self.threads = [
+            threading.Thread(target=self._dispatch, name="pagerbridge-dispatch", daemon=True),
+            threading.Thread(target=self._listen, name="pagerbridge-wake", daemon=True),
+        ]
+
+    def start(self):
+        """Start claiming and sending."""
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def stop(self, timeout=30):
+        """Claim nothing more and let the sends in flight finish (their leases cover a harder stop)."""
+        self.stopping.set()
+        self.kick.set()
+        self.room.set()
+        for thread in self.threads:
+            thread.join(timeout)
+        self.pool.shutdown(wait=True)
+
+    def request_claim(self):
+        """Claim a round as soon as the dispatcher can."""
+        with self.lock:
+            self.claim_requested = True
+        self.kick.set()
+
+    def free(self):
+        """How many more sends this engine can start now."""
+        with self.lock:
+            return self.capacity - self.sending
+
+    def claim_round(self):
+        """Claim what is due, as far as there is room, and start sending it; returns how many were claimed."""
+        free = self.free()
+        if free <= 0:
+            return 0
+        with self.app.app_context():
+            try:
+                batch = claim_batch(free, self.org_limit)
+            except Exception:  # noqa: BLE001 - a database hiccup: the next round tries again
+                log.exception("claiming deliveries failed")
+                db.session.rollback()
+                return 0
+            finally:
+                db.session.remove()
+            with self.lock:
+                self.sending += len(batch)
+                self.backlogged = len(batch) == free
+            for delivery_id, token in batch:
+                self.pool.submit(self._send, delivery_id, token)
+            if batch and len(batch) == free:
+                wake_senders()  # more may be due than this engine has room for: another engine can help
+        return len(batch)
+
+    def _dispatch(self):
+        next_poll = 0.0
+        while not self.stopping.is_set():
+            now = time.time()
+            with self.lock:
+                requested, self.claim_requested = self.claim_requested, False
+            if requested or now >= next_poll or self._due(now):
+                try:
+                    self.claim_round()
+                except Exception:  # noqa: BLE001 - the dispatcher must never stop: log, and try again next round
+                    log.exception("a claim round failed")
+                next_poll = time.time() + POLL_SECONDS
+            self.kick.wait(self._wait(next_poll))
+            self.kick.clear()
+
+    def _due(self, now):
+        with self.lock:
+            due = False
+            while self.due_times and self.due_times[0] <= now:
+                heapq.heappop(self.due_times)
+                due = True
+            return due
+
+    def _wait(self, next_poll):
+        with self.lock:
+            until = min([next_poll, *self.due_times[:1]])
+            backlogged = self.backlogged
+        wait = max(0.0, until - time.time())
+        return min(wait, BACKLOG_WAIT) if backlogged else wait
+
+    def _listen(self):
+        """Block on the wake-up list while there is room; each signal means a claim round now."""
+        with self.app.app_context():
+            redis = get_redis()
+        while not self.stopping.is_set():
+            if self.free() <= 0:
+                self.room.wait(POLL_SECONDS)
+                self.room.clear()
+                continue
+            try:
+                if redis.blpop([WAKE_KEY], timeout=POLL_SECONDS):
+                    self.request_claim()
+            except Exception:  # noqa: BLE001 - Redis away: the dispatcher's own polling carries on meanwhile
+                log.warning("waiting for the wake-up signal failed; polling only", exc_info=True)
+                self.stopping.wait(POLL_SECONDS)
+
+    def _send(self, delivery_id, token):
+        due = None
+        try:
+            with self.app.app_context():
+                try:
+                    outcome, due = send_claimed(delivery_id, token)
+                    log.log(
+                        logging.DEBUG if outcome == "delivered" else logging.INFO,
+                        "delivery %s: %s",
+                        delivery_id,
+                        outcome,
+                    )
+                finally:
+                    db.session.remove()
+        except Exception:  # noqa: BLE001 - the lease lapses and another round sends it again
+            log.exception("sending delivery %s failed", delivery_id)
+        finally:
+            with self.lock:
+                self.sending -= 1
+                if due is not None:
+                    heapq.heappush(self.due_times, due.timestamp())
+                if self.backlogged and self.capacity - self.sending >= max(1, self.capacity // 4):
+                    self.claim_requested = True
+            self.room.set()
+            self.kick.set()
