@@ -15,7 +15,12 @@ def json_logging(app, monkeypatch):
     handler = configure_logging("web")
     if handler not in root.handlers:
         monkeypatch.setattr(root, "handlers", [*root.handlers, handler])
-    monkeypatch.setattr(root, "level", logging.INFO)
+    # setLevel, not an attribute: it also clears each logger's cached isEnabledFor answers, which an earlier test
+    # run under the migrations' WARNING root may have left saying INFO is off.
+    saved_level = root.level
+    root.setLevel(logging.INFO)
     for logger in list(logging.Logger.manager.loggerDict.values()):
         if isinstance(logger, logging.Logger) and logger.name.startswith(("webapp", "jobs", "pagerbridge")):
             monkeypatch.setattr(logger, "disabled", False)
+    yield
+    root.setLevel(saved_level)
