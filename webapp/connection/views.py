@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.alerts import rules
-from webapp.connection import bp, services, testing
+from webapp.connection import bp, probe, services
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
@@ -123,7 +123,7 @@ def connect():
 def start_test():
     """Start Test Connection; the returned component polls until the test is done."""
     try:
-        run = testing.start_test(current_user.org_id)
+        run = probe.start_test(current_user.org_id)
     except DomainError as error:
         return render_template("connection/_test_result.html", run=None, error=error.message)
     return render_template("connection/_test_result.html", run=run, error=None)
