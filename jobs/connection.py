@@ -1,12 +1,12 @@
 """Connection jobs: Test Connection, restoring routes after a connect, tearing down after a disconnect, webhooks."""
 
-from webapp.connection import lifecycle, testing
+from webapp.connection import lifecycle, probe
 from webapp.webhooks import setup
 
 
 def run_test(org_id, run_id):
     """Send a test trigger and resolve for the org; progress goes to JobRun `run_id`."""
-    return testing.run_test(org_id, run_id)
+    return probe.run_test(org_id, run_id)
 
 
 def restore_routes(org_id, run_id):

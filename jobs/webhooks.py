@@ -10,7 +10,7 @@ log = logging.getLogger(__name__)
 
 def process_receipt(receipt_id):
     """Apply webhook receipt `receipt_id` once."""
-    outcome = services.process(receipt_id)
+    outcome = services.apply_receipt(receipt_id)
     log.info("webhook receipt %s: %s", receipt_id, outcome)
     return outcome
 

@@ -69,6 +69,6 @@ def test_no_webhook_yields_a_5xx_and_every_stored_one_applies(client, db, hooked
     if not signed:
         assert response.status_code in (401, 413)
     for receipt_id in services.unprocessed_ids():
-        services.process(receipt_id)  # raises nothing, whatever was stored
+        services.apply_receipt(receipt_id)  # raises nothing, whatever was stored
     assert services.unprocessed_ids() == []
     assert db.session.scalar(db.select(db.func.count()).where(WebhookReceipt.outcome.is_(None))) == 0

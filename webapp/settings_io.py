@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.schemas import adapter, error_fields
 
 # The modules that own sections of the settings document; each lists its own in SETTINGS_SECTIONS.
-SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.settings", "webapp.oncall.settings", "webapp.sla.policy")
+SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.settings", "webapp.oncall.settings", "webapp.sla.services")
 NOT_APPLIED = "The settings file was not applied: fix these fields."
 
 

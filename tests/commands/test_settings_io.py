@@ -21,7 +21,7 @@ def test_export_imports_back_unchanged(runner, org, tmp_path):
 
 def test_a_full_document_applies(runner, org, tmp_path):
     from webapp.alerts.rules import alert_rules, incident_notifications, severity_mapping
-    from webapp.sla.services import sla_policy
+    from webapp.sla.policy import sla_policy
 
     document = {
         "alert_rules": {"sla_breached": {"enabled": False, "severity": "error"}},

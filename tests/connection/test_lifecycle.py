@@ -164,7 +164,7 @@ def test_the_only_key_refused_pauses_as_before(db, org, pd_account):
 
 
 def test_test_connection_that_works_while_paused_resumes_in_order(db, connected):
-    from webapp.connection import testing
+    from webapp.connection import probe
 
     for n in (1, 2):
         db.session.add(
@@ -174,8 +174,8 @@ def test_test_connection_that_works_while_paused_resumes_in_order(db, connected)
         )
     db.session.commit()
     services.mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
-    run = testing.start_test(connected.id)
-    message = testing.run_test(connected.id, run.id)
+    run = probe.start_test(connected.id)
+    message = probe.run_test(connected.id, run.id)
     assert "2 paused alerts resume in order" in message
     assert services.connection_for(connected.id).state == "connected"
     statuses = db.session.scalars(db.select(Delivery.status).where(Delivery.action == "trigger")).all()

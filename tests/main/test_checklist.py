@@ -27,7 +27,7 @@ def test_a_new_org_sees_every_step_to_do_with_where_to_do_it(admin_client, membe
 
 
 def test_each_step_turns_done_as_it_is_done(admin_client, client, db, connected, pd):
-    from webapp.connection.testing import run_test
+    from webapp.connection.probe import run_test
     from webapp.oncall.services import set_manual
 
     assert states(connected.id) == {

@@ -294,7 +294,7 @@ def test_report_trigger_then_acknowledge_shaped_event(db, api, pd, linked):
 
 
 def test_test_connection_triggers_then_resolves_with_one_key(db, pd, linked):
-    from webapp.connection.testing import run_test
+    from webapp.connection.probe import run_test
 
     pd.answer("POST", "/v2/enqueue", accepted, status=202, host=EVENTS)
     run = JobRun(org_id=linked.id, kind="test_connection", status="queued", total=2)
@@ -611,7 +611,7 @@ def v3_webhook(event_type, pd_incident, incident_key):
 
 def test_webhook_for_a_grouped_incident_reads_its_alerts(db, api, pd, linked):
     from webapp.connection.services import add_signing_secret
-    from webapp.webhooks.services import accept, process
+    from webapp.webhooks.services import accept, apply_receipt
     from webapp.webhooks.signatures import expected_signature
 
     report_id = api.post("/reports", json={"title": "IDOR"}).json["id"]
@@ -648,7 +648,7 @@ def test_webhook_for_a_grouped_incident_reads_its_alerts(db, api, pd, linked):
         f"v1=00,v1={expected_signature('whsec-one', raw)}",
         "8f2a6f3e-4c1c-4b43-9f4e-0c1d2e3f4a5b",
     )
-    assert created and process(receipt_id).startswith("acknowledged via pagerduty on report")
+    assert created and apply_receipt(receipt_id).startswith("acknowledged via pagerduty on report")
     report = db.session.get(Report, report_id)
     assert report.pd_status == "acknowledged" and report.pd_incident_url == f"{WEB}/incidents/PGROUP1"
     entries = api.get(f"/reports/{report_id}").json["timeline"]
@@ -669,7 +669,7 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     """incident.annotated carries the note as its data: the incident is the note's `incident` reference."""
     from webapp.connection.services import add_signing_secret
     from webapp.models import WebhookReceipt
-    from webapp.webhooks.services import accept, process
+    from webapp.webhooks.services import accept, apply_receipt
     from webapp.webhooks.signatures import expected_signature
 
     add_signing_secret(linked.id, "whsec-one")
@@ -693,7 +693,7 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     raw = json.dumps(body).encode()
     receipt_id, _ = accept(linked.model.webhook_token, raw, f"v1={expected_signature('whsec-one', raw)}", None)
     assert db.session.get(WebhookReceipt, receipt_id).pd_incident_id == "PINC007"
-    assert process(receipt_id) == "ignored: incident.annotated"
+    assert apply_receipt(receipt_id) == "ignored: incident.annotated"
 
 
 @pytest.mark.parametrize(

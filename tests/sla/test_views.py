@@ -26,7 +26,7 @@ def test_jobs_run_sla(runner, org):
 
 
 def test_policy_form_switches_to_hours_left(htmx_client, org):
-    from webapp.sla.services import sla_policy
+    from webapp.sla.policy import sla_policy
 
     hours = {
         f"hours-{s}": str(h)

@@ -4,7 +4,7 @@ import io
 import json
 
 from webapp.alerts.rules import alert_rules
-from webapp.sla.services import sla_policy
+from webapp.sla.policy import sla_policy
 
 
 def _upload(client, document):

@@ -70,7 +70,7 @@ def test_a_shape_pagerbridge_cannot_read_is_quarantined_at_once_and_the_rest_dra
 def test_odd_but_readable_values_apply_or_are_ignored(client, db, org, redis, changes):
     report = setup_org(db, org)
     receipt = signed(client, org, ack(report, **changes), "odd")
-    outcome = services.process(receipt.id)
+    outcome = services.apply_receipt(receipt.id)
     assert outcome.startswith(("acknowledged", "ignored")), outcome
     assert db_receipt("odd").processed_at is not None
 
@@ -78,7 +78,7 @@ def test_odd_but_readable_values_apply_or_are_ignored(client, db, org, redis, ch
 def test_an_event_type_we_do_not_handle_is_ignored_whatever_its_shape(client, db, org):
     report = setup_org(db, org)
     receipt = signed(client, org, {"id": "E1", "event_type": "incident.annotated", "agent": "x"}, "other")
-    assert services.process(receipt.id) == "ignored: incident.annotated"
+    assert services.apply_receipt(receipt.id) == "ignored: incident.annotated"
     assert report  # the report is untouched
 
 
@@ -91,14 +91,14 @@ def test_a_failure_is_retried_by_the_sweep_and_quarantined_after_three(client, d
         raise RuntimeError("the timeline is away")
 
     monkeypatch.setattr(services, "add_entry", broken)
-    assert services.process(receipt_id) == "failed (attempt 1 of 3)"
+    assert services.apply_receipt(receipt_id) == "failed (attempt 1 of 3)"
     assert receipt_id in services.unprocessed_ids()  # the sweep will try again
-    assert services.process(receipt_id) == "failed (attempt 2 of 3)"
-    assert services.process(receipt_id) == "quarantined"
+    assert services.apply_receipt(receipt_id) == "failed (attempt 2 of 3)"
+    assert services.apply_receipt(receipt_id) == "quarantined"
     assert receipt_id not in services.unprocessed_ids()
     receipt = db_receipt("flaky")
     assert receipt.attempts == 3 and "RuntimeError: the timeline is away" in receipt.last_error
-    assert services.process(receipt_id) == "already processed"
+    assert services.apply_receipt(receipt_id) == "already processed"
 
 
 def test_a_poison_receipt_in_the_middle_of_a_burst_does_not_stop_the_drain(client, db, org, redis, monkeypatch):
@@ -114,7 +114,7 @@ def test_a_poison_receipt_in_the_middle_of_a_burst_does_not_stop_the_drain(clien
 def test_quarantined_webhooks_show_in_the_delivery_log_and_retry(admin_client, htmx_client, client, db, org, redis):
     report = setup_org(db, org)
     poison = signed(client, org, ack(report, agent="x"), "poison-1")
-    services.process(poison.id)
+    services.apply_receipt(poison.id)
     page = admin_client.get("/settings/deliveries/").get_data(as_text=True)
     assert "/webhooks/settings/received" in page
     section = admin_client.get("/webhooks/settings/received").get_data(as_text=True)
@@ -128,7 +128,7 @@ def test_quarantined_webhooks_show_in_the_delivery_log_and_retry(admin_client, h
     from rq import Queue
 
     assert "jobs.webhooks.process_receipt" in [job.func_name for job in Queue("default", connection=redis).jobs]
-    assert services.process(receipt.id) == "quarantined"  # the same shape fails the same way
+    assert services.apply_receipt(receipt.id) == "quarantined"  # the same shape fails the same way
 
 
 def test_retry_is_scoped_to_the_org(htmx_client, client, db, org):
@@ -137,7 +137,7 @@ def test_retry_is_scoped_to_the_org(htmx_client, client, db, org):
     other = org_with_users()
     report = setup_org(db, other)
     poison = signed(client, other, ack(report, agent="x"), "theirs")
-    services.process(poison.id)
+    services.apply_receipt(poison.id)
     assert htmx_client.post(f"/webhooks/settings/received/{poison.id}/retry").status_code == 404
     assert "theirs" not in htmx_client.get("/webhooks/settings/received").get_data(as_text=True)
     assert db_receipt("theirs").quarantined_at is not None

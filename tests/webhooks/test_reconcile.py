@@ -107,7 +107,7 @@ def test_a_lost_resolution_is_found_and_a_late_webhook_adds_nothing(client, db, 
     raw = json.dumps(body).encode()
     assert post(client, connected, raw, sign(raw, SECRET), "late-1").status_code == 202
     receipt_id = db.session.scalar(db.select(WebhookReceipt.id).filter_by(webhook_id="late-1"))
-    assert services.process(receipt_id) == "ignored: reconciliation found it already"
+    assert services.apply_receipt(receipt_id) == "ignored: reconciliation found it already"
     assert [m for m in messages(report_id) if m.startswith("Resolved via PagerDuty")] == [
         "Resolved via PagerDuty (found by reconciliation) by Responder."
     ]

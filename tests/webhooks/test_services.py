@@ -9,7 +9,7 @@ from webapp.webhooks import services
 def deliver(client, org, db, body, webhook_id):
     post(client, org, body, sign(body, SECRET), webhook_id)
     receipt_id = db.session.scalar(db.select(WebhookReceipt.id).filter_by(webhook_id=webhook_id))
-    return services.process(receipt_id)
+    return services.apply_receipt(receipt_id)
 
 
 def setup_org(db, org):

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webapp.models import WebhookReceipt, WebhookSecret
-from webapp.webhooks.services import process
+from webapp.webhooks.services import apply_receipt
 from webapp.webhooks.signatures import expected_signature
 
 SECRET, OTHER = "whsec-current-secret", "whsec-next-secret"
@@ -135,7 +135,7 @@ def test_no_input_yields_a_500(client, hooked, body, signature, webhook_id, sign
             .session.scalars(__import__("sqlalchemy").select(WebhookReceipt.id))
             .all()[-1]
         )
-        assert process(receipt_id)
+        assert apply_receipt(receipt_id)
 
 
 def test_a_dropped_database_connection_costs_no_webhook(app, client, hooked, db):

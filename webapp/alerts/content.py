@@ -6,7 +6,7 @@ from flask import current_app
 
 from webapp.extensions import db
 from webapp.models import Org
-from webapp.sessions import held
+from webapp.unit_of_work import held
 
 MAX_SUMMARY = 1024
 MAX_EVENT_BYTES = 500 * 1024  # below PagerDuty's 512 KB, leaving room for routing key and envelope

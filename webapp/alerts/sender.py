@@ -19,7 +19,7 @@ from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
-from webapp.sessions import kept_loaded
+from webapp.unit_of_work import kept_loaded
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS = 2.0, 900.0, 20

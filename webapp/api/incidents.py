@@ -10,7 +10,7 @@ from webapp.api.validation import body, query
 from webapp.extensions import db
 from webapp.incidents import services
 from webapp.models import Incident
-from webapp.sessions import kept_loaded
+from webapp.unit_of_work import kept_loaded
 
 FILTERS = ("status", "severity", "kind", "external_id")
 

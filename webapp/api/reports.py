@@ -10,7 +10,7 @@ from webapp.api.validation import body, query
 from webapp.extensions import db
 from webapp.models import Report
 from webapp.reports import services
-from webapp.sessions import kept_loaded
+from webapp.unit_of_work import kept_loaded
 
 
 def report_item(report):

@@ -9,7 +9,7 @@ from webapp.extensions import db
 from webapp.models import ApiToken, Org
 from webapp.models.org import hash_token
 from webapp.models.types import utcnow
-from webapp.sessions import held
+from webapp.unit_of_work import held
 
 TOKEN_PREFIX = "pb_"
 # last_used_at is a hint, not an audit trail: one write a minute per token at most, not one per request.

@@ -3,17 +3,18 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from webapp import jobruns
 from webapp.alerts import rules
-from webapp.connection import bp, services, testing
+from webapp.connection import bp, probe, services
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health.badge import status_badge
-from webapp.htmx import STOP_POLLING, redirect_to, render, respond, wants_fragment
+from webapp.htmx import redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
-from webapp.tenancy import admin_required, get_in_org
+from webapp.tenancy import admin_required
 
 RUN_KINDS = ("health_check", "restore_routes", "disconnect", "webhook_subscribe", "webhook_enable")
 
@@ -122,23 +123,14 @@ def connect():
 @admin_required
 def start_test():
     """Start Test Connection; the returned component polls until the test is done."""
-    try:
-        run = testing.start_test(current_user.org_id)
-    except DomainError as error:
-        return render_template("connection/_test_result.html", run=None, error=error.message)
-    return render_template("connection/_test_result.html", run=run, error=None)
+    return jobruns.started(probe.start_test, current_user.org_id, "connection/_test_result.html")
 
 
 @bp.get("/test/<id:run_id>")
 @admin_required
 def test_status(run_id):
     """The test's progress; once it is finished, 286 stops the polling and the badge and banners follow."""
-    run = get_in_org(JobRun, current_user.org_id, run_id, "test")
-    db.session.refresh(run)
-    body = render_template("connection/_test_result.html", run=run, error=None)
-    if run.is_finished:
-        return respond(body, STOP_POLLING, "success" if run.status == "done" else "danger", run.message)
-    return body
+    return jobruns.progress(current_user.org_id, run_id, "connection/_test_result.html", "test")
 
 
 @bp.post("/disconnect")
@@ -183,25 +175,15 @@ def health_action(action):
     }
     if action not in starters:
         return respond("", 404, "danger", "No such action.")
-    try:
-        run = starters[action](current_user.org_id)
-    except DomainError as error:
-        return render_template("connection/_run.html", run=None, error=error.message)
-    return render_template("connection/_run.html", run=run, error=None)
+    return jobruns.started(starters[action], current_user.org_id, "connection/_run.html")
 
 
 @bp.get("/runs/<id:run_id>")
 @admin_required
 def run_status(run_id):
     """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""
-    run = get_in_org(JobRun, current_user.org_id, run_id, "run")
-    db.session.refresh(run)
-    body = render_template("connection/_run.html", run=run, error=None)
-    if run.is_finished:
-        level = "success" if run.status == "done" else "danger"
-        # The health panel listens for connectionChanged and reloads itself with the badge out of band.
-        return respond(body, STOP_POLLING, level, run.message, events={"connectionChanged": True})
-    return body
+    # The health panel listens for connectionChanged and reloads itself with the badge out of band.
+    return jobruns.progress(current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True})
 
 
 def connection_banner(org_id):

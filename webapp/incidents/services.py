@@ -9,9 +9,9 @@ from webapp.models import Incident
 from webapp.models.types import utcnow
 from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.routing.inventory import record_from_incident
-from webapp.sessions import insert_or_nothing
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
+from webapp.unit_of_work import insert_or_nothing
 
 UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
 

@@ -11,6 +11,7 @@ from webapp.models.types import EncryptedText, OrgRecord, OrgScoped, UTCDateTime
 CONNECTION_METHODS = ("api_token", "routing_key")
 CONNECTION_STATES = ("connected", "error", "disconnected")
 REGIONS = ("us", "eu")
+JOB_RUN_STATUSES = ("queued", "running", "done", "failed")
 
 
 class Connection(db.Model):

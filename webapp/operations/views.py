@@ -1,10 +1,8 @@
 """The Operations tab: one view, the full page or (for htmx polling) the live part."""
 
-from flask import render_template
-from flask_htmx import make_response
 from flask_login import current_user
 
-from webapp.extensions import htmx
+from webapp.htmx import render
 from webapp.operations import bp, services
 from webapp.tenancy import admin_required
 
@@ -18,7 +16,4 @@ def index():
         "deliveries": services.org_deliveries(current_user.org_id),
         "charts": services.delivery_charts(current_user.org_id),
     }
-    template = "operations/_live.html" if htmx and htmx.target == "operations-live" else "operations/index.html"
-    response = make_response(render_template(template, **context))
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return render("operations/index.html", "operations/_live.html", "operations-live", **context)

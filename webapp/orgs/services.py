@@ -5,7 +5,7 @@ import re
 from webapp.errors import Conflict, DomainError, NotFound
 from webapp.extensions import db
 from webapp.models import OnCallSettings, Org, OrgSettings
-from webapp.sessions import held
+from webapp.unit_of_work import held
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 

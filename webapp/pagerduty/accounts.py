@@ -8,7 +8,7 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection
 from webapp.pagerduty import client
-from webapp.sessions import remembered
+from webapp.unit_of_work import remembered
 
 
 def connection_for(org_id):

@@ -3,10 +3,10 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from webapp import jobruns
 from webapp.errors import DomainError, NotFound
-from webapp.extensions import db
-from webapp.htmx import STOP_POLLING, render, respond
-from webapp.models import Cluster, JobRun
+from webapp.htmx import render, respond
+from webapp.models import Cluster
 from webapp.pagerduty.accounts import connection_for
 from webapp.routing import assignments, bp, inventory, services
 from webapp.routing.preview import explain
@@ -45,24 +45,14 @@ def services_tab():
 @admin_required
 def sync():
     """Start Sync Services; the answer is a progress component that polls."""
-    try:
-        run = start_sync(current_user.org_id)
-    except DomainError as error:
-        return render_template("routing/_sync.html", run=None, error=error.message)
-    return render_template("routing/_sync.html", run=run, error=None)
+    return jobruns.started(start_sync, current_user.org_id, "routing/_sync.html")
 
 
 @bp.get("/services/sync/<id:run_id>")
 @admin_required
 def sync_status(run_id):
     """Sync progress; once it is finished, 286 stops the polling and the services list refreshes."""
-    run = get_in_org(JobRun, current_user.org_id, run_id, "sync")
-    db.session.refresh(run)
-    body = render_template("routing/_sync.html", run=run, error=None)
-    if run.is_finished:
-        level = "success" if run.status == "done" else "danger"
-        return respond(body, STOP_POLLING, level, run.message, events={"servicesChanged": True})
-    return body
+    return jobruns.progress(current_user.org_id, run_id, "routing/_sync.html", "sync", {"servicesChanged": True})
 
 
 @bp.post("/services/<id:service_id>/<action>")

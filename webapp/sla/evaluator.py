@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import Org, OrgSettings, Report, TimelineEntry, WarRoom
 from webapp.models.types import utcnow
 from webapp.models.work import CLOSED_REPORT_STATUSES
-from webapp.sla.services import at_risk_lead_hours, policy_with_defaults
+from webapp.sla.policy import at_risk_lead_hours, policy_with_defaults
 from webapp.timeline import add_entry
 
 OPEN = Report.status.not_in(CLOSED_REPORT_STATUSES)

@@ -1,73 +1,61 @@
-"""Saving the SLA policy, from the form or `settings import`, validated."""
+"""The SLA policy (defaults filled in) and what it means for a report: its deadline and its state."""
 
-from typing import Annotated
+from datetime import timedelta
 
-from pydantic import Field, create_model
-
-from webapp.audit.services import record_change
-from webapp.extensions import db
-from webapp.models import Report
-from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
+from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.orgs.services import settings_for
-from webapp.schemas import Number, Strict
-from webapp.settings_io import Section, section_errors
-from webapp.sla.services import refresh_deadline, sla_policy
 
-MAX_HOURS = 24 * 366
+DEFAULT_HOURS = {"none": 720, "low": 336, "medium": 168, "high": 72, "critical": 24, "super-critical": 8}
+DEFAULT_AT_RISK_PERCENT = 25
 
 
-HOURS_MESSAGE = f"must be a positive number of hours (at most {MAX_HOURS})"
-Hours = Annotated[Number, Field(gt=0, le=MAX_HOURS)]
-SlaHours = create_model(
-    "SlaHours",
-    __base__=Strict,
-    **{severity.replace("-", "_"): (Hours, Field(None, alias=severity)) for severity in REPORT_SEVERITIES},
-)
+def sla_policy(org_id):
+    """The org's policy, defaults filled in: {"hours": {severity: hours}, "at_risk_percent": n, "at_risk_hours": h}.
+
+    A report is at risk when `at_risk_hours` or less are left, when that is set; else when `at_risk_percent` of its
+    window is left.
+    """
+    return policy_with_defaults(settings_for(org_id).sla_policy)
 
 
-class SlaPolicy(Strict):
-    """Hours allowed per severity, and when a report counts as at risk: `at_risk_hours` left (when set), else
-    `at_risk_percent` of its window left."""
-
-    hours: SlaHours = None
-    at_risk_percent: Annotated[Number, Field(ge=1, le=99)] = None
-    at_risk_hours: Hours | None = None
-
-
-MESSAGES = {
-    "hours": HOURS_MESSAGE,
-    "at_risk_percent": "must be a number from 1 to 99",
-    "at_risk_hours": f"must be empty or a positive number of hours (at most {MAX_HOURS})",
-}
-
-
-def policy_errors(value):
-    """Field errors of an sla_policy document (the form's and settings import's)."""
-    return section_errors(SETTINGS_SECTIONS[0], None, value)[1]
-
-
-def save_policy(org_id, value):
-    """Store the policy and recompute every open report's deadline."""
-    current = sla_policy(org_id)
-    settings_for(org_id).sla_policy = after = {
-        "hours": {**current["hours"], **value.get("hours", {})},
-        "at_risk_percent": value.get("at_risk_percent", current["at_risk_percent"]),
-        "at_risk_hours": value.get("at_risk_hours", current["at_risk_hours"]),
+def policy_with_defaults(stored):
+    """A stored policy (possibly empty or partial) with every default filled in."""
+    stored = stored or {}
+    return {
+        "hours": {**DEFAULT_HOURS, **(stored.get("hours") or {})},
+        "at_risk_percent": stored.get("at_risk_percent", DEFAULT_AT_RISK_PERCENT),
+        "at_risk_hours": stored.get("at_risk_hours"),
     }
-    db.session.flush()
-    for report in db.session.scalars(
-        db.select(Report).where(Report.org_id == org_id, Report.status.not_in(CLOSED_REPORT_STATUSES))
-    ):
-        refresh_deadline(report)
-    record_change(org_id, "sla_policy.updated", current, after)
 
 
-def exported_policy(org_id):
-    """The contract's shape; `at_risk_hours` only appears when the org counts at risk by hours left."""
-    policy = sla_policy(org_id)
-    return (
-        policy if policy["at_risk_hours"] else {"hours": policy["hours"], "at_risk_percent": policy["at_risk_percent"]}
-    )
+def at_risk_lead_hours(policy, severity):
+    """How many hours before its deadline a report of this severity becomes at risk."""
+    if policy["at_risk_hours"]:
+        return float(policy["at_risk_hours"])
+    return float(policy["hours"][severity]) * float(policy["at_risk_percent"]) / 100
 
 
-SETTINGS_SECTIONS = (Section("sla_policy", exported_policy, SlaPolicy, save_policy, messages=MESSAGES),)
+def refresh_deadline(report):
+    """Recompute a report's SLA deadline from its submission time and current severity (closed: state kept as is)."""
+    policy = sla_policy(report.org_id)
+    report.sla_deadline = report.submitted_at + timedelta(hours=float(policy["hours"][report.severity]))
+    if report.status in CLOSED_REPORT_STATUSES:
+        return
+    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, report.severity))
+    if state == "ok":
+        report.sla_state = "ok"
+        return
+    from webapp.sla.evaluator import transition_now
+
+    if not transition_now(report, state):
+        report.sla_state = state
+
+
+def state_at(deadline, lead_hours, now=None):
+    """ok, at_risk (within `lead_hours` of the deadline) or breached."""
+    from webapp.models.types import utcnow
+
+    now = now or utcnow()
+    if now >= deadline:
+        return "breached"
+    return "at_risk" if deadline - now <= timedelta(hours=lead_hours) else "ok"

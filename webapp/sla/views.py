@@ -8,8 +8,8 @@ from webapp.htmx import respond
 from webapp.models import Report, WarRoom
 from webapp.models.work import REPORT_SEVERITIES
 from webapp.sla import bp
-from webapp.sla.policy import policy_errors, save_policy
-from webapp.sla.services import sla_policy
+from webapp.sla.policy import sla_policy
+from webapp.sla.services import policy_errors, save_policy
 from webapp.tenancy import admin_required
 
 

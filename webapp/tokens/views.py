@@ -1,12 +1,12 @@
 """Settings → API tokens: one view per action, the section re-rendered for htmx with a toast."""
 
-from flask import redirect, render_template, url_for
-from flask_htmx import make_response
+from flask import redirect, url_for
 from flask_login import current_user
 
 from webapp.api.services import create_token, revoke_token, tokens_of
 from webapp.errors import DomainError
 from webapp.extensions import htmx
+from webapp.htmx import render
 from webapp.tenancy import admin_required
 from webapp.tokens import bp
 from webapp.tokens.forms import NewTokenForm
@@ -14,12 +14,17 @@ from webapp.tokens.forms import NewTokenForm
 
 def render_tokens(form=None, new_token=None, status=200, toast=None):
     """The tokens page, or only its section for htmx; a new token's plaintext appears in this answer only."""
-    template = "tokens/_section.html" if htmx else "tokens/index.html"
-    body = render_template(
-        template, tokens=tokens_of(current_user.org_id), form=form or NewTokenForm(), new_token=new_token
+    response = render(
+        "tokens/index.html",
+        "tokens/_section.html",
+        "tokens-section",
+        status=status,
+        level=toast and toast["level"],
+        message=toast and toast["message"],
+        tokens=tokens_of(current_user.org_id),
+        form=form or NewTokenForm(),
+        new_token=new_token,
     )
-    response = make_response(body, status, trigger={"toast": toast} if toast else None)
-    response.headers["Vary"] = "HX-Request"
     response.headers["Cache-Control"] = "no-store"
     return response
 

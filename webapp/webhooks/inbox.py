@@ -46,7 +46,7 @@ def drain(limit=10_000):
             if not redis.llen(INBOX_KEY) or not redis.set(DRAINING_KEY, 1, nx=True, ex=DRAIN_LEASE_SECONDS):
                 return applied
             continue
-        services.process(int(receipt_id))
+        services.apply_receipt(int(receipt_id))
         redis.expire(DRAINING_KEY, DRAIN_LEASE_SECONDS)
         applied += 1
     redis.delete(DRAINING_KEY)

@@ -15,8 +15,8 @@ from webapp.models import Connection, Incident, Report, TimelineEntry, WebhookRe
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
-from webapp.sessions import insert_or_nothing
 from webapp.timeline import add_entry
+from webapp.unit_of_work import insert_or_nothing
 from webapp.webhooks.credentials import org_and_secrets
 from webapp.webhooks.payload import UnexpectedShape, parse_event
 from webapp.webhooks.signatures import verify_signature
@@ -112,7 +112,7 @@ def _insert_statement(dialect):
     )
 
 
-def process(receipt_id):
+def apply_receipt(receipt_id):
     """Apply a stored delivery once: timeline entry and PagerDuty status on the matching report or incident.
 
     Never raises for the receipt's own sake: a failure is counted on the receipt (quarantined at MAX_ATTEMPTS, or at

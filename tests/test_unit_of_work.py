@@ -4,8 +4,8 @@ from tests.sql import recorded
 from webapp.connection.services import connection_for
 from webapp.models import Connection, Incident
 from webapp.orgs.services import settings_for
-from webapp.sessions import held, kept_loaded, remembered
 from webapp.timeline import add_entry, entries_for, start_timeline
+from webapp.unit_of_work import held, kept_loaded, remembered
 
 
 def count_statements(db, action):

@@ -1,0 +1,28 @@
+"""The progress component of a background run (Sync Services, Test Connection, health checks, repairs)."""
+
+from flask import render_template
+
+from webapp.errors import DomainError
+from webapp.extensions import db
+from webapp.htmx import STOP_POLLING, respond
+from webapp.models import JobRun
+from webapp.tenancy import get_in_org
+
+
+def started(start, org_id, template):
+    """Start a run with `start(org_id)` and answer its component, or the reason it could not start."""
+    try:
+        run = start(org_id)
+    except DomainError as error:
+        return render_template(template, run=None, error=error.message)
+    return render_template(template, run=run, error=None)
+
+
+def progress(org_id, run_id, template, what, events=None):
+    """The run's component while it works; once it is finished, 286 stops the polling with a toast and `events`."""
+    run = get_in_org(JobRun, org_id, run_id, what)
+    db.session.refresh(run)
+    body = render_template(template, run=run, error=None)
+    if not run.is_finished:
+        return body
+    return respond(body, STOP_POLLING, "success" if run.status == "done" else "danger", run.message, events=events)
