@@ -26,9 +26,15 @@ def test_a_standing_finding_turns_the_badge_amber_with_a_banner_and_a_remedy(adm
     assert 'data-banner="health"' in reports and "PagerDuty needs attention: the webhook subscription PSUB" in reports
 
 
-def test_a_healthy_connection_is_green_and_says_so(admin_client, db, connected):
+def test_a_healthy_connection_is_green_and_says_so_once_checked(admin_client, db, connected):
+    from webapp.health.services import check_org
+
+    unchecked = page(admin_client)
+    assert 'data-health="unchecked"' in unchecked and "Last check: not yet" in unchecked
+    check_org(connected.id)
     body = page(admin_client)
     assert 'data-state="connected"' in body and 'data-health="ok"' in body and 'data-banner="health"' not in body
+    assert "Last check: not yet" not in body
 
 
 def test_check_now_is_a_job_with_progress(worker, htmx_client, db, connected):

@@ -43,16 +43,12 @@ def health_context():
     latest = db.session.scalar(
         db.select(JobRun).where(JobRun.org_id == org_id, JobRun.kind.in_(RUN_KINDS)).order_by(JobRun.id.desc()).limit(1)
     )
-    last_check = db.session.scalar(
-        db.select(JobRun.finished_at)
-        .filter_by(org_id=org_id, kind="health_check", status="done")
-        .order_by(JobRun.id.desc())
-        .limit(1)
-    )
+    from webapp.health.services import last_check
+
     return {
         "connection": services.connection_for(org_id),
         "findings": findings(org_id),
-        "last_check": last_check,
+        "last_check": last_check(org_id),
         "latest_run": latest if latest is not None and (not latest.is_finished or _recent(latest)) else None,
     }
 

@@ -1,7 +1,10 @@
 """Running the health check: one org (from the job, the CLI or Check now), or every connected org."""
 
 import logging
+import time
+from datetime import UTC, datetime
 
+from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
 from webapp.errors import DomainError
@@ -9,8 +12,27 @@ from webapp.extensions import db
 from webapp.health import checks, findings
 from webapp.models import Connection, HealthFinding, JobRun, Org
 from webapp.pagerduty import client
+from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
+LAST_CHECK_KEY = "pagerbridge:health:last-check"
+
+
+def record_check(org_id):
+    """Remember when the org's connection was last checked against PagerDuty (whoever ran the check)."""
+    try:
+        get_redis().hset(LAST_CHECK_KEY, str(org_id), repr(time.time()))
+    except RedisError:
+        log.warning("could not record the health check of org %s", org_id)
+
+
+def last_check(org_id):
+    """When the org's connection was last checked against PagerDuty, or None (never, or Redis unreachable)."""
+    try:
+        value = get_redis().hget(LAST_CHECK_KEY, str(org_id))
+    except RedisError:
+        return None
+    return datetime.fromtimestamp(float(value), UTC) if value else None
 
 
 def orgs_to_check(org_id=None):
@@ -42,6 +64,7 @@ def check_org(org_id, run_id=None):
         found = [findings.Finding("pagerduty_unreachable", f"PagerDuty could not be checked ({message})", None)]
         codes = ("pagerduty_unreachable",)
     _store(org_id, codes, found)
+    record_check(org_id)
     summary = f"{len(found)} findings" if found else "no findings"
     standing_now = [f for f in findings.findings(org_id) if f.counts]
     words = "; ".join(f.message for f in standing_now) or "everything checked delivers"
