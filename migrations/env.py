@@ -8,9 +8,10 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# The ini's logging only when nothing configured logging yet: the app's JSON logging (configure_logging) stays, and
+# loggers created before a migration (pagerbridge.job) are not disabled nor the root level raised to WARN.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -69,14 +69,16 @@
       const label = button.textContent;
       button.textContent = "Copied";
       setTimeout(() => { button.textContent = label; }, 1500);
+      showToast({ level: "success", message: "Copied to the clipboard." });
     };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, () => showToast({ level: "warning", message: "Copy failed: select the text and copy it." }));
-    } else if (source.select) {
-      source.select();
-      document.execCommand("copy");
-      done();
-    }
+    // Without clipboard access (an insecure origin, or permission refused) selecting the field lets execCommand copy it.
+    const fallback = () => {
+      if (source.select) source.select();
+      if (source.select && document.execCommand("copy")) done();
+      else showToast({ level: "warning", message: "Copy failed: select the text and copy it." });
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
   }
 
   // Long lists of services are sent once per page; a row's select gets them when first used.

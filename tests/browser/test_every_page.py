@@ -33,6 +33,9 @@ SIGNED_IN_PAGES = (
     "/settings/deliveries/",
     "/settings/users/",
     "/settings/audit/",
+    "/settings/operations/",
+    "/settings/tokens/",
+    "/settings/transfer/",
 )
 
 

@@ -26,7 +26,7 @@ def check_now(page):
 
 def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db):
     from webapp.models import JobRun, Service
-    from webapp.routing import inventory
+    from webapp.routing import assignments, inventory
     from webapp.routing import services as routing
     from webapp.routing.sync import run_sync
 
@@ -44,7 +44,7 @@ def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service))}
     routing.set_default(org.id, routing.configure_service(org.id, by_pd["PPLAT01"].id).id)
     namespace = inventory.ensure_namespace(org.id, "prod", "payments")
-    routing.assign_namespace(org.id, namespace.id, routing.configure_service(org.id, by_pd["PPAY001"].id).id)
+    assignments.assign_namespace(org.id, namespace.id, routing.configure_service(org.id, by_pd["PPAY001"].id).id)
     page.reload()
     assert badge(page) == "connected" and page.locator('[data-health="ok"]').is_visible()
     assert "Goes to Payments" in route_preview(page, live_server)

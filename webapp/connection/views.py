@@ -109,10 +109,17 @@ def connect():
     if not wants_fragment("connect-form"):
         flash("PagerDuty is connected.", "success")
         return redirect(url_for(".overview"))
-    # In place: the card shows the new connection, the badge and banners follow out of band.
+    # In place: the card shows the new connection, the badge and banners follow out of band, and the health panel
+    # reloads on connectionChanged (its findings and the restore-routes run of a reconnect).
     body = render_template("connection/_card.html", **overview_context(ConnectForm(formdata=None)))
     body += render_template("_chrome.html")
-    return respond(body, message="PagerDuty is connected.", retarget="#connection-card", reswap="outerHTML")
+    return respond(
+        body,
+        message="PagerDuty is connected.",
+        events={"connectionChanged": True},
+        retarget="#connection-card",
+        reswap="outerHTML",
+    )
 
 
 @bp.post("/test")
