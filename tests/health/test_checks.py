@@ -142,3 +142,19 @@ def test_a_check_that_clashes_with_a_concurrent_one_is_stored_once(db, connected
     found = [model.Finding("schedule_missing", "the on-call schedule is gone")]
     health._store(connected.id, checks.CHECKED_CODES, found)
     assert len(calls) == 2 and codes(connected.id) == ["schedule_missing"]
+
+
+def test_alerts_nobody_sends_turn_the_badge_amber_and_say_to_check_the_worker(db, api, connected):
+    from datetime import timedelta
+
+    from webapp.models import Delivery
+    from webapp.models.types import utcnow
+
+    api.post("/reports", json={"title": "Nobody sends me"})
+    assert status_badge(connected.id)["state"] == "connected"  # just queued: a worker has not had its chance yet
+    db.session.execute(db.update(Delivery).values(next_attempt_at=utcnow() - timedelta(minutes=3)))
+    db.session.commit()
+    badge = status_badge(connected.id)
+    assert badge["state"] == "attention"
+    assert [f.code for f in badge["findings"]] == ["deliveries_overdue"]
+    assert "no worker sending them" in badge["findings"][0].message
