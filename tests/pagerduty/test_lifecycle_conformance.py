@@ -3,6 +3,8 @@
 from tests.pagerduty import test_conformance as base
 from tests.pagerduty.test_conformance import API, PLATFORM_KEY, integration, page, query, service
 
+pytestmark = base.pytestmark  # PagerDuty's OpenAPI files must lie beside the repository
+
 pd, linked, platform = base.pd, base.linked, base.platform  # the fixtures of the main conformance module
 
 SUB_ID = "PSUB001"
