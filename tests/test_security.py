@@ -89,7 +89,7 @@ def test_vdp_form_is_limited_per_address_with_retry_after(client, org):
 def test_api_is_limited_per_token_in_the_contract_shape(app, api, org):
     from tests.factories import org_with_users
 
-    app.config["API_RATE_LIMIT"] = "3/minute"
+    saved, app.config["API_RATE_LIMIT"] = app.config["API_RATE_LIMIT"], "3/minute"
     try:
         statuses = [api.get("/reports/999999").status_code for _ in range(4)]
         response = api.get("/reports/999999")
@@ -100,7 +100,7 @@ def test_api_is_limited_per_token_in_the_contract_shape(app, api, org):
             .status_code
         )
     finally:
-        app.config["API_RATE_LIMIT"] = "600/minute"
+        app.config["API_RATE_LIMIT"] = saved
     assert statuses == [404] * 3 + [429] and other_status == 404
     assert response.json["error"]["code"] == "rate_limited" and int(response.headers["Retry-After"]) >= 1
 

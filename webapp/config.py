@@ -98,7 +98,8 @@ def load_config(env=os.environ):
         "TRUSTED_PROXIES": trusted_proxies(env),
         "LOGIN_RATE_LIMIT": "20/minute",
         "VDP_RATE_LIMIT": "10/hour",
-        "API_RATE_LIMIT": "600/minute",
+        # A detector pages at bursts of tens a second: the limit stops a runaway script, not a busy scanner.
+        "API_RATE_LIMIT": env.get("PAGERBRIDGE_API_RATE_LIMIT", "6000/minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
