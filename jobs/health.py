@@ -2,20 +2,15 @@
 
 import logging
 
-from jobs.oncall import _still_waiting
+from jobs.fanout import one_job_per_org
 from webapp.health import services
-from webapp.queues import enqueue
 
 log = logging.getLogger(__name__)
 
 
 def check_all():
     """Periodic: one check per connected API-token org, with a fixed id so a slow round never stacks duplicates."""
-    org_ids = services.orgs_to_check()
-    for org_id in org_ids:
-        if not _still_waiting(f"health-check-{org_id}"):
-            enqueue(check_org, org_id, queue="default", job_id=f"health-check-{org_id}")
-    return len(org_ids)
+    return one_job_per_org(services.orgs_to_check(), check_org, "health-check")
 
 
 def check_org(org_id, run_id=None):

@@ -2,33 +2,17 @@
 
 import logging
 
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
-
+from jobs.fanout import one_job_per_org
 from webapp.oncall import schedules
 from webapp.oncall.services import orgs_in_pagerduty_mode
 from webapp.oncall.sync import sync_org as sync
-from webapp.queues import enqueue, get_redis
-
-WAITING = ("queued", "started", "deferred", "scheduled")
 
 log = logging.getLogger(__name__)
 
 
 def sync_all():
     """Periodic: one job per org in PagerDuty mode, with a fixed id so a slow round never stacks duplicates."""
-    org_ids = orgs_in_pagerduty_mode()
-    for org_id in org_ids:
-        if not _still_waiting(f"oncall-sync-{org_id}"):
-            enqueue(sync_org, org_id, queue="default", job_id=f"oncall-sync-{org_id}")
-    return len(org_ids)
-
-
-def _still_waiting(job_id):
-    try:
-        return Job.fetch(job_id, connection=get_redis()).get_status() in WAITING
-    except NoSuchJobError:
-        return False
+    return one_job_per_org(orgs_in_pagerduty_mode(), sync_org, "oncall-sync")
 
 
 def sync_org(org_id):
