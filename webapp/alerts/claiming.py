@@ -11,10 +11,9 @@ from functools import cache
 
 from sqlalchemy import Integer, bindparam, func, literal, or_, select, update
 
-from webapp.alerts.outbox import SENDABLE_STATUSES, lease_seconds
+from webapp.alerts.outbox import SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
 from webapp.extensions import db
 from webapp.models import Delivery
-from webapp.models.delivery import OPEN_DELIVERY_STATUSES
 from webapp.models.types import utcnow
 
 PER_KEY = 4  # a paced key takes at most this many places in one batch, so one burst cannot fill a batch
@@ -71,17 +70,7 @@ def _candidates():
     """Due, not waiting behind an earlier delivery of its dedup key, not behind a key that holds a future slot;
     ranked per org so that each org's first pick comes before any org's second."""
     now = bindparam("now")
-    earlier = db.aliased(Delivery)
-    earlier_open = (
-        select(earlier.id)
-        .where(
-            earlier.id < Delivery.id,
-            earlier.org_id == Delivery.org_id,
-            earlier.dedup_key == Delivery.dedup_key,
-            earlier.status.in_(OPEN_DELIVERY_STATUSES),
-        )
-        .exists()
-    )
+    earlier_open = earlier_of_key_open()
     slotted = db.aliased(Delivery)
     key_waits_for_slot = (
         select(slotted.id)

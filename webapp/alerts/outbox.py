@@ -129,11 +129,11 @@ def claim(delivery_id):
     return delivery if delivery is not None and delivery.lease_token == token else None
 
 
-@cache
-def _claim_statement():
-    """Built once (the hot path of every send): lease the row unless an earlier one of its dedup key is still open."""
+def earlier_of_key_open():
+    """EXISTS an earlier open delivery of the same org and dedup key: such a delivery waits its turn (a resolve never
+    overtakes its trigger). Every way of claiming deliveries uses it."""
     earlier = db.aliased(Delivery)
-    earlier_open = (
+    return (
         db.select(earlier.id)
         .where(
             earlier.id < Delivery.id,
@@ -143,6 +143,12 @@ def _claim_statement():
         )
         .exists()
     )
+
+
+@cache
+def _claim_statement():
+    """Built once (the hot path of every send): lease the row unless an earlier one of its dedup key is still open."""
+    earlier_open = earlier_of_key_open()
     return (
         update(Delivery)
         .where(
