@@ -7,14 +7,13 @@ Environment: PAGERBRIDGE_SENDS_IN_FLIGHT (default 32; 0 runs no engine, only RQ 
 """
 
 import logging
-import os
 import signal
 import sys
 from importlib import import_module
 
 from rq import SimpleWorker
 
-from webapp import create_app
+from webapp import config, create_app
 from webapp.extensions import db
 from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, get_redis
@@ -78,13 +77,9 @@ def _remember_stop(_signum, _frame):
     AppWorker.stop_before_start = True
 
 
-def engine_settings(env=os.environ):
+def engine_settings(env=None):
     """(sends in flight per worker, sends in flight per org, lease seconds) from the environment."""
-    return (
-        int(env.get("PAGERBRIDGE_SENDS_IN_FLIGHT", "32")),
-        int(env.get("PAGERBRIDGE_ORG_IN_FLIGHT", "48")),
-        int(env.get("PAGERBRIDGE_LEASE_SECONDS", "60")),
-    )
+    return config.engine_settings() if env is None else config.engine_settings(env)
 
 
 def build_app(in_flight, lease_seconds):

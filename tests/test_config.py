@@ -52,3 +52,66 @@ def test_heroku_redis_tls_is_not_verified_against_its_self_signed_certificate():
     assert redis_url({"REDIS_URL": "rediss://:p@h:6380"}) == "rediss://:p@h:6380?ssl_cert_reqs=none"
     assert redis_url({"REDIS_URL": "rediss://h:6380/0?ssl_cert_reqs=required"}).endswith("=required")
     assert redis_url({"REDIS_URL": "redis://h:6379/0"}) == "redis://h:6379/0"
+
+
+BASE = {"SECRET_KEY": "s", "ENCRYPTION_KEYS": KEYS}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PAGERBRIDGE_SLA_PERIOD_SECONDS", "fifteen"),
+        ("PAGERBRIDGE_ONCALL_PERIOD_SECONDS", "1.5"),
+        ("PAGERBRIDGE_SWEEP_PERIOD_SECONDS", "0"),
+        ("PAGERBRIDGE_EVENTS_PER_MINUTE", "lots"),
+        ("PAGERBRIDGE_EVENTS_PER_MINUTE", "nan"),
+        ("PAGERBRIDGE_TRUSTED_PROXIES", "-1"),
+    ],
+)
+def test_a_bad_number_names_its_variable(name, value):
+    from webapp.config import EnvVarError
+
+    with pytest.raises(EnvVarError) as error:
+        load_config({**BASE, name: value})
+    assert error.value.name == name and name in str(error.value) and repr(value) in str(error.value)
+    assert isinstance(error.value, ConfigError) and not isinstance(error.value, ValueError)
+
+
+def test_numbers_have_their_defaults_and_read_what_is_set():
+    config = load_config({**BASE, "PAGERBRIDGE_SLA_PERIOD_SECONDS": " 60 ", "PAGERBRIDGE_EVENTS_PER_MINUTE": ""})
+    assert config["SLA_PERIOD_SECONDS"] == 60 and config["EVENTS_PER_MINUTE"] == 100.0
+    assert config["ONCALL_PERIOD_SECONDS"] == 300 and config["SWEEP_PERIOD_SECONDS"] == 30
+
+
+def test_engine_settings_from_the_environment():
+    from webapp.config import EnvVarError, engine_settings
+
+    assert engine_settings({}) == (32, 48, 60)
+    assert engine_settings({"PAGERBRIDGE_SENDS_IN_FLIGHT": "0", "PAGERBRIDGE_LEASE_SECONDS": "5"}).lease_seconds == 5
+    with pytest.raises(EnvVarError, match="PAGERBRIDGE_ORG_IN_FLIGHT"):
+        engine_settings({"PAGERBRIDGE_ORG_IN_FLIGHT": "many"})
+
+
+def test_log_level_and_sentry_settings():
+    from webapp.config import EnvVarError, log_level, sentry_settings
+
+    assert log_level({}) == "INFO" and log_level({"LOG_LEVEL": "debug"}) == "DEBUG"
+    with pytest.raises(EnvVarError, match="LOG_LEVEL"):
+        log_level({"LOG_LEVEL": "chatty"})
+    assert sentry_settings({}) is None and sentry_settings({"SENTRY_DSN": " "}) is None
+    assert sentry_settings({"SENTRY_DSN": "https://k@s/1", "DYNO": "web.1"}).environment == "production"
+
+
+def test_only_config_reads_the_environment():
+    """Every other module asks webapp.config, so each variable is parsed, defaulted and checked in one place."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    readers = [
+        str(path.relative_to(root))
+        for folder in ("webapp", "jobs")
+        for path in (root / folder).rglob("*.py")
+        if path.name != "config.py" and re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text())
+    ]
+    assert readers == []

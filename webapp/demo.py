@@ -1,7 +1,6 @@
 """Demo data: an org with users and a token, connected to the PagerDuty sandbox, with routes, on-call and work."""
 
-import os
-
+from webapp.config import pagerduty_api_override
 from webapp.extensions import db
 from webapp.models import Org, Service
 
@@ -25,7 +24,7 @@ def load_demo():
     create_user(org.id, DEMO_ADMIN[0], "admin", DEMO_ADMIN[1], "Ada Admin")
     create_user(org.id, DEMO_MEMBER[0], "member", DEMO_MEMBER[1], "Max Member")
     lines = [f"Demo API token for {DEMO_SLUG}: {create_token(org.id, 'demo')}"]
-    if os.environ.get("PAGERDUTY_API_URL"):
+    if pagerduty_api_override():
         lines += connect_demo(org.id)
     else:
         lines.append("PAGERDUTY_API_URL is not set: the demo org stays disconnected.")

@@ -1,7 +1,6 @@
 """Optional error reporting to Sentry (Flask and RQ integrations), on only when SENTRY_DSN is set."""
 
-import os
-
+from webapp.config import sentry_settings
 from webapp.logs import WEBHOOK_PATH
 
 
@@ -14,19 +13,19 @@ def scrub_event(event, _hint=None):
     return event
 
 
-def init_error_reporting(process_name, env=os.environ):
+def init_error_reporting(process_name, env=None):
     """Start Sentry for this process when SENTRY_DSN is set; returns whether it did."""
-    dsn = env.get("SENTRY_DSN")
-    if not dsn:
+    settings = sentry_settings() if env is None else sentry_settings(env)
+    if settings is None:
         return False
     import sentry_sdk
     from sentry_sdk.integrations.flask import FlaskIntegration
     from sentry_sdk.integrations.rq import RqIntegration
 
     sentry_sdk.init(
-        dsn=dsn,
+        dsn=settings.dsn,
         integrations=[FlaskIntegration(), RqIntegration()],
-        environment=env.get("PAGERBRIDGE_ENV") or ("production" if env.get("DYNO") else "development"),
+        environment=settings.environment,
         server_name=process_name,
         send_default_pii=False,
         before_send=scrub_event,

@@ -2,7 +2,6 @@
 
 import inspect
 import logging
-import os
 import re
 import sys
 import time
@@ -10,6 +9,8 @@ from functools import cache
 
 import click
 from pythonjsonlogger.json import JsonFormatter
+
+from webapp import config
 
 KEY_PATTERN = re.compile(r"\b[0-9a-zA-Z_+\-]{20,}\b")
 UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
@@ -125,7 +126,7 @@ def configure_logging(process_name):
         if isinstance(existing, ConsoleHandler):
             root.removeHandler(existing)
     root.addHandler(handler)
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    root.setLevel(config.log_level())
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     from webapp.errorreporting import init_error_reporting

@@ -8,11 +8,11 @@ all share, so each increment is one pipelined round trip there, and a scrape rea
 import bisect
 import logging
 import os
-import socket
 import time
 
 from redis.exceptions import RedisError
 
+from webapp.config import host_name
 from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def record_sla_pass(seconds, at=None):
 
 def process_name():
     """This process as the operations page names it: the dyno (Heroku) or host, and the pid."""
-    return f"{os.environ.get('DYNO') or socket.gethostname()}:{os.getpid()}"
+    return f"{host_name()}:{os.getpid()}"
 
 
 def web_heartbeat(now=None):
