@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from webapp import extensions
+from webapp import extensions, hx
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager, migrate
 
@@ -49,7 +49,8 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    extensions.htmx.init_app(app)  # by attribute: the name `htmx` in this package is the module webapp.htmx
+    extensions.htmx.init_app(app)
+    hx.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"

@@ -4,7 +4,7 @@ from flask import render_template
 
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.htmx import STOP_POLLING, respond
+from webapp.hx import STOP_POLLING, respond
 from webapp.models import JobRun
 from webapp.tenancy import get_in_org
 

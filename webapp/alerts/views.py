@@ -6,7 +6,7 @@ from flask_login import current_user
 from webapp.alerts import bp, rules
 from webapp.alerts.forms import NotificationsForm, rule_form
 from webapp.extensions import db
-from webapp.htmx import respond
+from webapp.hx import respond
 from webapp.tenancy import admin_required
 
 

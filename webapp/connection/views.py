@@ -11,7 +11,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health.badge import status_badge
-from webapp.htmx import redirect_to, render, respond, wants_fragment
+from webapp.hx import redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required

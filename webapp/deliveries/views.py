@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from webapp.deliveries import bp, services
 from webapp.errors import DomainError
-from webapp.htmx import STOP_POLLING, render, respond, wants_fragment
+from webapp.hx import STOP_POLLING, render, respond, wants_fragment
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.tenancy import admin_required
 

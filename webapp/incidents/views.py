@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.htmx import render
+from webapp.hx import render
 from webapp.incidents import bp, services
 from webapp.incidents.forms import IncidentForm
 from webapp.tenancy import admin_required

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.errors import DomainError
-from webapp.htmx import STOP_POLLING, respond
+from webapp.hx import STOP_POLLING, respond
 from webapp.oncall import bp, schedules, services
 from webapp.oncall.forms import PickForm
 from webapp.oncall.sync import queue_sync

@@ -2,7 +2,7 @@
 
 from flask_login import current_user
 
-from webapp.htmx import render
+from webapp.hx import render
 from webapp.operations import bp, services
 from webapp.tenancy import admin_required
 

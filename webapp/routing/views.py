@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from webapp import jobruns
 from webapp.errors import DomainError, NotFound
-from webapp.htmx import render, respond
+from webapp.hx import render, respond
 from webapp.models import Cluster
 from webapp.pagerduty.accounts import connection_for
 from webapp.routing import assignments, bp, inventory, services

@@ -4,7 +4,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.htmx import respond
+from webapp.hx import respond
 from webapp.models import Report, WarRoom
 from webapp.models.work import REPORT_SEVERITIES
 from webapp.sla import bp

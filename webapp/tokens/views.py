@@ -5,8 +5,7 @@ from flask_login import current_user
 
 from webapp.api.services import create_token, revoke_token, tokens_of
 from webapp.errors import DomainError
-from webapp.extensions import htmx
-from webapp.htmx import render
+from webapp.hx import is_htmx, render
 from webapp.tenancy import admin_required
 from webapp.tokens import bp
 from webapp.tokens.forms import NewTokenForm
@@ -60,6 +59,6 @@ def revoke(token_id):
         token = revoke_token(current_user.org_id, token_id)
     except DomainError as error:
         return render_tokens(status=error.status, toast={"level": "danger", "message": error.message})
-    if not htmx:
+    if not is_htmx():
         return redirect(url_for(".index"))
     return render_tokens(toast={"level": "success", "message": f"Revoked {token.name or 'the token'}."})

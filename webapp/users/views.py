@@ -4,7 +4,7 @@ from flask import redirect, url_for
 from flask_login import current_user
 
 from webapp.errors import DomainError
-from webapp.htmx import render, wants_fragment
+from webapp.hx import render, wants_fragment
 from webapp.tenancy import admin_required
 from webapp.users import bp, services
 from webapp.users.forms import AddUserForm, RoleForm

@@ -10,7 +10,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf
 from webapp.health.checks import count_webhook_refusal
-from webapp.htmx import respond
+from webapp.hx import respond
 from webapp.metrics.hooks import counted_webhook
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
