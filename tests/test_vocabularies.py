@@ -36,3 +36,36 @@ def test_postgresql_refuses_a_word_outside_the_list(db, org):
         db.session.execute(text("UPDATE users SET role = 'owner' WHERE org_id = :org"), {"org": org.id})
         db.session.flush()
     db.session.rollback()
+
+
+def test_every_vocabulary_comes_from_its_enum():
+    """The CHECK constraints and the models' tuples are built from the StrEnums, never spelled out again."""
+    from enum import StrEnum
+
+    from webapp.models import vocabularies
+    from webapp.models.delivery import DELIVERY_STATUSES, OPEN_DELIVERY_STATUSES
+    from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES, DeliveryStatus, words
+
+    enums = {
+        words(value)
+        for value in vars(vocabularies).values()
+        if isinstance(value, type) and issubclass(value, StrEnum) and value is not StrEnum
+    }
+    assert set(VOCABULARIES.values()) <= enums
+    assert DELIVERY_STATUSES == VOCABULARIES[("deliveries", "status")] == tuple(DeliveryStatus)
+    assert all(type(word) is str for words_ in VOCABULARIES.values() for word in words_)  # plain str for drivers
+    assert set(WAITING_DELIVERY_STATUSES) == {DeliveryStatus.PENDING, DeliveryStatus.RETRYING}
+    assert set(OPEN_DELIVERY_STATUSES) == {*WAITING_DELIVERY_STATUSES, DeliveryStatus.PAUSED}
+
+
+def test_the_waiting_statuses_are_spelled_out_nowhere_else():
+    import re
+
+    pattern = re.compile(r"""\(\s*["'](pending|retrying)["'],\s*["'](pending|retrying)["']\s*\)""")
+    spelled = [
+        str(path.relative_to(ROOT))
+        for folder in ("webapp", "jobs")
+        for path in (ROOT / folder).rglob("*.py")
+        if pattern.search(path.read_text())
+    ]
+    assert spelled == []

@@ -13,11 +13,12 @@ from webapp.extensions import db
 from webapp.models import Delivery
 from webapp.models.delivery import OPEN_DELIVERY_STATUSES
 from webapp.models.types import utcnow
+from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.queues import wake_senders, wake_senders_after_commit
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 60  # longer than any one call may take (the client's timeouts), so a live sender keeps its lease
-SENDABLE_STATUSES = ("pending", "retrying")
+SENDABLE_STATUSES = WAITING_DELIVERY_STATUSES
 PRIORITY = {"critical": 3, "error": 2, "warning": 1, "info": 0}
 
 
@@ -176,7 +177,7 @@ def release_successor(delivery):
             Delivery.org_id == delivery.org_id,
             Delivery.dedup_key == delivery.dedup_key,
             Delivery.id > delivery.id,
-            Delivery.status.in_(("pending", "retrying")),
+            Delivery.status.in_(WAITING_DELIVERY_STATUSES),
         )
         .order_by(Delivery.id)
         .limit(1)
@@ -189,7 +190,7 @@ def due_delivery_ids(org_id=None, limit=1000):
     """Open deliveries whose next try has come and that nobody holds, most urgent first."""
     now = utcnow()
     query = db.select(Delivery.id).where(
-        Delivery.status.in_(("pending", "retrying")),
+        Delivery.status.in_(WAITING_DELIVERY_STATUSES),
         Delivery.next_attempt_at <= now,
         or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
     )
@@ -230,7 +231,7 @@ def pause_open(org_id):
     """Pause every pending or retrying delivery of the org (credentials refused)."""
     db.session.execute(
         update(Delivery)
-        .where(Delivery.org_id == org_id, Delivery.status.in_(("pending", "retrying")))
+        .where(Delivery.org_id == org_id, Delivery.status.in_(WAITING_DELIVERY_STATUSES))
         .values(status="paused")
         .execution_options(synchronize_session=False)
     )

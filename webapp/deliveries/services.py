@@ -5,11 +5,12 @@ from webapp.extensions import db
 from webapp.models import Delivery
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.models.types import utcnow
+from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.queues import enqueue_after_commit
 from webapp.tenancy import get_in_org
 
 PAGE_SIZE = 50
-IN_FLIGHT_STATUSES = ("pending", "retrying")
+IN_FLIGHT_STATUSES = WAITING_DELIVERY_STATUSES
 
 
 def filtered(org_id, status=None, action=None, search=None):
@@ -80,7 +81,7 @@ def as_json(delivery):
         "severity": delivery.severity,
         "subject": {"type": delivery.subject_type, "id": delivery.subject_id} if delivery.subject_type else None,
         "next_attempt_at": delivery.next_attempt_at.isoformat()
-        if delivery.next_attempt_at and delivery.status in ("pending", "retrying")
+        if delivery.next_attempt_at and delivery.status in WAITING_DELIVERY_STATUSES
         else None,
         "last_status_code": delivery.last_status_code,
         "last_response": delivery.last_response,

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from webapp.extensions import db
 from webapp.models import Connection, Delivery, HealthFinding, NamespaceRoute, OnCallSettings, ResourceRoute, Service
 from webapp.models.types import utcnow
+from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.routing.resolve import fallback_route, service_problem
 
 # An alert due this long ago and still not taken by a sender means no worker is sending.
@@ -120,7 +121,7 @@ def _overdue(org_id):
     count = db.session.scalar(
         select(db.func.count()).where(
             Delivery.org_id == org_id,
-            Delivery.status.in_(("pending", "retrying")),
+            Delivery.status.in_(WAITING_DELIVERY_STATUSES),
             Delivery.next_attempt_at < now - timedelta(seconds=OVERDUE_SECONDS),
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
         )

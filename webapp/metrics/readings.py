@@ -9,12 +9,13 @@ from webapp.extensions import db
 from webapp.metrics import counters
 from webapp.models import Delivery
 from webapp.models.types import utcnow
+from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.queues import QUEUE_NAMES, get_redis
 
 PERIODIC_LAST_RUN_KEY = "pagerbridge:periodic:last-run"
 SCHEDULED_JOBS_KEY = "rq:scheduler:scheduled_jobs"
 PERIODIC_PREFIX = "periodic-"
-WAITING_STATUSES = ("pending", "retrying")
+WAITING_STATUSES = WAITING_DELIVERY_STATUSES
 
 
 def deliveries_waiting(org_id=None):

@@ -7,10 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
 from webapp.models.types import EncryptedText, OrgRecord, UTCDateTime, utcnow
+from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES, DeliveryAction, DeliveryStatus, words
 
-DELIVERY_ACTIONS = ("trigger", "acknowledge", "resolve", "note", "test")
-DELIVERY_STATUSES = ("pending", "delivered", "retrying", "paused", "failed", "cancelled", "no_route")
-OPEN_DELIVERY_STATUSES = ("pending", "retrying", "paused")
+DELIVERY_ACTIONS = words(DeliveryAction)
+DELIVERY_STATUSES = words(DeliveryStatus)
+OPEN_DELIVERY_STATUSES = (*WAITING_DELIVERY_STATUSES, DeliveryStatus.PAUSED.value)
 
 
 class Delivery(OrgRecord, db.Model):

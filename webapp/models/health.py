@@ -6,8 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
 from webapp.models.types import OrgScoped, UTCDateTime, utcnow
+from webapp.models.vocabularies import FindingLevel, words
 
-FINDING_LEVELS = ("warning", "error")
+FINDING_LEVELS = words(FindingLevel)
 
 
 class HealthFinding(OrgScoped, db.Model):

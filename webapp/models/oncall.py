@@ -8,13 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, utcnow
+from webapp.models.vocabularies import OnCallMode, ShiftSource, words
 
 if TYPE_CHECKING:
     from webapp.models.org import User
 
 
-ONCALL_MODES = ("manual", "pagerduty")
-SHIFT_SOURCES = ("manual", "pagerduty", "override")
+ONCALL_MODES = words(OnCallMode)
+SHIFT_SOURCES = words(ShiftSource)
 
 
 class OnCallSettings(db.Model):

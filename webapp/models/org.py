@@ -11,8 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, org_index, utcnow
+from webapp.models.vocabularies import Role, words
 
-ROLES = ("admin", "member")
+ROLES = words(Role)
 
 
 def new_webhook_token():

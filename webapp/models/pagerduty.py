@@ -7,11 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
 from webapp.models.types import EncryptedText, OrgRecord, OrgScoped, UTCDateTime, org_index, utcnow
+from webapp.models.vocabularies import ConnectionMethod, ConnectionState, JobRunStatus, Region, words
 
-CONNECTION_METHODS = ("api_token", "routing_key")
-CONNECTION_STATES = ("connected", "error", "disconnected")
-REGIONS = ("us", "eu")
-JOB_RUN_STATUSES = ("queued", "running", "done", "failed")
+CONNECTION_METHODS = words(ConnectionMethod)
+CONNECTION_STATES = words(ConnectionState)
+REGIONS = words(Region)
+JOB_RUN_STATUSES = words(JobRunStatus)
 
 
 class Connection(db.Model):

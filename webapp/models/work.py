@@ -8,20 +8,31 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, utcnow
+from webapp.models.vocabularies import (
+    IncidentKind,
+    IncidentSeverity,
+    IncidentStatus,
+    PagerDutyStatus,
+    Provider,
+    ReportSeverity,
+    ReportStatus,
+    SlaState,
+    words,
+)
 
 if TYPE_CHECKING:
     from webapp.models.org import User
 
 
-REPORT_SEVERITIES = ("none", "low", "medium", "high", "critical", "super-critical")
-REPORT_STATUSES = ("new", "triaging", "validated", "dismissed", "resolved")
-CLOSED_REPORT_STATUSES = ("dismissed", "resolved")
-SLA_STATES = ("ok", "at_risk", "breached")
-INCIDENT_KINDS = ("kubernetes", "cloud")
-INCIDENT_SEVERITIES = ("low", "medium", "high", "critical")
-INCIDENT_STATUSES = ("open", "investigating", "resolved")
-PROVIDERS = ("aws", "oci")
-PAGERDUTY_STATUSES = ("triggered", "acknowledged", "resolved")
+REPORT_SEVERITIES = words(ReportSeverity)
+REPORT_STATUSES = words(ReportStatus)
+CLOSED_REPORT_STATUSES = (ReportStatus.DISMISSED.value, ReportStatus.RESOLVED.value)
+SLA_STATES = words(SlaState)
+INCIDENT_KINDS = words(IncidentKind)
+INCIDENT_SEVERITIES = words(IncidentSeverity)
+INCIDENT_STATUSES = words(IncidentStatus)
+PROVIDERS = words(Provider)
+PAGERDUTY_STATUSES = words(PagerDutyStatus)
 
 
 class PagerDutyMirror:
