@@ -2,6 +2,7 @@
 
 from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
+from webapp.job_registry import SEND_DELIVERY
 from webapp.models import Delivery
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.models.types import utcnow
@@ -62,7 +63,7 @@ def redeliver(org_id, delivery_id):
         raise Conflict("This delivery has no target any more; reconnect PagerDuty first.")
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
     delivery.lease_until = delivery.lease_token = None
-    enqueue_after_commit("jobs.alerts.send_delivery", delivery.id, queue=queue_for(delivery))
+    enqueue_after_commit(SEND_DELIVERY, delivery.id, queue=queue_for(delivery))
     db.session.commit()
     return delivery
 

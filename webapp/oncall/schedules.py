@@ -7,6 +7,7 @@ from redis.exceptions import RedisError
 
 from webapp.connection.services import mark_auth_failure
 from webapp.errors import DomainError
+from webapp.job_registry import READ_SCHEDULES
 from webapp.oncall.pagerduty_api import list_schedules
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
@@ -31,7 +32,7 @@ def picker_state(org_id):
         if stored:
             return json.loads(stored)
         if redis.set(f"{_key(org_id)}:reading", 1, nx=True, ex=READING_LEASE_SECONDS):
-            enqueue("jobs.oncall.read_schedules", org_id)
+            enqueue(READ_SCHEDULES, org_id)
     except RedisError as error:
         log.warning("schedule picker for org %s: %s", org_id, error)
         return {"state": "failed", "error": "PagerBridge's queue is unreachable; try again in a moment."}

@@ -3,6 +3,7 @@
 from webapp.connection.services import credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.job_registry import SYNC_ONCALL_ORG
 from webapp.models.types import utcnow
 from webapp.oncall.pagerduty_api import oncall_entries
 from webapp.oncall.services import current_shift, settings_of, start_shift, user_by_email
@@ -12,7 +13,7 @@ from webapp.queues import enqueue
 
 def queue_sync(org_id):
     """Sync the org's on-call in the background now (the id the periodic round uses, so they never stack)."""
-    return enqueue("jobs.oncall.sync_org", org_id, queue="default", job_id=f"oncall-sync-{org_id}")
+    return enqueue(SYNC_ONCALL_ORG, org_id, queue="default", job_id=f"oncall-sync-{org_id}")
 
 
 def sync_org(org_id, now=None):

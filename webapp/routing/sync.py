@@ -3,6 +3,7 @@
 from webapp.connection.services import connection_for, credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.job_registry import SYNC_SERVICES
 from webapp.models import Connection, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
@@ -18,7 +19,7 @@ def start_sync(org_id):
     run = JobRun(org_id=org_id, kind="sync_services", status="queued", message="Waiting for a worker…")
     db.session.add(run)
     db.session.flush()
-    enqueue_after_commit("jobs.routing.sync_services", org_id, run.id)
+    enqueue_after_commit(SYNC_SERVICES, org_id, run.id)
     db.session.commit()
     return run
 
