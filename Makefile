@@ -26,9 +26,12 @@ run: setup
 test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# ruff; the import contracts of docs/architecture.md (.importlinter); mypy on the typed subset (pyproject.toml).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # Re-resolve the locks from pyproject.toml after changing a dependency (the production lock follows the dev one).
 lock:

@@ -4,26 +4,26 @@ from webapp.connection import lifecycle, probe
 from webapp.webhooks import setup
 
 
-def run_test(org_id, run_id):
+def run_test(org_id: int, run_id: int) -> str:
     """Send a test trigger and resolve for the org; progress goes to JobRun `run_id`."""
     return probe.run_test(org_id, run_id)
 
 
-def restore_routes(org_id, run_id):
+def restore_routes(org_id: int, run_id: int) -> str:
     """Find or create each configured service's Events API v2 integration and store its key."""
     return lifecycle.restore_routes(org_id, run_id)
 
 
-def teardown(org_id, run_id):
+def teardown(org_id: int, run_id: int) -> str:
     """After a disconnect: delete PagerBridge's webhook subscription in PagerDuty, wipe the token."""
     return lifecycle.teardown(org_id, run_id)
 
 
-def webhook_subscribe(org_id, run_id):
+def webhook_subscribe(org_id: int, run_id: int) -> str:
     """Create or reuse (and repair) the org's webhook subscription."""
     return setup.run(org_id, run_id, "subscribe")
 
 
-def webhook_enable(org_id, run_id):
+def webhook_enable(org_id: int, run_id: int) -> str:
     """Re-enable the org's webhook subscription in PagerDuty."""
     return setup.run(org_id, run_id, "enable")

@@ -8,23 +8,23 @@ from webapp.webhooks import inbox, services
 log = logging.getLogger(__name__)
 
 
-def process_receipt(receipt_id):
+def process_receipt(receipt_id: int) -> str:
     """Apply webhook receipt `receipt_id` once."""
-    outcome = services.apply_receipt(receipt_id)
+    outcome: str = services.apply_receipt(receipt_id)
     log.info("webhook receipt %s: %s", receipt_id, outcome)
     return outcome
 
 
-def drain_inbox():
+def drain_inbox() -> int:
     """Apply the receipts waiting in the webhook inbox."""
-    applied = inbox.drain()
+    applied: int = inbox.drain()
     log.info("webhook inbox: %s applied", applied)
     return applied
 
 
-def sweep_receipts():
+def sweep_receipts() -> int:
     """Periodic: queue receipts that were stored but never applied."""
-    ids = services.unprocessed_ids()
+    ids: list[int] = list(services.unprocessed_ids())
     for receipt_id in ids:
         enqueue(process_receipt, receipt_id, queue="default")
     return len(ids)

@@ -10,6 +10,7 @@ from flask import Flask, Response, g, render_template
 from flask import redirect as flask_redirect
 from flask_htmx import make_response
 from flask_htmx.constants import HTMX_STOP_POLLING
+from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.extensions import htmx
 
@@ -84,7 +85,7 @@ def render(
     return vary(respond(render_template(chosen, **context), status, level, message, events))
 
 
-def redirect_to(url: str) -> Response:
+def redirect_to(url: str) -> BaseResponse:
     """Post/redirect/get: a plain redirect for the browser, HX-Redirect for htmx."""
     if is_htmx():
         return make_response("", 200, redirect=url)

@@ -11,12 +11,15 @@ from webapp.pagerduty import client
 from webapp.unit_of_work import remembered
 
 
-def connection_for(org_id):
+def connection_for(org_id: int) -> Connection | None:
     """The org's connection row, or None when it never connected (read once per unit of work)."""
-    return remembered("connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id)))
+    found: Connection | None = remembered(
+        "connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id))
+    )
+    return found
 
 
-def credentials_for(org_id):
+def credentials_for(org_id: int) -> client.Credentials:
     """What REST calls for this org need; DomainError when it has no API token."""
     connection = connection_for(org_id)
     if connection is None or not connection.api_token:

@@ -1,6 +1,8 @@
 """One small client for PagerDuty: base URLs per region (overridable), headers PagerDuty prescribes, errors in words."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from flask import current_app
@@ -22,17 +24,19 @@ for _prefix in ("https://", "http://"):
 class PagerDutyError(Exception):
     """A call to PagerDuty failed; status is None for network errors and timeouts."""
 
-    def __init__(self, message, status=None, retry_after=None, body=None):
+    def __init__(
+        self, message: str, status: int | None = None, retry_after: float | None = None, body: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message, self.status, self.retry_after, self.body = message, status, retry_after, body
 
     @property
-    def is_auth_failure(self):
+    def is_auth_failure(self) -> bool:
         """401/403: the credentials were refused."""
         return self.status in (401, 403)
 
     @property
-    def is_retryable(self):
+    def is_retryable(self) -> bool:
         """Network errors, timeouts, 429 and 5xx are worth another try."""
         return self.status is None or self.status == 429 or self.status >= 500
 
@@ -46,17 +50,17 @@ class Credentials:
     from_email: str | None = None
 
 
-def api_base(region="us"):
+def api_base(region: str = "us") -> str:
     """REST API base URL: PAGERDUTY_API_URL when set, else the region's host."""
     return current_app.config.get("PAGERDUTY_API_URL") or REGION_HOSTS[region][0]
 
 
-def events_base(region="us"):
+def events_base(region: str = "us") -> str:
     """Events API base URL: PAGERDUTY_EVENTS_URL when set, else the region's host."""
     return current_app.config.get("PAGERDUTY_EVENTS_URL") or REGION_HOSTS[region][1]
 
 
-def describe_failure(response):
+def describe_failure(response: requests.Response) -> str:
     """A user-readable reason from a PagerDuty error response."""
     try:
         body = response.json()
@@ -76,7 +80,7 @@ def describe_failure(response):
     }.get(response.status_code, f"PagerDuty answered HTTP {response.status_code}")
 
 
-def _retry_after(response):
+def _retry_after(response: requests.Response) -> float | None:
     value = response.headers.get("Retry-After")
     try:
         return max(0.0, float(value)) if value is not None else None
@@ -84,7 +88,7 @@ def _retry_after(response):
         return None
 
 
-def send(method, url, **kwargs):
+def send(method: str, url: str, **kwargs: Any) -> requests.Response:
     """Make one HTTP call; return the response when 2xx, else raise PagerDutyError with the reason."""
     try:
         response = _session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
@@ -102,7 +106,7 @@ def send(method, url, **kwargs):
     return response
 
 
-def rest_headers(credentials):
+def rest_headers(credentials: Credentials) -> dict[str, str]:
     """Headers for the REST API v2."""
     headers = {
         "Accept": REST_ACCEPT,
@@ -114,24 +118,31 @@ def rest_headers(credentials):
     return headers
 
 
-def rest_response(credentials, method, path, **kwargs):
+def rest_response(credentials: Credentials, method: str, path: str, **kwargs: Any) -> requests.Response:
     """Call the REST API (path like '/services'); returns the 2xx response."""
     return send(method, api_base(credentials.region) + path, headers=rest_headers(credentials), **kwargs)
 
 
-def rest(credentials, method, path, **kwargs):
+def rest(credentials: Credentials, method: str, path: str, **kwargs: Any) -> Any:
     """Call the REST API (path like '/services'); returns the decoded JSON body (or {} when empty)."""
     return decoded(rest_response(credentials, method, path, **kwargs))
 
 
-def decoded(response):
+def decoded(response: requests.Response) -> Any:
     """A response's JSON body, or {} when it has none."""
     return response.json() if response.content else {}
 
 
-def paginate(credentials, path, collection, params=None, on_page=None):
+def paginate(
+    credentials: Credentials,
+    path: str,
+    collection: str,
+    params: dict[str, Any] | None = None,
+    on_page: Callable[[int, int | None], object] | None = None,
+) -> list[Any]:
     """Every item of a classic offset-paginated list, 100 at a time, within PagerDuty's 10,000 window."""
-    items, offset = [], 0
+    items: list[Any] = []
+    offset = 0
     while True:
         page = rest(
             credentials, "GET", path, params={**(params or {}), "limit": PAGE_LIMIT, "offset": offset, "total": "true"}
@@ -144,11 +155,11 @@ def paginate(credentials, path, collection, params=None, on_page=None):
             return items
 
 
-def post_event(event, region="us"):
+def post_event(event: dict[str, Any], region: str = "us") -> requests.Response:
     """Send one Events API v2 event (routing_key included); returns the 2xx response."""
     return send("POST", events_base(region) + "/v2/enqueue", json=event, headers={"Content-Type": "application/json"})
 
 
-def enqueue_event(event, region="us"):
+def enqueue_event(event: dict[str, Any], region: str = "us") -> Any:
     """Send one Events API v2 event (routing_key included); returns PagerDuty's JSON answer."""
     return decoded(post_event(event, region))
