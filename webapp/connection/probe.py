@@ -3,6 +3,7 @@
 from webapp.connection.services import mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.formatting import plural
 from webapp.models import Delivery, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
@@ -81,7 +82,8 @@ def run_test(org_id, run_id):
     run.status, run.finished_at = "done", utcnow()
     run.message = f"Test event triggered and resolved on {label}."
     if connection.state == "error":
-        run.message += f" PagerDuty accepts the credentials again: {_resume(connection)} paused alerts resume in order."
+        resumed = plural(_resume(connection), "paused alert")
+        run.message += f" PagerDuty accepts the credentials again: {resumed} resume in order."
     db.session.commit()
     return run.message
 
