@@ -42,3 +42,78 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, db, connecte
     finally:
         context.close()
     assert wide == [], "\n".join(wide)
+
+
+def test_a_rule_toggle_saves_as_it_changes(page, live_server, connected, db):
+    from webapp.alerts.rules import rule_for
+
+    problems = []
+    _watch(page, problems)
+    sign_in(page, live_server, connected.admin_email)
+    page.goto(live_server + "/settings/alerts/")
+    was_on = rule_for(connected.id, "war_room")["enabled"]
+    page.locator("#rule-war_room").get_by_role("switch").click()
+    page.get_by_text(f"War room activated: {'off' if was_on else 'on'},").wait_for()
+    page.locator("#notifications").get_by_label("Skip transient incidents").click()
+    page.get_by_text("Severity filtering saved.").wait_for()
+    page.reload()
+    assert page.locator("#rule-war_room").get_by_role("switch").is_checked() is not was_on
+    db.session.expire_all()
+    assert rule_for(connected.id, "war_room")["enabled"] is not was_on
+    assert problems == []
+
+
+def test_the_confirmation_dialog_asks_in_the_page(page, live_server, connected, db):
+    problems = []
+    _watch(page, problems)
+    sign_in(page, live_server, connected.admin_email)
+    page.goto(live_server + "/settings/tokens/")
+    page.get_by_label("Name").fill("ci scanner")
+    page.get_by_role("button", name="Create token").click()
+    row = page.locator("tr", has_text="ci scanner")
+    native = []
+    page.on("dialog", lambda dialog: native.append(dialog.message) or dialog.dismiss())
+
+    row.get_by_role("button", name="Revoke").click()
+    dialog = page.get_by_role("dialog", name="Revoke API token")
+    dialog.wait_for()
+    assert "gets 401" in dialog.inner_text() and "What is kept" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+    assert not dialog.is_visible() and row.get_by_text("active").is_visible()
+
+    row.get_by_role("button", name="Revoke").click()
+    page.keyboard.press("Escape")  # Escape cancels, as in any dialog
+    assert not dialog.is_visible() and row.get_by_text("active").is_visible()
+
+    row.get_by_role("button", name="Revoke").click()
+    dialog.get_by_role("button", name="Revoke").click()
+    page.locator("tr", has_text="ci scanner").get_by_text("revoked").wait_for()
+
+    page.goto(live_server + "/settings/pagerduty/")
+    page.get_by_role("button", name="Disconnect").click()
+    dialog = page.get_by_role("dialog", name="Disconnect PagerDuty")
+    assert "Services, the default service and every route" in dialog.inner_text()
+    dialog.get_by_role("button", name="Cancel").click()
+    assert page.locator('#pagerduty-badge[data-state="disconnected"]').count() == 0
+    assert native == [] and problems == []
+
+
+def test_swaps_leave_the_console_clean(page, live_server, connected, db):
+    problems = []
+    _watch(page, problems)
+    sign_in(page, live_server, connected.admin_email)
+    page.goto(live_server + "/settings/tokens/")
+    page.get_by_label("Name").fill("swap check")
+    page.get_by_role("button", name="Create token").click()
+    page.locator("#new-token-value").wait_for()
+    page.goto(live_server + "/settings/alerts/")
+    page.locator("#rule-war_room select").select_option("error")
+    page.get_by_text("War room activated:").wait_for()
+    page.goto(live_server + "/settings/pagerduty/")
+    page.get_by_role("button", name="Test Connection").click()
+    page.locator("[data-test-status]").first.wait_for()
+    page.goto(live_server + "/settings/routing/services")
+    page.wait_for_load_state("networkidle")
+    page.goto(live_server + "/settings/operations/")
+    page.wait_for_load_state("networkidle")
+    assert problems == []

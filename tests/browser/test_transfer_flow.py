@@ -28,8 +28,8 @@ def test_import_preview_then_apply(page, live_server, org, db, tmp_path):
     _choose(page, tmp_path, {"alert_rules": {"war_room": {"severity": "critical"}}})
     row = page.locator('[data-path="alert_rules.war_room.severity"]')
     assert '"error"' in row.inner_text() and '"critical"' in row.inner_text()
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Apply settings").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Apply settings").click()
     page.get_by_text("Applied settings: alert_rules.").wait_for()
     db.session.expire_all()
     assert alert_rules(org.id)["war_room"]["severity"] == "critical"
@@ -45,6 +45,6 @@ def test_token_created_copied_and_revoked(page, live_server, org, db):
     page.get_by_role("button", name="Copy").click()
     page.get_by_text("Copied to the clipboard.").wait_for()
     row = page.locator("tr", has_text="ci scanner")
-    page.once("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="Revoke").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Revoke").click()
     page.locator("tr", has_text="ci scanner").get_by_text("revoked").wait_for()
