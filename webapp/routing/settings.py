@@ -99,9 +99,8 @@ def _namespace(org_id, cluster, namespace):
 
 def apply_routing(org_id, value):
     """Replace routes with the document's; each service it names is configured (its integration found or made)."""
-    from webapp.routing import inventory, services
-
     from webapp.audit.services import record_change
+    from webapp.routing import inventory, services
 
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
     before = export_routing(org_id)
