@@ -27,7 +27,7 @@ def test_import_preview_then_apply(page, live_server, org, db, tmp_path):
     page.get_by_role("link", name="Choose another file").click()
     _choose(page, tmp_path, {"alert_rules": {"war_room": {"severity": "critical"}}})
     row = page.locator('[data-path="alert_rules.war_room.severity"]')
-    assert '"error"' in row.inner_text() and '"critical"' in row.inner_text()
+    assert "error" in row.inner_text() and "critical" in row.inner_text()
     page.get_by_role("button", name="Apply settings").click()
     page.locator("#confirm-dialog").get_by_role("button", name="Apply settings").click()
     page.get_by_text("Applied settings: alert_rules.").wait_for()
