@@ -94,3 +94,29 @@ def test_sync_through_the_worker(worker, htmx_client, db, connected, pd_account)
     run = wait_for(lambda: (db.session.expire_all(), db.session.scalar(db.select(JobRun).filter_by(status="done")))[1])
     status = htmx_client.get(f"/settings/routing/services/sync/{run.id}")
     assert status.status_code == 286 and "servicesChanged" in status.headers["HX-Trigger"]
+
+
+def test_rows_keep_their_place_and_each_configured_service_offers_a_test(htmx_client, db, connected, pd_account):
+    import re
+
+    from rq import Queue
+
+    from webapp.queues import get_redis
+
+    run_sync(connected.id)
+    order = lambda page: re.findall(r'data-service="([^"]+)"', page)  # noqa: E731
+    before = order(htmx_client.get("/settings/routing/services").get_data(as_text=True))
+    platform = db.session.scalar(db.select(Service.id).filter_by(pd_id="PPLAT01"))
+    page = htmx_client.post(f"/settings/routing/services/{platform}/configure").get_data(as_text=True)
+    assert order(page) == before
+    page = htmx_client.post(f"/settings/routing/services/{platform}/default").get_data(as_text=True)
+    assert order(page) == before and "Send test to Platform" in page
+    # the VDP key given at connect says where it comes from
+    assert before[0] == "vdp-key" and "From the PagerDuty page" in page
+    started = htmx_client.post(f"/settings/routing/services/{platform}/test").get_data(as_text=True)
+    assert 'data-service-test="queued"' in started
+    [job] = Queue("alerts-critical", connection=get_redis()).jobs
+    assert job.args[2] == platform
+    vdp = db.session.scalar(db.select(Service.id).filter_by(pd_id="PVDP001"))
+    refused = htmx_client.post(f"/settings/routing/services/{vdp}/test").get_data(as_text=True)
+    assert "Configure this service before sending it a test event." in refused
