@@ -117,6 +117,19 @@
   });
   document.addEventListener("htmx:sendError", () => showToast({ level: "danger", message: "PagerBridge could not be reached. Check your connection." }));
 
+  // A form with a kind select (Route preview) shows only the fields of that kind; hidden ones are not sent.
+  function showKindFields(select) {
+    const form = select.closest("[data-kind-form]");
+    if (!form) return;
+    form.querySelectorAll("[data-show-for]").forEach((group) => {
+      group.hidden = group.dataset.showFor !== select.value;
+      group.querySelectorAll("input, select").forEach((field) => { field.disabled = group.hidden; });
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches("select[data-kind-select]")) showKindFields(event.target);
+  });
+
   document.addEventListener("focusin", fillOptions);
   document.addEventListener("mousedown", fillOptions, true);
   document.addEventListener("click", (event) => {
