@@ -117,3 +117,48 @@ def test_swaps_leave_the_console_clean(page, live_server, connected, db):
     page.goto(live_server + "/settings/operations/")
     page.wait_for_load_state("networkidle")
     assert problems == []
+
+
+def test_operations_charts_read_on_a_24_hour_clock_with_little_data(page, live_server, org, db):
+    from datetime import timedelta
+
+    from webapp.models import Delivery
+    from webapp.models.types import utcnow
+
+    now = utcnow()
+    db.session.add_all(
+        Delivery(
+            org_id=org.id,
+            action="trigger",
+            event_type="t",
+            status=status,
+            created_at=now - timedelta(seconds=2),
+            delivered_at=now if status == "delivered" else None,
+        )
+        for status in ("delivered", "delivered", "failed")
+    )
+    db.session.commit()
+    problems = []
+    _watch(page, problems)
+    sign_in(page, live_server, org.admin_email)
+    page.goto(live_server + "/settings/operations/")
+    volume = page.locator('.ops-chart[data-chart="volume"][data-drawn]')
+    volume.locator("canvas").wait_for()
+    box = volume.locator(".u-over").bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)  # the latest hour
+    legend = volume.locator(".u-legend").inner_text()
+    assert "AM" not in legend and "PM" not in legend and ":" in legend
+    assert "Delivered" in legend and "Failed" in legend
+    assert page.locator(".ops-chart-note:visible").count() == 0  # there is data: no "nothing to show" note
+    assert problems == []
+
+
+def test_route_preview_shows_only_the_fields_of_the_kind(page, live_server, org):
+    sign_in(page, live_server, org.admin_email)
+    page.set_viewport_size(PHONE)
+    page.goto(live_server + "/settings/routing/preview")
+    assert page.get_by_label("Cluster").is_visible() and not page.get_by_label("Provider").is_visible()
+    page.get_by_label("Kind").select_option("cloud")
+    assert page.get_by_label("Provider").is_visible() and not page.get_by_label("Cluster").is_visible()
+    button = page.get_by_role("button", name="Preview").bounding_box()
+    assert button["x"] + button["width"] <= PHONE["width"]
