@@ -1,6 +1,9 @@
 """Screens a new admin trips over: phones don't scroll sideways, the console stays clean on swaps, toggles save,
 and confirmations use the app's own dialog."""
 
+import os
+import re
+
 import pytest
 
 from tests.browser.conftest import sign_in
@@ -20,28 +23,40 @@ def _watch(page, problems):
     )
 
 
+MEMBER_PAGES = ("/", "/reports/", "/incidents/", "/oncall/", "/account", "/settings/alerts/")
+
+
 def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, db, connected, sample):  # noqa: F811
-    context = chromium.new_context(viewport=PHONE)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
     wide = []
-    try:
-        sign_in(page, live_server, connected.admin_email)
-        for path in (path.format(**sample) for path in SIGNED_IN_PAGES):
-            page.goto(live_server + path)
-            page.wait_for_load_state("networkidle")
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            if overflow > 0:
-                culprits = page.evaluate(
-                    """() => [...document.querySelectorAll('body *')]
-                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
-                                     && !e.closest('.table-responsive, .ops-chart, .overflow-auto'))
-                        .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
-                )
-                wide.append(f"{path}: {overflow}px {culprits}")
-    finally:
-        context.close()
+    for email, paths in ((connected.admin_email, SIGNED_IN_PAGES), (connected.member_email, MEMBER_PAGES)):
+        context = chromium.new_context(viewport=PHONE)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            sign_in(page, live_server, email)
+            for path in (path.format(**sample) for path in paths):
+                page.goto(live_server + path)
+                page.wait_for_load_state("networkidle")
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 0:
+                    wide.append(f"{email} {path}: {overflow}px {page.evaluate(CULPRITS)}")
+                _screenshot(page, path, "phone-" + email.split("@")[0])
+        finally:
+            context.close()
     assert wide == [], "\n".join(wide)
+
+
+CULPRITS = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest('.table-responsive'))
+    .slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
+
+
+def _screenshot(page, path, prefix):
+    """With SCREENSHOT_DIR set, keep a full-page screenshot for a person to look at."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "dashboard"
+        page.screenshot(path=os.path.join(folder, f"{prefix}-{name}.png"), full_page=True)
 
 
 def test_a_rule_toggle_saves_as_it_changes(page, live_server, connected, db):

@@ -120,3 +120,21 @@ def test_rows_keep_their_place_and_each_configured_service_offers_a_test(htmx_cl
     vdp = db.session.scalar(db.select(Service.id).filter_by(pd_id="PVDP001"))
     refused = htmx_client.post(f"/settings/routing/services/{vdp}/test").get_data(as_text=True)
     assert "Configure this service before sending it a test event." in refused
+
+
+def test_send_test_to_a_service_reaches_its_key(worker, htmx_client, db, connected, pd_account):
+    from tests.conftest import DEFAULT_KEY, wait_for
+    from webapp.models import JobRun
+
+    run_sync(connected.id)
+    platform = services.configure_service(
+        connected.id, db.session.scalar(db.select(Service.id).filter_by(pd_id="PPLAT01"))
+    )
+    db.session.commit()
+    started = htmx_client.post(f"/settings/routing/services/{platform.id}/test").get_data(as_text=True)
+    assert "every 1s" in started
+    run = wait_for(lambda: db.session.scalar(db.select(JobRun).filter_by(kind="test_connection", status="done")))
+    final = htmx_client.get(f"/settings/routing/services/{platform.id}/test/{run.id}")
+    assert final.status_code == 286 and "triggered and resolved on Platform" in final.get_data(as_text=True)
+    sent = pd_account.state.received_events(routing_key=DEFAULT_KEY)
+    assert [event["event_action"] for event in sent] == ["trigger", "resolve"]
