@@ -69,6 +69,10 @@ def test_a_rule_toggle_saves_as_it_changes(page, live_server, connected, db):
     was_on = rule_for(connected.id, "war_room")["enabled"]
     page.locator("#rule-war_room").get_by_role("switch").click()
     page.get_by_text(f"War room activated: {'off' if was_on else 'on'},").wait_for()
+    toast = page.locator("#toasts .toast").bounding_box()
+    for chrome in ("nav.navbar", "#pagerduty-badge"):  # a toast never covers the navigation or the status badge
+        box = page.locator(chrome).bounding_box()
+        assert toast["y"] >= box["y"] + box["height"] or toast["x"] >= box["x"] + box["width"], chrome
     page.locator("#notifications").get_by_label("Skip transient incidents").click()
     page.get_by_text("Severity filtering saved.").wait_for()
     page.reload()

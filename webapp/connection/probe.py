@@ -91,8 +91,9 @@ def run_test(org_id, run_id, service_id=None):
     run.status, run.finished_at = "done", utcnow()
     run.message = f"Test event triggered and resolved on {label}."
     if connection.state == "error":
-        resumed = plural(_resume(connection), "paused alert")
-        run.message += f" PagerDuty accepts the credentials again: {resumed} resume in order."
+        resumed = _resume(connection)
+        verb = "resumes" if resumed == 1 else "resume in order"
+        run.message += f" PagerDuty accepts the credentials again: {plural(resumed, 'paused alert')} {verb}."
     db.session.commit()
     return run.message
 
