@@ -36,6 +36,9 @@
     };
   }
 
+  // Half an hour either side, so the first and the current hour's bar or point are drawn whole.
+  function padHour(u, min, max) { return [min - 1800, max + 1800]; }
+
   function niceMax(max, integer) {
     if (!(max > 0)) return 1;
     var top = max * 1.2;
@@ -83,7 +86,7 @@
         ],
         axes: [xAxis(), yAxis(count)],
         scales: {
-          x: { time: true },
+          x: { time: true, range: padHour },
           y: { range: function (u, min, max) { return [0, niceMax(max, true)]; } },
         },
         hooks: { draw: [labels(data.created, count, 1)] },
@@ -109,7 +112,7 @@
         ],
         axes: [xAxis(), yAxis(function (v) { return v + " s"; })],
         scales: {
-          x: { time: true },
+          x: { time: true, range: padHour },
           y: { range: function () { return [0, niceMax(max, false)]; } },
         },
         hooks: { draw: [labels(data.p95, seconds, 2)] },
