@@ -41,10 +41,27 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, db, connecte
                 if overflow > 0:
                     wide.append(f"{email} {path}: {overflow}px {page.evaluate(CULPRITS)}")
                 _screenshot(page, path, "phone-" + email.split("@")[0])
+                wide += [f"{path}: {problem}" for problem in page.evaluate(LAYOUT_CHECKS.get(path, "() => []"))]
         finally:
             context.close()
     assert wide == [], "\n".join(wide)
 
+
+# Page-specific checks: each returns what is wrong, in words.
+LAYOUT_CHECKS = {
+    # the dashboard truncates an incident's title, never its status
+    "/": """() => document.querySelectorAll('li [data-status]').length === 0 ? ['no incident row to check'] :
+        [...document.querySelectorAll('li [data-status]')]
+        .filter(e => e.parentElement.scrollWidth > e.parentElement.clientWidth + 1
+                     || e.getBoundingClientRect().width < 5)
+        .map(e => 'status truncated: ' + e.textContent)""",
+    # the schedule search sits inside its card
+    "/oncall/settings": """() => {
+        const box = document.getElementById('schedule-q').getBoundingClientRect();
+        const card = document.getElementById('schedule-q').closest('.card').getBoundingClientRect();
+        return box.bottom <= card.bottom && box.top >= card.top ? [] : ['search outside its card'];
+    }""",
+}
 
 CULPRITS = """() => [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && !e.closest('.table-responsive'))
