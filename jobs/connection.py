@@ -4,9 +4,9 @@ from webapp.connection import lifecycle, probe
 from webapp.webhooks import setup
 
 
-def run_test(org_id: int, run_id: int) -> str:
-    """Send a test trigger and resolve for the org; progress goes to JobRun `run_id`."""
-    return probe.run_test(org_id, run_id)
+def run_test(org_id: int, run_id: int, service_id: int | None = None) -> str:
+    """Send a test trigger and resolve for the org (or to one service); progress goes to JobRun `run_id`."""
+    return probe.run_test(org_id, run_id, service_id)
 
 
 def restore_routes(org_id: int, run_id: int) -> str:

@@ -36,15 +36,18 @@
     if (instance) instance.show(); else toast.classList.add("show");
     toast.addEventListener("hidden.bs.toast", () => toast.remove());
   }
-  window.PagerBridge = { showToast: showToast };
 
-  // Times: the server writes <time datetime="…" data-style="datetime|relative">; show them in the viewer's zone.
-  const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  // Times: the server writes <time datetime="…" data-style="datetime|relative">; every page shows them one way: the
+  // viewer's local time on a 24-hour clock, "now" rather than "in 0 seconds".
+  const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" });
+  const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
   const UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+  const NOW_SECONDS = 10;
 
   function fromNow(date) {
     const seconds = (date.getTime() - Date.now()) / 1000;
+    if (Math.abs(seconds) < NOW_SECONDS) return relative.format(0, "second");
     for (const [unit, size] of UNITS) {
       if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
     }
@@ -56,7 +59,8 @@
       const date = new Date(element.getAttribute("datetime"));
       if (Number.isNaN(date.getTime())) return;
       const exact = absolute.format(date);
-      element.textContent = element.dataset.style === "relative" ? fromNow(date) : exact;
+      element.textContent = element.dataset.style === "relative" ? fromNow(date)
+        : element.dataset.style === "clock" ? clock.format(date) : exact;
       element.title = exact;
     });
   }
@@ -112,6 +116,19 @@
   });
   document.addEventListener("htmx:sendError", () => showToast({ level: "danger", message: "PagerBridge could not be reached. Check your connection." }));
 
+  // A form with a kind select (Route preview) shows only the fields of that kind; hidden ones are not sent.
+  function showKindFields(select) {
+    const form = select.closest("[data-kind-form]");
+    if (!form) return;
+    form.querySelectorAll("[data-show-for]").forEach((group) => {
+      group.hidden = group.dataset.showFor !== select.value;
+      group.querySelectorAll("input, select").forEach((field) => { field.disabled = group.hidden; });
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches && event.target.matches("select[data-kind-select]")) showKindFields(event.target);
+  });
+
   document.addEventListener("focusin", fillOptions);
   document.addEventListener("mousedown", fillOptions, true);
   document.addEventListener("click", (event) => {
@@ -143,10 +160,54 @@
     if (again) again.checked = true;
   });
 
+  // Confirmations: one in-page <dialog> for every destructive action, whether htmx asks (hx-confirm) or a plain
+  // form does (data-confirm). The element's data-confirm-title / -stops / -keeps / -action say what will stop and what
+  // is kept, and what the confirming button says.
+  function confirmDialog(question, source) {
+    const dialog = document.getElementById("confirm-dialog");
+    if (!dialog || typeof dialog.showModal !== "function") return Promise.resolve(window.confirm(question));
+    const data = (source && source.dataset) || {};
+    const set = (id, text) => {
+      const element = dialog.querySelector("#" + id);
+      element.textContent = text || "";
+      const row = element.closest("[data-optional]");
+      if (row) row.hidden = !text;
+    };
+    set("confirm-title", data.confirmTitle || "Are you sure?");
+    set("confirm-question", question);
+    set("confirm-stops", data.confirmStops);
+    set("confirm-keeps", data.confirmKeeps);
+    const ok = dialog.querySelector("#confirm-ok");
+    ok.textContent = data.confirmAction || (source && source.textContent.trim().length < 30 && source.textContent.trim()) || "Confirm";
+    ok.className = "btn " + (data.confirmLevel === "primary" ? "btn-primary" : "btn-danger");
+    dialog.returnValue = "";
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+      dialog.showModal();
+      dialog.querySelector("#confirm-cancel").focus();
+    });
+  }
+  window.PagerBridge = { showToast: showToast, confirm: confirmDialog };
+
+  document.addEventListener("htmx:confirm", (event) => {
+    const question = event.detail.question;
+    if (!question) return;
+    event.preventDefault();
+    confirmDialog(question, event.detail.elt).then((yes) => { if (yes) event.detail.issueRequest(true); });
+  });
+
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (form.dataset && form.dataset.confirm && !form.dataset.confirmed) {
       event.preventDefault();
+      event.stopPropagation();
+      const submitter = event.submitter;
+      confirmDialog(form.dataset.confirm, form).then((yes) => {
+        if (!yes) return;
+        form.dataset.confirmed = "true";
+        if (submitter && submitter.form === form) form.requestSubmit(submitter); else form.requestSubmit();
+        delete form.dataset.confirmed;
+      });
       return;
     }
     localInputsToUtc(form);

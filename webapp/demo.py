@@ -179,6 +179,8 @@ def _report_at_risk(org_id):
         source="form",
     )
     report.submitted_at = utcnow() - timedelta(hours=20)
+    for entry in report.timeline:  # its "submitted" line moves back with it: header and timeline agree
+        entry.at = report.submitted_at
     db.session.commit()
     assess_report(org_id, report.id, "critical")  # recomputes the deadline from the earlier submission
     evaluate(org_id)

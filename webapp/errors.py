@@ -56,6 +56,22 @@ def wants_json():
     return request.path.startswith(("/api/", "/webhooks/"))
 
 
+def forbidden_page():
+    """A 403 in the app's words: who can change this page, and where a member can look instead."""
+    from flask_login import current_user
+
+    from webapp.main.access import admin_emails, member_pages
+
+    signed_in = current_user.is_authenticated
+    return render_template(
+        "errors/forbidden.html",
+        status=403,
+        admins=admin_emails(current_user.org_id) if signed_in else [],
+        pages=member_pages(current_user) if signed_in else [],
+        settings_page=request.path.startswith(("/settings", "/webhooks", "/oncall/settings")),
+    )
+
+
 def register(app):
     """Install the handlers."""
 
@@ -69,6 +85,8 @@ def register(app):
     def handle_http_error(error):
         if wants_json():
             return json_error(error.code, error.description or error.name)
+        if error.code == 403:
+            return forbidden_page(), 403
         return render_template("errors/error.html", status=error.code, message=error.description), error.code
 
     @app.errorhandler(Exception)

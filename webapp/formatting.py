@@ -1,8 +1,12 @@
-"""Jinja filters for times and labels."""
+"""Jinja filters for times, labels and counts: one time format everywhere (the viewer's local time, 24-hour)."""
 
+import re
 from datetime import UTC, datetime
 
 from markupsafe import Markup
+
+NOW_SECONDS = 10  # closer than this, past or future, is "now" (never "in 0 s")
+UTC_STAMP = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}) UTC")
 
 
 def humanize_delta(moment, now=None):
@@ -12,6 +16,8 @@ def humanize_delta(moment, now=None):
     now = now or datetime.now(UTC)
     seconds = int((moment - now).total_seconds())
     future, seconds = seconds >= 0, abs(seconds)
+    if seconds < NOW_SECONDS:
+        return "now"
     if seconds < 60:
         text = f"{seconds} s"
     elif seconds < 3600:
@@ -44,6 +50,31 @@ def relative_time_tag(moment):
     return time_tag(moment, "relative")
 
 
+def local_times(text):
+    """Text with every "2026-12-06 01:01 UTC" in it (as stored in timeline lines) shown in the viewer's local time."""
+    if not text:
+        return text or ""
+    parts, last = [], 0
+    for match in UTC_STAMP.finditer(str(text)):
+        moment = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=UTC)
+        parts += [Markup.escape(str(text)[last : match.start()]), time_tag(moment)]
+        last = match.end()
+    return Markup("").join([*parts, Markup.escape(str(text)[last:])])
+
+
+def plural(count, singular, plural_form=None):
+    """'1 web process', '2 web processes', '0 paused alerts': the noun follows the number."""
+    count = count or 0
+    noun = singular if count == 1 else plural_form or _plural(singular)
+    return f"{count:,} {noun}"
+
+
+def _plural(noun):
+    head, _, last = noun.rpartition(" ")
+    word = last + ("es" if last.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{head} {word}" if head else word
+
+
 ACRONYMS = {"sla": "SLA", "vdp": "VDP", "api": "API", "pagerduty": "PagerDuty"}
 
 
@@ -59,5 +90,11 @@ def label(value):
 def register_filters(app):
     """Make the filters available to templates."""
     app.jinja_env.filters.update(
-        ago=humanize_delta, ts=timestamp, label=label, local=time_tag, relative=relative_time_tag
+        ago=humanize_delta,
+        ts=timestamp,
+        label=label,
+        local=time_tag,
+        relative=relative_time_tag,
+        local_times=local_times,
+        plural=plural,
     )

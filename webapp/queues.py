@@ -48,6 +48,11 @@ def enqueue(func, *args, queue="default", job_id=None, **kwargs):
 
 def enqueue_after_commit(func, *args, queue="default", **kwargs):
     """Enqueue once the current transaction commits, so the job sees the rows that caused it."""
+    from webapp.audit.services import requester
+
+    actor = requester()
+    if actor and "meta" not in kwargs:  # what the job changes is audited as the person who started it
+        kwargs["meta"] = {"actor": actor}
     session = db.session()
     session.connection()  # begin the transaction now, so that a rollback before any statement still drops the job
     pending = session.info.setdefault("pagerbridge_after_commit", [])

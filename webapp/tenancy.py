@@ -30,4 +30,5 @@ def admin_required(view):
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.admin_only = True  # /settings and the 403 page read it to say who may see a page
     return wrapped

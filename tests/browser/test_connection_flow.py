@@ -22,14 +22,13 @@ def test_connect_test_rule_delivery_disconnect(page, live_server, org, pd_accoun
     page.locator('[data-test-status="done"]').wait_for(timeout=20_000)
     follow(page, "Alert rules")
     page.locator("#rule-critical_assessed select").select_option("error")
-    page.locator("#rule-critical_assessed").get_by_role("button", name="Save").click()
     page.get_by_text("Critical severity assessed: on, error.").wait_for()
     api.post("/reports", json={"title": "Browser-born report"})
     follow(page, "Delivery log")
     page.locator('tr[data-status="delivered"]', has_text="report-1").wait_for(timeout=15_000)
     follow(page, "Overview")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Disconnect").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Disconnect").click()
     page.locator('#pagerduty-badge[data-state="disconnected"]').wait_for()
 
 

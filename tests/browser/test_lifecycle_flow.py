@@ -50,8 +50,8 @@ def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db
     assert "Goes to Payments" in route_preview(page, live_server)
 
     page.goto(overview)
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Disconnect").click()
+    page.locator("#confirm-dialog").get_by_role("button", name="Disconnect").click()
     page.locator('#pagerduty-badge[data-state="disconnected"]').wait_for()
     assert "PagerDuty is disconnected" in route_preview(page, live_server)
 

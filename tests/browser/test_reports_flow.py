@@ -13,7 +13,7 @@ def test_public_form_search_assess(page, live_server, org):
     page.get_by_label("Description").fill("' OR 1=1 -- returns every row")
     page.get_by_label("Your email").fill("finder@example.org")
     page.get_by_role("button", name="Submit report").click()
-    page.get_by_text("your report reached").wait_for()
+    page.get_by_text("has received your report").wait_for()
     sign_in(page, live_server, org.admin_email)
     page.goto(live_server + "/reports/")
     page.get_by_label("Search").fill("sql inj")

@@ -15,6 +15,8 @@ def test_demo_loads_once(runner, db, pd, monkeypatch):
     assert db.session.scalar(db.select(db.func.count()).select_from(Report)) == 3
     at_risk = db.session.scalar(db.select(Report).filter_by(severity="critical"))
     assert at_risk.sla_state == "at_risk"
+    submitted = next(entry for entry in at_risk.timeline if entry.kind == "report.submitted")
+    assert submitted.at == at_risk.submitted_at  # the header's "Submitted" and the timeline say the same time
     assert db.session.scalar(db.select(Delivery).filter_by(dedup_key=f"report-{at_risk.id}", event_type="sla_at_risk"))
     assert db.session.scalar(db.select(db.func.count()).select_from(Incident)) == 2
     cloud = db.session.scalar(db.select(Delivery).filter_by(dedup_key="incident-2"))

@@ -94,3 +94,47 @@ def test_sync_through_the_worker(worker, htmx_client, db, connected, pd_account)
     run = wait_for(lambda: (db.session.expire_all(), db.session.scalar(db.select(JobRun).filter_by(status="done")))[1])
     status = htmx_client.get(f"/settings/routing/services/sync/{run.id}")
     assert status.status_code == 286 and "servicesChanged" in status.headers["HX-Trigger"]
+
+
+def test_rows_keep_their_place_and_each_configured_service_offers_a_test(htmx_client, db, connected, pd_account):
+    import re
+
+    from rq import Queue
+
+    from webapp.queues import get_redis
+
+    run_sync(connected.id)
+    order = lambda page: re.findall(r'data-service="([^"]+)"', page)  # noqa: E731
+    before = order(htmx_client.get("/settings/routing/services").get_data(as_text=True))
+    platform = db.session.scalar(db.select(Service.id).filter_by(pd_id="PPLAT01"))
+    page = htmx_client.post(f"/settings/routing/services/{platform}/configure").get_data(as_text=True)
+    assert order(page) == before
+    page = htmx_client.post(f"/settings/routing/services/{platform}/default").get_data(as_text=True)
+    assert order(page) == before and "Send test to Platform" in page
+    # the VDP key given at connect says where it comes from
+    assert before[0] == "vdp-key" and "From the PagerDuty page" in page
+    started = htmx_client.post(f"/settings/routing/services/{platform}/test").get_data(as_text=True)
+    assert 'data-service-test="queued"' in started
+    [job] = Queue("alerts-critical", connection=get_redis()).jobs
+    assert job.args[2] == platform
+    vdp = db.session.scalar(db.select(Service.id).filter_by(pd_id="PVDP001"))
+    refused = htmx_client.post(f"/settings/routing/services/{vdp}/test").get_data(as_text=True)
+    assert "Configure this service before sending it a test event." in refused
+
+
+def test_send_test_to_a_service_reaches_its_key(worker, htmx_client, db, connected, pd_account):
+    from tests.conftest import DEFAULT_KEY, wait_for
+    from webapp.models import JobRun
+
+    run_sync(connected.id)
+    platform = services.configure_service(
+        connected.id, db.session.scalar(db.select(Service.id).filter_by(pd_id="PPLAT01"))
+    )
+    db.session.commit()
+    started = htmx_client.post(f"/settings/routing/services/{platform.id}/test").get_data(as_text=True)
+    assert "every 1s" in started
+    run = wait_for(lambda: db.session.scalar(db.select(JobRun).filter_by(kind="test_connection", status="done")))
+    final = htmx_client.get(f"/settings/routing/services/{platform.id}/test/{run.id}")
+    assert final.status_code == 286 and "triggered and resolved on Platform" in final.get_data(as_text=True)
+    sent = pd_account.state.received_events(routing_key=DEFAULT_KEY)
+    assert [event["event_action"] for event in sent] == ["trigger", "resolve"]

@@ -50,3 +50,22 @@ def test_not_json_and_members(admin_client, member_client):
     assert response.status_code == 422 and "not valid JSON" in response.get_data(as_text=True)
     assert _upload(admin_client, b"[1]").status_code == 422
     assert member_client.get("/settings/transfer/").status_code == 403
+
+
+def test_preview_names_services_and_apply_lists_only_what_changed(admin_client, org):
+    from tests.conftest import DEFAULT_KEY
+    from webapp.extensions import db
+    from webapp.models import Service
+
+    db.session.add(Service(org_id=org.id, pd_id="PPAY001", name="Payments", enabled=True, integration_key=DEFAULT_KEY))
+    db.session.commit()
+    document = {"routing": {"default_service": "PPAY001"}, "sla_policy": {}}
+    page = _upload(admin_client, document).get_data(as_text=True)
+    assert '<span title="PPAY001" data-service-id="PPAY001">Payments</span>' in page
+    applied = admin_client.post("/settings/transfer/apply", data={"document": json.dumps(document)})
+    flashed = admin_client.get(applied.headers["Location"]).get_data(as_text=True)
+    assert "Applied settings: routing." in flashed  # sla_policy was named but did not change
+    again = admin_client.post(
+        "/settings/transfer/apply", data={"document": json.dumps(document)}, follow_redirects=True
+    )
+    assert "Nothing changed" in again.get_data(as_text=True)

@@ -76,5 +76,5 @@ def save_notifications():
     rules.save_sensitive_details(org_id, form.include_sensitive_details.data)
     db.session.commit()
     return respond(
-        render_template("alerts/_notifications.html", notifications_form=form), message="Notification settings saved."
+        render_template("alerts/_notifications.html", notifications_form=form), message="Severity filtering saved."
     )

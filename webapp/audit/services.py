@@ -1,6 +1,6 @@
 """Recording and listing settings changes."""
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 
 from webapp.extensions import db
@@ -10,10 +10,32 @@ PAGE_SIZE = 50
 
 
 def current_actor():
-    """The email of whoever is acting: the logged-in user, else the command line."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.email
-    return "cli"
+    """Whoever is acting: the logged-in user; the API token; in a job, whoever started it; else the command line."""
+    if has_request_context():
+        if current_user and current_user.is_authenticated:
+            return current_user.email
+        if getattr(g, "api_token_id", None):
+            return f"api (token #{g.api_token_id})"
+        return "cli"
+    return job_actor() or "cli"
+
+
+def job_actor():
+    """The person who started the running background job (the page enqueues it with meta["actor"]), if any."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None:
+        return None
+    return job.meta.get("actor") or "PagerBridge"
+
+
+def requester():
+    """The signed-in person (or API token) behind this request, to carry into the jobs it starts; None elsewhere."""
+    if not has_request_context():
+        return None
+    actor = current_actor()
+    return None if actor == "cli" else actor
 
 
 def record(org_id, action, detail=None, actor=None):

@@ -3,6 +3,7 @@
 from webapp.connection.services import mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.formatting import plural
 from webapp.models import Delivery, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
@@ -10,8 +11,16 @@ from webapp.pagerduty.accounts import connection_for
 from webapp.queues import enqueue_after_commit
 
 
-def test_routing_key(org_id, connection):
-    """The key a test event goes to, with its label; DomainError when there is none."""
+def test_routing_key(org_id, connection, service_id=None):
+    """The key a test event goes to, with its label; DomainError when there is none.
+
+    With `service_id`, that configured service's own key ("Send test to Payments" on the Services tab).
+    """
+    if service_id is not None:
+        service = db.session.get(Service, service_id)
+        if service is None or service.org_id != org_id or not service.enabled or not service.integration_key:
+            raise DomainError("Configure this service before sending it a test event.")
+        return service.integration_key, service.name
     if connection.method == "routing_key":
         return connection.routing_key, connection.service_name
     if connection.integration_key:
@@ -33,26 +42,27 @@ def test_routing_key(org_id, connection):
     return service.integration_key, service.name
 
 
-def start_test(org_id):
-    """Create the JobRun that the page polls, and queue the job."""
+def start_test(org_id, service_id=None):
+    """Create the JobRun that the page polls, and queue the job (to one service's key with `service_id`)."""
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("Connect PagerDuty before testing the connection.")
-    test_routing_key(org_id, connection)
+    test_routing_key(org_id, connection, service_id)
     run = JobRun(org_id=org_id, kind="test_connection", status="queued", total=2, message="Queued")
     db.session.add(run)
     db.session.commit()
-    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, queue="alerts-critical")
+    extra = () if service_id is None else (service_id,)
+    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, *extra, queue="alerts-critical")
     db.session.commit()
     return run
 
 
-def run_test(org_id, run_id):
+def run_test(org_id, run_id, service_id=None):
     """Send the test trigger and resolve; the run records each step and the outcome in words."""
     run, connection = db.session.get(JobRun, run_id), connection_for(org_id)
     run.status = "running"
     slug = db.session.get(Org, org_id).slug
-    key, label = test_routing_key(org_id, connection)
+    key, label = test_routing_key(org_id, connection, service_id)
     dedup = f"test-{slug}-{run_id}"
     trigger = {
         "routing_key": key,
@@ -81,7 +91,9 @@ def run_test(org_id, run_id):
     run.status, run.finished_at = "done", utcnow()
     run.message = f"Test event triggered and resolved on {label}."
     if connection.state == "error":
-        run.message += f" PagerDuty accepts the credentials again: {_resume(connection)} paused alerts resume in order."
+        resumed = _resume(connection)
+        verb = "resumes" if resumed == 1 else "resume in order"
+        run.message += f" PagerDuty accepts the credentials again: {plural(resumed, 'paused alert')} {verb}."
     db.session.commit()
     return run.message
 

@@ -1,11 +1,12 @@
 """The dashboard, and /healthz and /readyz for the platform."""
 
-from flask import jsonify, render_template
+from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.alerts import events
 from webapp.extensions import csrf
 from webapp.main import bp, services
+from webapp.main.access import first_settings_page
 from webapp.main.checklist import setup_checklist
 
 
@@ -17,6 +18,14 @@ def dashboard():
     return render_template(
         "main/dashboard.html", summary=services.dashboard_summary(current_user.org_id), checklist=steps
     )
+
+
+@bp.get("/settings")
+@bp.get("/settings/")
+@login_required
+def settings():
+    """The first settings page this user may see (a member's own account page when none)."""
+    return redirect(url_for(first_settings_page(current_user)))
 
 
 @bp.app_template_global("current_route")

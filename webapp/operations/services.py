@@ -8,6 +8,7 @@ from redis.exceptions import RedisError
 from rq.job import Job
 
 from webapp.extensions import db
+from webapp.formatting import plural
 from webapp.metrics import counters, readings
 from webapp.models import Delivery
 from webapp.models.types import utcnow
@@ -37,7 +38,8 @@ def system_status(now=None):
 
 def _web(now):
     live = sorted((name, age) for name, age in counters.web_heartbeats(now).items() if age <= WEB_FRESH_SECONDS)
-    return {"state": "ok", "processes": live, "message": f"{len(live) or 1} web process(es) served requests lately."}
+    message = f"{plural(len(live) or 1, 'web process')} served requests lately."
+    return {"state": "ok", "processes": live, "message": message}
 
 
 def _workers(now):
@@ -45,7 +47,7 @@ def _workers(now):
     if not found:
         message = "No worker is running: alerts wait in the queue (the database keeps them). Start a worker process."
         return {"state": "down", "list": [], "message": message}
-    message = f"{len(found)} worker(s) registered. An idle worker checks in about every 7 minutes."
+    message = f"{plural(len(found), 'worker')} registered. An idle worker checks in about every 7 minutes."
     return {"state": "ok", "list": found, "message": message}
 
 

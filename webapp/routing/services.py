@@ -20,7 +20,8 @@ def services_page(org_id, q=None, page=1):
     query = db.select(Service).filter_by(org_id=org_id)
     if q:
         query = query.where(Service.name.ilike(f"%{q.strip()}%"))
-    query = query.order_by(Service.is_default.desc(), Service.enabled.desc(), Service.name)
+    # By name only: a row stays where it is when Configure or Set as default changes it (buttons never move).
+    query = query.order_by(Service.name, Service.id)
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
 
 

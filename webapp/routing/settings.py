@@ -99,9 +99,11 @@ def _namespace(org_id, cluster, namespace):
 
 def apply_routing(org_id, value):
     """Replace routes with the document's; each service it names is configured (its integration found or made)."""
+    from webapp.audit.services import record_change
     from webapp.routing import inventory, services
 
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
+    before = export_routing(org_id)
 
     def configured(pd_id):
         service = by_pd[pd_id]
@@ -129,6 +131,9 @@ def apply_routing(org_id, value):
             db.session.add(
                 ResourceRoute(org_id=org_id, cloud_resource_id=resource.id, service_id=configured(item["service"]).id)
             )
+    db.session.flush()
+    after = export_routing(org_id)
+    record_change(org_id, "routing.imported", {k: before[k] for k in value}, {k: after[k] for k in value})
 
 
 SETTINGS_SECTIONS = (Section("routing", export_routing, RoutingDocument, apply_routing, check=check_routing),)

@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from webapp import jobruns
 from webapp.errors import DomainError, NotFound
-from webapp.hx import render, respond
-from webapp.models import Cluster
+from webapp.extensions import db
+from webapp.hx import STOP_POLLING, render, respond
+from webapp.models import Cluster, JobRun, Service
 from webapp.pagerduty.accounts import connection_for
 from webapp.routing import assignments, bp, inventory, services
 from webapp.routing.preview import explain
@@ -26,7 +27,9 @@ def _render(tab, **context):
 
 
 def _services_context():
+    connection = connection_for(current_user.org_id)
     return {
+        "vdp_key_given": bool(connection and connection.method == "api_token" and connection.integration_key),
         "page": services.services_page(
             current_user.org_id, request.args.get("q"), request.args.get("page", 1, type=int)
         ),
@@ -75,6 +78,33 @@ def service_action(service_id, action):
         return _render(SERVICES, status=status, level="danger", message=error.message, **_services_context())
     # The answer is the refreshed list itself: no servicesChanged, which would fetch it a second time.
     return _render(SERVICES, message=words.format(service.name), **_services_context())
+
+
+@bp.post("/services/<id:service_id>/test")
+@admin_required
+def test_service(service_id):
+    """Send test to <service>: a trigger and resolve to that service's key; the button becomes its progress."""
+    from webapp.connection.probe import start_test
+
+    service = get_in_org(Service, current_user.org_id, service_id, "service")
+    try:
+        run = start_test(current_user.org_id, service.id)
+    except DomainError as error:
+        return render_template("routing/_service_test.html", service=service, run=None, error=error.message)
+    return render_template("routing/_service_test.html", service=service, run=run, error=None)
+
+
+@bp.get("/services/<id:service_id>/test/<id:run_id>")
+@admin_required
+def test_service_status(service_id, run_id):
+    """The test's progress; 286 stops the polling once it is finished."""
+    service = get_in_org(Service, current_user.org_id, service_id, "service")
+    run = get_in_org(JobRun, current_user.org_id, run_id, "run")
+    db.session.refresh(run)
+    body = render_template("routing/_service_test.html", service=service, run=run, error=None)
+    if not run.is_finished:
+        return body
+    return respond(body, STOP_POLLING, "success" if run.status == "done" else "danger", run.message)
 
 
 def _assignments_context(kind, error=None):

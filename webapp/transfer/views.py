@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.settings_io import export_settings, import_settings
 from webapp.tenancy import admin_required
 from webapp.transfer import bp
+from webapp.transfer.display import shower
 from webapp.transfer.services import as_json, preview, read_document
 
 
@@ -32,7 +33,14 @@ def download():
 
 def _render_preview(raw, error=None, sections=None, status=200):
     return (
-        render_template("transfer/preview.html", raw=raw, error=error, sections=sections or [], as_json=as_json),
+        render_template(
+            "transfer/preview.html",
+            raw=raw,
+            error=error,
+            sections=sections or [],
+            as_json=as_json,
+            show=shower(current_user.org_id),
+        ),
         status,
     )
 
@@ -59,9 +67,14 @@ def apply():
     """Apply the previewed document, validated again, in one transaction."""
     raw = request.form.get("document", "")
     try:
-        applied = import_settings(current_user.org_id, read_document(raw))
+        document = read_document(raw)
+        changed = sorted(section["key"] for section in preview(current_user.org_id, document) if section["changes"])
+        import_settings(current_user.org_id, document)
     except DomainError as error:
         db.session.rollback()
         return _render_preview(raw, error, status=error.status)
-    flash(f"Applied settings: {', '.join(sorted(applied)) or 'nothing'}.", "success")
+    if changed:
+        flash(f"Applied settings: {', '.join(changed)}.", "success")
+    else:
+        flash("Nothing changed: the file matches the current settings.", "info")
     return redirect(url_for(".index"))
