@@ -16,6 +16,7 @@ from rq import SimpleWorker
 
 from webapp import create_app
 from webapp.extensions import db
+from webapp.health.liveness import HeartbeatThread, Kind
 from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, get_redis
 
@@ -106,6 +107,25 @@ def build_app(in_flight, lease_seconds):
     )
 
 
+def rejoin_registry(worker):
+    """Put the worker back in RQ's registry when Redis lost it (restarted empty, flushed): RQ's own heartbeat
+    recreates the worker's hash but never rejoins `rq:workers`, so rq tools would miss a live worker for good."""
+    from rq import worker_registration
+
+    connection = worker.connection
+    if worker.birth_date is None:
+        return False  # not registered yet: RQ's own registration comes first
+    if connection.sismember(worker.redis_workers_keys, worker.key) and connection.exists(worker.key):
+        return False
+    with connection.pipeline() as pipeline:
+        pipeline.hset(worker.key, mapping=worker.serialize())
+        worker_registration.register(worker, pipeline)
+        pipeline.expire(worker.key, worker.worker_ttl + 60)
+        pipeline.execute()
+    log.warning("worker %s registered again: Redis had lost its registration", worker.name)
+    return True
+
+
 def main(argv=None):
     """Send deliveries and work the queues until SIGTERM (then finish what is in flight and exit)."""
     from webapp.alerts.engine import DeliveryEngine
@@ -123,6 +143,8 @@ def main(argv=None):
         relax_commit_durability(db.engine)
         engine = DeliveryEngine(app, in_flight, org_limit).start() if in_flight > 0 else None
         worker = AppWorker(queues, connection=get_redis())
+        heartbeat = HeartbeatThread(app, Kind.WORKER, also=lambda: rejoin_registry(worker))
+        heartbeat.start()
         log.info(
             "worker %s listening on %s; %s",
             worker.name,
@@ -135,6 +157,7 @@ def main(argv=None):
             # RQ's own three lines per job would cost more than a delivery's database work; jobs log their outcome.
             worker.work(with_scheduler=False, logging_level="WARNING")
         finally:
+            heartbeat.stop()
             if engine is not None:
                 engine.stop()
 
