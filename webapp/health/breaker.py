@@ -12,11 +12,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from webapp.extensions import db
 from webapp.models import Connection, Delivery
@@ -229,16 +229,25 @@ def probe() -> None:
 
 
 def _probe_targets() -> list[str]:
+    """Events URLs worth probing: those of regions whose held deliveries all wait longer than a probe period (a
+    retry due sooner asks PagerDuty itself), and of hosts whose breaker is open with nothing held."""
     from webapp.pagerduty.client import events_base
 
-    regions = db.session.scalars(
-        select(Connection.region)
-        .where(Connection.org_id.in_(select(Delivery.org_id).where(*_held_by_pagerduty())))
-        .distinct()
+    soon = utcnow() + timedelta(seconds=PROBE_SECONDS)
+    rows = db.session.execute(
+        select(Connection.region, func.min(Delivery.next_attempt_at))
+        .join(Delivery, Delivery.org_id == Connection.org_id)
+        .where(*_held_by_pagerduty())
+        .group_by(Connection.region)
     ).all()
-    urls = {events_base(region) + "/v2/enqueue" for region in regions}
+    urls = {events_base(region) + "/v2/enqueue" for region, due in rows if due is None or due > soon}
+    held_regions = {region for region, _ in rows}
     hosts = set(outages())
-    urls |= {events_base(r) + "/v2/enqueue" for r in ("us", "eu") if host_of(events_base(r)) in hosts}
+    urls |= {
+        events_base(r) + "/v2/enqueue"
+        for r in ("us", "eu")
+        if r not in held_regions and host_of(events_base(r)) in hosts
+    }
     return sorted(urls)
 
 
