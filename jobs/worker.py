@@ -10,8 +10,10 @@ import logging
 import os
 import signal
 import sys
+import time
 from importlib import import_module
 
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from webapp import create_app
@@ -126,6 +128,30 @@ def rejoin_registry(worker):
     return True
 
 
+def work_until_stopped(current, queues):
+    """Run the RQ worker until a stop is asked for; RQ quits on a Redis failure it does not expect (a restart, a
+    closed connection), so a worker that quit without being asked starts again (under a new name) after a pause.
+
+    No RQ scheduler: nothing here is enqueued for later (retries and paced sends wait in the database), so a killed
+    worker's stale scheduler lock holds nothing up. RQ's own three lines per job would cost more than a delivery's
+    database work; jobs log their outcome.
+    """
+    attempt = 0
+    while True:
+        worker = current[0]
+        try:
+            worker.work(with_scheduler=False, logging_level="WARNING")
+        except (RedisError, OSError, ValueError) as error:
+            log.warning("the RQ worker stopped on %s: %s", type(error).__name__, error)
+        if worker._stop_requested or AppWorker.stop_before_start:
+            return
+        attempt += 1
+        wait = min(30.0, 2.0 ** min(attempt, 5))
+        log.warning("the RQ worker quit without being asked (Redis failed?); starting again in %.0f s", wait)
+        time.sleep(wait)
+        current[0] = AppWorker(queues, connection=get_redis())
+
+
 def main(argv=None):
     """Send deliveries and work the queues until SIGTERM (then finish what is in flight and exit)."""
     from webapp.alerts.engine import DeliveryEngine
@@ -142,20 +168,17 @@ def main(argv=None):
     with app.app_context():
         relax_commit_durability(db.engine)
         engine = DeliveryEngine(app, in_flight, org_limit).start() if in_flight > 0 else None
-        worker = AppWorker(queues, connection=get_redis())
-        heartbeat = HeartbeatThread(app, Kind.WORKER, also=lambda: rejoin_registry(worker))
+        current = [AppWorker(queues, connection=get_redis())]
+        heartbeat = HeartbeatThread(app, Kind.WORKER, also=lambda: rejoin_registry(current[0]))
         heartbeat.start()
         log.info(
             "worker %s listening on %s; %s",
-            worker.name,
+            current[0].name,
             ", ".join(queues),
             f"{in_flight} sends in flight" if engine else "no delivery engine",
         )
         try:
-            # No RQ scheduler: nothing here is enqueued for later (retries and paced sends wait in the database),
-            # so a killed worker's stale scheduler lock holds nothing up.
-            # RQ's own three lines per job would cost more than a delivery's database work; jobs log their outcome.
-            worker.work(with_scheduler=False, logging_level="WARNING")
+            work_until_stopped(current, queues)
         finally:
             heartbeat.stop()
             if engine is not None:
