@@ -1,6 +1,6 @@
 """Domain errors, and how errors reach users: HTML pages in the browser, the contract's JSON under /api."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 JSON_CODES = {
@@ -86,8 +86,8 @@ def _unavailable():
     if wants_json():
         response, status = json_error(503, NOT_STORED, "database_unavailable")
         return response, status, headers
-    page = render_template(
-        "errors/unavailable.html",
+    # Straight from Jinja: the app's context processors read the signed-in user, which needs the database.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
         message="PagerBridge cannot read or store anything until it is back.",
         redis=redis_answers(),
         retry_after=RETRY_AFTER_SECONDS,
