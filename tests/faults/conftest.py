@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,8 +85,9 @@ class PrivatePostgres:
     """A PostgreSQL cluster of the test's own (initdb in a temporary directory, run as the postgres user when the
     test runs as root), on a free port; stop() and start() keep its data."""
 
-    def __init__(self, directory: Path) -> None:
-        self.port, self.directory = free_port(), directory / "pgdata"
+    def __init__(self) -> None:
+        # Not under pytest's tmp_path: its parents are private to root, and the server runs as postgres.
+        self.port, self.directory = free_port(), Path(tempfile.mkdtemp(prefix="pagerbridge-pg-")) / "pgdata"
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/pagerbridge"
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
@@ -123,16 +125,18 @@ class PrivatePostgres:
 
 
 @pytest.fixture()
-def private_postgres(tmp_path):
+def private_postgres():
     if not (PG_BIN / "initdb").exists() or (os.geteuid() == 0 and not shutil.which("runuser")):
         pytest.skip("PostgreSQL's initdb is not installed here")
-    server = PrivatePostgres(tmp_path)
+    server = PrivatePostgres()
     try:
         server.create()
     except (subprocess.CalledProcessError, KeyError, LookupError) as error:
+        shutil.rmtree(server.directory.parent, ignore_errors=True)
         pytest.skip(f"a private PostgreSQL could not be started: {error}")
     yield server
     server.stop()
+    shutil.rmtree(server.directory.parent, ignore_errors=True)
 
 
 @pytest.fixture()
