@@ -42,10 +42,16 @@ def test_pagerduty_failing_is_told_and_held_alerts_go_out_at_once_after(db, api,
         lambda: next((f for f in status_badge(connected.id)["findings"] if f.code == "pagerduty_failing"), None),
         timeout=20,
     )
-    assert finding.message.startswith("PagerDuty is answering 500 since ") and "10 alerts waiting" in finding.message
+    assert (
+        finding.message.startswith("PagerDuty is answering 500 to events since ")
+        and "10 alerts waiting" in finding.message
+    )
     assert "no_sender" not in [f.code for f in status_badge(connected.id)["findings"]]  # the worker is alive
     status = flask(test_env, "pagerduty", "status", "--org", connected.slug).stdout
-    assert "badge: Connected, needs attention" in status and "warning: PagerDuty is answering 500 since " in status
+    assert (
+        "badge: Connected, needs attention" in status
+        and "warning: PagerDuty is answering 500 to events since " in status
+    )
 
     time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - started)))  # backoffs grow meanwhile
     pd.state.clear_faults()

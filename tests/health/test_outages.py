@@ -52,7 +52,9 @@ def held(db):
     return db.session.scalars(db.select(Delivery).filter_by(status="retrying")).all()
 
 
-def test_pagerduty_answering_500_is_a_finding_that_names_it_and_clears_on_recovery(db, api, pd, routed, app):
+def test_pagerduty_answering_500_is_a_finding_that_names_it_and_clears_on_recovery(
+    db, api, pd, routed, app, admin_client
+):
     from webapp.models import Org
 
     pd.state.add_fault("500", scope="events")  # every event, until cleared
@@ -64,9 +66,16 @@ def test_pagerduty_answering_500_is_a_finding_that_names_it_and_clears_on_recove
     badge = status_badge(routed.id)
     assert badge["state"] == "attention" and codes(routed.id) == ["pagerduty_failing"]  # not "no worker"
     message = badge["findings"][0].message
-    assert message.startswith("PagerDuty is answering 500 since ") and "; 3 alerts waiting, next try at " in message
+    assert (
+        message.startswith("PagerDuty is answering 500 to events since ")
+        and "; 3 alerts waiting, next try at " in message
+    )
     lines = status_lines(db.session.get(Org, routed.id))
     assert f"warning: {message}" in lines and "warnings: none" not in lines
+    banner = admin_client.get("/settings/deliveries/").get_data(as_text=True)
+    assert "PagerDuty needs attention: PagerDuty is answering 500 since" in banner
+    operations = admin_client.get("/settings/operations/").get_data(as_text=True)
+    assert 'data-outage="pagerduty"' in operations and "3 deliveries wait on it" in operations
 
     # A long backoff, as after many failures: PagerDuty answering again brings them back at once.
     db.session.execute(db.update(Delivery).values(next_attempt_at=utcnow() + timedelta(minutes=15)))
@@ -149,3 +158,14 @@ def test_metrics_say_pagerduty_is_failing_and_what_waits_on_it(db, api, pd, rout
     assert samples[("pagerbridge_deliveries_held_by_pagerduty", (("reason", "failing"),))] == 1
     failing = [key for key in samples if key[0] == "pagerbridge_pagerduty_failing"]
     assert len(failing) == 1 and ("status", "500") in failing[0][1]
+
+
+def test_pagerduty_status_says_redis_is_not_answering(db, routed, test_env):
+    """As the admin runs it: a process, with Redis away; a warning line, no traceback."""
+    from tests.faults.test_postgres import flask
+
+    env = {**test_env, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    result = flask(env, "pagerduty", "status", "--org", routed.slug, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "warning: Redis is not answering: alerts are still taken and sent" in result.stdout
+    assert "Traceback" not in result.stderr

@@ -58,7 +58,8 @@ class Outage:
             return f"PagerDuty is not answering (calls time out) since {since}"
         if self.status == "network_error":
             return f"PagerDuty is not answering (connections refused or cut) since {since}"
-        return f"PagerDuty is answering {self.status} since {since}"
+        what = "events" if self.host.startswith("events:") else "API calls"
+        return f"PagerDuty is answering {self.status} to {what} since {since}"
 
 
 def failing_status(status) -> bool:
@@ -71,10 +72,15 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc
 
 
+def breaker_name(url: str) -> str:
+    """One breaker per API and host ("events:events.pagerduty.com"): the Events API can fail while REST answers."""
+    return f"{'events' if url.endswith('/v2/enqueue') else 'rest'}:{host_of(url)}"
+
+
 def answered(url: str, status) -> None:
     """Feed one answer from PagerDuty (an HTTP status, or 'timeout'/'network_error'); never raises."""
     try:
-        host = host_of(url)
+        host = breaker_name(url)
         if status == 429:
             return  # a throttled key, not PagerDuty failing: the key's own wait covers it
         if failing_status(status):
@@ -145,6 +151,7 @@ def _regions_of(host: str) -> list[str]:
     from webapp.config import REGION_HOSTS
     from webapp.pagerduty.client import api_base, events_base
 
+    host = host.partition(":")[2]
     return [r for r in REGION_HOSTS if host in (host_of(events_base(r)), host_of(api_base(r)))]
 
 
@@ -210,7 +217,7 @@ def outage_for_region(region: str) -> Outage | None:
     """The outage at the Events API host of `region`, or None while PagerDuty answers."""
     from webapp.pagerduty.client import events_base
 
-    return outages().get(host_of(events_base(region)))
+    return outages().get(breaker_name(events_base(region) + "/v2/enqueue"))
 
 
 def probe() -> None:
@@ -246,7 +253,7 @@ def _probe_targets() -> list[str]:
     urls |= {
         events_base(r) + "/v2/enqueue"
         for r in ("us", "eu")
-        if r not in held_regions and host_of(events_base(r)) in hosts
+        if r not in held_regions and breaker_name(events_base(r) + "/v2/enqueue") in hosts
     }
     return sorted(urls)
 
