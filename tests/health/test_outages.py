@@ -73,7 +73,7 @@ def test_pagerduty_answering_500_is_a_finding_that_names_it_and_clears_on_recove
     lines = status_lines(db.session.get(Org, routed.id))
     assert f"warning: {message}" in lines and "warnings: none" not in lines
     banner = admin_client.get("/settings/deliveries/").get_data(as_text=True)
-    assert "PagerDuty needs attention: PagerDuty is answering 500 since" in banner
+    assert "PagerDuty needs attention: PagerDuty is answering 500 to events since" in banner
     operations = admin_client.get("/settings/operations/").get_data(as_text=True)
     assert 'data-outage="pagerduty"' in operations and "3 deliveries wait on it" in operations
 
