@@ -48,10 +48,13 @@ def pagerduty_findings(org_id: int, connection) -> list[Finding]:
     outage = breaker.outage_for_region(connection.region or "us")
     found = []
     if outage is not None:
+        every = db.session.scalar(
+            select(func.count()).where(Delivery.org_id == org_id, Delivery.status.in_(("pending", "retrying")))
+        )
         found.append(
             Finding(
                 "pagerduty_failing",
-                f"{outage.describe()}; {_waiting(count, next_try)}",
+                f"{outage.describe()}; {_waiting(every, next_try)}",
                 WAITING_ON_PAGERDUTY,
                 since=outage.since,
             )
