@@ -18,7 +18,7 @@ from rq import SimpleWorker
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.health.liveness import HeartbeatThread, Kind
+from webapp.health.liveness import HeartbeatThread, Kind, forget
 from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, get_redis
 
@@ -183,6 +183,7 @@ def main(argv=None):
             heartbeat.stop()
             if engine is not None:
                 engine.stop()
+                forget(Kind.SENDER)  # a clean stop is not a death: its row goes rather than ageing
 
 
 if __name__ == "__main__":

@@ -169,3 +169,15 @@ def test_pagerduty_status_says_redis_is_not_answering(db, routed, test_env):
     assert result.returncode == 0, result.stderr
     assert "warning: Redis is not answering: alerts are still taken and sent" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_the_rest_api_failing_is_its_own_finding_and_leaves_events_alone(db, routed, app):
+    rest = app.config["PAGERDUTY_API_URL"] + "/services"
+    breaker.answered(rest, 503)
+    [finding] = status_badge(routed.id)["findings"]
+    assert finding.code == "pagerduty_api_failing"
+    assert finding.message.startswith("PagerDuty is answering 503 to API calls since ")
+    breaker.answered(app.config["PAGERDUTY_EVENTS_URL"] + "/v2/enqueue", 202)  # events answering: REST still down
+    assert codes(routed.id) == ["pagerduty_api_failing"]
+    breaker.answered(rest, 200)
+    assert status_badge(routed.id)["state"] == "connected"

@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.health.findings import Finding
 from webapp.models import Delivery
 from webapp.models.types import utcnow
+from webapp.pagerduty.client import api_base, events_base
 
 # An alert due this long ago and still not taken by a sender means no sender is sending.
 OVERDUE_SECONDS = 120
@@ -45,8 +46,10 @@ def pagerduty_findings(org_id: int, connection) -> list[Finding]:
         )
     ).one()
     count, next_try, oldest = held
-    outage = breaker.outage_for_region(connection.region or "us")
-    found = []
+    region = connection.region or "us"
+    everywhere = breaker.outages()
+    outage = everywhere.get(breaker.breaker_name(events_base(region) + "/v2/enqueue"))
+    found = _rest_failing(everywhere.get(breaker.breaker_name(api_base(region) + "/")))
     if outage is not None:
         every = db.session.scalar(
             select(func.count()).where(Delivery.org_id == org_id, Delivery.status.in_(("pending", "retrying")))
@@ -70,6 +73,20 @@ def pagerduty_findings(org_id: int, connection) -> list[Finding]:
             )
         )
     return found + _throttled(org_id)
+
+
+def _rest_failing(outage) -> list[Finding]:
+    if outage is None:
+        return []
+    return [
+        Finding(
+            "pagerduty_api_failing",
+            f"{outage.describe()}: alerts still go out by the Events API, but notes, on-call sync, health checks "
+            "and reconciliation wait",
+            "Nothing to do: PagerBridge tries again and this clears by itself once PagerDuty answers.",
+            since=outage.since,
+        )
+    ]
 
 
 def _last_failure(org_id: int) -> str:
