@@ -217,3 +217,28 @@ def test_database_figures_still_answer_while_redis_is_down(db, org, scrape, monk
     assert value(samples, "pagerbridge_redis_up") == 0
     assert value(samples, "pagerbridge_deliveries_pending", queue="alerts") == 1
     assert ("pagerbridge_webhooks_received_total", frozenset({("outcome", "accepted")})) not in samples
+
+
+def test_scheduler_lag_reports_from_the_database_when_redis_is_flushed_or_down(db, redis, scrape, monkeypatch):
+    """Finding 5: a stopped scheduler's lag grows from its last heartbeat; it never vanishes."""
+    from redis.exceptions import ConnectionError
+
+    from webapp.health import liveness
+    from webapp.metrics import readings
+
+    assert value(scrape(), "pagerbridge_scheduler_lag_seconds") == math.inf  # never seen: an alert fires
+    liveness.beat(liveness.Kind.SCHEDULER, "scheduler-1")
+    liveness.beat(liveness.Kind.PERIODIC, "outbox-sweep")
+    assert value(scrape(), "pagerbridge_scheduler_lag_seconds") == 0
+    db.session.execute(db.update(liveness.Heartbeat).values(beat_at=utcnow() - timedelta(seconds=75)))
+    db.session.commit()
+    redis.flushdb()
+    samples = scrape()
+    assert 59 <= value(samples, "pagerbridge_scheduler_lag_seconds") < 65  # 75 s since the beat, less 15 s of grace
+    assert 75 <= value(samples, "pagerbridge_scheduler_last_run_seconds", job="outbox-sweep") < 80
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(readings, "get_redis", down)
+    assert 59 <= readings.scheduler_lag_known() < 65
