@@ -15,6 +15,7 @@ from rq.utils import import_attribute
 from rq_scheduler import Scheduler
 from rq_scheduler.utils import to_unix
 
+from webapp.health.liveness import Kind, beat
 from webapp.periodic import job_function, periodic_jobs, record_restored, record_run
 
 __all__ = ["periodic_jobs", "reconcile", "restore_missing", "run_periodic", "build_scheduler"]
@@ -87,6 +88,12 @@ class PeriodicScheduler(Scheduler):
     def __init__(self, *args, periodic=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.periodic = list(periodic)
+
+    def heartbeat(self):
+        """rq-scheduler's heartbeat in Redis, then PagerBridge's own in the database (only once Redis answered: a
+        scheduler that cannot reach Redis is not scheduling, and its lag must show)."""
+        super().heartbeat()
+        beat(Kind.SCHEDULER)
 
     def enqueue_jobs(self):
         """One pass under the scheduler lock: queue what is due, then restore missing registrations."""

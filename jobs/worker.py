@@ -9,12 +9,15 @@ Environment: PAGERBRIDGE_SENDS_IN_FLIGHT (default 32; 0 runs no engine, only RQ 
 import logging
 import signal
 import sys
+import time
 from importlib import import_module
 
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from webapp import config, create_app
 from webapp.extensions import db
+from webapp.health.liveness import HeartbeatThread, Kind, forget
 from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, get_redis
 
@@ -101,6 +104,49 @@ def build_app(in_flight, lease_seconds):
     )
 
 
+def rejoin_registry(worker):
+    """Put the worker back in RQ's registry when Redis lost it (restarted empty, flushed): RQ's own heartbeat
+    recreates the worker's hash but never rejoins `rq:workers`, so rq tools would miss a live worker for good."""
+    from rq import worker_registration
+
+    connection = worker.connection
+    if worker.birth_date is None:
+        return False  # not registered yet: RQ's own registration comes first
+    if connection.sismember(worker.redis_workers_keys, worker.key) and connection.exists(worker.key):
+        return False
+    with connection.pipeline() as pipeline:
+        pipeline.hset(worker.key, mapping=worker.serialize())
+        worker_registration.register(worker, pipeline)
+        pipeline.expire(worker.key, worker.worker_ttl + 60)
+        pipeline.execute()
+    log.warning("worker %s registered again: Redis had lost its registration", worker.name)
+    return True
+
+
+def work_until_stopped(current, queues):
+    """Run the RQ worker until a stop is asked for; RQ quits on a Redis failure it does not expect (a restart, a
+    closed connection), so a worker that quit without being asked starts again (under a new name) after a pause.
+
+    No RQ scheduler: nothing here is enqueued for later (retries and paced sends wait in the database), so a killed
+    worker's stale scheduler lock holds nothing up. RQ's own three lines per job would cost more than a delivery's
+    database work; jobs log their outcome.
+    """
+    attempt = 0
+    while True:
+        worker = current[0]
+        try:
+            worker.work(with_scheduler=False, logging_level="WARNING")
+        except (RedisError, OSError, ValueError) as error:
+            log.warning("the RQ worker stopped on %s: %s", type(error).__name__, error)
+        if worker._stop_requested or AppWorker.stop_before_start:
+            return
+        attempt += 1
+        wait = min(30.0, 2.0 ** min(attempt, 5))
+        log.warning("the RQ worker quit without being asked (Redis failed?); starting again in %.0f s", wait)
+        time.sleep(wait)
+        current[0] = AppWorker(queues, connection=get_redis())
+
+
 def main(argv=None):
     """Send deliveries and work the queues until SIGTERM (then finish what is in flight and exit)."""
     from webapp.alerts.engine import DeliveryEngine
@@ -117,21 +163,22 @@ def main(argv=None):
     with app.app_context():
         relax_commit_durability(db.engine)
         engine = DeliveryEngine(app, in_flight, org_limit).start() if in_flight > 0 else None
-        worker = AppWorker(queues, connection=get_redis())
+        current = [AppWorker(queues, connection=get_redis())]
+        heartbeat = HeartbeatThread(app, Kind.WORKER, also=lambda: rejoin_registry(current[0]))
+        heartbeat.start()
         log.info(
             "worker %s listening on %s; %s",
-            worker.name,
+            current[0].name,
             ", ".join(queues),
             f"{in_flight} sends in flight" if engine else "no delivery engine",
         )
         try:
-            # No RQ scheduler: nothing here is enqueued for later (retries and paced sends wait in the database),
-            # so a killed worker's stale scheduler lock holds nothing up.
-            # RQ's own three lines per job would cost more than a delivery's database work; jobs log their outcome.
-            worker.work(with_scheduler=False, logging_level="WARNING")
+            work_until_stopped(current, queues)
         finally:
+            heartbeat.stop()
             if engine is not None:
                 engine.stop()
+                forget(Kind.SENDER)  # a clean stop is not a death: its row goes rather than ageing
 
 
 if __name__ == "__main__":

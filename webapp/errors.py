@@ -1,6 +1,6 @@
 """Domain errors, and how errors reach users: HTML pages in the browser, the contract's JSON under /api."""
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 JSON_CODES = {
@@ -14,6 +14,7 @@ JSON_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -72,6 +73,44 @@ def forbidden_page():
     )
 
 
+RETRY_AFTER_SECONDS = 5
+NOT_STORED = (
+    "The database is not answering: nothing was stored. Retry in a few seconds with the same request "
+    "(with the same external_id, an incident is stored once however often it is sent)."
+)
+
+
+def database_unavailable(error):
+    """Whether `error` means PostgreSQL (or the SQLite file) did not answer or dropped the connection."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _unavailable():
+    """503 with Retry-After: JSON under /api, a page (that needs no database) in the browser."""
+    from contextlib import suppress
+
+    from webapp.extensions import db
+    from webapp.health.outages import redis_answers
+
+    with suppress(Exception):
+        db.session.rollback()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        response, status = json_error(503, NOT_STORED, "database_unavailable")
+        return response, status, headers
+    # Straight from Jinja: the app's context processors read the signed-in user, which needs the database.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        message="PagerBridge cannot read or store anything until it is back.",
+        redis=redis_answers(),
+        retry_after=RETRY_AFTER_SECONDS,
+    )
+    return page, 503, headers
+
+
 def register(app):
     """Install the handlers."""
 
@@ -91,9 +130,17 @@ def register(app):
 
     @app.errorhandler(Exception)
     def handle_unexpected(error):
+        if database_unavailable(error):
+            app.logger.warning("the database is not answering on %s %s: %s", request.method, request.path, error)
+            return _unavailable()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
-            return json_error(500, "Something went wrong on our side; nothing you sent was lost.", "server_error")
+            return json_error(
+                500,
+                "Something went wrong on our side, and this request may not have been stored: retry it (with the "
+                "same external_id, an incident is stored once).",
+                "server_error",
+            )
         return render_template(
             "errors/error.html", status=500, message="Something went wrong on our side. Please try again."
         ), 500

@@ -53,8 +53,15 @@ def job_function(name):
 
 
 def record_run(name, at=None):
-    """Remember that `name` just finished a run (unix time as a float string)."""
-    get_redis().hset(LAST_RUN_KEY, name, repr(at if at is not None else time.time()))
+    """Remember that `name` just finished a run: in the database (which a Redis flush cannot erase) and in Redis."""
+    from webapp.health.liveness import Kind, beat
+
+    if at is None:
+        beat(Kind.PERIODIC, name)
+    try:
+        get_redis().hset(LAST_RUN_KEY, name, repr(at if at is not None else time.time()))
+    except RedisError as error:
+        log.warning("last run of %s kept in the database only: %s", name, error)
 
 
 def record_restored(name):

@@ -10,7 +10,6 @@ import logging
 
 from flask import current_app
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import event
 
@@ -41,8 +40,8 @@ def enqueue(func, *args, queue="default", job_id=None, **kwargs):
     sweep catches up)."""
     try:
         return get_queue(queue).enqueue(func, *args, job_id=job_id, **kwargs)
-    except RedisError as exc:
-        log.warning("could not enqueue %s: %s", getattr(func, "__name__", func), exc)
+    except Exception as exc:  # noqa: BLE001 - Redis away or its client broken: the sweep catches up
+        log.warning("could not enqueue %s: %s: %s", getattr(func, "__name__", func), type(exc).__name__, exc)
         return None
 
 
@@ -66,8 +65,8 @@ def wake_senders(count=1):
             pipeline.lpush(WAKE_KEY, *["1"] * count)
             pipeline.ltrim(WAKE_KEY, 0, WAKE_BACKLOG - 1)
             pipeline.execute()
-    except RedisError as exc:
-        log.warning("could not wake the senders: %s", exc)
+    except Exception as exc:  # noqa: BLE001 - any failure (redis-py raised AttributeError mid-respawn): senders poll
+        log.warning("could not wake the senders: %s: %s", type(exc).__name__, exc)
 
 
 def wake_senders_after_commit():
@@ -78,13 +77,21 @@ def wake_senders_after_commit():
 
 
 def _flush_after_commit(session):
-    if session.info.pop("pagerbridge_wake", False):
-        wake_senders()
-    pending = session.info.pop("pagerbridge_after_commit", [])
-    if len(pending) > 1 and not any(kwargs for *_, kwargs in pending):
-        return _enqueue_batch(pending)
-    for func, args, queue, kwargs in pending:
-        enqueue(func, *args, queue=queue, **kwargs)
+    """After the commit the work is stored: nothing here may turn it into an error (logged and counted instead;
+    the senders poll and the sweep catches up)."""
+    try:
+        if session.info.pop("pagerbridge_wake", False):
+            wake_senders()
+        pending = session.info.pop("pagerbridge_after_commit", [])
+        if len(pending) > 1 and not any(kwargs for *_, kwargs in pending):
+            return _enqueue_batch(pending)
+        for func, args, queue, kwargs in pending:
+            enqueue(func, *args, queue=queue, **kwargs)
+    except Exception:  # noqa: BLE001
+        log.exception("after a commit, waking the senders or queueing jobs failed; the sweep catches up")
+        from webapp.metrics.counters import count_after_commit_failure
+
+        count_after_commit_failure()
 
 
 def _enqueue_batch(pending):
@@ -97,8 +104,8 @@ def _enqueue_batch(pending):
                     pipeline=pipeline,
                 )
             pipeline.execute()
-    except RedisError as exc:
-        log.warning("could not enqueue %d jobs: %s", len(pending), exc)
+    except Exception as exc:  # noqa: BLE001 - as enqueue
+        log.warning("could not enqueue %d jobs: %s: %s", len(pending), type(exc).__name__, exc)
 
 
 def _drop_after_rollback(session, previous_transaction=None):

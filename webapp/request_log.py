@@ -6,6 +6,8 @@ import time
 import uuid
 
 from flask import g, request
+from sqlalchemy import inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 from webapp.logs import WEBHOOK_PATH
 
@@ -33,7 +35,12 @@ def _org_id():
     if g.get("org_id") is not None:
         return g.org_id
     user = g.get("_login_user")
-    return getattr(user, "org_id", None) if user is not None else None
+    if user is None:
+        return None
+    try:  # what is loaded only: after a rollback (the database gone mid-request) a read would query again
+        return inspect(user).dict.get("org_id")
+    except NoInspectionAvailable:
+        return getattr(user, "org_id", None)
 
 
 def start_request():

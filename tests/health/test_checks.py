@@ -156,5 +156,27 @@ def test_alerts_nobody_sends_turn_the_badge_amber_and_say_to_check_the_worker(db
     db.session.commit()
     badge = status_badge(connected.id)
     assert badge["state"] == "attention"
-    assert [f.code for f in badge["findings"]] == ["deliveries_overdue"]
-    assert "no worker sending them" in badge["findings"][0].message
+    assert [f.code for f in badge["findings"]] == ["no_sender"]
+    assert "no worker is sending alerts" in badge["findings"][0].message
+
+
+def test_the_no_worker_finding_fires_only_when_no_sender_is_alive(db, api, connected):
+    """Overdue alerts with a live sender are not blamed on the worker (they wait on PagerDuty, or the pace)."""
+    from datetime import timedelta
+
+    from webapp.health import liveness
+    from webapp.models import Delivery
+    from webapp.models.types import utcnow
+
+    api.post("/reports", json={"title": "Waiting"})
+    db.session.execute(db.update(Delivery).values(next_attempt_at=utcnow() - timedelta(minutes=3)))
+    db.session.commit()
+    liveness.beat(liveness.Kind.SENDER, "sender-a")
+    assert status_badge(connected.id)["state"] == "connected"
+    db.session.execute(
+        db.update(liveness.Heartbeat).values(beat_at=utcnow() - timedelta(seconds=liveness.LIVE_SECONDS + 1))
+    )
+    db.session.commit()
+    badge = status_badge(connected.id)
+    assert [f.code for f in badge["findings"]] == ["no_sender"]
+    assert "the last one beat 16 s ago" in badge["findings"][0].message

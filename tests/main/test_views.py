@@ -12,16 +12,42 @@ def test_readyz_checks_database_and_redis(client):
     assert response.json == {"status": "ready", "checks": {"database": "ok", "redis": "ok"}}
 
 
-def test_readyz_is_503_when_redis_is_down(app, client):
+def test_readyz_is_degraded_but_200_when_redis_is_down_as_the_api_still_takes_alerts(app, client, api):
     saved = app.config["REDIS_URL"], app.extensions.pop("pagerbridge_redis", None)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/readyz")
+        alert = api.post(
+            "/incidents",
+            json={
+                "kind": "kubernetes",
+                "title": "Redis away",
+                "severity": "high",
+                "cluster": "prod",
+                "namespace": "api",
+                "external_id": "readyz-redis-down",
+            },
+        )
     finally:
         app.config["REDIS_URL"] = saved[0]
         app.extensions.pop("pagerbridge_redis", None)
-    assert response.status_code == 503
+    assert alert.status_code == 201, alert.json  # what readiness promises, the API does
+    assert response.status_code == 200 and response.json["status"] == "degraded"
     assert response.json["checks"]["database"] == "ok" and response.json["checks"]["redis"] != "ok"
+
+
+def test_readyz_is_503_with_retry_after_when_the_database_is_down(app, client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from webapp.main import services
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(services.db.session, "execute", down)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.json["status"] == "unavailable"
 
 
 def test_dashboard_shows_the_org(admin_client, org):

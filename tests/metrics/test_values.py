@@ -111,16 +111,29 @@ def test_webhooks_by_outcome(client, db, org, scrape):
         assert value(samples, "pagerbridge_webhooks_received_total", outcome=outcome) == 1, outcome
 
 
-def test_worker_heartbeat_age_follows_the_registry(db, redis, scrape):
+def test_workers_count_their_own_heartbeats_not_rqs_registry(db, redis, scrape):
+    """Finding 3: RQ's registration outlives a killed worker by minutes; only a live heartbeat counts."""
+    from webapp.health import liveness
+
     assert value(scrape(), "pagerbridge_worker_heartbeat_age_seconds") == math.inf
     worker = Worker(["default"], connection=redis, name="metrics-test-worker")
     worker.register_birth()
     worker.heartbeat()
     samples = scrape()
+    assert value(samples, "pagerbridge_workers") == 0 and value(samples, "pagerbridge_rq_workers") == 1
+    liveness.beat(liveness.Kind.WORKER, "w1")
+    liveness.beat(liveness.Kind.SENDER, "s1")
+    samples = scrape()
     assert 0 <= value(samples, "pagerbridge_worker_heartbeat_age_seconds") < 5
-    assert value(samples, "pagerbridge_workers") == 1
+    assert value(samples, "pagerbridge_workers") == 1 and value(samples, "pagerbridge_senders") == 1
+    db.session.execute(db.update(liveness.Heartbeat).values(beat_at=utcnow() - timedelta(seconds=20)))
+    db.session.commit()
+    samples = scrape()  # a killed process: its row ages, and within LIVE_SECONDS it no longer counts
+    assert value(samples, "pagerbridge_workers") == 0 and value(samples, "pagerbridge_senders") == 0
+    assert 20 <= value(samples, "pagerbridge_worker_heartbeat_age_seconds") < 25
+    redis.flushdb()
+    assert 20 <= value(scrape(), "pagerbridge_sender_heartbeat_age_seconds") < 25  # a flush erases nothing
     worker.register_death()
-    assert value(scrape(), "pagerbridge_worker_heartbeat_age_seconds") == math.inf
 
 
 def test_scheduler_last_run_per_job(db, redis, scrape):
@@ -185,7 +198,7 @@ def test_a_scrape_is_a_handful_of_statements(db, org, client, metrics_token):
 
     with recorded(db.engine) as statements:
         assert client.get("/metrics", headers={"Authorization": f"Bearer {metrics_token}"}).status_code == 200
-    assert len(statements) <= 4, statements
+    assert len(statements) <= 6, statements  # deliveries (4) and the heartbeats (1), each one query
 
 
 def test_database_figures_still_answer_while_redis_is_down(db, org, scrape, monkeypatch):
@@ -204,3 +217,28 @@ def test_database_figures_still_answer_while_redis_is_down(db, org, scrape, monk
     assert value(samples, "pagerbridge_redis_up") == 0
     assert value(samples, "pagerbridge_deliveries_pending", queue="alerts") == 1
     assert ("pagerbridge_webhooks_received_total", frozenset({("outcome", "accepted")})) not in samples
+
+
+def test_scheduler_lag_reports_from_the_database_when_redis_is_flushed_or_down(db, redis, scrape, monkeypatch):
+    """Finding 5: a stopped scheduler's lag grows from its last heartbeat; it never vanishes."""
+    from redis.exceptions import ConnectionError
+
+    from webapp.health import liveness
+    from webapp.metrics import readings
+
+    assert value(scrape(), "pagerbridge_scheduler_lag_seconds") == math.inf  # never seen: an alert fires
+    liveness.beat(liveness.Kind.SCHEDULER, "scheduler-1")
+    liveness.beat(liveness.Kind.PERIODIC, "outbox-sweep")
+    assert value(scrape(), "pagerbridge_scheduler_lag_seconds") == 0
+    db.session.execute(db.update(liveness.Heartbeat).values(beat_at=utcnow() - timedelta(seconds=75)))
+    db.session.commit()
+    redis.flushdb()
+    samples = scrape()
+    assert 59 <= value(samples, "pagerbridge_scheduler_lag_seconds") < 65  # 75 s since the beat, less 15 s of grace
+    assert 75 <= value(samples, "pagerbridge_scheduler_last_run_seconds", job="outbox-sweep") < 80
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(readings, "get_redis", down)
+    assert 59 <= readings.scheduler_lag_known() < 65

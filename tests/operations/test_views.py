@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from rq import Queue, Worker
+from rq import Queue
 
 from tests import factories
 from webapp.metrics import counters
@@ -45,9 +45,10 @@ def test_a_quiet_system_says_what_is_missing(admin_client):
 
 
 def test_live_processes_queues_jobs_and_answers(admin_client, redis):
-    worker = Worker(["alerts", "default"], connection=redis, name="ops-test-worker")
-    worker.register_birth()
-    worker.heartbeat()
+    from webapp.health import liveness
+
+    liveness.beat(liveness.Kind.WORKER, "ops-test-worker")
+    liveness.beat(liveness.Kind.SENDER, "ops-test-sender")
     Queue("alerts", connection=redis).enqueue("jobs.maintenance.heartbeat")
     now = time.time()
     redis.hset("pagerbridge:periodic:last-run", mapping={"outbox-sweep": now - 20, "sla-evaluator": now - 7200})
@@ -56,14 +57,14 @@ def test_live_processes_queues_jobs_and_answers(admin_client, redis):
     counters.count_pagerduty_response("events", 202)
     counters.count_pagerduty_response("rest", 429)
     html = admin_client.get(URL).get_data(as_text=True)
-    assert "ops-test-worker" in html and "1 worker registered." in html and "heartbeat now" in html
+    assert "ops-test-worker" in html and "1 worker alive" in html and "heartbeat now" in html
+    assert "ops-test-sender" in html and "1 delivery engine sending." in html
     assert "Periodic jobs are queued on time." in html
     assert re.search(r"<td>alerts</td><td class=\"text-end\">1</td>", html)
     assert re.search(r"<td>outbox-sweep</td><td>20 s ago</td>", html)
     assert "<td>sla-evaluator</td><td>2.0 h ago" in html  # no period known for it here, so not flagged late
     assert re.search(r"<td>202</td><td class=\"text-end\">2</td>", html)
     assert re.search(r"<td>429</td><td class=\"text-end\">1</td>", html)
-    worker.register_death()
 
 
 def test_a_stopped_scheduler_is_named(admin_client, redis):
@@ -122,7 +123,8 @@ def test_redis_down_is_said_in_words(admin_client, monkeypatch):
 
     monkeypatch.setattr(services, "_web", down)
     html = admin_client.get(URL).get_data(as_text=True)
-    assert "Redis does not answer" in html
+    assert "Redis is not answering" in html
+    assert 'data-process="worker"' in html  # liveness is in the database: still shown
 
 
 def test_a_periodic_job_overdue_for_its_period_is_late(admin_client, redis, app):

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from webapp.alerts.claiming import claim_batch
 from webapp.alerts.sender import send_claimed
 from webapp.extensions import db
+from webapp.health.liveness import sender_tick
 from webapp.queues import WAKE_KEY, get_redis, wake_senders
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class DeliveryEngine:
     def _dispatch(self):
         next_poll = 0.0
         while not self.stopping.is_set():
+            sender_tick(self.app)  # the sender's heartbeat, from this loop (throttled inside), and PagerDuty's probe
             now = time.time()
             with self.lock:
                 requested, self.claim_requested = self.claim_requested, False

@@ -1,5 +1,7 @@
 """`pagerduty connect|disconnect|subscribe|status`, doing exactly what the settings pages do (in the foreground)."""
 
+from contextlib import contextmanager
+
 import click
 from flask.cli import with_appcontext
 
@@ -46,10 +48,29 @@ def status(org_slug):
     from webapp.connection.services import status_lines
     from webapp.orgs.services import org_by_slug
 
-    with cli_errors():
+    with cli_errors(), database_outage_said():
         lines = status_lines(org_by_slug(org_slug))
     for line in lines:
         click.echo(line)
+
+
+@contextmanager
+def database_outage_said():
+    """PostgreSQL not answering is said in words (and exits 1), never shown as a traceback."""
+    from webapp.errors import database_unavailable
+    from webapp.health.outages import redis_answers
+
+    try:
+        yield
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        redis = "Redis is answering" if redis_answers() else "Redis is not answering either"
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0][:200]
+        raise click.ClickException(
+            f"PostgreSQL is not answering ({reason}): the connection's state cannot be read. {redis}. "
+            "Alerts already stored go out once it is back."
+        ) from None
 
 
 @pagerduty.command("disconnect")

@@ -1,18 +1,14 @@
 """The one health model: stored findings (from checks against PagerDuty and refusals) plus what the database shows."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import or_, select
 
 from webapp.extensions import db
 from webapp.models import Connection, Delivery, HealthFinding, NamespaceRoute, OnCallSettings, ResourceRoute, Service
 from webapp.models.types import utcnow
-from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.routing.resolve import fallback_route, service_problem
 
-# An alert due this long ago and still not taken by a sender means no worker is sending.
-OVERDUE_SECONDS = 120
 LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
 REPAIR = (
     "Click Repair routes (finds or creates each configured service's Events API v2 integration), "
@@ -100,7 +96,10 @@ def _collect(org_id):
     connection = db.session.scalar(select(Connection).filter_by(org_id=org_id))
     if connection is None or connection.state == "disconnected":
         return _stored(org_id, only=KEPT_ACROSS_CONNECTIONS)
-    items = _stored(org_id) + _paused(org_id, connection) + _overdue(org_id) + _routes(org_id, connection)
+    from webapp.health import outages
+
+    items = _stored(org_id) + _paused(org_id, connection) + outages.pagerduty_findings(org_id, connection)
+    items += outages.sender_findings(org_id) + outages.redis_findings() + _routes(org_id, connection)
     items += _oncall(org_id)
     return sorted(items, key=lambda f: LEVEL_ORDER.get(f.level, 3))
 
@@ -112,29 +111,6 @@ def _stored(org_id, only=None):
     return [
         Finding(row.code, row.message, row.action, row.level, row.subject, row.first_seen_at)
         for row in db.session.scalars(query)
-    ]
-
-
-def _overdue(org_id):
-    """Alerts due for a while that nobody is sending: no worker runs (or none keeps up), so none reaches PagerDuty."""
-    now = utcnow()
-    count = db.session.scalar(
-        select(db.func.count()).where(
-            Delivery.org_id == org_id,
-            Delivery.status.in_(WAITING_DELIVERY_STATUSES),
-            Delivery.next_attempt_at < now - timedelta(seconds=OVERDUE_SECONDS),
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
-        )
-    )
-    if not count:
-        return []
-    return [
-        Finding(
-            "deliveries_overdue",
-            f"{count} alert{'s have' if count != 1 else ' has'} waited more than {OVERDUE_SECONDS // 60} minutes "
-            "with no worker sending them",
-            "Check that the worker process runs (Settings → Operations shows the workers); nothing is lost meanwhile.",
-        )
     ]
 
 

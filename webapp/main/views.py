@@ -43,11 +43,12 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database and Redis are reachable; 503 otherwise."""
+    """Ready exactly when the API takes alerts: the database answers (503 with Retry-After otherwise). Redis down
+    is "degraded", still 200: the API stores alerts in the database and the senders find them by polling."""
     checks = services.readiness()
-    ready = all(ok for ok, _ in checks.values())
-    body = {
-        "status": "ready" if ready else "unavailable",
-        "checks": {name: detail for name, (ok, detail) in checks.items()},
-    }
-    return jsonify(body), 200 if ready else 503
+    database_ok, redis_ok = checks["database"][0], checks["redis"][0]
+    status = "ready" if database_ok and redis_ok else "degraded" if database_ok else "unavailable"
+    body = {"status": status, "checks": {name: detail for name, (ok, detail) in checks.items()}}
+    if not database_ok:
+        return jsonify(body), 503, {"Retry-After": "5"}
+    return jsonify(body), 200

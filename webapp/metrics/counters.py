@@ -10,8 +10,6 @@ import logging
 import os
 import time
 
-from redis.exceptions import RedisError
-
 from webapp.config import host_name
 from webapp.queues import get_redis
 
@@ -43,7 +41,7 @@ def _run(pipeline_steps):
         with get_redis().pipeline() as pipeline:
             pipeline_steps(pipeline)
             pipeline.execute()
-    except (RedisError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of Redis or its client: the work itself stands
         _paused_until[0] = time.monotonic() + PAUSE_AFTER_FAILURE
         log.warning("metrics not recorded for %.0f s: Redis failed (%s)", PAUSE_AFTER_FAILURE, exc)
 
@@ -59,6 +57,21 @@ def count_pagerduty_response(api, status, at=None):
         pipeline.expire(_minute_key(at), MINUTE_TTL)
 
     _run(steps)
+
+
+AFTER_COMMIT_FAILURES_KEY = PREFIX + "after-commit-failures"
+_after_commit_failures = [0]
+
+
+def count_after_commit_failure():
+    """Work after a commit failed (waking senders, queueing jobs): counted here and in this process."""
+    _after_commit_failures[0] += 1
+    _run(lambda pipeline: pipeline.incr(AFTER_COMMIT_FAILURES_KEY))
+
+
+def after_commit_failures():
+    """How many times work after a commit failed, every process together (this process's count without Redis)."""
+    return int(get_redis().get(AFTER_COMMIT_FAILURES_KEY) or 0)
 
 
 def count_webhook(outcome):

@@ -15,6 +15,9 @@ WEBHOOK_OUTCOMES = {202: "accepted", 400: "invalid", 401: "unauthorized", 413: "
 def pagerduty_answered(url, status):
     """Count one PagerDuty answer (or a network error/timeout); the Events API is told apart by its path."""
     counters.count_pagerduty_response("events" if url.endswith("/v2/enqueue") else "rest", status)
+    from webapp.health import breaker  # imported late: the breaker reads models, which import the client
+
+    breaker.answered(url, status)
 
 
 def counted_webhook(view):

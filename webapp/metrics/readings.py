@@ -2,6 +2,7 @@
 
 import time
 
+from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import func
 
@@ -56,31 +57,71 @@ def queue_depths():
     return {name: Queue(name, connection=redis).count for name in QUEUE_NAMES}
 
 
-def workers(now=None):
-    """[{name, queues, state, heartbeat_age}] of the RQ workers registered in Redis, freshest first.
+def heartbeats(now=None):
+    """{kind: {name: seconds since its last beat}} of every heartbeat of the last day, in one query."""
+    from webapp.health.liveness import FORGET_AFTER
+    from webapp.models import Heartbeat
 
-    An idle worker beats when it wakes to wait again, about every worker_ttl - 15 s (405 s by default); a worker
-    that dies leaves the registry worker_ttl + 60 s after its last beat.
-    """
     now = now or time.time()
-    found = []
-    for worker in Worker.all(connection=get_redis()):
-        beat = worker.last_heartbeat.timestamp() if worker.last_heartbeat else None
-        found.append(
-            {
-                "name": worker.name,
-                "queues": worker.queue_names(),
-                "state": worker.get_state(),
-                "heartbeat_age": max(0.0, now - beat) if beat else None,
-            }
+    rows = db.session.execute(
+        db.select(Heartbeat.kind, Heartbeat.name, Heartbeat.beat_at).where(Heartbeat.beat_at >= utcnow() - FORGET_AFTER)
+    ).all()
+    found = {}
+    for kind, name, beat_at in rows:
+        found.setdefault(kind, {})[name] = max(0.0, now - beat_at.timestamp())
+    return found
+
+
+def processes(kind, beats=None, now=None):
+    """[{name, heartbeat_age, alive}] of the processes of `kind` (worker, sender, scheduler) seen in the last
+    day, live ones first: alive while the heartbeat is younger than liveness.LIVE_SECONDS."""
+    from webapp.health.liveness import LIVE_SECONDS
+
+    beats = beats if beats is not None else heartbeats(now)
+    rows = [
+        {"name": name, "heartbeat_age": age, "alive": age <= LIVE_SECONDS} for name, age in beats.get(kind, {}).items()
+    ]
+    return sorted(rows, key=lambda row: row["heartbeat_age"])
+
+
+def workers(now=None, beats=None):
+    """The live RQ worker processes, by their own heartbeat (not RQ's registry, which outlives a killed worker)."""
+    return [row for row in processes("worker", beats, now) if row["alive"]]
+
+
+def freshest_age(kind, beats=None, now=None):
+    """Seconds since the freshest heartbeat of `kind`; +Inf when none in the last day."""
+    ages = (beats if beats is not None else heartbeats(now)).get(kind, {})
+    return min(ages.values()) if ages else float("inf")
+
+
+def worker_heartbeat_age(now=None, beats=None):
+    """Seconds since the freshest worker heartbeat; +Inf when no worker beat in the last day."""
+    return freshest_age("worker", beats, now)
+
+
+def rq_workers():
+    """How many workers RQ's registry lists (it outlives a killed worker by minutes; shown beside, never trusted)."""
+    return len(Worker.all_keys(connection=get_redis()))
+
+
+def deliveries_held_by_pagerduty():
+    """{reason: count} of deliveries backing off because of PagerDuty: 'failing' (5xx, timeouts, refused) and
+    'throttled' (429)."""
+    from sqlalchemy import case, or_
+
+    reason = case((Delivery.last_status_code == 429, "throttled"), else_="failing")
+    rows = db.session.execute(
+        db.select(reason, func.count())
+        .where(
+            Delivery.status == "retrying",
+            or_(
+                Delivery.last_status_code.is_(None), Delivery.last_status_code >= 500, Delivery.last_status_code == 429
+            ),
         )
-    return sorted(found, key=lambda w: w["heartbeat_age"] if w["heartbeat_age"] is not None else float("inf"))
-
-
-def worker_heartbeat_age(now=None):
-    """Seconds since the freshest worker heartbeat; +Inf when no worker is registered."""
-    ages = [w["heartbeat_age"] for w in workers(now) if w["heartbeat_age"] is not None]
-    return min(ages) if ages else float("inf")
+        .group_by(reason)
+    ).all()
+    return {"failing": 0, "throttled": 0, **dict(rows)}
 
 
 def periodic_last_runs(now=None):
@@ -102,6 +143,35 @@ def periodic_last_runs(now=None):
         except ValueError:
             continue
     return runs
+
+
+def periodic_last_runs_known(now=None, beats=None):
+    """{job: seconds since its last run} from the database, and from Redis when it answers (the fresher wins);
+    a Redis flush or outage leaves the database's figures, so a stopped scheduler's jobs keep ageing."""
+    runs = dict((beats if beats is not None else heartbeats(now)).get("periodic", {}))
+    try:
+        for name, age in periodic_last_runs(now).items():
+            if name not in runs or (age is not None and age < runs[name]):
+                runs[name] = age
+    except (RedisError, OSError):
+        pass
+    return runs
+
+
+def scheduler_lag_known(now=None, beats=None):
+    """The scheduler's lag even when Redis is down or was flushed: the larger of rq-scheduler's own lag and how
+    long the scheduler's heartbeat (in the database) is overdue; +Inf when no scheduler was ever seen."""
+    from webapp.health.liveness import LIVE_SECONDS
+
+    now = now or time.time()
+    beat_age = (beats if beats is not None else heartbeats(now)).get("scheduler", {})
+    from_beat = max(0.0, min(beat_age.values()) - LIVE_SECONDS) if beat_age else None
+    try:
+        from_redis = scheduler_lag(now)
+    except (RedisError, OSError):
+        from_redis = None
+    known = [lag for lag in (from_beat, from_redis) if lag is not None]
+    return max(known) if known else float("inf")
 
 
 def scheduler_lag(now=None):

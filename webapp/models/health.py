@@ -25,3 +25,17 @@ class HealthFinding(OrgScoped, db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (db.UniqueConstraint("org_id", "code", "subject", name="uq_health_findings_org_code_subject"),)
+
+
+class Heartbeat(db.Model):
+    """The last beat of one process (worker, sender, scheduler) or periodic job: kept in the database so that a
+    Redis flush cannot erase it and a dead process's row stays behind, ageing, for everyone to see."""
+
+    __tablename__ = "heartbeats"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(db.String(16))
+    name: Mapped[str] = mapped_column(db.String(200))
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (db.UniqueConstraint("kind", "name", name="uq_heartbeats_kind_name"),)

@@ -9,6 +9,7 @@ from rq.job import Job
 
 from webapp.extensions import db
 from webapp.formatting import plural
+from webapp.health.liveness import LIVE_SECONDS
 from webapp.metrics import counters, readings
 from webapp.models import Delivery
 from webapp.models.types import utcnow
@@ -20,20 +21,37 @@ HOURS = 24
 
 
 def system_status(now=None):
-    """Processes, queues and periodic jobs, each with a state (ok, warning, down) and words for a person."""
+    """Processes, queues, periodic jobs and PagerDuty, each with a state (ok, warning, down) and words for a person.
+
+    Liveness comes from the heartbeats in the database, the rest from Redis; whichever does not answer is said
+    ("Redis is not answering") and the other's part still shows.
+    """
     now = now or time.time()
+    status = {"redis": True, "database": True}
+    beats = {}
     try:
-        return {
-            "web": _web(now),
-            "workers": _workers(now),
-            "scheduler": _scheduler(now),
-            "periodic": periodic_jobs(now),
-            "queues": readings.queue_depths(),
-            "answers": sorted(counters.pagerduty_responses_since(3600, now).items()),
-            "redis": True,
-        }
+        beats = readings.heartbeats(now)
+        status.update(
+            workers=_workers(beats),
+            senders=_senders(beats),
+            scheduler=_scheduler(now, beats),
+            held=readings.deliveries_held_by_pagerduty(),
+        )
+    except Exception:  # noqa: BLE001 - PostgreSQL not answering: say so, show what Redis knows
+        db.session.rollback()
+        status["database"] = False
+    try:
+        status.update(
+            web=_web(now),
+            periodic=periodic_jobs(now, beats),
+            queues=readings.queue_depths(),
+            answers=sorted(counters.pagerduty_responses_since(3600, now).items()),
+            rq_workers=readings.rq_workers(),
+        )
     except (RedisError, OSError):
-        return {"redis": False}
+        status["redis"] = False
+    status["pagerduty"] = _pagerduty()
+    return status
 
 
 def _web(now):
@@ -42,18 +60,31 @@ def _web(now):
     return {"state": "ok", "processes": live, "message": message}
 
 
-def _workers(now):
-    found = readings.workers(now)
-    if not found:
-        message = "No worker is running: alerts wait in the queue (the database keeps them). Start a worker process."
-        return {"state": "down", "list": [], "message": message}
-    message = f"{plural(len(found), 'worker')} registered. An idle worker checks in about every 7 minutes."
-    return {"state": "ok", "list": found, "message": message}
+def _workers(beats):
+    rows = readings.processes("worker", beats)
+    alive = [row for row in rows if row["alive"]]
+    if not alive:
+        last = f" (the last one beat {rows[0]['heartbeat_age']:.0f} s ago)" if rows else ""
+        message = f"No worker is running{last}: webhooks, SLA, on-call and health jobs wait in the queue. Start one."
+        return {"state": "down", "list": rows[:10], "message": message}
+    beat = f"each beating every 5 s; one silent for {LIVE_SECONDS:.0f} s is dead"
+    message = f"{plural(len(alive), 'worker')} alive, {beat}."
+    return {"state": "ok", "list": rows[:10], "message": message}
 
 
-def _scheduler(now):
-    lag = readings.scheduler_lag(now)
-    if lag is None:
+def _senders(beats):
+    rows = readings.processes("sender", beats)
+    alive = [row for row in rows if row["alive"]]
+    if not alive:
+        last = f" (the last one beat {rows[0]['heartbeat_age']:.0f} s ago)" if rows else ""
+        message = f"No delivery engine is sending{last}: alerts wait in the database (nothing is lost). Start a worker."
+        return {"state": "down", "list": rows[:10], "message": message}
+    return {"state": "ok", "list": rows[:10], "message": f"{plural(len(alive), 'delivery engine')} sending."}
+
+
+def _scheduler(now, beats):
+    lag = readings.scheduler_lag_known(now, beats)
+    if lag == float("inf"):
         return {"state": "down", "lag": None, "message": "No periodic job is scheduled: start the scheduler process."}
     if lag > SCHEDULER_LATE_SECONDS:
         message = f"Periodic jobs are {lag:.0f} s late: the scheduler process looks stopped; restart it."
@@ -61,10 +92,19 @@ def _scheduler(now):
     return {"state": "ok", "lag": lag, "message": "Periodic jobs are queued on time."}
 
 
-def periodic_jobs(now=None):
+def _pagerduty():
+    from webapp.health import breaker
+
+    try:
+        return [outage.describe() for outage in breaker.outages().values()]
+    except Exception:  # noqa: BLE001 - no state readable: nothing known to be failing
+        return []
+
+
+def periodic_jobs(now=None, beats=None):
     """[{name, age, period, state}] for every periodic job: when it last ran against how often it should."""
     now = now or time.time()
-    runs = readings.periodic_last_runs(now)
+    runs = readings.periodic_last_runs_known(now, beats)
     periods = _periods(list(runs))
     rows = []
     for name, age in sorted(runs.items()):
