@@ -5,7 +5,7 @@ import logging
 from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 from webapp import create_app
 from webapp.logs import configure_logging
-from webapp.queues import get_redis
+from webapp.queues import rq_redis
 
 log = logging.getLogger("pagerbridge.scheduler")
 
@@ -19,7 +19,7 @@ def main():
     app = create_app()
     with app.app_context():
         jobs = periodic_jobs(app.config)
-        scheduler = build_scheduler(get_redis(), periodic=jobs)
+        scheduler = build_scheduler(rq_redis(), periodic=jobs)
         ids = reconcile(scheduler, jobs)
         log.info("periodic jobs: %s", ", ".join(ids))
         scheduler.run()

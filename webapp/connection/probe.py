@@ -42,7 +42,7 @@ def start_test(org_id):
     run = JobRun(org_id=org_id, kind="test_connection", status="queued", total=2, message="Queued")
     db.session.add(run)
     db.session.commit()
-    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, queue="alerts-critical")
+    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, queue="default")
     db.session.commit()
     return run
 

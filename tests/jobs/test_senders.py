@@ -1,4 +1,4 @@
-"""Real worker processes with the delivery engine on: two at once, one SIGKILLed mid-send, one with a backlog."""
+"""Real sender processes: two at once, one SIGKILLed mid-send, one with a backlog beside a plain RQ worker."""
 
 import os
 import signal
@@ -24,10 +24,11 @@ def settled(db):
     )
 
 
-def test_two_workers_send_each_event_once_and_each_key_in_order(api, pd, routed, db, spawn_worker):
-    pd.state.latency_ms = 50  # sends overlap, within and across the workers
-    spawn_worker(PAGERBRIDGE_SENDS_IN_FLIGHT="8")
-    spawn_worker(PAGERBRIDGE_SENDS_IN_FLIGHT="8")
+@pytest.mark.postgres
+def test_two_senders_send_each_event_once_and_each_key_in_order(api, pd, routed, db, spawn_sender):
+    pd.state.latency_ms = 50  # sends overlap, within and across the senders
+    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="8")
+    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="8")
     ids = [api.post("/incidents", json={**K8S, "external_id": f"det-{n}"}).json["id"] for n in range(20)]
     for incident_id in ids:
         api.patch(f"/incidents/{incident_id}", json={"status": "resolved"})
@@ -38,14 +39,14 @@ def test_two_workers_send_each_event_once_and_each_key_in_order(api, pd, routed,
     assert len(pd.state.received_events()) == 40
 
 
-def test_a_delivery_claimed_by_a_killed_worker_is_sent_when_its_lease_lapses(api, pd, routed, db, spawn_worker):
+def test_a_delivery_claimed_by_a_killed_sender_is_sent_when_its_lease_lapses(api, pd, routed, db, spawn_sender):
     pd.state.add_fault("slow", count=1, delay=3, scope="events")  # the first send hangs at PagerDuty
-    doomed = spawn_worker(PAGERBRIDGE_LEASE_SECONDS="2")
+    doomed = spawn_sender(PAGERBRIDGE_LEASE_SECONDS="2")
     incident_id = api.post("/incidents", json=K8S).json["id"]
     wait_for(lambda: not pd.state.faults, timeout=20)  # the send has reached PagerDuty and waits for its answer
     os.killpg(doomed.pid, signal.SIGKILL)
     doomed.wait(timeout=10)
-    spawn_worker(PAGERBRIDGE_LEASE_SECONDS="2")
+    spawn_sender(PAGERBRIDGE_LEASE_SECONDS="2")
     delivery = wait_for(lambda: db.session.scalar(db.select(Delivery).filter_by(status="delivered")), timeout=30)
     assert delivery.dedup_key == f"incident-{incident_id}"
     # The hung call is answered too in the end (PagerDuty merges the two under one dedup key).
@@ -53,25 +54,25 @@ def test_a_delivery_claimed_by_a_killed_worker_is_sent_when_its_lease_lapses(api
     assert len(pd.state.incidents) == 1
 
 
-def test_retries_do_not_need_rqs_scheduler(api, pd, routed, db, redis, spawn_worker):
+def test_retries_do_not_need_rqs_scheduler(api, pd, routed, db, redis, spawn_sender):
     from rq import Queue
 
-    redis.set("rq:scheduler-lock:alerts", "a-worker-that-was-killed", ex=600)  # a stale lock, as after SIGKILL
+    redis.set("rq:scheduler-lock:default", "a-worker-that-was-killed", ex=600)  # a stale lock, as after SIGKILL
     pd.state.add_fault("500", count=2, scope="events")
-    spawn_worker()
+    spawn_sender()
     incident_id = api.post("/incidents", json=K8S).json["id"]
     delivery = wait_for(lambda: db.session.scalar(db.select(Delivery).filter_by(status="delivered")), timeout=30)
     assert delivery.attempts == 3 and delivery.dedup_key == f"incident-{incident_id}"
-    for name in ("alerts", "alerts-critical", "default"):
-        assert Queue(name, connection=redis).scheduled_job_registry.count == 0
+    assert Queue("default", connection=redis).scheduled_job_registry.count == 0
 
 
-def test_housekeeping_runs_while_deliveries_back_up(api, pd, routed, db, redis, spawn_worker):
+def test_housekeeping_runs_while_deliveries_back_up(api, pd, routed, db, redis, spawn_worker, spawn_sender):
     from jobs.maintenance import HEARTBEAT_KEY
     from webapp.queues import enqueue
 
     pd.state.latency_ms = 1500  # PagerDuty answers slowly: a backlog builds behind two sends in flight
-    spawn_worker(PAGERBRIDGE_SENDS_IN_FLIGHT="2")
+    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="2")
+    spawn_worker()
     for n in range(12):
         api.post("/incidents", json={**K8S, "external_id": f"det-{n}"})
     wait_for(lambda: pd.state.waiting == 2)
