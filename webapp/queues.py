@@ -10,7 +10,9 @@ import logging
 
 from flask import current_app
 from redis import Redis
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 from rq import Queue
 from sqlalchemy import event
 
@@ -24,8 +26,9 @@ WAKE_BACKLOG = 16
 
 
 def get_redis():
-    """The app's Redis connection (one client per app, thread-safe pool), with a short socket timeout."""
-    return _client("pagerbridge_redis")
+    """The app's Redis connection (one client per app, thread-safe pool): a short socket timeout, and one quick
+    retry (a connection dropped by a Redis restart is replaced at once; a Redis that is down fails fast)."""
+    return _client("pagerbridge_redis", retry=quick_retry())
 
 
 def rq_redis():
@@ -33,14 +36,16 @@ def rq_redis():
     return _client("pagerbridge_rq_redis")
 
 
-def _client(name):
+def quick_retry():
+    """One retry after 20-100 ms, instead of redis-py's three with up to ten seconds of backoff."""
+    return Retry(ExponentialBackoff(cap=0.1, base=0.02), 1)
+
+
+def _client(name, **options):
     client = current_app.extensions.get(name)
     if client is None:
         client = Redis.from_url(
-            current_app.config["REDIS_URL"],
-            socket_timeout=SOCKET_TIMEOUT,
-            socket_connect_timeout=2,
-            health_check_interval=30,
+            current_app.config["REDIS_URL"], socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=2, **options
         )
         current_app.extensions[name] = client
     return client
