@@ -45,10 +45,10 @@ def test_a_quiet_system_says_what_is_missing(admin_client):
 
 
 def test_live_processes_queues_jobs_and_answers(admin_client, redis):
-    worker = Worker(["alerts", "default"], connection=redis, name="ops-test-worker")
+    worker = Worker(["default"], connection=redis, name="ops-test-worker")
     worker.register_birth()
     worker.heartbeat()
-    Queue("alerts", connection=redis).enqueue("jobs.maintenance.heartbeat")
+    Queue("default", connection=redis).enqueue("jobs.maintenance.heartbeat")
     now = time.time()
     redis.hset("pagerbridge:periodic:last-run", mapping={"outbox-sweep": now - 20, "sla-evaluator": now - 7200})
     redis.zadd("rq:scheduler:scheduled_jobs", {"periodic-outbox-sweep": now + 10, "periodic-sla-evaluator": now + 100})
@@ -58,7 +58,7 @@ def test_live_processes_queues_jobs_and_answers(admin_client, redis):
     html = admin_client.get(URL).get_data(as_text=True)
     assert "ops-test-worker" in html and "1 worker(s) registered." in html and "heartbeat 0 s ago" in html
     assert "Periodic jobs are queued on time." in html
-    assert re.search(r"<td>alerts</td><td class=\"text-end\">1</td>", html)
+    assert re.search(r"<td>default</td><td class=\"text-end\">1</td>", html)
     assert re.search(r"<td>outbox-sweep</td><td>20 s ago</td>", html)
     assert "<td>sla-evaluator</td><td>2.0 h ago" in html  # no period known for it here, so not flagged late
     assert re.search(r"<td>202</td><td class=\"text-end\">2</td>", html)

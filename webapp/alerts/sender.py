@@ -17,6 +17,7 @@ from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
 from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
+from webapp.metrics.hooks import LATENCIES
 from webapp.models import Delivery, Incident, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
@@ -219,6 +220,8 @@ def _delivered(delivery, response, connection, token):
         in_doubt_since=None,
     )
     _mirror_status(delivery)
+    # The latency metric is kept at commit, as the ORM hook would for an ORM write (a rollback forgets it).
+    db.session.info.setdefault(LATENCIES, []).append(max(0.0, (now - delivery.created_at).total_seconds()))
     db.session.commit()
     outbox.release_successor(delivery)
     return "delivered"
