@@ -10,7 +10,8 @@ The sandbox stands in for PagerDuty with its per-key limit on (120 events a minu
 --pd-latency-ms, answers every call after that long. --services N routes the incidents by namespace over N services
 (each its own integration key), with PagerBridge's pacing at its default. --procfile runs the app as deployed: the
 Procfile's web line (gunicorn with its settings), --senders × its sender line, one worker and its scheduler;
-without it, a gunicorn of 4 processes and the senders. A warm-up at the same rate (--warmup seconds, not counted) runs first.
+without it, a gunicorn of 4 processes and the senders. A warm-up at the same rate (--warmup seconds, not counted)
+runs first.
 Latency is from the API's 201 to the sandbox ingesting the event (after its answer time: the floor is that time).
 
 Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override). Everything runs on loopback.
