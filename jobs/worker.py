@@ -6,6 +6,7 @@ Deliveries are not RQ jobs: the sender processes (`python -m jobs.sender`) send 
 """
 
 import logging
+import signal
 import sys
 from importlib import import_module
 
@@ -45,8 +46,14 @@ def preload() -> None:
         import_module(name)
 
 
+def _stop_before_work(_signum, _frame):
+    """A SIGTERM before RQ has installed its own handlers: nothing is running yet, so stop cleanly now."""
+    raise SystemExit(0)
+
+
 def main(argv=None) -> None:
     """Work the queues until SIGTERM (RQ's own handling: finish the current job, then exit)."""
+    signal.signal(signal.SIGTERM, _stop_before_work)  # RQ replaces it with its own when work() starts
     configure_logging("worker")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
     app = create_app()

@@ -8,8 +8,10 @@ written only while the lease it was claimed with holds: a late one is logged and
 import logging
 import random
 import re
+import time
 from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, text, update
 
@@ -21,6 +23,7 @@ from webapp.metrics.hooks import LATENCIES
 from webapp.models import Delivery, Incident, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.queues import wake_senders
 from webapp.unit_of_work import kept_loaded
 
 log = logging.getLogger(__name__)
@@ -43,34 +46,60 @@ class LeaseLost(Exception):
     """The delivery's lease was taken over (it outlived its lease, or its sender was seen dead)."""
 
 
-def send_claimed(delivery_id: int, lease_token: str):
-    """Send a delivery a sender has leased under `lease_token`; returns (outcome, when it is due again or None)."""
+class Facts(NamedTuple):
+    """What a send needs of the org's connection: its region, and the secrets to keep out of stored answers."""
+
+    region: str
+    secrets: tuple
+
+
+FACTS_SECONDS = 5.0  # a changed region or a rotated token reaches the sends this late at most
+_facts_cache: dict[int, tuple[float, Facts]] = {}
+
+
+def connection_facts(org_id: int) -> Facts:
+    """The org's connection facts, read at most every FACTS_SECONDS per sender process (not once per send)."""
     from webapp.connection.services import connection_for
 
+    cached = _facts_cache.get(org_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    connection = connection_for(org_id)
+    facts = Facts(
+        connection.region if connection else "us",
+        (connection.api_token, connection.integration_key, connection.routing_key) if connection else (),
+    )
+    _facts_cache[org_id] = (time.monotonic() + FACTS_SECONDS, facts)
+    return facts
+
+
+def send_claimed(delivery_id: int, lease_token: str):
+    """Send a delivery a sender has leased under `lease_token`; returns (outcome, when it is due again or None)."""
     with kept_loaded():
         delivery = db.session.get(Delivery, delivery_id)
         if delivery is None or delivery.lease_token != lease_token:
             db.session.commit()
             return "not due or taken", None
-        connection = connection_for(delivery.org_id)
         try:
-            return _process(delivery, connection, lease_token)
+            return _process(delivery, connection_facts(delivery.org_id), lease_token)
         except LeaseLost:
             db.session.rollback()
             log.warning("delivery %s: outcome came after its lease was taken over; dropped", delivery_id)
             return "late", None
 
 
-def _process(delivery, connection, token):
+def _process(delivery, facts, token):
+    from webapp.connection.services import connection_for
+
     due = _paced(delivery, token)
     if due is not None:
         return "paced", due
     try:
-        response = _send(delivery, connection, token)
+        response = _send(delivery, facts.region, token)
     except client.PagerDutyError as error:
-        outcome = _failed(delivery, error, connection, token)
+        outcome = _failed(delivery, error, connection_for(delivery.org_id), token)
         return outcome, delivery.next_attempt_at if outcome == "retrying" else None
-    return _delivered(delivery, response, connection, token), None
+    return _delivered(delivery, response, facts, token), None
 
 
 def _settle(delivery_id, token, **values):
@@ -83,6 +112,41 @@ def _settle(delivery_id, token, **values):
     )
     if result.rowcount != 1:
         raise LeaseLost(delivery_id)
+
+
+@cache
+def _delivered_statement():
+    """The delivered write, lease-checked, answering in the same statement whether a later delivery of the dedup key
+    waits behind this one (one statement instead of a look after commit; a successor written between this statement
+    and the commit is claimed by the senders' next poll, within a second)."""
+    later = db.aliased(Delivery)
+    waiting = (
+        select(later.id)
+        .where(
+            later.org_id == Delivery.org_id,
+            later.dedup_key == Delivery.dedup_key,
+            later.id > Delivery.id,
+            later.status.in_(outbox.SENDABLE_STATUSES),
+        )
+        .exists()
+    )
+    return (
+        update(Delivery)
+        .where(Delivery.id == bindparam("delivery_id"), Delivery.lease_token == bindparam("token"))
+        .values(
+            status="delivered",
+            delivered_at=bindparam("now"),
+            attempts=Delivery.attempts + 1,
+            last_status_code=bindparam("code"),
+            last_response=bindparam("response"),
+            lease_until=None,
+            lease_token=None,
+            lease_owner=None,
+            slot_at=None,
+            in_doubt_since=None,
+        )
+        .returning(waiting)
+    )
 
 
 def _hold_lease(delivery, token):
@@ -122,10 +186,9 @@ def _holds_slot(delivery):
     return now - SLOT_LATE <= delivery.slot_at <= now + outbox.DUE_EARLY
 
 
-def _send(delivery, connection, token):
+def _send(delivery, region, token):
     from webapp.connection.services import credentials_for
 
-    region = connection.region if connection else "us"
     if delivery.action == "note":
         return _send_note(delivery, credentials_for(delivery.org_id), token)
     event = {
@@ -201,29 +264,24 @@ def _secrets(delivery, connection):
     return values
 
 
-def _delivered(delivery, response, connection, token):
+def _delivered(delivery, response, facts, token):
     now = utcnow()
     if delivery.action == "note":
         _durably()
-    _settle(
-        delivery.id,
-        token,
-        status="delivered",
-        delivered_at=now,
-        attempts=Delivery.attempts + 1,
-        last_status_code=response.status_code,
-        last_response=redact(response.text[:2000], _secrets(delivery, connection)),
-        lease_until=None,
-        lease_token=None,
-        lease_owner=None,
-        slot_at=None,
-        in_doubt_since=None,
-    )
+    answer = redact(response.text[:2000], [delivery.routing_key, *facts.secrets])
+    successor_waits = db.session.execute(
+        _delivered_statement(),
+        {"delivery_id": delivery.id, "token": token, "now": now, "code": response.status_code, "response": answer},
+        execution_options={"synchronize_session": False},
+    ).scalar()
+    if successor_waits is None:
+        raise LeaseLost(delivery.id)
     _mirror_status(delivery)
     # The latency metric is kept at commit, as the ORM hook would for an ORM write (a rollback forgets it).
     db.session.info.setdefault(LATENCIES, []).append(max(0.0, (now - delivery.created_at).total_seconds()))
     db.session.commit()
-    outbox.release_successor(delivery)
+    if successor_waits and delivery.dedup_key:
+        wake_senders()
     return "delivered"
 
 
