@@ -147,3 +147,19 @@ def test_pacing_without_redis_is_local_and_leaves_room_for_every_sender(app, db,
     pacing.set_senders_alive(2)
     waits = [pacing.reserve_slot(VDP_KEY) for _ in range(3)]
     assert waits[0] == 0 and 0.7 <= waits[1] <= 1.0 and 1.7 <= waits[2] <= 2.0  # no burst, twice the interval
+
+
+def test_a_send_costs_three_statements(api, pd, connected, db):
+    from tests.conftest import DEFAULT_KEY
+    from tests.sql import recorded, shape
+    from webapp.alerts.sender import connection_facts
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    first, second = (api.post("/incidents", json={**K8S, "external_id": f"e-{n}"}).json["id"] for n in range(2))
+    ids = [db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"incident-{i}")) for i in (first, second)]
+    tokens = [lease(delivery_id) for delivery_id in ids]
+    connection_facts(connected.id)  # read once per few seconds per sender, not per send
+    with recorded(db.engine) as statements:
+        assert send_claimed(ids[1], tokens[1])[0] == "delivered"
+    # Read the row; the lease-checked delivered write (which also answers whether a successor waits); the mirror.
+    assert [shape(sql) for sql in statements] == ["SELECT deliveries", "UPDATE deliveries", "UPDATE"]
