@@ -2,13 +2,14 @@
 
 import logging
 
-from webapp.alerts import outbox
+from webapp.alerts import liveness, outbox
 
 log = logging.getLogger(__name__)
 
 
 def sweep():
-    """Periodic: wake the senders when anything is due."""
+    """Periodic: wake the senders when anything is due; forget senders dead for an hour."""
     lines = outbox.sweep()
+    liveness.forget_dead()
     log.info("sweep: %s", "; ".join(lines))
     return lines
