@@ -163,3 +163,23 @@ def test_a_send_costs_three_statements(api, pd, connected, db):
         assert send_claimed(ids[1], tokens[1])[0] == "delivered"
     # Read the row; the lease-checked delivered write (which also answers whether a successor waits); the mirror.
     assert [shape(sql) for sql in statements] == ["SELECT deliveries", "UPDATE deliveries", "UPDATE"]
+
+
+def test_a_reroute_moves_the_delivery_to_its_new_keys_pace_group_and_wakes_the_senders(db, redis):
+    from webapp.alerts.outbox import make_due
+    from webapp.alerts.pacing import pace_group
+    from webapp.queues import WAKE_KEY
+
+    org = factories.org_with_users()
+    delivery_id = queue(db, org.id, "c" * 32, 1)[0]
+    lease(delivery_id, owner="someone")
+    redis.delete(WAKE_KEY)
+    delivery = db.session.get(Delivery, delivery_id)
+    make_due(delivery, "d" * 32)
+    assert redis.llen(WAKE_KEY) == 0  # not before the commit
+    db.session.commit()
+    db.session.expire_all()
+    row = db.session.get(Delivery, delivery_id)
+    assert row.pace_group == pace_group("d" * 32) and row.lease_owner is None and row.status == "pending"
+    assert redis.llen(WAKE_KEY) == 1
+    assert [claimed for claimed, _ in claim_batch(limit=5, org_limit=5, owner="me")] == [delivery_id]
