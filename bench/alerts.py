@@ -9,8 +9,9 @@
 The sandbox stands in for PagerDuty with its per-key limit on (120 events a minute, 429 beyond) and, with
 --pd-latency-ms, answers every call after that long. --services N routes the incidents by namespace over N services
 (each its own integration key), with PagerBridge's pacing at its default. --procfile runs the app as deployed: the
-Procfile's web line (gunicorn with its settings), --workers × its worker line and its scheduler; without it, a
-gunicorn of 4 processes and the workers. A warm-up at the same rate (--warmup seconds, not counted) runs first.
+Procfile's web line (gunicorn with its settings), --senders × its sender line, one worker and its scheduler;
+without it, a gunicorn of 4 processes and the senders. A warm-up at the same rate (--warmup seconds, not counted)
+runs first.
 Latency is from the API's 201 to the sandbox ingesting the event (after its answer time: the floor is that time).
 
 Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL override). Everything runs on loopback.
@@ -33,7 +34,7 @@ from common import (
     sandbox_process,
     start,
     stop,
-    wait_for_workers,
+    wait_for_senders,
 )
 
 TOKEN = "bench-token"
@@ -155,12 +156,13 @@ def wait_for_all(sandbox_url, keys, seconds):
 
 
 def start_app(args, env):
+    """[web, *senders, ...] and the base URL."""
     if args.procfile:
-        return run_procfile(env, args.workers)
+        return run_procfile(env, args.senders)
     web, url = gunicorn(env)
-    workers = [start(env, sys.executable, "-m", "jobs.worker") for _ in range(args.workers)]
-    wait_for_workers(env, args.workers)
-    return [web, *workers], url
+    senders = [start(env, sys.executable, "-m", "jobs.sender") for _ in range(args.senders)]
+    wait_for_senders(env, args.senders)
+    return [web, *senders], url
 
 
 def report(sent, received, order, throttled, last_post):
@@ -181,17 +183,24 @@ def report(sent, received, order, throttled, last_post):
         print(f"critical: {len(critical)}, the last of them arrived {critical[-1] + 1}th of {len(ours)}")
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parser(description=__doc__, **defaults):
+    """The command line (shared with bench/storm.py, which only changes the defaults)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--senders", type=int, default=2)
     parser.add_argument("--services", type=int, default=50, help="namespace routing over this many services/keys")
     parser.add_argument("--pd-latency-ms", type=float, default=0, help="PagerDuty's answer time")
     parser.add_argument("--procfile", action="store_true", help="run the Procfile's processes, as deployed")
     parser.add_argument("--warmup", type=float, default=3, help="seconds at the same rate before measuring")
     parser.add_argument("--burst", type=int, default=0, help="post this many at once on one key")
-    args = parser.parse_args()
+    parser.set_defaults(**defaults)
+    return parser
+
+
+def main(args=None):
+    """Run one benchmark; returns (sent, received, throttled)."""
+    args = args or parser().parse_args()
     services = 1 if args.burst else args.services
     sandbox, sandbox_url = sandbox_process(events_per_minute=120, latency_ms=args.pd_latency_ms)
     seed_sandbox(sandbox_url, services)
@@ -209,7 +218,7 @@ def main():
     print(
         f"{count} incidents at {'once' if args.burst else f'{args.rate:g}/s'} over {services} services; PagerDuty "
         f"answering in {args.pd_latency_ms:g} ms; {'Procfile' if args.procfile else 'plain'} processes, "
-        f"{args.workers} workers; load {os.getloadavg()[0]:.1f}"
+        f"{args.senders} senders; load {os.getloadavg()[0]:.1f}"
     )
     cpu_before = [cpu_seconds(process) for process in processes]
     sent = post_all(url, token, count, 1000 if args.burst else args.rate, services)
@@ -218,10 +227,11 @@ def main():
     report(sent, received, order, throttled, last_post)
     used = [cpu_seconds(process) - before for process, before in zip(processes, cpu_before, strict=True)]
     print(
-        f"CPU per incident: web {1000 * used[0] / max(len(sent), 1):.1f} ms, workers "
-        f"{1000 * sum(used[1:-1] if args.procfile else used[1:]) / max(len(sent), 1):.1f} ms"
+        f"CPU per incident: web {1000 * used[0] / max(len(sent), 1):.1f} ms, senders "
+        f"{1000 * sum(used[1 : 1 + args.senders]) / max(len(sent), 1):.1f} ms"
     )
     stop(*processes, sandbox)
+    return sent, received, throttled
 
 
 if __name__ == "__main__":

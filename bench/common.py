@@ -82,15 +82,36 @@ def procfile_process(env, kind, **extra):
     return start({**env, **extra}, "bash", "-c", f"exec {command}")
 
 
-def run_procfile(env, workers=2):
-    """web, `workers` × worker and the scheduler, as deployed; returns (processes, base URL) once web answers."""
+def run_procfile(env, senders=2, workers=1):
+    """web, `senders` × sender, `workers` × worker and the scheduler, as deployed; returns (processes, base URL)
+    once web answers and the senders have registered: [web, *senders, *workers, scheduler]."""
     port = free_port()
     web = procfile_process(env, "web", PORT=str(port))
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url)
-    others = [procfile_process(env, "worker") for _ in range(workers)] + [procfile_process(env, "scheduler")]
+    started = [procfile_process(env, "sender") for _ in range(senders)]
+    started += [procfile_process(env, "worker") for _ in range(workers)] + [procfile_process(env, "scheduler")]
+    wait_for_senders(env, senders)
     wait_for_workers(env, workers)
-    return [web, *others], url
+    return [web, *started], url
+
+
+def wait_for_senders(env, count, seconds=60):
+    """Wait until `count` sender processes have registered their heartbeat."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(env["DATABASE_URL"])
+    deadline = time.time() + seconds
+    try:
+        while True:
+            with engine.connect() as connection:
+                if connection.execute(sqlalchemy.text("SELECT count(*) FROM senders")).scalar() >= count:
+                    return
+            if time.time() > deadline:
+                raise SystemExit(f"{count} senders did not start")
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
 
 
 def wait_for_workers(env, count, seconds=60):

@@ -1,6 +1,6 @@
 """Fairness across tenants: org A's alerts and webhooks while org C drains a burst on one key at PagerDuty's limit.
 
-    python bench/fairness.py [--burst 300] [--seconds 60] [--pd-latency-ms 200] [--workers 2]
+    python bench/fairness.py [--burst 300] [--seconds 60] [--pd-latency-ms 200] [--senders 2]
 
 Runs the Procfile's processes against the sandbox (120 events a minute per key, 429 beyond; each call answered after
 --pd-latency-ms). Org C posts --burst incidents at once, all routed to one key: draining them takes minutes, as it
@@ -85,7 +85,7 @@ def main():
     parser.add_argument("--burst", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--pd-latency-ms", type=float, default=200)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--senders", type=int, default=2)
     args = parser.parse_args()
     sandbox, sandbox_url = sandbox_process(events_per_minute=120, latency_ms=args.pd_latency_ms)
     seed_sandbox(sandbox_url, 6)
@@ -101,11 +101,11 @@ def main():
         quiet = Org.query.filter_by(slug="quiet").one()
         paste_secret(quiet.id, SECRET)
         webhook_path = f"/webhooks/pagerduty/{quiet.webhook_token}"
-    processes, url = run_procfile(env, args.workers)
+    processes, url = run_procfile(env, args.senders)
     time.sleep(2)
     print(
         f"org C: {args.burst} incidents at once on one key; org A: 1/s over 5 keys for {args.seconds:g} s; PagerDuty "
-        f"answering in {args.pd_latency_ms:g} ms, 120/min per key; {args.workers} workers; "
+        f"answering in {args.pd_latency_ms:g} ms, 120/min per key; {args.senders} senders; "
         f"load {os.getloadavg()[0]:.1f}"
     )
     burst = post_all(url, noisy_token, args.burst, 1000, 1, prefix="noisy")

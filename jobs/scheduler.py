@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 from webapp import create_app
 from webapp.logs import configure_logging
-from webapp.queues import get_redis
+from webapp.queues import rq_redis
 
 log = logging.getLogger("pagerbridge.scheduler")
 FIRST_WAIT, MAX_WAIT = 1.0, 30.0
@@ -26,7 +26,7 @@ def backoff(attempt: int) -> float:
 
 def run_once(app, jobs) -> None:
     """Reconcile, then run until stopped or Redis fails (which raises)."""
-    scheduler = build_scheduler(get_redis(), periodic=jobs)
+    scheduler = build_scheduler(rq_redis(), periodic=jobs)
     ids = reconcile(scheduler, jobs)
     log.info("periodic jobs: %s", ", ".join(ids))
     scheduler.run()

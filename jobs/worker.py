@@ -1,9 +1,8 @@
-"""The worker process: the delivery engine (many sends in flight) beside an RQ worker for every other job.
+"""The worker process: a plain RQ worker for the jobs (webhooks, SLA, on-call, health, sweeps).
 
     python -m jobs.worker [queue ...]
 
-Environment: PAGERBRIDGE_SENDS_IN_FLIGHT (default 32; 0 runs no engine, only RQ jobs), PAGERBRIDGE_ORG_IN_FLIGHT
-(default 48, across all workers), PAGERBRIDGE_LEASE_SECONDS (default 60).
+Deliveries are not RQ jobs: the sender processes (`python -m jobs.sender`) send them. Scale the two apart.
 """
 
 import logging
@@ -15,14 +14,13 @@ from importlib import import_module
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from webapp import config, create_app
+from webapp import create_app
 from webapp.extensions import db
 from webapp.health.liveness import HeartbeatThread, Kind, forget
 from webapp.logs import JobLogging, configure_logging
-from webapp.queues import QUEUE_NAMES, get_redis
+from webapp.queues import QUEUE_NAMES, rq_redis
 
 log = logging.getLogger("pagerbridge.worker")
-SWITCH_INTERVAL = 0.0005
 JOB_MODULES = (
     "jobs.alerts",
     "jobs.connection",
@@ -38,14 +36,6 @@ JOB_MODULES = (
 class AppWorker(JobLogging, SimpleWorker):
     """Runs jobs in-process (no fork per job, for latency) and returns the DB session after each job."""
 
-    stop_before_start = False
-
-    def _install_signal_handlers(self):
-        """RQ installs its handlers late in start-up; a SIGTERM that came before still means a graceful stop."""
-        super()._install_signal_handlers()
-        if AppWorker.stop_before_start:
-            self._stop_requested = True
-
     def execute_job(self, job, queue):
         try:
             return super().execute_job(job, queue)
@@ -53,55 +43,15 @@ class AppWorker(JobLogging, SimpleWorker):
             db.session.remove()
 
 
-def relax_commit_durability(engine):
-    """Worker commits only record what was sent; the outbox rows themselves are written durably by the web.
-
-    A crash may forget the last few milliseconds of status updates: those deliveries are sent again under the
-    same dedup key, which PagerDuty merges. In exchange a delivery costs a fraction of the fsyncs.
-    """
-    if engine.dialect.name != "postgresql":
-        return
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _async_commits(connection, _record):
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
-        connection.commit()
-
-
-def preload():
-    """Import every job's code before the first job comes: the first alert after a deploy should not wait for it."""
+def preload() -> None:
+    """Import every job's code before the first job comes: the first job after a deploy should not wait for it."""
     for name in JOB_MODULES:
         import_module(name)
 
 
-def _remember_stop(_signum, _frame):
-    AppWorker.stop_before_start = True
-
-
-def engine_settings(env=None):
-    """(sends in flight per worker, sends in flight per org, lease seconds) from the environment."""
-    return config.engine_settings() if env is None else config.engine_settings(env)
-
-
-def build_app(in_flight, lease_seconds):
-    """The app, with a connection pool sized for the sender threads (they hold a connection only between calls).
-
-    No ping before each use (a send checks a connection out three times): after a database restart SQLAlchemy
-    drops the whole pool at the first error, and the one delivery that met it is sent again when its lease lapses.
-    """
-    return create_app(
-        {
-            "LEASE_SECONDS": lease_seconds,
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": False,
-                "pool_recycle": 1800,
-                "pool_size": min(8, max(in_flight, 1)),
-                "max_overflow": max(in_flight // 4, 4),
-            },
-        }
-    )
+def _stop_before_work(_signum, _frame):
+    """A SIGTERM before RQ has installed its own handlers: nothing is running yet, so stop cleanly now."""
+    raise SystemExit(0)
 
 
 def rejoin_registry(worker):
@@ -138,47 +88,33 @@ def work_until_stopped(current, queues):
             worker.work(with_scheduler=False, logging_level="WARNING")
         except (RedisError, OSError, ValueError) as error:
             log.warning("the RQ worker stopped on %s: %s", type(error).__name__, error)
-        if worker._stop_requested or AppWorker.stop_before_start:
+        if worker._stop_requested:
             return
         attempt += 1
         wait = min(30.0, 2.0 ** min(attempt, 5))
         log.warning("the RQ worker quit without being asked (Redis failed?); starting again in %.0f s", wait)
         time.sleep(wait)
-        current[0] = AppWorker(queues, connection=get_redis())
+        current[0] = AppWorker(queues, connection=rq_redis())
 
 
-def main(argv=None):
-    """Send deliveries and work the queues until SIGTERM (then finish what is in flight and exit)."""
-    from webapp.alerts.engine import DeliveryEngine
-
-    signal.signal(signal.SIGTERM, _remember_stop)
+def main(argv=None) -> None:
+    """Work the queues until SIGTERM (RQ's own handling: finish the current job, then exit)."""
+    signal.signal(signal.SIGTERM, _stop_before_work)  # RQ replaces it with its own when work() starts
     configure_logging("worker")
     queues = (argv if argv is not None else sys.argv[1:]) or list(QUEUE_NAMES)
-    in_flight, org_limit, lease_seconds = engine_settings()
-    # Sender threads mostly wait on sockets; a thread whose answer came back should not wait 5 ms (CPython's
-    # default) for another thread's turn with the interpreter before it can go on.
-    sys.setswitchinterval(SWITCH_INTERVAL)
-    app = build_app(in_flight, lease_seconds)
+    app = create_app()
     preload()
     with app.app_context():
-        relax_commit_durability(db.engine)
-        engine = DeliveryEngine(app, in_flight, org_limit).start() if in_flight > 0 else None
-        current = [AppWorker(queues, connection=get_redis())]
+        # RQ's own connection: RQ raises its socket timeout for blocking reads, which the app's client must not get.
+        current = [AppWorker(queues, connection=rq_redis())]
         heartbeat = HeartbeatThread(app, Kind.WORKER, also=lambda: rejoin_registry(current[0]))
         heartbeat.start()
-        log.info(
-            "worker %s listening on %s; %s",
-            current[0].name,
-            ", ".join(queues),
-            f"{in_flight} sends in flight" if engine else "no delivery engine",
-        )
+        log.info("worker %s listening on %s", current[0].name, ", ".join(queues))
         try:
             work_until_stopped(current, queues)
         finally:
             heartbeat.stop()
-            if engine is not None:
-                engine.stop()
-                forget(Kind.SENDER)  # a clean stop is not a death: its row goes rather than ageing
+            forget(Kind.WORKER)  # a clean stop is not a death: its row goes rather than ageing
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ def main():
     wait_until(lambda: __import__("requests").get(sandbox_url + "/", timeout=1).ok, "the sandbox")
     flask(env, "db", "upgrade")
     flask(env, "demo")
+    start("sender", sys.executable, "-m", "jobs.sender", env=env)
     start("worker", sys.executable, "-m", "jobs.worker", env=env)
     start("scheduler", sys.executable, "-m", "jobs.scheduler", env=env)
     start("web", sys.executable, "-m", "flask", "--app", "wsgi", "run", "--port", str(WEB_PORT), env=env)

@@ -18,6 +18,16 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{SQLITE_P
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL's locking: on SQLite they are reported as skipped, never passed."""
+    if TEST_DATABASE_URL.startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set TEST_DATABASE_URL); SQLite has no row locking")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """The PagerDuty sandbox on a free local port, for the whole session (reset by `pd`)."""
@@ -227,7 +237,7 @@ def worker_process(test_env, tmp_path):
 
 
 def _stop_group(process):
-    """SIGTERM the worker and its forked scheduler, SIGKILL what is left after 10 s: no orphan outlives the test."""
+    """SIGTERM the process and its children, SIGKILL what is left after 10 s: no orphan outlives the test."""
     import signal
 
     os.killpg(process.pid, signal.SIGTERM)
@@ -245,10 +255,44 @@ def _worker_registered(connection):
 
 
 @pytest.fixture()
-def worker(db, worker_process):
-    """The real worker, started once the database and Redis are clean, stopped (after its current job) at the end."""
+def worker(db, worker_process, sender):
+    """The real worker and a real sender, started once the database and Redis are clean, stopped at the end (the
+    worker after its current job, the sender after its sends in flight)."""
     assert worker_process.poll() is None, worker_process.log_path.read_text()
     return worker_process
+
+
+def start_sender(env, log_path, **extra):
+    """Start `python -m jobs.sender` and wait until it has registered its heartbeat; returns the process."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jobs.sender"],
+            cwd=ROOT,
+            env={**os.environ, **env, **{key: str(value) for key, value in extra.items()}},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    process.log_path = log_path
+    wait_for(lambda: _sender_registered(process) or process.poll() is not None, timeout=30)
+    assert process.poll() is None, log_path.read_text()
+    return process
+
+
+def _sender_registered(process):
+    from webapp.extensions import db
+    from webapp.models import Sender
+
+    db.session.rollback()
+    return db.session.scalar(db.select(Sender.name).where(Sender.pid == process.pid)) is not None
+
+
+@pytest.fixture()
+def sender(db, test_env, tmp_path):
+    """A real sender process (`python -m jobs.sender`) on the test Redis and database, for one test."""
+    process = start_sender(test_env, tmp_path / "sender.log")
+    yield process
+    _stop_group(process)
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):

@@ -47,13 +47,25 @@ def test_the_production_lock_has_no_test_tools():
 def test_app_json_declares_the_processes_add_ons_and_generated_secrets():
     manifest = json.loads((ROOT / "app.json").read_text())
     procfile = {line.split(":", 1)[0] for line in (ROOT / "Procfile").read_text().splitlines() if ":" in line}
-    assert {"web", "worker", "scheduler"} <= set(manifest["formation"]) <= procfile
-    assert {"release", "web", "worker", "scheduler"} <= procfile
+    assert {"web", "sender", "worker", "scheduler"} <= set(manifest["formation"]) <= procfile
+    assert {"release", "web", "sender", "worker", "scheduler"} <= procfile
     assert {addon["plan"] for addon in manifest["addons"]} == {"heroku-postgresql", "heroku-redis"}
     assert manifest["env"]["SECRET_KEY"]["generator"] == "secret"
     assert manifest["env"]["ENCRYPTION_KEYS"]["generator"] == "secret"
     assert manifest["env"]["PUBLIC_URL"]["required"] is True
     assert [pack["url"] for pack in manifest["buildpacks"]] == ["heroku/nodejs", "heroku/python"]
+
+
+def test_every_place_that_starts_the_processes_starts_a_sender():
+    procfile = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if ": " in line)
+    assert procfile["sender"] == "python -m jobs.sender" and procfile["worker"] == "python -m jobs.worker"
+    assert '["python", "-m", "jobs.sender"]' in (ROOT / "compose.yaml").read_text()
+    assert '"-m", "jobs.sender"' in (ROOT / "scripts" / "dev.py").read_text()
+
+
+def test_the_worker_is_a_plain_rq_worker():
+    source = (ROOT / "jobs" / "worker.py").read_text()
+    assert "_install_signal_handlers" not in source and "setswitchinterval" not in source
 
 
 def test_the_python_version_satisfies_the_project():

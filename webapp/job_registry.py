@@ -8,7 +8,6 @@ with these names, never with a string spelled out: `tests/jobs/test_registry.py`
 from typing import Final
 
 # Deliveries and the outbox.
-SEND_DELIVERY: Final = "jobs.alerts.send_delivery"
 SWEEP_OUTBOX: Final = "jobs.alerts.sweep"
 # Connection runs with progress (JobRun).
 RUN_TEST: Final = "jobs.connection.run_test"

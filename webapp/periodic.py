@@ -16,7 +16,7 @@ OVERDUE_SLACK_SECONDS = 60
 
 # name, job function (dotted path), period (seconds, or the config key that holds them), queue.
 PERIODIC_JOBS = (
-    ("outbox-sweep", "jobs.alerts.sweep", "SWEEP_PERIOD_SECONDS", "alerts"),
+    ("outbox-sweep", "jobs.alerts.sweep", "SWEEP_PERIOD_SECONDS", "default"),
     ("sla-evaluator", "jobs.sla.evaluate_all", "SLA_PERIOD_SECONDS", "default"),
     ("oncall-sync", "jobs.oncall.sync_all", "ONCALL_PERIOD_SECONDS", "default"),
     ("webhook-sweep", "jobs.webhooks.sweep_receipts", "SWEEP_PERIOD_SECONDS", "default"),

@@ -1,38 +1,58 @@
 """Redis and RQ queues, enqueueing that waits for the database commit, and the senders' wake-up signal.
 
-Deliveries are not RQ jobs: the delivery engine in every worker claims them from the database. A signal in Redis
-wakes an idle engine at once. Everything else (webhooks, SLA, on-call, health, sweeps) runs as RQ jobs on
-"default", which no delivery backlog can hold up; "alerts-critical" and "alerts" carry the odd single send (a
-connection test, a redelivery) and the outbox sweep.
+Deliveries are not RQ jobs: the sender processes claim them from the database, and a signal in Redis wakes an
+idle one at once. Everything else (webhooks, SLA, on-call, health, sweeps) runs as RQ jobs on "default". RQ has
+its own Redis client (`rq_redis`): an RQ worker raises its client's socket timeout for blocking reads, and the
+app's client (pacing, wake-ups, metrics) must keep its short one.
 """
 
 import logging
 
 from flask import current_app
 from redis import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 from rq import Queue
 from sqlalchemy import event
 
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
-QUEUE_NAMES = ("alerts-critical", "default", "alerts")
+QUEUE_NAMES = ("default",)
+SOCKET_TIMEOUT = 5
 WAKE_KEY = "pagerbridge:outbox:wake"
 WAKE_BACKLOG = 16
 
 
 def get_redis():
-    """The app's Redis connection (one client per app, thread-safe pool)."""
-    client = current_app.extensions.get("pagerbridge_redis")
+    """The app's Redis connection (one client per app, thread-safe pool): a short socket timeout, and one quick
+    retry (a connection dropped by a Redis restart is replaced at once; a Redis that is down fails fast)."""
+    return _client("pagerbridge_redis", retry=quick_retry())
+
+
+def rq_redis():
+    """RQ's own Redis connection (one per app): RQ may change its timeouts without touching `get_redis()`'s."""
+    return _client("pagerbridge_rq_redis")
+
+
+def quick_retry():
+    """One retry after 20-100 ms, instead of redis-py's three with up to ten seconds of backoff."""
+    return Retry(ExponentialBackoff(cap=0.1, base=0.02), 1)
+
+
+def _client(name, **options):
+    client = current_app.extensions.get(name)
     if client is None:
-        client = Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
-        current_app.extensions["pagerbridge_redis"] = client
+        client = Redis.from_url(
+            current_app.config["REDIS_URL"], socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=2, **options
+        )
+        current_app.extensions[name] = client
     return client
 
 
 def get_queue(name="default"):
-    """An RQ queue on the app's Redis, with the connection passed explicitly (RQ 2+)."""
-    return Queue(name, connection=get_redis())
+    """An RQ queue on RQ's Redis connection, passed explicitly (RQ 2+)."""
+    return Queue(name, connection=rq_redis())
 
 
 def enqueue(func, *args, queue="default", job_id=None, **kwargs):
@@ -97,7 +117,7 @@ def _flush_after_commit(session):
 def _enqueue_batch(pending):
     """Many jobs in one Redis round trip (a pass of the SLA evaluator can queue thousands)."""
     try:
-        with get_redis().pipeline() as pipeline:
+        with rq_redis().pipeline() as pipeline:
             for queue in {queue for _, _, queue, _ in pending}:
                 get_queue(queue).enqueue_many(
                     [Queue.prepare_data(func, args=args) for func, args, name, _ in pending if name == queue],

@@ -8,8 +8,8 @@ import time_machine
 from tests import factories
 from tests.api.test_incidents import K8S
 from tests.conftest import DEFAULT_KEY
+from tests.sending import send_now
 from webapp.alerts import rules
-from webapp.alerts.sender import send_delivery
 from webapp.models import Delivery
 
 
@@ -20,7 +20,7 @@ def messages(api, path):
 def send_all(db, expected="delivered"):
     """Send every open delivery the way a worker does (its pacing slot already taken)."""
     ids = db.session.scalars(db.select(Delivery.id).where(Delivery.status == "pending").order_by(Delivery.id)).all()
-    assert [send_delivery(delivery_id, slot_reserved=True) for delivery_id in ids] == [expected] * len(ids)
+    assert [send_now(delivery_id) for delivery_id in ids] == [expected] * len(ids)
     db.session.expire_all()
 
 
@@ -83,7 +83,7 @@ def test_unaccepted_pages_say_where_they_stand(api, db, platform, pd, mode, word
     pd.state.add_fault(mode, count=1, scope="events")
     incident_id = api.post("/incidents", json=K8S).json["id"]
     delivery_id = db.session.scalar(db.select(Delivery.id))
-    send_delivery(delivery_id, slot_reserved=True)
+    send_now(delivery_id)
     db.session.expire_all()
     lines = messages(api, f"/incidents/{incident_id}")
     assert any(line.startswith(words) for line in lines), lines

@@ -135,15 +135,15 @@ def queue_trigger(db, org_id, route):
 
 
 def test_one_refused_integration_reroutes_to_the_default_and_names_the_service(db, routed, pd):
-    from webapp.alerts.sender import send_delivery
+    from tests.sending import send_now
 
     delivery = queue_trigger(db, routed.id, route_for_incident(k8s(routed.id)))
     pd.state.key_to_service.pop(PAY_KEY)  # the integration is gone: the Events API answers "Invalid routing key"
-    assert send_delivery(delivery.id, slot_reserved=True) == "rerouted"
+    assert send_now(delivery.id) == "rerouted"
     db.session.refresh(delivery)
     assert delivery.routing_key == DEFAULT_KEY and delivery.target_label == "Platform"
     assert "Payments refused its integration key" in delivery.route_reason
-    assert send_delivery(delivery.id, slot_reserved=True) == "delivered"
+    assert send_now(delivery.id) == "delivered"
     assert services.connection_for(routed.id).state == "connected"
     assert status_badge(routed.id)["state"] == "attention"
     assert any("route to Payments does not resolve" in line for line in services.status_lines(routed.model))
@@ -152,13 +152,13 @@ def test_one_refused_integration_reroutes_to_the_default_and_names_the_service(d
 
 def test_the_only_key_refused_pauses_as_before(db, org, pd_account):
     from tests import factories
-    from webapp.alerts.sender import send_delivery
+    from tests.sending import send_now
 
     services.connect_api_token(org.id, PD_TOKEN)
     factories.default_service(org.id, DEFAULT_KEY)
     delivery = queue_trigger(db, org.id, route_for_incident(k8s(org.id)))
     pd_account.state.key_to_service.pop(DEFAULT_KEY)
-    assert send_delivery(delivery.id, slot_reserved=True) == "paused"
+    assert send_now(delivery.id) == "paused"
     assert services.connection_for(org.id).state == "error"
     assert any(line.startswith("warning: alerts are paused") for line in services.status_lines(org.model))
 

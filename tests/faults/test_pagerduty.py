@@ -34,7 +34,7 @@ def waiting(db):
 
 def test_pagerduty_failing_is_told_and_held_alerts_go_out_at_once_after(db, api, pd, connected, processes, test_env):
     factories.default_service(connected.id, DEFAULT_KEY)
-    processes("jobs.worker", PAGERBRIDGE_SENDS_IN_FLIGHT="8")
+    processes("jobs.sender", PAGERBRIDGE_SENDS_IN_FLIGHT="8")
     pd.state.add_fault("500", scope="events")
     started = time.monotonic()
     for n in range(10):

@@ -36,14 +36,15 @@ def test_the_scheduler_survives_a_redis_outage_and_its_lag_shows_meanwhile(db, p
 
 
 def test_a_worker_rejoins_rqs_registry_after_redis_restarts_empty(db, processes, private_redis):
-    worker = processes("jobs.worker", REDIS_URL=private_redis.url, PAGERBRIDGE_SENDS_IN_FLIGHT="2")
+    worker = processes("jobs.worker", REDIS_URL=private_redis.url)
+    sender = processes("jobs.sender", REDIS_URL=private_redis.url, PAGERBRIDGE_SENDS_IN_FLIGHT="2")
     connection = Redis.from_url(private_redis.url)
     wait_for(lambda: len(Worker.all(connection=connection)) == 1 and live("worker") and live("sender"), timeout=40)
     private_redis.stop()
     private_redis.start()
     assert Worker.all(connection=Redis.from_url(private_redis.url)) == []
     wait_for(lambda: len(Worker.all(connection=Redis.from_url(private_redis.url))) == 1, timeout=40)  # finding 4
-    assert live("worker") and live("sender") and worker.poll() is None
+    assert live("worker") and live("sender") and worker.poll() is None and sender.poll() is None
 
 
 def test_killed_workers_are_counted_down_within_30_seconds(db, processes, connected, client, app, monkeypatch):
@@ -56,7 +57,7 @@ def test_killed_workers_are_counted_down_within_30_seconds(db, processes, connec
         text = client.get("/metrics", headers={"Authorization": "Bearer fault-token"}).get_data(as_text=True)
         return parse(text)[(name, frozenset())]
 
-    workers = [processes("jobs.worker"), processes("jobs.worker")]
+    workers = [processes("jobs.worker"), processes("jobs.sender"), processes("jobs.worker"), processes("jobs.sender")]
     wait_for(lambda: scraped("pagerbridge_workers") == 2 and scraped("pagerbridge_senders") == 2, timeout=40)
     for worker in workers:
         os.killpg(worker.pid, signal.SIGKILL)

@@ -7,6 +7,7 @@ import pytest
 
 from tests import factories
 from tests.conftest import DEFAULT_KEY
+from tests.sending import send_now
 from webapp.connection.services import status_lines  # first: the badge imports the connection package
 from webapp.health import breaker, liveness
 from webapp.health.badge import status_badge
@@ -36,10 +37,8 @@ def routed(connected):
 
 
 def send_all(db):
-    from webapp.alerts.sender import send_delivery
-
     for delivery_id in db.session.scalars(db.select(Delivery.id).order_by(Delivery.id)).all():
-        send_delivery(delivery_id)
+        send_now(delivery_id)
     db.session.expire_all()
 
 
@@ -98,9 +97,7 @@ def test_a_successful_send_releases_every_delivery_held_by_pagerduty(db, api, pd
     db.session.commit()
     api.post("/incidents", json={**K8S, "external_id": "goes-through"})
     fresh = db.session.scalar(db.select(Delivery.id).filter_by(status="pending"))
-    from webapp.alerts.sender import send_delivery
-
-    assert send_delivery(fresh) == "delivered"
+    assert send_now(fresh) == "delivered"
     assert [d.next_attempt_at <= utcnow() for d in held(db)] == [True, True]
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for tests that run several real worker processes, or stop one the hard way."""
+"""Fixtures for tests that run several real sender processes, or stop one the hard way."""
 
 import contextlib
 import os
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, TEST_REDIS_URL, _stop_group, wait_for
+from tests.conftest import ROOT, TEST_REDIS_URL, _stop_group, start_sender, wait_for
 
 
 @pytest.fixture()
@@ -34,6 +34,22 @@ def spawn_worker(db, test_env, tmp_path):
         started.append(process)
         alive = [p for p in started if p.poll() is None]
         wait_for(lambda: len(Worker.all(connection=connection)) >= len(alive), timeout=30)
+        return process
+
+    yield spawn
+    for process in started:
+        with contextlib.suppress(ProcessLookupError):  # one the test killed itself
+            _stop_group(process)
+
+
+@pytest.fixture()
+def spawn_sender(db, test_env, tmp_path):
+    """Start `python -m jobs.sender` processes with extra environment; all are stopped at the end."""
+    started = []
+
+    def spawn(**extra):
+        process = start_sender(test_env, tmp_path / f"sender-{len(started)}.log", **extra)
+        started.append(process)
         return process
 
     yield spawn

@@ -12,7 +12,7 @@ from jobs.worker import AppWorker
 from tests.conftest import wait_for
 from webapp.periodic import LAST_RUN_KEY, RESTORED_KEY, periodic_status, record_run
 
-SWEEP = [("outbox-sweep", "jobs.alerts.sweep", 1, "alerts")]
+SWEEP = [("outbox-sweep", "jobs.alerts.sweep", 1, "default")]
 
 
 def _periodic(scheduler):
@@ -24,7 +24,7 @@ def _last_run(redis, name="outbox-sweep"):
     return float(value) if value else None
 
 
-def _work(redis, queue="alerts"):
+def _work(redis, queue="default"):
     AppWorker([queue], connection=redis).work(burst=True)
 
 
@@ -75,9 +75,9 @@ def test_a_sweep_held_in_a_busy_queue_longer_than_its_period_still_runs_after(ap
     first = _last_run(redis)
     assert first is not None
 
-    # A backlog: the alerts queue is busy and no worker gets to the sweep for several of its periods (and longer
+    # A backlog: the queue is busy and no worker gets to the sweep for several of its periods (and longer
     # than the old record expiry of two periods), while the scheduler keeps passing.
-    queue = Queue("alerts", connection=redis)
+    queue = Queue("default", connection=redis)
     queue.enqueue("jobs.maintenance.heartbeat")
     held_until = time.monotonic() + 3.5
     while time.monotonic() < held_until:
@@ -154,4 +154,4 @@ def test_every_listed_job_names_a_function_that_imports(app):
 
     for name, func, period, queue in periodic_jobs(app.config):
         assert callable(import_attribute(job_function(name))) and func == job_function(name)
-        assert period > 0 and queue in ("alerts", "alerts-critical", "default")
+        assert period > 0 and queue == "default"

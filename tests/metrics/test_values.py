@@ -50,7 +50,7 @@ def test_pending_by_queue_and_the_oldest(db, org, scrape):
 
 
 def test_a_send_moves_pending_latency_and_pagerduty_answers(db, api, pd, connected, scrape):
-    from webapp.alerts.sender import send_delivery
+    from tests.sending import send_now
 
     factories.default_service(connected.id, DEFAULT_KEY)
     api.post("/incidents", json=K8S)
@@ -59,7 +59,7 @@ def test_a_send_moves_pending_latency_and_pagerduty_answers(db, api, pd, connect
     row = db.session.scalar(db.select(Delivery))
     row.created_at = utcnow() - timedelta(seconds=3)  # as if it waited 3 s for a worker
     db.session.commit()
-    assert send_delivery(row.id) == "delivered"
+    assert send_now(row.id) == "delivered"
     after = scrape()
     assert value(after, "pagerbridge_deliveries_pending", queue="alerts") == 0
     assert value(after, "pagerbridge_delivery_latency_seconds_count") == 1
@@ -72,13 +72,13 @@ def test_a_send_moves_pending_latency_and_pagerduty_answers(db, api, pd, connect
 
 
 def test_refused_and_failed_calls_are_counted_by_status(db, api, pd, connected, scrape, app):
-    from webapp.alerts.sender import send_delivery
+    from tests.sending import send_now
     from webapp.pagerduty import client
 
     factories.default_service(connected.id, DEFAULT_KEY)
     pd.state.add_fault("500", count=1, scope="events")
     api.post("/incidents", json=K8S)
-    assert send_delivery(db.session.scalar(db.select(Delivery.id))) == "retrying"
+    assert send_now(db.session.scalar(db.select(Delivery.id))) == "retrying"
     with pytest.raises(client.PagerDutyError):
         client.send("GET", "http://127.0.0.1:9/nothing-listens-here", timeout=0.5)
     samples = scrape()

@@ -49,7 +49,7 @@ def test_live_processes_queues_jobs_and_answers(admin_client, redis):
 
     liveness.beat(liveness.Kind.WORKER, "ops-test-worker")
     liveness.beat(liveness.Kind.SENDER, "ops-test-sender")
-    Queue("alerts", connection=redis).enqueue("jobs.maintenance.heartbeat")
+    Queue("default", connection=redis).enqueue("jobs.maintenance.heartbeat")
     now = time.time()
     redis.hset("pagerbridge:periodic:last-run", mapping={"outbox-sweep": now - 20, "sla-evaluator": now - 7200})
     redis.zadd("rq:scheduler:scheduled_jobs", {"periodic-outbox-sweep": now + 10, "periodic-sla-evaluator": now + 100})
@@ -60,7 +60,7 @@ def test_live_processes_queues_jobs_and_answers(admin_client, redis):
     assert "ops-test-worker" in html and "1 worker alive" in html and "heartbeat now" in html
     assert "ops-test-sender" in html and "1 delivery engine sending." in html
     assert "Periodic jobs are queued on time." in html
-    assert re.search(r"<td>alerts</td><td class=\"text-end\">1</td>", html)
+    assert re.search(r"<td>default</td><td class=\"text-end\">1</td>", html)
     assert re.search(r"<td>outbox-sweep</td><td>20 s ago</td>", html)
     assert "<td>sla-evaluator</td><td>2.0 h ago" in html  # no period known for it here, so not flagged late
     assert re.search(r"<td>202</td><td class=\"text-end\">2</td>", html)

@@ -232,10 +232,10 @@ def platform(db, linked):
 
 def send(db, **filters):
     """Send the newest delivery matching filters the way a worker does (its pacing slot already reserved)."""
-    from webapp.alerts.sender import send_delivery
+    from tests.sending import send_now
 
     delivery = db.session.scalars(db.select(Delivery).filter_by(**filters).order_by(Delivery.id.desc())).first()
-    assert send_delivery(delivery.id, slot_reserved=True) == "delivered"
+    assert send_now(delivery.id) == "delivered"
     return delivery
 
 
@@ -707,7 +707,7 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
 def test_events_api_400s_pause_for_key_problems_and_fail_otherwise(db, api, pd, platform, errors, outcome):
     """PagerDuty's answer to an event it refuses: a refused service key breaks that route and the alert goes on to
     the VDP key; when that key (the last one) is refused too, the org pauses. Anything else fails."""
-    from webapp.alerts.sender import send_delivery
+    from tests.sending import send_now
     from webapp.health.badge import status_badge
 
     pd.answer(
@@ -720,9 +720,9 @@ def test_events_api_400s_pause_for_key_problems_and_fail_otherwise(db, api, pd, 
     api.post("/incidents", json=K8S)
     delivery_id = db.session.scalar(db.select(Delivery.id).filter_by(action="trigger"))
     if outcome == "paused":
-        assert send_delivery(delivery_id, slot_reserved=True) == "rerouted"
+        assert send_now(delivery_id) == "rerouted"
         delivery = db.session.get(Delivery, delivery_id)
         assert delivery.routing_key == VDP_KEY and "Platform refused" in delivery.route_reason
         assert status_badge(platform.org_id)["state"] == "attention"
-    assert send_delivery(delivery_id, slot_reserved=True) == outcome
+    assert send_now(delivery_id) == outcome
     assert status_badge(platform.org_id)["state"] == ("error" if outcome == "paused" else "connected")

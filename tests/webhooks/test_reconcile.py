@@ -8,8 +8,8 @@ import requests
 
 from sandbox import incidents as sandbox_incidents
 from tests.conftest import VDP_KEY
+from tests.sending import send_now
 from tests.webhooks.test_views import SECRET, post, sign
-from webapp.alerts.sender import send_delivery
 from webapp.extensions import db as database
 from webapp.models import Delivery, Report, TimelineEntry, WebhookReceipt, WebhookSecret
 from webapp.models.types import utcnow
@@ -35,7 +35,7 @@ def paged_report(org, title="SQLi"):
     """A report whose trigger PagerDuty accepted: open in PagerDuty, open on our side."""
     report = create_report(org.id, title)
     delivery_id = database.session.scalar(db_select_delivery(report.id))
-    assert send_delivery(delivery_id, slot_reserved=True) == "delivered"
+    assert send_now(delivery_id) == "delivered"
     return report.id
 
 

@@ -2,35 +2,45 @@
 
 One batch is one statement: an UPDATE that leases the candidates (a window query over what is due) that no other
 engine has locked (`FOR UPDATE SKIP LOCKED`), with the claim's conditions checked again on each row, so two engines
-never hold one delivery.
+never hold one delivery. A lease is held by a sender process (`lease_owner`): it lapses at `lease_until`, or as
+soon as its sender is seen dead (no heartbeat, see `liveness`), and only live leases count against an org's cap.
+
+On PostgreSQL every claim first takes one transaction-level advisory lock, so claims run one after the other and
+each sees what the one before it leased: the per-org in-flight cap holds across any number of senders (a claim is
+one short statement, so the wait is a few milliseconds at most).
 """
 
 import uuid
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Integer, bindparam, func, literal, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, func, literal, or_, select, text, update
 
-from webapp.alerts.outbox import SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
+from webapp.alerts.liveness import dead_before, dead_sender_names
+from webapp.alerts.outbox import DUE_EARLY, SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
 from webapp.extensions import db
 from webapp.models import Delivery
 from webapp.models.types import utcnow
 
 PER_KEY = 4  # a paced key takes at most this many places in one batch, so one burst cannot fill a batch
-SLOT_EARLY = timedelta(milliseconds=20)
+CLAIM_LOCK = 0x50424C4B  # the advisory lock that serialises claims ("PBLK")
 
 
-def claim_batch(limit, org_limit):
-    """Lease up to `limit` due deliveries, at most `org_limit` in flight per org across all engines; returns
-    [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
+def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tuple[int, str]]:
+    """Lease up to `limit` due deliveries for sender `owner`, at most `org_limit` in flight per org across all
+    senders; returns [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
     claimed = db.session.execute(
         _claim_statement(),
         {
             "now": now,
-            "soon": now + SLOT_EARLY,
+            "soon": now + DUE_EARLY,
             "until": now + timedelta(seconds=lease_seconds()),
+            "dead_before": dead_before(),
             "token": token,
+            "owner": owner,
             "batch": limit,
             "org_limit": org_limit,
             "per_key": PER_KEY,
@@ -53,7 +63,7 @@ def _claim_statement():
     return (
         update(Delivery)
         .where(Delivery.id.in_(lockable))
-        .values(lease_token=bindparam("token"), lease_until=bindparam("until"))
+        .values(lease_token=bindparam("token"), lease_until=bindparam("until"), lease_owner=bindparam("owner"))
         .returning(Delivery.id, Delivery.priority)
     )
 
@@ -61,8 +71,20 @@ def _claim_statement():
 def _claimable():
     return (
         Delivery.status.in_(SENDABLE_STATUSES),
-        or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
+        or_(
+            Delivery.lease_until.is_(None),
+            Delivery.lease_until < bindparam("now"),
+            Delivery.lease_owner.in_(dead_sender_names()),
+        ),
         or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
+    )
+
+
+def live_lease():
+    """The delivery is leased by a sender that is alive and within its lease: it counts as in flight."""
+    return and_(
+        Delivery.lease_until >= bindparam("now"),
+        or_(Delivery.lease_owner.is_(None), Delivery.lease_owner.not_in(dead_sender_names())),
     )
 
 
@@ -96,7 +118,7 @@ def _candidates():
     )
     in_flight = (
         select(Delivery.org_id, func.count(Delivery.id).label("sending"))
-        .where(Delivery.status.in_(SENDABLE_STATUSES), Delivery.lease_until >= now)
+        .where(Delivery.status.in_(SENDABLE_STATUSES), live_lease())
         .group_by(Delivery.org_id)
         .subquery()
     )

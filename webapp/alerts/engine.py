@@ -1,10 +1,10 @@
-"""The delivery engine of a worker process: many sends in flight, claimed in fair batches, never waiting inline.
+"""The delivery engine of a sender process: many sends in flight, claimed in fair batches, never waiting inline.
 
 One dispatcher thread claims due deliveries (`claiming.claim_batch`) as far as the engine has room and hands each
-to a pool of sender threads; a listener thread turns the Redis wake-up signal into a claim at once. A paced or
-retried delivery is handed back with its time and claimed again then, by this engine or any other. Every second
-the dispatcher looks for due work anyway, so a lost signal, a Redis outage or a dead worker's lapsed lease only
-delays a delivery, never loses it.
+to a pool of sender threads; a listener thread turns the Redis wake-up signal into a claim at once; a heartbeat
+thread records that this sender is alive (its leases lapse as soon as it is not). A paced or retried delivery is
+handed back with its time and claimed again then, by this engine or any other. Every second the dispatcher looks
+for due work anyway, so a lost signal, a Redis outage or a dead sender only delays a delivery, never loses it.
 """
 
 import heapq
@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from webapp.alerts import liveness, pacing
 from webapp.alerts.claiming import claim_batch
 from webapp.alerts.sender import send_claimed
 from webapp.extensions import db
@@ -22,13 +23,15 @@ from webapp.queues import WAKE_KEY, get_redis, wake_senders
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 BACKLOG_WAIT = 0.05
+REDIS_BACKOFF_CAP = 10.0
 
 
 class DeliveryEngine:
     """Sends up to `in_flight` deliveries at once; no org has more than `org_limit` in flight across engines."""
 
-    def __init__(self, app, in_flight=32, org_limit=64):
+    def __init__(self, app, in_flight=32, org_limit=64, name=None):
         self.app, self.capacity, self.org_limit = app, in_flight, org_limit
+        self.name = name or liveness.new_sender_name()
         self.pool = ThreadPoolExecutor(in_flight, thread_name_prefix="pagerbridge-send")
         self.lock = threading.Lock()
         self.sending = 0
@@ -38,10 +41,16 @@ class DeliveryEngine:
         self.threads = [
             threading.Thread(target=self._dispatch, name="pagerbridge-dispatch", daemon=True),
             threading.Thread(target=self._listen, name="pagerbridge-wake", daemon=True),
+            threading.Thread(target=self._heartbeat, name="pagerbridge-heartbeat", daemon=True),
         ]
 
     def start(self):
-        """Start claiming and sending."""
+        """Register this sender, then start claiming and sending."""
+        with self.app.app_context():
+            try:
+                liveness.register(self.name)
+            finally:
+                db.session.remove()
         for thread in self.threads:
             thread.start()
         return self
@@ -54,6 +63,26 @@ class DeliveryEngine:
         for thread in self.threads:
             thread.join(timeout)
         self.pool.shutdown(wait=True)
+        with self.app.app_context():
+            try:
+                liveness.unregister(self.name)
+            except Exception:  # noqa: BLE001 - the row ages out; nothing is leased by this sender any more
+                log.warning("could not unregister sender %s", self.name, exc_info=True)
+            finally:
+                db.session.remove()
+
+    def _heartbeat(self):
+        """Say this sender is alive every HEARTBEAT_SECONDS; learn how many share the pace if Redis goes away."""
+        while not self.stopping.wait(liveness.HEARTBEAT_SECONDS):
+            with self.app.app_context():
+                try:
+                    liveness.beat(self.name, self.capacity - self.free())
+                    pacing.set_senders_alive(len(liveness.live_senders()))
+                except Exception:  # noqa: BLE001 - the database is away: beat again next time
+                    log.warning("sender heartbeat failed", exc_info=True)
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
 
     def request_claim(self):
         """Claim a round as soon as the dispatcher can."""
@@ -73,7 +102,7 @@ class DeliveryEngine:
             return 0
         with self.app.app_context():
             try:
-                batch = claim_batch(free, self.org_limit)
+                batch = claim_batch(free, self.org_limit, self.name)
             except Exception:  # noqa: BLE001 - a database hiccup: the next round tries again
                 log.exception("claiming deliveries failed")
                 db.session.rollback()
@@ -124,6 +153,7 @@ class DeliveryEngine:
         """Block on the wake-up list while there is room; each signal means a claim round now."""
         with self.app.app_context():
             redis = get_redis()
+        backoff = 0.0
         while not self.stopping.is_set():
             if self.free() <= 0:
                 self.room.wait(POLL_SECONDS)
@@ -132,9 +162,11 @@ class DeliveryEngine:
             try:
                 if redis.blpop([WAKE_KEY], timeout=POLL_SECONDS):
                     self.request_claim()
-            except Exception:  # noqa: BLE001 - Redis away: the dispatcher's own polling carries on meanwhile
-                log.warning("waiting for the wake-up signal failed; polling only", exc_info=True)
-                self.stopping.wait(POLL_SECONDS)
+                backoff = 0.0
+            except Exception:  # noqa: BLE001 - Redis away: reconnect with backoff; the dispatcher polls meanwhile
+                backoff = min(REDIS_BACKOFF_CAP, max(POLL_SECONDS / 2, backoff * 2))
+                log.warning("waiting for the wake-up signal failed; polling only, again in %.1f s", backoff)
+                self.stopping.wait(backoff)
 
     def _send(self, delivery_id, token):
         due = None

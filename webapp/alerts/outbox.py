@@ -1,12 +1,10 @@
-"""The transactional outbox of PagerDuty calls: written with the change, sent by jobs, swept for safety."""
+"""The transactional outbox of PagerDuty calls: written with the change, claimed and sent by the sender processes."""
 
 import logging
-import uuid
 from datetime import timedelta
-from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import func, or_, update
 
 from webapp.alerts.pacing import pace_group
 from webapp.extensions import db
@@ -20,16 +18,13 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 60  # longer than any one call may take (the client's timeouts), so a live sender keeps its lease
 SENDABLE_STATUSES = WAITING_DELIVERY_STATUSES
 PRIORITY = {"critical": 3, "error": 2, "warning": 1, "info": 0}
+# The one timing tolerance: a delivery due (or holding a slot) this soon is claimed and sent now.
+DUE_EARLY = timedelta(milliseconds=20)
 
 
 def lease_seconds():
     """How long a claim holds a delivery; a sender that dies mid-send loses it after that long."""
     return current_app.config.get("LEASE_SECONDS", LEASE_SECONDS)
-
-
-def queue_for(delivery):
-    """The RQ queue of a single send of this delivery (a redelivery): critical ones go first."""
-    return "alerts-critical" if delivery.priority >= PRIORITY["critical"] else "alerts"
 
 
 def latest_trigger(org_id, dedup_key):
@@ -112,24 +107,6 @@ def _connection_paused(org_id):
     return connection is not None and connection.state == "error"
 
 
-def claim(delivery_id):
-    """Lease a due delivery for sending (the caller commits); None when it is not due, not open, leased elsewhere
-    or waiting its turn."""
-    now, token = utcnow(), uuid.uuid4().hex
-    delivery = db.session.scalars(
-        _claim_statement(),
-        {
-            "delivery_id": delivery_id,
-            "now": now,
-            "soon": now + timedelta(seconds=1),
-            "token": token,
-            "until": now + timedelta(seconds=lease_seconds()),
-        },
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    ).first()
-    return delivery if delivery is not None and delivery.lease_token == token else None
-
-
 def earlier_of_key_open():
     """EXISTS an earlier open delivery of the same org and dedup key: such a delivery waits its turn (a resolve never
     overtakes its trigger). Every way of claiming deliveries uses it."""
@@ -146,22 +123,16 @@ def earlier_of_key_open():
     )
 
 
-@cache
-def _claim_statement():
-    """Built once (the hot path of every send): lease the row unless an earlier one of its dedup key is still open."""
-    earlier_open = earlier_of_key_open()
-    return (
-        update(Delivery)
-        .where(
-            Delivery.id == bindparam("delivery_id"),
-            Delivery.status.in_(SENDABLE_STATUSES),
-            or_(Delivery.lease_until.is_(None), Delivery.lease_until < bindparam("now")),
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= bindparam("soon")),
-            ~earlier_open,
-        )
-        .values(lease_token=bindparam("token"), lease_until=bindparam("until"))
-        .returning(Delivery)
-    )
+def make_due(delivery, routing_key=None):
+    """Send `delivery` again from scratch, now (redeliver, reroute): the senders are woken after commit, and a new
+    routing key brings its own pace group. The caller commits."""
+    if routing_key is not None:
+        delivery.routing_key = routing_key
+    if delivery.routing_key and delivery.action != "note":
+        delivery.pace_group = pace_group(delivery.routing_key)
+    delivery.status, delivery.next_attempt_at = "pending", utcnow()
+    delivery.lease_until = delivery.lease_token = delivery.lease_owner = delivery.slot_at = None
+    wake_senders_after_commit()
 
 
 def release_successor(delivery):

@@ -1,7 +1,12 @@
-"""Pacing of events per integration key across every worker, kept in Redis (GCRA with slot reservation)."""
+"""Pacing of events per integration key across every sender, kept in Redis (GCRA with slot reservation).
+
+While Redis is away each sender paces on its own, conservatively: no burst, and each key's interval multiplied by
+the number of live senders, so that together they still stay under PagerDuty's per-key limit.
+"""
 
 import hashlib
 import logging
+import threading
 import time
 
 from flask import current_app
@@ -49,16 +54,48 @@ def _interval_ms():
     return 60000.0 / per_minute if per_minute and per_minute > 0 else None
 
 
-def reserve_slot(routing_key):
-    """Seconds until the slot reserved now for this key; 0 means send now. Fails open (0) if Redis is down."""
+class LocalPace:
+    """This process's own pace per key (GCRA without burst), for while Redis is away."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.senders = 1
+        self.next_free = {}  # pace key -> epoch ms of its next free slot in this process
+
+    def reserve(self, key, interval_ms, now_ms):
+        """Reserve the key's next local slot; returns how many ms to wait for it."""
+        with self.lock:
+            slot = max(self.next_free.get(key, now_ms), now_ms)
+            self.next_free[key] = slot + interval_ms * max(self.senders, 1)
+            if len(self.next_free) > 10000:  # forget keys whose slots have passed
+                self.next_free = {k: v for k, v in self.next_free.items() if v > now_ms}
+            return slot - now_ms
+
+    def hold(self, key, until_ms):
+        with self.lock:
+            self.next_free[key] = max(self.next_free.get(key, 0), until_ms)
+
+
+LOCAL = LocalPace()
+
+
+def set_senders_alive(count: int) -> None:
+    """How many senders share each key's pace while Redis is away (from their heartbeats)."""
+    LOCAL.senders = max(count, 1)
+
+
+def reserve_slot(routing_key: str) -> float:
+    """Seconds until the slot reserved now for this key; 0 means send now. With Redis down, a local pace."""
     interval_ms = _interval_ms()
     if interval_ms is None:
         return 0.0
+    now_ms = int(time.time() * 1000)
     try:
         script = get_redis().register_script(RESERVE_SLOT)
-        wait_ms = script(keys=[pace_key(routing_key)], args=[int(time.time() * 1000), interval_ms, BURST])
-    except RedisError:
-        return 0.0
+        wait_ms = script(keys=[pace_key(routing_key)], args=[now_ms, interval_ms, BURST])
+    except RedisError as exc:
+        log.warning("pacing in Redis failed (%s); pacing this key locally", exc)
+        wait_ms = LOCAL.reserve(pace_key(routing_key), interval_ms, now_ms)
     return wait_ms / 1000.0
 
 
@@ -70,5 +107,6 @@ def hold(routing_key, seconds):
         get_redis().register_script(HOLD)(
             keys=[pace_key(routing_key)], args=[now_ms + int(seconds * 1000), BURST, interval_ms, now_ms]
         )
-    except RedisError as exc:  # the delivery itself still waits its Retry-After; only its key's others may not
+    except RedisError as exc:  # the delivery itself still waits its Retry-After; this sender's others of the key too
         log.warning("could not hold a paced key for %s s: %s", seconds, exc)
+        LOCAL.hold(pace_key(routing_key), now_ms + int(seconds * 1000))

@@ -52,7 +52,7 @@ def start_test(org_id, service_id=None):
     db.session.add(run)
     db.session.commit()
     extra = () if service_id is None else (service_id,)
-    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, *extra, queue="alerts-critical")
+    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, *extra, queue="default")
     db.session.commit()
     return run
 

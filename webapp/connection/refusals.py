@@ -5,7 +5,6 @@ import logging
 from webapp.extensions import db
 from webapp.models import Incident, Report, Service
 from webapp.models.types import utcnow
-from webapp.queues import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +19,7 @@ def reroute_refused(delivery, error, connection):
     """Called by the sender when PagerDuty refuses a delivery's key. When the key is one service's and another
     target remains, the service is marked broken and the delivery goes there at once: returns "rerouted".
     None means pause the org as before (the API token was refused, or the key was the only one in use)."""
-    from webapp.alerts.outbox import queue_for
+    from webapp.alerts.outbox import make_due
 
     if error.is_auth_failure or not refuses_integration(error) or delivery.action == "note":
         return None
@@ -31,15 +30,10 @@ def reroute_refused(delivery, error, connection):
     if not fallback.routing_key or fallback.routing_key == delivery.routing_key:
         return None
     mark_broken(service, f"PagerDuty refused its key: {error.message}")
-    delivery.routing_key, delivery.target_label, delivery.service_id = (
-        fallback.routing_key,
-        fallback.label,
-        fallback.service_id,
-    )
+    delivery.target_label, delivery.service_id = fallback.label, fallback.service_id
     delivery.route_reason = fallback.reason
-    delivery.status, delivery.next_attempt_at = "pending", utcnow()
+    make_due(delivery, fallback.routing_key)  # due now on the new key, in that key's pace group
     _note_on_timeline(delivery, f"{service.name} refused the alert ({error.message}); sent to {fallback.label}.")
-    enqueue_after_commit("jobs.alerts.send_delivery", delivery.id, queue=queue_for(delivery))
     db.session.commit()
     log.warning("service %s refused delivery %s; rerouted to %s", service.pd_id, delivery.id, fallback.label)
     return "rerouted"

@@ -2,12 +2,9 @@
 
 from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
-from webapp.job_registry import SEND_DELIVERY
 from webapp.models import Delivery
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
-from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
-from webapp.queues import enqueue_after_commit
 from webapp.tenancy import get_in_org
 
 PAGE_SIZE = 50
@@ -54,16 +51,15 @@ def any_in_flight(org_id):
 
 def redeliver(org_id, delivery_id):
     """Send a failed delivery again from scratch."""
-    from webapp.alerts.outbox import queue_for
+    from webapp.alerts.outbox import make_due
 
     delivery = get_in_org(Delivery, org_id, delivery_id, "delivery")
     if delivery.status != "failed" or delivery.action == "test":
         raise Conflict("Only failed deliveries can be redelivered.")
     if not delivery.routing_key:
         raise Conflict("This delivery has no target any more; reconnect PagerDuty first.")
-    delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, utcnow()
-    delivery.lease_until = delivery.lease_token = None
-    enqueue_after_commit(SEND_DELIVERY, delivery.id, queue=queue_for(delivery))
+    delivery.attempts = 0
+    make_due(delivery)  # the senders claim it like any other due delivery
     db.session.commit()
     return delivery
 

@@ -1,6 +1,6 @@
 """All models, importable from one place."""
 
-from webapp.models.delivery import Delivery  # noqa: F401
+from webapp.models.delivery import Delivery, Sender  # noqa: F401
 from webapp.models.health import HealthFinding, Heartbeat  # noqa: F401
 from webapp.models.oncall import OnCallSettings, Shift, WarRoom  # noqa: F401
 from webapp.models.org import ApiToken, AuditEntry, Org, OrgSettings, User  # noqa: F401

@@ -37,6 +37,11 @@ class Delivery(OrgRecord, db.Model):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_token: Mapped[str | None] = mapped_column(db.String(32))
+    # The sender process holding the lease: its leases lapse as soon as it is seen dead (see webapp.alerts.liveness).
+    lease_owner: Mapped[str | None] = mapped_column(db.String(64))
+    # Set (durably) just before a note is posted and cleared with its outcome: a note found in doubt after a crash
+    # is looked up in PagerDuty before it is posted again.
+    in_doubt_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Which pace this delivery counts against (a hash of its key), and the paced slot it holds, if any.
     pace_group: Mapped[str | None] = mapped_column(db.String(24))
     slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -51,3 +56,15 @@ class Delivery(OrgRecord, db.Model):
         db.Index("ix_deliveries_org_dedup", "org_id", "dedup_key", "id"),
         db.Index("ix_deliveries_pace_group", "pace_group", "slot_at"),
     )
+
+
+class Sender(db.Model):
+    """One running sender process (`python -m jobs.sender`) and when it last said it was alive."""
+
+    __tablename__ = "senders"
+    name: Mapped[str] = mapped_column(db.String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(db.String(255))
+    pid: Mapped[int] = mapped_column(db.Integer)
+    in_flight: Mapped[int] = mapped_column(db.Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
