@@ -13,6 +13,7 @@ from importlib import import_module
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from webapp import create_app
 from webapp.extensions import db
@@ -35,6 +36,12 @@ JOB_MODULES = (
 
 class AppWorker(JobLogging, SimpleWorker):
     """Runs jobs in-process (no fork per job, for latency) and returns the DB session after each job."""
+
+    stop_asked = False  # RQ sets its own flag only when a job is running; an idle worker just stops
+
+    def handle_warm_shutdown_request(self):
+        AppWorker.stop_asked = True
+        super().handle_warm_shutdown_request()
 
     def execute_job(self, job, queue):
         try:
@@ -88,12 +95,15 @@ def work_until_stopped(current, queues):
             worker.work(with_scheduler=False, logging_level="WARNING")
         except (RedisError, OSError, ValueError) as error:
             log.warning("the RQ worker stopped on %s: %s", type(error).__name__, error)
-        if worker._stop_requested:
+        if AppWorker.stop_asked:
             return
         attempt += 1
         wait = min(30.0, 2.0 ** min(attempt, 5))
         log.warning("the RQ worker quit without being asked (Redis failed?); starting again in %.0f s", wait)
-        time.sleep(wait)
+        try:
+            time.sleep(wait)
+        except StopRequested:  # RQ's handler is still in place between runs
+            return
         current[0] = AppWorker(queues, connection=rq_redis())
 
 
