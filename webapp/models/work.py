@@ -22,6 +22,7 @@ INCIDENT_SEVERITIES = ("low", "medium", "high", "critical")
 INCIDENT_STATUSES = ("open", "investigating", "resolved")
 PROVIDERS = ("aws", "oci")
 PAGERDUTY_STATUSES = ("triggered", "acknowledged", "resolved")
+PAGERDUTY_URGENCIES = ("high", "low")
 
 
 class PagerDutyMirror:
@@ -30,6 +31,15 @@ class PagerDutyMirror:
     pd_status: Mapped[str | None] = mapped_column(db.String(16))
     pd_incident_id: Mapped[str | None] = mapped_column(db.String(32), index=True)
     pd_incident_url: Mapped[str | None] = mapped_column(db.String(500))
+    # PagerDuty's occurred_at of the newest status event applied, and of the newest incident snapshot (urgency,
+    # priority, assignees): an older event arriving late adds its timeline line but never undoes a newer one.
+    pd_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pd_details_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pd_urgency: Mapped[str | None] = mapped_column(db.String(8))
+    pd_priority: Mapped[str | None] = mapped_column(db.String(100))
+    pd_assignees: Mapped[list | None] = mapped_column(db.JSON)
+    pd_escalation_level: Mapped[int | None] = mapped_column(db.Integer)
+    pd_notes_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Report(OrgScoped, PagerDutyMirror, db.Model):
@@ -109,3 +119,4 @@ class TimelineEntry(OrgScoped, db.Model):
     kind: Mapped[str] = mapped_column(db.String(40))
     message: Mapped[str] = mapped_column(db.Text)
     actor: Mapped[str | None] = mapped_column(db.String(254))
+    pd_ref: Mapped[str | None] = mapped_column(db.String(64))  # PagerDuty's id of a mirrored note: shown once
