@@ -136,6 +136,10 @@ def _subscription(org_id, connection, credentials, was_missing):
         subscription = matches[0] if matches else None
         if subscription is not None:
             connection.webhook_subscription_id = subscription["id"]
+    if subscription is not None:
+        from webapp.webhooks.setup import ensure_events
+
+        subscription = ensure_events(credentials, subscription)  # older subscriptions lack the events F47 uses
     db.session.commit()
     if subscription is None:
         if not (secrets or was_missing):

@@ -121,6 +121,17 @@ def _column(subject):
     return TimelineEntry.report_id if isinstance(subject, Report) else TimelineEntry.incident_id
 
 
+def as_json(subject) -> dict:
+    """The API's `pagerduty` object: status, incident_url, priority (PagerDuty's name or null), urgency, assignees."""
+    return {
+        "status": subject.pd_status,
+        "incident_url": subject.pd_incident_url,
+        "priority": subject.pd_priority,
+        "urgency": subject.pd_urgency,
+        "assignees": list(subject.pd_assignees or []),
+    }
+
+
 def apply_details(
     subject,
     at: datetime,
