@@ -80,8 +80,9 @@ def _transition(subject, transition, at, agent, lead, incident, reconciled) -> b
     link(subject, incident)
     if not is_newer(subject.pd_status_at, at):
         return False
-    if at == subject.pd_status_at and RANK[STATUS_AFTER[transition]] < RANK.get(subject.pd_status, 0):
-        return False  # the same instant: the later step of the lifecycle stands
+    earlier_step = RANK[STATUS_AFTER[transition]] < RANK.get(subject.pd_status, 0)
+    if not reconciled and at == subject.pd_status_at and earlier_step:
+        return False  # the same instant: the later step of the lifecycle stands (what PagerDuty reads now wins)
     if subject.pd_status_at is None and subject.pd_status == "resolved" and transition == Transition.ACKNOWLEDGED:
         return False  # mirrored before times were kept: an acknowledgement never reopens
     subject.pd_status, subject.pd_status_at = STATUS_AFTER[transition], at
