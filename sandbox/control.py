@@ -163,6 +163,6 @@ def config():
 @control.before_app_request
 def answer_late():
     """PagerDuty's calls (not the sandbox's own page and controls) answer after the injected latency."""
-    if request.blueprint in ("control", "ui") or request.path.startswith("/static"):
+    if request.blueprint in ("control", "ui", "story", "story_ui") or request.path.startswith("/static"):
         return
     state().answer_late()
