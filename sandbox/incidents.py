@@ -186,47 +186,56 @@ def incident_object(state, incident, base_url):
         if account
         else {}
     )
-    return {
-        "id": incident["id"],
-        "type": "incident",
-        "summary": f"[#{incident['number']}] {incident['title']}",
-        "self": f"{base_url}/incidents/{incident['id']}",
-        "html_url": incident["html_url"],
-        "incident_number": incident["number"],
-        "number": incident["number"],
-        "title": incident["title"],
-        "status": incident["status"],
-        "incident_key": incident["incident_key"],
-        "urgency": incident["urgency"],
-        "created_at": iso(incident["created_at"]),
-        "updated_at": iso(incident["updated_at"]),
-        "service": {
-            "id": service.get("id"),
-            "type": "service_reference",
-            "summary": service.get("name"),
-            "self": f"{base_url}/services/{service.get('id')}",
-            "html_url": f"{base_url}/service-directory/{service.get('id')}",
-        },
-        "assignments": [
-            {"at": iso(incident["created_at"]), "assignee": v3.user_reference(user, base_url)}
-            for user in v3.assigned_users(state, incident)
-        ],
-        "priority": v3.priority_reference(incident.get("priority"), base_url),
-        "assigned_via": "escalation_policy",
-        "last_status_change_at": iso(incident.get("status_changed_at") or incident["updated_at"]),
-        "alert_counts": {
-            "all": len(incident["alerts"]),
-            "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
-            "resolved": len(incident["alerts"]) if incident["status"] == "resolved" else 0,
-        },
-        "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
-        "teams": [],
-        "pending_actions": [],
-        "acknowledgements": [
-            {"at": iso(a["at"]), "acknowledger": a["acknowledger"]} for a in incident.get("acknowledgements", [])
-        ],
-        "is_mergeable": True,
-    } | _status_change(incident)
+    return (
+        {
+            "id": incident["id"],
+            "type": "incident",
+            "summary": f"[#{incident['number']}] {incident['title']}",
+            "self": f"{base_url}/incidents/{incident['id']}",
+            "html_url": incident["html_url"],
+            "incident_number": incident["number"],
+            "number": incident["number"],
+            "title": incident["title"],
+            "status": incident["status"],
+            "incident_key": incident["incident_key"],
+            "urgency": incident["urgency"],
+            "created_at": iso(incident["created_at"]),
+            "updated_at": iso(incident["updated_at"]),
+            "service": {
+                "id": service.get("id"),
+                "type": "service_reference",
+                "summary": service.get("name"),
+                "self": f"{base_url}/services/{service.get('id')}",
+                "html_url": f"{base_url}/service-directory/{service.get('id')}",
+            },
+            "assignments": [
+                {"at": iso(incident["created_at"]), "assignee": v3.user_reference(user, base_url)}
+                for user in v3.assigned_users(state, incident)
+            ],
+            "assigned_via": "escalation_policy",
+            "last_status_change_at": iso(incident.get("status_changed_at") or incident["updated_at"]),
+            "alert_counts": {
+                "all": len(incident["alerts"]),
+                "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
+                "resolved": len(incident["alerts"]) if incident["status"] == "resolved" else 0,
+            },
+            "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
+            "teams": [],
+            "pending_actions": [],
+            "acknowledgements": [
+                {"at": iso(a["at"]), "acknowledger": a["acknowledger"]} for a in incident.get("acknowledgements", [])
+            ],
+            "is_mergeable": True,
+        }
+        | _status_change(incident)
+        | _priority(incident, base_url)
+    )
+
+
+def _priority(incident, base_url):
+    """PagerDuty's file does not let `priority` be null: an incident without one leaves it out."""
+    priority = v3.priority_reference(incident.get("priority"), base_url)
+    return {"priority": priority} if priority else {}
 
 
 def _status_change(incident):

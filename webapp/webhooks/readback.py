@@ -19,7 +19,7 @@ def apply_incident(subject, incident: dict, now: datetime) -> list[str]:
         urgency=incident.get("urgency"),
         priority=(priority or {}).get("summary"),
         assignees=assignee_names(incident),
-        says_priority="priority" in incident,
+        says_priority=True,  # no priority: PagerDuty leaves it out (or null)
         reconciled=True,
     )
     after = (subject.pd_urgency, subject.pd_priority, list(subject.pd_assignees or []))
