@@ -77,7 +77,7 @@ WORD_AGENTS = (Transition.ACKNOWLEDGED, Transition.RESOLVED)  # lines that alway
 def _apply_other(subject, event_type, event, snapshot, at, agent) -> str:
     if event_type == EventType.ANNOTATED:
         note = event.data
-        if note is None or not mirror.apply_note(subject, at, agent, note.id, note.content or "", note.trimmed):
+        if note is None or not mirror.apply_note(subject, at, agent, note.id, note.content or "", bool(note.trimmed)):
             return " (PagerBridge's own note, or shown already: not repeated)"
         return ""
     if snapshot is None:

@@ -42,7 +42,7 @@ class IncidentData(_Lenient):
     assignees: list[Reference] | None = None
     escalation_level: int | None = None
     content: str | None = None  # a note's text (incident.annotated)
-    trimmed: bool = False
+    trimmed: bool | None = False
 
     def assignee_names(self):
         """The names of who is assigned now (None when the payload does not say)."""
