@@ -269,3 +269,20 @@ def test_event_types_we_do_not_use_are_accepted_and_ignored(client, db, org, rep
     body = event(event_type, incident(f"report-{report.id}"), "10:00:00")
     assert deliver(client, org, db, body) == f"ignored: {event_type}"
     assert lines(db, report.id) == []
+
+
+def test_a_webhook_repeating_what_reconciliation_found_adds_nothing_but_a_later_one_does(client, db, org, report):
+    from webapp.webhooks import mirror
+    from webapp.webhooks.services import parse_time
+
+    mirror.apply_acknowledged(report, parse_time("2026-11-22T10:00:00Z"), "Ada Lovelace", reconciled=True)
+    db.session.commit()
+    key = f"report-{report.id}"
+    same = event("incident.acknowledged", incident(key, "acknowledged"), "10:00:00")
+    assert deliver(client, org, db, same) == "ignored: reconciliation found it already"
+    later = event("incident.acknowledged", incident(key, "acknowledged"), "10:20:00", agent="Bob Kahn")
+    assert deliver(client, org, db, later) == f"acknowledged via pagerduty on report {report.id}"
+    assert lines(db, report.id) == [
+        "Acknowledged via PagerDuty (found by reconciliation) by Ada Lovelace.",
+        "Acknowledged via PagerDuty by Bob Kahn.",
+    ]

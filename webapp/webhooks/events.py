@@ -50,7 +50,7 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
     late = ""
     if event_type in TRANSITIONS:
         transition = TRANSITIONS[event_type]
-        if mirror.already_reconciled(subject, transition):
+        if mirror.already_reconciled(subject, transition, at):
             return "ignored: reconciliation found it already"
         if transition == Transition.UNACKNOWLEDGED and not (event.agent and event.agent.is_user):
             agent = None  # PagerDuty's own timeout: no person took it back

@@ -17,6 +17,7 @@ RECONCILED = " (found by reconciliation)"
 URGENCIES = ("high", "low")
 MAX_NOTE = 2000
 NOTE_MARGIN = timedelta(minutes=5)  # notes read back overlap the last read by this much (their ids dedupe)
+SAME_EVENT = timedelta(minutes=1)  # PagerDuty's status time read back vs its webhook's occurred_at for one change
 
 
 class Transition(StrEnum):
@@ -103,19 +104,23 @@ def link(subject, incident) -> None:
     subject.pd_incident_url = get("html_url") or subject.pd_incident_url
 
 
-def already_reconciled(subject, transition: Transition) -> bool:
-    """A late webhook repeating what reconciliation already found (and put on the timeline)."""
-    return subject.pd_status == STATUS_AFTER[transition] and _last_status_was_reconciled(subject)
-
-
-def _last_status_was_reconciled(subject) -> bool:
-    message = db.session.scalar(
-        db.select(TimelineEntry.message)
+def already_reconciled(subject, transition: Transition, at: datetime) -> bool:
+    """A late webhook repeating what reconciliation already found (and put on the timeline): the newest status line
+    is this transition, found by reconciliation, at (about) this time."""
+    if subject.pd_status != STATUS_AFTER[transition]:
+        return False
+    line = db.session.execute(
+        db.select(TimelineEntry.kind, TimelineEntry.message, TimelineEntry.at)
         .where(_column(subject) == subject.id, TimelineEntry.kind.in_(STATUS_KINDS))
         .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
         .limit(1)
+    ).first()
+    return (
+        line is not None
+        and line.kind == f"pagerduty.{transition}"
+        and RECONCILED in line.message
+        and at <= line.at + SAME_EVENT
     )
-    return RECONCILED in (message or "")
 
 
 def _column(subject):
