@@ -52,8 +52,6 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
         transition = TRANSITIONS[event_type]
         if mirror.already_reconciled(subject, transition, at):
             return "ignored: reconciliation found it already"
-        if transition == Transition.UNACKNOWLEDGED and not (event.agent and event.agent.is_user):
-            agent = None  # PagerDuty's own timeout: no person took it back
         if not mirror.APPLY[transition](subject, at, agent or ("someone" if transition in WORD_AGENTS else None)):
             late = " (older than the status shown: timeline only)"
     else:

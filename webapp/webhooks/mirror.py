@@ -49,8 +49,8 @@ def apply_acknowledged(subject, at: datetime, agent: str | None, incident=None, 
 
 
 def apply_unacknowledged(subject, at: datetime, agent: str | None, incident=None, reconciled=False) -> bool:
-    """The acknowledgement timed out (agent None) or a person took it back: the mirror is triggered again."""
-    lead = "Unacknowledged in PagerDuty" if agent else "Acknowledgement timed out in PagerDuty"
+    """The acknowledgement timed out (with PagerDuty's agent when it names one): the mirror is triggered again."""
+    lead = "Acknowledgement timed out in PagerDuty"
     return _transition(subject, Transition.UNACKNOWLEDGED, at, agent, lead, incident, reconciled)
 
 

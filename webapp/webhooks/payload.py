@@ -15,11 +15,6 @@ class Agent(_Lenient):
     summary: str | None = None
     type: str | None = None
 
-    @property
-    def is_user(self):
-        """A person (PagerDuty's own timeouts come from a service, or from nobody)."""
-        return (self.type or "user_reference").startswith("user")
-
 
 class Reference(_Lenient):
     """A PagerDuty object reference: its name is the summary."""
