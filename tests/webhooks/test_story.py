@@ -286,3 +286,26 @@ def test_a_webhook_repeating_what_reconciliation_found_adds_nothing_but_a_later_
         "Acknowledged via PagerDuty (found by reconciliation) by Ada Lovelace.",
         "Acknowledged via PagerDuty by Bob Kahn.",
     ]
+
+
+def test_an_incident_is_mirrored_too_and_a_named_agent_is_said(client, db, org, report, api, admin_client):
+    from tests.api.test_incidents import K8S
+    from webapp.models import Incident
+
+    incident_id = api.post("/incidents", json=K8S).json["id"]
+    db.session.get(Incident, incident_id).pd_incident_id = "PK8S001"
+    db.session.commit()
+    data = incident("", "acknowledged", ("Ada Lovelace",), "P3", "low", shape="without_incident_key")
+    data["id"] = "PK8S001"
+    deliver(client, org, db, event("incident.acknowledged", data, "10:00:00"))
+    timed_out = dict(data, status="triggered")
+    agent = {"id": "PF9KMXH", "type": "service_reference", "summary": "Payments"}
+    assert deliver(client, org, db, event("incident.unacknowledged", timed_out, "10:30:00", agent=agent)).startswith(
+        "unacknowledged on incident"
+    )
+    body = api.get(f"/incidents/{incident_id}").json
+    assert body["pagerduty"]["status"] == "triggered" and body["pagerduty"]["priority"] == "P3"
+    said = [line["message"] for line in body["timeline"] if line["kind"] == "pagerduty.unacknowledged"]
+    assert said == ["Acknowledgement timed out in PagerDuty by Payments."]
+    page = admin_client.get(f"/incidents/{incident_id}").get_data(as_text=True)
+    assert "Ada Lovelace" in page and ">P3<" in page and ">Low<" in page
