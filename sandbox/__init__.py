@@ -19,4 +19,8 @@ def create_sandbox_app(state=None):
     from sandbox.api_subscriptions import controls
 
     app.register_blueprint(controls)
+    from sandbox.story import story, story_ui
+
+    app.register_blueprint(story)
+    app.register_blueprint(story_ui)
     return app

@@ -90,7 +90,11 @@ def change_enqueue():
 @bp.before_app_request
 def authenticate_rest():
     """REST calls need `Authorization: Token token=<api token>` of a seeded account."""
-    if request.path.startswith(("/v2/", "/_sandbox", "/static")) or request.path == "/" or request.blueprint == "ui":
+    if (
+        request.path.startswith(("/v2/", "/_sandbox", "/static"))
+        or request.path == "/"
+        or request.blueprint in ("ui", "story_ui")
+    ):
         return None
     faulted = fault_response("rest")
     if faulted is not None:

@@ -22,12 +22,18 @@ def home():
     """Incidents, newest first, with buttons; and the latest events and webhooks."""
     with state().lock:
         incidents = [
-            inc.incident_object(state(), i, base_url()) | {"alert_total": len(i["alerts"])}
+            inc.incident_object(state(), i, base_url())
+            | {"alert_total": len(i["alerts"]), "users": _users(i), "escalation_level": i.get("escalation_level", 1)}
             for i in reversed(list(state().incidents.values()))
         ][:200]
         events = list(reversed(state().events[-30:]))
         webhooks = list(reversed(state().webhook_deliveries[-30:]))
     return render_template("sandbox.html", incidents=incidents, events=events, webhooks=webhooks)
+
+
+def _users(incident):
+    account = state().account_for_service(incident["service_id"])
+    return list(account.users) if account else []
 
 
 @ui.post("/ui/incidents/<incident_id>/<action>")
@@ -157,6 +163,6 @@ def config():
 @control.before_app_request
 def answer_late():
     """PagerDuty's calls (not the sandbox's own page and controls) answer after the injected latency."""
-    if request.blueprint in ("control", "ui") or request.path.startswith("/static"):
+    if request.blueprint in ("control", "ui", "story", "story_ui") or request.path.startswith("/static"):
         return
     state().answer_late()

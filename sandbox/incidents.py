@@ -6,19 +6,17 @@ import json
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 
 import requests
 
+from sandbox import v3
 from sandbox.state import new_id
 
 SEVERITIES = ("critical", "error", "warning", "info")
 ACTIONS = ("trigger", "acknowledge", "resolve")
 
 
-def iso(epoch):
-    """Seconds since the epoch as PagerDuty's ISO 8601 UTC timestamp."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+iso = v3.iso
 
 
 def validate_event(body, known_key):
@@ -127,7 +125,11 @@ def _create_incident(state, routing_key, dedup, body, base_url):
         "acknowledgements": [],
         "status_changed_at": None,
         "status_changed_by": None,
+        "priority": None,
+        "escalation_level": 1,
     }
+    account = state.account_for_service(service_id)
+    incident["assignees"] = [account.users[0]["id"]] if account and account.users else []
     incident["html_url"] = f"{base_url}/incidents/{incident['id']}"
     state.incidents[incident["id"]] = incident
     return incident
@@ -149,12 +151,7 @@ def change_status(state, incident, status, base_url, agent=None, notify=True, sy
         if not (notify and account):
             return []
         event = webhook_event(state, incident, f"incident.{status}", base_url, agent or _first_user(account))
-        targets = [
-            s
-            for s in account.subscriptions
-            if f"incident.{status}" in s["events"] and s["active"] and not s.get("temporarily_disabled")
-        ]
-    return [send_webhook(state, sub, event, sync) for sub in targets]
+    return send_to_subscribers(state, incident, event, sync)
 
 
 def _first_user(account):
@@ -166,13 +163,7 @@ def _first_user(account):
 
 
 def _user_reference(user, base_url):
-    return {
-        "id": user["id"],
-        "type": "user_reference",
-        "summary": user["name"],
-        "self": f"{base_url}/users/{user['id']}",
-        "html_url": f"{base_url}/users/{user['id']}",
-    }
+    return v3.user_reference(user, base_url)
 
 
 def _service_reference(state, incident, base_url):
@@ -195,43 +186,56 @@ def incident_object(state, incident, base_url):
         if account
         else {}
     )
-    return {
-        "id": incident["id"],
-        "type": "incident",
-        "summary": f"[#{incident['number']}] {incident['title']}",
-        "self": f"{base_url}/incidents/{incident['id']}",
-        "html_url": incident["html_url"],
-        "incident_number": incident["number"],
-        "number": incident["number"],
-        "title": incident["title"],
-        "status": incident["status"],
-        "incident_key": incident["incident_key"],
-        "urgency": incident["urgency"],
-        "created_at": iso(incident["created_at"]),
-        "updated_at": iso(incident["updated_at"]),
-        "service": {
-            "id": service.get("id"),
-            "type": "service_reference",
-            "summary": service.get("name"),
-            "self": f"{base_url}/services/{service.get('id')}",
-            "html_url": f"{base_url}/service-directory/{service.get('id')}",
-        },
-        "assignments": [],
-        "assigned_via": "escalation_policy",
-        "last_status_change_at": iso(incident.get("status_changed_at") or incident["updated_at"]),
-        "alert_counts": {
-            "all": len(incident["alerts"]),
-            "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
-            "resolved": len(incident["alerts"]) if incident["status"] == "resolved" else 0,
-        },
-        "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
-        "teams": [],
-        "pending_actions": [],
-        "acknowledgements": [
-            {"at": iso(a["at"]), "acknowledger": a["acknowledger"]} for a in incident.get("acknowledgements", [])
-        ],
-        "is_mergeable": True,
-    } | _status_change(incident)
+    return (
+        {
+            "id": incident["id"],
+            "type": "incident",
+            "summary": f"[#{incident['number']}] {incident['title']}",
+            "self": f"{base_url}/incidents/{incident['id']}",
+            "html_url": incident["html_url"],
+            "incident_number": incident["number"],
+            "number": incident["number"],
+            "title": incident["title"],
+            "status": incident["status"],
+            "incident_key": incident["incident_key"],
+            "urgency": incident["urgency"],
+            "created_at": iso(incident["created_at"]),
+            "updated_at": iso(incident["updated_at"]),
+            "service": {
+                "id": service.get("id"),
+                "type": "service_reference",
+                "summary": service.get("name"),
+                "self": f"{base_url}/services/{service.get('id')}",
+                "html_url": f"{base_url}/service-directory/{service.get('id')}",
+            },
+            "assignments": [
+                {"at": iso(incident["created_at"]), "assignee": v3.user_reference(user, base_url)}
+                for user in v3.assigned_users(state, incident)
+            ],
+            "assigned_via": "escalation_policy",
+            "last_status_change_at": iso(incident.get("status_changed_at") or incident["updated_at"]),
+            "alert_counts": {
+                "all": len(incident["alerts"]),
+                "triggered": sum(1 for _ in incident["alerts"]) if incident["status"] != "resolved" else 0,
+                "resolved": len(incident["alerts"]) if incident["status"] == "resolved" else 0,
+            },
+            "escalation_policy": {"id": "PESCPOL", "type": "escalation_policy_reference", "summary": "Default"},
+            "teams": [],
+            "pending_actions": [],
+            "acknowledgements": [
+                {"at": iso(a["at"]), "acknowledger": a["acknowledger"]} for a in incident.get("acknowledgements", [])
+            ],
+            "is_mergeable": True,
+        }
+        | _status_change(incident)
+        | _priority(incident, base_url)
+    )
+
+
+def _priority(incident, base_url):
+    """PagerDuty's file does not let `priority` be null: an incident without one leaves it out."""
+    priority = v3.priority_reference(incident.get("priority"), base_url)
+    return {"priority": priority} if priority else {}
 
 
 def _status_change(incident):
@@ -243,26 +247,22 @@ def _status_change(incident):
 
 
 def webhook_event(state, incident, event_type, base_url, agent):
-    """A v3 webhook body for an incident event, as PagerDuty documents it."""
-    data = incident_object(state, incident, base_url)
-    data.pop("summary", None)
-    return {
-        "event": {
-            "id": new_id(),
-            "event_type": event_type,
-            "resource_type": "incident",
-            "occurred_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "agent": {
-                "html_url": f"{base_url}/users/{agent['id']}",
-                "id": agent["id"],
-                "self": f"{base_url}/users/{agent['id']}",
-                "summary": agent["name"],
-                "type": "user_reference",
-            },
-            "client": None,
-            "data": data,
-        }
-    }
+    """A v3 webhook body for an incident event, as PagerDuty documents it (agent: a user, or None)."""
+    reference = v3.user_reference(agent, base_url) if agent else None
+    return v3.envelope(event_type, v3.incident_data(state, incident, base_url), reference)
+
+
+def send_to_subscribers(state, incident, event, sync=False):
+    """Send a webhook body to every active subscription of the incident's account that lists its event type."""
+    with state.lock:
+        account = state.account_for_service(incident["service_id"])
+        event_type = event["event"]["event_type"]
+        targets = [
+            s
+            for s in (account.subscriptions if account else [])
+            if event_type in s["events"] and s["active"] and not s.get("temporarily_disabled")
+        ]
+    return [send_webhook(state, sub, event, sync) for sub in targets]
 
 
 def sign(secret, raw_body):

@@ -22,7 +22,13 @@ def test_create_read_update(api):
     assert created.status_code == 201
     incident = created.json
     assert incident["kind"] == "kubernetes" and incident["status"] == "open"
-    assert incident["pagerduty"] == {"status": None, "incident_url": None}
+    assert incident["pagerduty"] == {
+        "status": None,
+        "incident_url": None,
+        "priority": None,
+        "urgency": None,
+        "assignees": [],
+    }
     updated = api.patch(f"/incidents/{incident['id']}", json={"status": "investigating", "root_cause": "Leak"})
     assert updated.status_code == 200 and updated.json["status"] == "investigating"
     kinds = [entry["kind"] for entry in api.get(f"/incidents/{incident['id']}").json["timeline"]]

@@ -12,7 +12,13 @@ def test_create_and_read_report(api, org):
     body = response.json
     assert body["title"] == "XSS in login" and body["severity"] == "high" and body["status"] == "new"
     assert body["sla_state"] == "ok" and body["sla_deadline"]
-    assert body["pagerduty"] == {"status": None, "incident_url": None}
+    assert body["pagerduty"] == {
+        "status": None,
+        "incident_url": None,
+        "priority": None,
+        "urgency": None,
+        "assignees": [],
+    }
     assert body["timeline"][0]["kind"] == "report.submitted"
     assert set(body) == {
         "id",

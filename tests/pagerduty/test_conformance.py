@@ -669,10 +669,13 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     """incident.annotated carries the note as its data: the incident is the note's `incident` reference."""
     from webapp.connection.services import add_signing_secret
     from webapp.models import WebhookReceipt
+    from webapp.reports.services import create_report
     from webapp.webhooks.services import accept, apply_receipt
     from webapp.webhooks.signatures import expected_signature
 
     add_signing_secret(linked.id, "whsec-one")
+    report = create_report(linked.id, "Noted")
+    report.pd_incident_id = "PINC007"  # stored when PagerDuty accepted its trigger
     db.session.commit()
     body = {
         "event": {
@@ -693,7 +696,9 @@ def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     raw = json.dumps(body).encode()
     receipt_id, _ = accept(linked.model.webhook_token, raw, f"v1={expected_signature('whsec-one', raw)}", None)
     assert db.session.get(WebhookReceipt, receipt_id).pd_incident_id == "PINC007"
-    assert apply_receipt(receipt_id) == "ignored: incident.annotated"
+    assert apply_receipt(receipt_id) == f"annotated on report {report.id}"
+    messages = [entry["message"] for entry in api.get(f"/reports/{report.id}").json["timeline"]]
+    assert "Note in PagerDuty: Looking into it" in messages
 
 
 @pytest.mark.parametrize(

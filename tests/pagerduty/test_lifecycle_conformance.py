@@ -8,6 +8,18 @@ pytestmark = base.pytestmark  # PagerDuty's OpenAPI files must lie beside the re
 pd, linked, platform = base.pd, base.linked, base.platform  # the fixtures of the main conformance module
 
 SUB_ID = "PSUB001"
+SUBSCRIBED_EVENTS = [
+    "incident.triggered",
+    "incident.acknowledged",
+    "incident.unacknowledged",
+    "incident.resolved",
+    "incident.reopened",
+    "incident.annotated",
+    "incident.priority_updated",
+    "incident.reassigned",
+    "incident.delegated",
+    "incident.escalated",
+]
 
 
 def subscription(url, active=True, disabled=False, description="PagerBridge (org)"):
@@ -16,7 +28,7 @@ def subscription(url, active=True, disabled=False, description="PagerBridge (org
         "type": "webhook_subscription",
         "active": active,
         "description": description,
-        "events": ["incident.acknowledged", "incident.resolved"],
+        "events": list(SUBSCRIBED_EVENTS),
         "filter": {"type": "account_reference"},
         "delivery_method": {
             "id": "PDM0001",

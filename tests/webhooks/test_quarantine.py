@@ -8,7 +8,7 @@ from tests.webhooks.test_inbox import acknowledgements, receive
 from tests.webhooks.test_services import setup_org
 from tests.webhooks.test_views import SECRET, event_body, post, sign
 from webapp.models import WebhookReceipt
-from webapp.webhooks import inbox, services
+from webapp.webhooks import inbox, mirror, services
 
 
 def signed(client, org, event, webhook_id):
@@ -77,8 +77,8 @@ def test_odd_but_readable_values_apply_or_are_ignored(client, db, org, redis, ch
 
 def test_an_event_type_we_do_not_handle_is_ignored_whatever_its_shape(client, db, org):
     report = setup_org(db, org)
-    receipt = signed(client, org, {"id": "E1", "event_type": "incident.annotated", "agent": "x"}, "other")
-    assert services.apply_receipt(receipt.id) == "ignored: incident.annotated"
+    receipt = signed(client, org, {"id": "E1", "event_type": "incident.responder.added", "agent": "x"}, "other")
+    assert services.apply_receipt(receipt.id) == "ignored: incident.responder.added"
     assert report  # the report is untouched
 
 
@@ -90,7 +90,7 @@ def test_a_failure_is_retried_by_the_sweep_and_quarantined_after_three(client, d
     def broken(*args, **kwargs):
         raise RuntimeError("the timeline is away")
 
-    monkeypatch.setattr(services, "add_entry", broken)
+    monkeypatch.setattr(mirror, "add_entry", broken)
     assert services.apply_receipt(receipt_id) == "failed (attempt 1 of 3)"
     assert receipt_id in services.unprocessed_ids()  # the sweep will try again
     assert services.apply_receipt(receipt_id) == "failed (attempt 2 of 3)"

@@ -77,7 +77,7 @@ def test_a_lost_acknowledgement_is_found_once_and_triage_stays(db, connected, pd
     )
     quiet(report_id)
     lines = reconcile.reconcile_org(connected.id)
-    assert lines[0].endswith("1 quiet open PagerDuty incidents checked with 1 call: 1 updated")
+    assert lines[0].endswith("1 quiet open PagerDuty incidents checked with 2 calls: 1 updated")  # its notes too
     assert lines[1] == f"{connected.slug}: report {report_id} acknowledged by Responder (found by reconciliation)"
     expected = "Acknowledged via PagerDuty (found by reconciliation) by Responder."
     assert messages(report_id).count(expected) == 1
@@ -98,7 +98,7 @@ def test_a_lost_resolution_is_found_and_a_late_webhook_adds_nothing(client, db, 
     reconcile.reconcile_org(connected.id)
     assert messages(report_id).count("Resolved via PagerDuty (found by reconciliation) by Responder.") == 1
     assert db.session.get(Report, report_id).pd_status == "resolved"
-    assert reconcile.quiet_open_subjects(connected.id, utcnow() + timedelta(hours=1)) == []
+    assert reconcile.quiet_open_subjects(connected.id, utcnow() + timedelta(days=2)) == []
     db.session.add(WebhookSecret(org_id=connected.id, secret=SECRET))
     db.session.commit()
     body = sandbox_incidents.webhook_event(
@@ -133,9 +133,10 @@ def test_more_than_a_hundred_are_read_in_pages_of_a_hundred(db, connected, pd, c
         sandbox_incidents.change_status(pd.state, incident, "acknowledged", pd.url, notify=False)
     quiet(*[r.id for r in reports])
     lines = reconcile.reconcile_org(connected.id)
-    assert lines[0].endswith("150 quiet open PagerDuty incidents checked with 2 calls: 120 updated")
-    assert [path for path, _ in calls] == ["/incidents", "/incidents"]
-    assert all(params["limit"] == 100 and "since" in params and "until" in params for _, params in calls)
+    assert lines[0].endswith("150 quiet open PagerDuty incidents checked with 152 calls: 120 updated")
+    listings = [params for path, params in calls if path == "/incidents"]
+    assert len(listings) == 2 and sum(path.endswith("/notes") for path, _ in calls) == 150
+    assert all(params["limit"] == 100 and "since" in params and "until" in params for params in listings)
     db.session.expire_all()
     states = dict(db.session.execute(db.select(Report.id, Report.pd_status)).all())
     assert sorted(i for i, s in states.items() if s == "acknowledged") == sorted(acknowledged)
@@ -155,7 +156,7 @@ def test_few_quiet_ones_in_a_busy_account_are_asked_by_key(db, connected, pd, ca
         ).raise_for_status()
     act_without_webhook(pd, report_id, "acknowledge")
     quiet(report_id)
-    assert reconcile.reconcile_org(connected.id)[0].endswith("checked with 2 calls: 1 updated")
+    assert reconcile.reconcile_org(connected.id)[0].endswith("checked with 3 calls: 1 updated")
     assert calls[1][1] == {
         "incident_key": f"report-{report_id}",
         "date_range": "all",
@@ -230,7 +231,7 @@ def test_a_run_keeps_to_its_call_budget_and_applies_what_it_read(db, connected, 
     lines = reconcile.reconcile_org(connected.id)
     assert "checked with 3 calls: 2 updated; stopped after 3 calls, the rest waits for the next run" in lines[0]
     assert reconcile.reconcile_org(connected.id)[0].endswith(
-        "1 quiet open PagerDuty incidents checked with 2 calls: 1 updated"
+        "1 quiet open PagerDuty incidents checked with 3 calls: 1 updated"
     )
 
 

@@ -38,7 +38,7 @@ def test_late_acknowledgement_does_not_reopen(client, db, org):
 
 def test_other_events_and_unknown_incidents_are_ignored(client, db, org):
     report = setup_org(db, org)
-    assert deliver(client, org, db, event_body("incident.priority_updated", f"report-{report.id}"), "1").startswith(
+    assert deliver(client, org, db, event_body("incident.responder.added", f"report-{report.id}"), "1").startswith(
         "ignored"
     )
     assert deliver(client, org, db, event_body("incident.resolved", "report-999999"), "2").startswith("ignored")

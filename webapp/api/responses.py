@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from webapp.api.schemas import IncidentKind, IncidentSeverity, IncidentStatus, Provider, ReportSeverity, ReportStatus
-from webapp.models.work import PAGERDUTY_STATUSES, SLA_STATES
+from webapp.models.work import PAGERDUTY_STATUSES, PAGERDUTY_URGENCIES, SLA_STATES
 
 
 class TimelineEntry(BaseModel):
@@ -22,6 +22,9 @@ class PagerDutyState(BaseModel):
 
     status: Literal[PAGERDUTY_STATUSES] | None
     incident_url: str | None
+    priority: str | None
+    urgency: Literal[PAGERDUTY_URGENCIES] | None
+    assignees: list[str]
 
 
 class ReportSummary(BaseModel):

@@ -1,5 +1,7 @@
 """The checks against PagerDuty behind the health job: a handful of REST calls per org, well inside its limits."""
 
+import logging
+
 from webapp.extensions import db
 from webapp.health.findings import Finding
 from webapp.models import OnCallSettings, Service, WebhookSecret
@@ -7,6 +9,7 @@ from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.queues import get_redis
 
+log = logging.getLogger(__name__)
 CHECKED_CODES = (
     "token_refused",
     "pagerduty_unreachable",
@@ -136,6 +139,13 @@ def _subscription(org_id, connection, credentials, was_missing):
         subscription = matches[0] if matches else None
         if subscription is not None:
             connection.webhook_subscription_id = subscription["id"]
+    if subscription is not None:
+        from webapp.webhooks.setup import ensure_events
+
+        try:
+            subscription = ensure_events(credentials, subscription)  # older subscriptions lack the events F47 uses
+        except client.PagerDutyError as error:  # the check itself must go on: the next run tries again
+            log.warning("could not add event types to subscription %s: %s", subscription.get("id"), error)
     db.session.commit()
     if subscription is None:
         if not (secrets or was_missing):

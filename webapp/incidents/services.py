@@ -12,6 +12,7 @@ from webapp.routing.inventory import record_from_incident
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.unit_of_work import insert_or_nothing
+from webapp.webhooks.mirror import as_json as mirror_json
 
 UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
 
@@ -128,7 +129,7 @@ def incident_json(incident, timeline=True):
         "external_id": incident.external_id,
         "created_at": incident.created_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-        "pagerduty": {"status": incident.pd_status, "incident_url": incident.pd_incident_url},
+        "pagerduty": mirror_json(incident),
     }
     if timeline:
         body["timeline"] = as_json(entries_for(incident))

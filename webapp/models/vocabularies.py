@@ -140,6 +140,13 @@ class PagerDutyStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class PagerDutyUrgency(StrEnum):
+    """The urgency PagerDuty gives an incident."""
+
+    HIGH = "high"
+    LOW = "low"
+
+
 class OnCallMode(StrEnum):
     """Who decides who is on call."""
 

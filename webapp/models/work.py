@@ -13,6 +13,7 @@ from webapp.models.vocabularies import (
     IncidentSeverity,
     IncidentStatus,
     PagerDutyStatus,
+    PagerDutyUrgency,
     Provider,
     ReportSeverity,
     ReportStatus,
@@ -33,6 +34,7 @@ INCIDENT_SEVERITIES = words(IncidentSeverity)
 INCIDENT_STATUSES = words(IncidentStatus)
 PROVIDERS = words(Provider)
 PAGERDUTY_STATUSES = words(PagerDutyStatus)
+PAGERDUTY_URGENCIES = words(PagerDutyUrgency)
 
 
 class PagerDutyMirror:
@@ -41,6 +43,15 @@ class PagerDutyMirror:
     pd_status: Mapped[str | None] = mapped_column(db.String(16))
     pd_incident_id: Mapped[str | None] = mapped_column(db.String(32), index=True)
     pd_incident_url: Mapped[str | None] = mapped_column(db.String(500))
+    # PagerDuty's occurred_at of the newest status event applied, and of the newest incident snapshot (urgency,
+    # priority, assignees): an older event arriving late adds its timeline line but never undoes a newer one.
+    pd_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pd_details_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pd_urgency: Mapped[str | None] = mapped_column(db.String(8))
+    pd_priority: Mapped[str | None] = mapped_column(db.String(100))
+    pd_assignees: Mapped[list | None] = mapped_column(db.JSON)
+    pd_escalation_level: Mapped[int | None] = mapped_column(db.Integer)
+    pd_notes_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Report(OrgScoped, PagerDutyMirror, db.Model):
@@ -120,3 +131,4 @@ class TimelineEntry(OrgScoped, db.Model):
     kind: Mapped[str] = mapped_column(db.String(40))
     message: Mapped[str] = mapped_column(db.Text)
     actor: Mapped[str | None] = mapped_column(db.String(254))
+    pd_ref: Mapped[str | None] = mapped_column(db.String(64))  # PagerDuty's id of a mirrored note: shown once

@@ -12,6 +12,7 @@ from webapp.oncall.services import assign_new_report
 from webapp.sla.policy import refresh_deadline
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
+from webapp.webhooks.mirror import as_json as mirror_json
 
 PAGE_SIZE = 25
 SORTS = {
@@ -117,7 +118,7 @@ def report_json(report, timeline=True):
         "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
         "sla_state": report.sla_state,
         "assignee_email": report.assignee.email if report.assignee else None,
-        "pagerduty": {"status": report.pd_status, "incident_url": report.pd_incident_url},
+        "pagerduty": mirror_json(report),
     }
     if timeline:
         body["timeline"] = as_json(entries_for(report))

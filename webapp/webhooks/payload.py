@@ -13,6 +13,14 @@ class Agent(_Lenient):
     """Who did it (a user or service reference)."""
 
     summary: str | None = None
+    type: str | None = None
+
+
+class Reference(_Lenient):
+    """A PagerDuty object reference: its name is the summary."""
+
+    id: str | None = None
+    summary: str | None = None
 
 
 class IncidentData(_Lenient):
@@ -23,6 +31,23 @@ class IncidentData(_Lenient):
     incident_key: str | None = None
     html_url: str | None = Field(None, max_length=500)
     incident: "IncidentData | None" = None
+    status: str | None = None
+    urgency: str | None = None
+    priority: Reference | None = None
+    assignees: list[Reference] | None = None
+    escalation_level: int | None = None
+    content: str | None = None  # a note's text (incident.annotated)
+    trimmed: bool | None = False
+
+    def assignee_names(self):
+        """The names of who is assigned now (None when the payload does not say)."""
+        if self.assignees is None:
+            return None
+        return [a.summary for a in self.assignees if a.summary][:20]
+
+    def says(self, field):
+        """Whether the payload carries `field` at all (a null priority says "no priority")."""
+        return field in self.model_fields_set
 
     def the_incident(self):
         """This resource if it is an incident, else the incident it names (empty when it names none)."""

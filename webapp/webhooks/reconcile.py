@@ -11,11 +11,13 @@ from webapp.extensions import db
 from webapp.models import Connection, Incident, Org, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
-from webapp.webhooks.services import alert_keys, apply_status, parse_time
+from webapp.webhooks.readback import apply_incident, apply_notes, describe
+from webapp.webhooks.services import alert_keys, parse_time
 
 log = logging.getLogger(__name__)
 OPEN = ("triggered", "acknowledged")
 QUIET = timedelta(minutes=10)
+REOPEN_WATCH = timedelta(days=1)  # resolved ones are read back this long, so a missed reopen is found too
 CLOCK_MARGIN = timedelta(minutes=5)
 MAX_SPAN = timedelta(days=180)  # PagerDuty's since/until cover at most 6 months
 PAGE = 100
@@ -69,7 +71,11 @@ def reconcile_org(org_id, now=None):
     except (client.PagerDutyError, DomainError) as error:
         db.session.rollback()
         return [f"{slug}: could not read incidents from PagerDuty: {error}"]
-    lines = [_apply(subject, found.get(key_of(subject))) for subject in subjects]
+    # In random order: a run cut short by its budget reads other incidents' notes next time.
+    by_subject = {
+        id(s): _apply(org_id, s, found.get(key_of(s)), now, budget) for s in random.sample(subjects, len(subjects))
+    }
+    lines = [by_subject[id(subject)] for subject in subjects]
     db.session.commit()
     applied = [line for line in lines if line]
     note = f"; stopped after {budget.used} calls, the rest waits for the next run" if budget.exhausted else ""
@@ -81,13 +87,15 @@ def reconcile_org(org_id, now=None):
 
 
 def quiet_open_subjects(org_id, now):
-    """Reports and incidents whose PagerDuty incident is open here and that nothing touched for 10 minutes."""
+    """Reports and incidents whose PagerDuty incident is open here (or was resolved in the last day) and that nothing
+    touched for 10 minutes."""
     subjects = []
     for model in (Report, Incident):
+        watched = db.or_(
+            model.pd_status.in_(OPEN), db.and_(model.pd_status == "resolved", model.pd_status_at > now - REOPEN_WATCH)
+        )
         subjects += db.session.scalars(
-            db.select(model)
-            .where(model.org_id == org_id, model.pd_status.in_(OPEN), model.updated_at < now - QUIET)
-            .order_by(model.id)
+            db.select(model).where(model.org_id == org_id, watched, model.updated_at < now - QUIET).order_by(model.id)
         ).all()
     return subjects
 
@@ -176,29 +184,23 @@ def _by_key(credentials, subjects, budget):
     return found
 
 
-def _apply(subject, incident):
-    """Apply one PagerDuty incident's state to its subject; a line when something changed."""
+def _apply(org_id, subject, incident, now, budget):
+    """Apply one PagerDuty incident's state and its notes since the last read to its subject; a line when something
+    changed."""
     if incident is None:
         return None
-    status = incident.get("status")
-    changed_by = _summary(incident.get("last_status_change_by"))
-    if status == "acknowledged" and subject.pd_status == "triggered":
-        latest = (incident.get("acknowledgements") or [{}])[-1]
-        who = _summary(latest.get("acknowledger")) or changed_by
-        when = parse_time(latest.get("at") or incident.get("last_status_change_at"))
-    elif status == "resolved":
-        who = changed_by
-        when = parse_time(incident.get("resolved_at") or incident.get("last_status_change_at"))
-    else:
-        subject.pd_incident_id = subject.pd_incident_id or incident.get("id")
-        subject.pd_incident_url = subject.pd_incident_url or incident.get("html_url")
+    changes = apply_incident(subject, incident, now)
+    if incident.get("id") and budget.take():
+        try:
+            notes = client.rest(credentials_for(org_id), "GET", f"/incidents/{incident['id']}/notes").get("notes")
+        except client.PagerDutyError as error:
+            log.warning("could not read notes of PagerDuty incident %s: %s", incident["id"], error)
+        else:
+            added = apply_notes(subject, notes or [], now)
+            changes += [f"{added} note{'s' if added != 1 else ''} added"] if added else []
+    if not changes:
         return None
-    apply_status(subject, status, incident, who, when, reconciled=True)
-    return f"{key_of(subject).replace('-', ' ')} {status}{f' by {who}' if who else ''} (found by reconciliation)"
-
-
-def _summary(reference):
-    return (reference or {}).get("summary") if isinstance(reference, dict) else None
+    return f"{describe(subject)} {', '.join(changes)} (found by reconciliation)"
 
 
 def _iso(moment):

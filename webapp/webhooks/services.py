@@ -11,23 +11,18 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from webapp import inputs
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Incident, Report, TimelineEntry, WebhookReceipt
+from webapp.models import Connection, Incident, Report, WebhookReceipt
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
-from webapp.timeline import add_entry
 from webapp.unit_of_work import insert_or_nothing
 from webapp.webhooks.credentials import org_and_secrets
-from webapp.webhooks.payload import UnexpectedShape, parse_event
+from webapp.webhooks.payload import UnexpectedShape
 from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
 MAX_ATTEMPTS = 3  # failures to apply before a receipt is quarantined
-HANDLED = {
-    "incident.acknowledged": ("acknowledged", "Acknowledged via PagerDuty"),
-    "incident.resolved": ("resolved", "Resolved via PagerDuty"),
-}
 
 
 class Rejected(Exception):
@@ -170,49 +165,9 @@ def record_failure(receipt_id, error):
 
 
 def _apply(receipt):
-    if receipt.event_type not in HANDLED:
-        return f"ignored: {receipt.event_type or 'no event type'}"
-    event = parse_event(receipt.body)
-    data = event.incident
-    subject = find_subject(receipt.org_id, data)
-    if subject is None:
-        return "ignored: matches no report or incident"
-    status, words = HANDLED[receipt.event_type]
-    who = ((event.agent.summary if event.agent else None) or "someone")[:254]
-    incident = {"id": data.id, "html_url": data.html_url}
-    if not apply_status(subject, status, incident, who, parse_time(event.occurred_at)):
-        return "ignored: reconciliation found it already"
-    return f"{words.lower()} on {type(subject).__name__.lower()} {subject.id}"
+    from webapp.webhooks.events import apply_event
 
-
-def apply_status(subject, status, incident, who, when, reconciled=False):
-    """What an acknowledgement or resolution in PagerDuty does here: one timeline line and the mirrored status (never
-    the triage status). A late webhook repeating what reconciliation already found adds nothing (returns False)."""
-    words = HANDLED[f"incident.{status}"][1]
-    if reconciled:
-        words += RECONCILED
-    elif subject.pd_status == status and RECONCILED in _last_pagerduty_message(subject):
-        return False
-    add_entry(subject, f"pagerduty.{status}", f"{words} by {who}." if who else f"{words}.", actor=who, at=when)
-    subject.pd_incident_id = incident.get("id") or subject.pd_incident_id
-    subject.pd_incident_url = incident.get("html_url") or subject.pd_incident_url
-    if not (subject.pd_status == "resolved" and status == "acknowledged"):
-        subject.pd_status = status
-    return True
-
-
-RECONCILED = " (found by reconciliation)"
-
-
-def _last_pagerduty_message(subject):
-    column = TimelineEntry.report_id if isinstance(subject, Report) else TimelineEntry.incident_id
-    message = db.session.scalar(
-        db.select(TimelineEntry.message)
-        .where(column == subject.id, TimelineEntry.kind.in_(("pagerduty.acknowledged", "pagerduty.resolved")))
-        .order_by(TimelineEntry.at.desc(), TimelineEntry.id.desc())
-        .limit(1)
-    )
-    return message or ""
+    return apply_event(receipt.org_id, receipt.event_type, receipt.body)
 
 
 def parse_time(value):

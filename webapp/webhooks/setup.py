@@ -9,8 +9,9 @@ from webapp.models.org import new_webhook_token
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.public_urls import webhook_url
+from webapp.webhooks.events import EventType
 
-SUBSCRIBED_EVENTS = ["incident.acknowledged", "incident.resolved", "incident.reopened", "incident.annotated"]
+SUBSCRIBED_EVENTS = [event_type.value for event_type in EventType]
 
 
 def _subscription_body(org, url):
@@ -80,8 +81,22 @@ def create_subscription(org_id, url=None):
     return subscription
 
 
+def ensure_events(credentials, subscription):
+    """Add the event types PagerBridge uses that a subscription lacks (one PUT, keeping any others it has)."""
+    listed = subscription.get("events") or []
+    missing = [event_type for event_type in SUBSCRIBED_EVENTS if event_type not in listed]
+    if not missing:
+        return subscription
+    body = {"webhook_subscription": {"events": [*listed, *missing]}}
+    return client.rest(credentials, "PUT", f"/webhook_subscriptions/{subscription['id']}", json=body)[
+        "webhook_subscription"
+    ]
+
+
 def _repair(credentials, subscription):
-    """Turn a kept subscription back on: PUT active when switched off, POST enable when PagerDuty disabled it."""
+    """Turn a kept subscription back on: PUT active when switched off, POST enable when PagerDuty disabled it; and
+    subscribe it to every event type PagerBridge uses."""
+    subscription = ensure_events(credentials, subscription)
     if subscription.get("active") is False:
         body = {"webhook_subscription": {"active": True}}
         subscription = client.rest(credentials, "PUT", f"/webhook_subscriptions/{subscription['id']}", json=body)[
