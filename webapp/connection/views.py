@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from webapp import jobruns
 from webapp.alerts import rules
-from webapp.connection import bp, probe, services
+from webapp.connection import bp, outcomes, probe, services
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
@@ -16,7 +16,21 @@ from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
 
-RUN_KINDS = ("health_check", "restore_routes", "disconnect", "webhook_subscribe", "webhook_enable")
+RUN_KINDS = (
+    "health_check",
+    "restore_routes",
+    "disconnect",
+    "webhook_subscribe",
+    "webhook_enable",
+    "webhook_move",
+    "webhook_remove_stale",
+)
+
+
+@bp.app_template_global("run_level")
+def run_level_global(run):
+    """The level a finished run's result is styled with (templates)."""
+    return outcomes.run_level(run)
 
 
 def overview_context(form=None):
@@ -36,7 +50,8 @@ def overview_context(form=None):
 
 
 def health_context():
-    """The health panel: standing findings, the last check, the latest background run."""
+    """The health panel: standing findings, the last check, and a background run while it works (once finished, its
+    result was a toast and the findings are the live state: an old result never stands above them)."""
     from webapp.health.findings import findings
 
     org_id = current_user.org_id
@@ -49,16 +64,8 @@ def health_context():
         "connection": services.connection_for(org_id),
         "findings": findings(org_id),
         "last_check": last_check(org_id),
-        "latest_run": latest if latest is not None and (not latest.is_finished or _recent(latest)) else None,
+        "latest_run": latest if latest is not None and not latest.is_finished else None,
     }
-
-
-def _recent(run):
-    from datetime import timedelta
-
-    from webapp.models.types import utcnow
-
-    return run.finished_at is not None and utcnow() - run.finished_at < timedelta(minutes=10)
 
 
 @bp.get("/")
@@ -132,8 +139,16 @@ def start_test():
 @bp.get("/test/<id:run_id>")
 @admin_required
 def test_status(run_id):
-    """The test's progress; once it is finished, 286 stops the polling and the badge and banners follow."""
-    return jobruns.progress(current_user.org_id, run_id, "connection/_test_result.html", "test")
+    """The test's progress; once it is finished, 286 stops the polling and the badge, banners and the health panel
+    follow (a test that resumed paused alerts leaves no "alerts are paused" behind)."""
+    return jobruns.progress(
+        current_user.org_id,
+        run_id,
+        "connection/_test_result.html",
+        "test",
+        {"connectionChanged": True},
+        outcomes.run_level,
+    )
 
 
 @bp.post("/disconnect")
@@ -168,9 +183,10 @@ def health_action(action):
     """Check now, Repair routes, Re-enable, Create subscription: each a job whose progress the panel shows."""
     from webapp.connection import lifecycle
     from webapp.health.services import start_check
-    from webapp.webhooks import setup
+    from webapp.webhooks import regenerate, setup
 
     starters = {
+        "remove_stale": regenerate.start_removal,
         "check": start_check,
         "repair": lifecycle.start_repair,
         "enable": lambda org_id: setup.start(org_id, "enable"),
@@ -186,7 +202,9 @@ def health_action(action):
 def run_status(run_id):
     """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""
     # The health panel listens for connectionChanged and reloads itself with the badge out of band.
-    return jobruns.progress(current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True})
+    return jobruns.progress(
+        current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True}, outcomes.run_level
+    )
 
 
 def connection_banner(org_id):
