@@ -1,6 +1,5 @@
 """How a finished run's outcome is styled: from the run and the live badge, so a result never contradicts it."""
 
-from webapp.health.badge import status_badge
 from webapp.models import JobRun
 
 # Runs whose message reports what stands (the check's findings, the routes it could not restore): their level is the
@@ -15,6 +14,8 @@ def run_level(run: JobRun | None) -> str:
         return "info"
     if run.status == "failed":
         return "danger"
+    from webapp.health.badge import status_badge
+
     state = status_badge(run.org_id)["state"]
     if state == "error":
         return "danger"  # the run worked, yet PagerDuty refuses the credentials: no green next to a red badge

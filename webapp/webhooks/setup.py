@@ -210,7 +210,10 @@ def latest_run(org_id):
 
     run = db.session.scalar(
         db.select(JobRun)
-        .where(JobRun.org_id == org_id, JobRun.kind.in_(("webhook_subscribe", "webhook_enable")))
+        .where(
+            JobRun.org_id == org_id,
+            JobRun.kind.in_(("webhook_subscribe", "webhook_enable", "webhook_move", "webhook_remove_stale")),
+        )
         .order_by(JobRun.id.desc())
         .limit(1)
     )
