@@ -103,9 +103,7 @@ def test_members_cannot_start_checks(member_client, connected):
 
 
 def test_the_webhook_tab_says_what_the_last_check_found(admin_client, db, connected):
-    from webapp.connection.services import connection_for
-
-    from webapp.connection.services import add_signing_secret
+    from webapp.connection.services import add_signing_secret, connection_for
 
     connection_for(connected.id).webhook_subscription_id = "PSUB001"
     db.session.commit()
