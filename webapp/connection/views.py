@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from webapp import jobruns
 from webapp.alerts import rules
-from webapp.connection import bp, outcomes, probe, services
+from webapp.connection import bp, outcomes, probe, services, switching
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
@@ -36,15 +36,17 @@ def run_level_global(run):
 def overview_context(form=None):
     """What the overview page shows."""
     connection = services.connection_for(current_user.org_id)
+    form = form or ConnectForm()
     masked = {}
     if connection:
         masked = {name: mask(getattr(connection, name)) for name in ("api_token", "integration_key", "routing_key")}
     return {
         "connection": connection,
         "masked": masked,
-        "form": form or ConnectForm(),
+        "form": form,
         "webhook_url": webhook_url(current_user.org),
         "notifications": rules.incident_notifications(current_user.org_id),
+        "switch_warning": switching.switch_warning(current_user.org_id, bool(form.use_api_token.data)),
         **health_context(),
     }
 
@@ -80,7 +82,8 @@ def overview():
 def connect_form():
     """The connect form for the chosen method (switched without a page load)."""
     form = ConnectForm(formdata=None, use_api_token=request.args.get("use_api_token") == "y")
-    return render_template("connection/_connect_form.html", form=form)
+    warning = switching.switch_warning(current_user.org_id, bool(form.use_api_token.data))
+    return render_template("connection/_connect_form.html", form=form, switch_warning=warning)
 
 
 @bp.post("/connect")
