@@ -200,6 +200,19 @@ def health_action(action):
     return jobruns.started(starters[action], current_user.org_id, "connection/_run.html")
 
 
+@bp.post("/unsent/page")
+@admin_required
+def page_unsent():
+    """Page N open alerts now: the alerts raised while disconnected go out through today's routes (queued)."""
+    from webapp.connection.unsent import page_unsent as page
+
+    try:
+        count = page(current_user.org_id)
+    except DomainError as error:
+        return respond("", 200, "warning", error.message)
+    return respond("", 200, "success", f"{count} open alerts queued for PagerDuty.", events={"connectionChanged": True})
+
+
 @bp.get("/runs/<id:run_id>")
 @admin_required
 def run_status(run_id):

@@ -100,7 +100,7 @@ def _collect(org_id):
     if connection is None or connection.state == "disconnected":
         return _stored(org_id, only=KEPT_ACROSS_CONNECTIONS)
     items = _stored(org_id) + _paused(org_id, connection) + _overdue(org_id) + _routes(org_id, connection)
-    items += _oncall(org_id) + _url_unconfirmed(org_id, connection)
+    items += _oncall(org_id) + _url_unconfirmed(org_id, connection) + _unsent(org_id, connection)
     return sorted(items, key=lambda f: LEVEL_ORDER.get(f.level, 3))
 
 
@@ -227,6 +227,27 @@ def _url_unconfirmed(org_id, connection):
             "Paste the new URL (Webhook tab) into the subscription in PagerDuty "
             "(Integrations → Generic Webhooks (v3)); this warning goes once a signed webhook arrives.",
             since=entry.created_at,
+        )
+    ]
+
+
+def _unsent(org_id, connection):
+    """Alerts raised while PagerDuty was disconnected and still open: paged only on request (Page N open alerts)."""
+    from webapp.connection.unsent import unsent_open
+
+    if connection.state != "connected":
+        return []
+    count = len(unsent_open(org_id))
+    if not count:
+        return []
+    return [
+        Finding(
+            "unsent_open",
+            f"{count} open alert{'s were' if count != 1 else ' was'} raised while PagerDuty was disconnected "
+            "and never paged",
+            "Page them now (the button below), or leave them: they were recorded, not sent.",
+            "info",
+            subject=str(count),
         )
     ]
 

@@ -6,6 +6,7 @@ from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.pagerduty.accounts import connection_for
 
+DISCONNECTED_LABEL = "Not sent: PagerDuty was disconnected"
 ROUTING_KEY_REASON = (
     "Routing-key method: every alert goes to its one key (stored routes wait for an API-token connection)"
 )
@@ -76,8 +77,10 @@ def _route_to(service, reason):
 
 
 def _not_connected(connection):
-    if connection is None or connection.state == "disconnected":
-        return Route(None, "not sent", "PagerDuty is disconnected")
+    if connection is None:
+        return Route(None, "not sent", "PagerDuty is not connected")
+    if connection.state == "disconnected":
+        return Route(None, DISCONNECTED_LABEL, "PagerDuty is disconnected")
     return None
 
 
