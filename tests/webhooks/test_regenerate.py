@@ -35,6 +35,7 @@ def test_regenerate_with_a_token_moves_the_subscription_in_a_job(admin_client, d
     run = db.session.scalar(db.select(JobRun).filter_by(kind="webhook_move"))
     body = admin_client.get("/webhooks/settings").get_data(as_text=True)
     assert 'data-run-kind="webhook_move"' in body and "moving PagerDuty&#39;s subscription" in body
+    assert 'data-subscription="moving"' in body and 'data-subscription="active"' not in body
 
     message = regenerate.move_subscription(connected.id, run.id)
     new_url = webhook_url(db.session.get(Org, connected.id))
@@ -84,10 +85,13 @@ def test_regenerate_with_a_pasted_secret_warns_until_a_signed_webhook_arrives(ad
     assert "webhook_url_unconfirmed" not in codes(connected.id)
 
 
-def test_a_move_that_fails_is_red_and_says_acknowledgements_stop(db, pd, connected):
+def test_a_move_that_fails_is_red_and_says_acknowledgements_stop(admin_client, db, pd, connected):
     create_subscription(connected.id)
     run = regenerate.regenerate(connected.id)
     pd.state.add_fault("401", scope="rest")  # PagerDuty refuses the token
     message = regenerate.move_subscription(connected.id, run.id)
     db.session.refresh(run)
     assert run.status == "failed" and "acknowledgements stop" in message
+    pd.state.faults.clear()
+    body = admin_client.get("/webhooks/settings").get_data(as_text=True)
+    assert 'data-subscription="stale"' in body and "Repair subscription" in body

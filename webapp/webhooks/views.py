@@ -8,7 +8,7 @@ from flask_login import current_user
 from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
-from webapp.extensions import csrf
+from webapp.extensions import csrf, db
 from webapp.health.checks import count_webhook_refusal
 from webapp.htmx import respond
 from webapp.metrics.hooks import counted_webhook
@@ -65,13 +65,14 @@ def state_context(org_id):
     subscribed = bool(connection and connection.webhook_subscription_id)
     subscription_state = "none"
     if subscribed and secrets:
-        subscription_state = "attention" if standing else "active"
+        subscription_state = _moved_state(org_id) or ("attention" if standing else "active")
     elif subscribed:
         subscription_state = "unchecked"
     if not subscribed:
         label = "Create subscription in PagerDuty"
     else:
-        label = "Repair subscription" if standing or not secrets else "Re-create subscription"
+        broken = standing or not secrets or subscription_state == "stale"
+        label = "Repair subscription" if broken else "Re-create subscription"
     if moves_subscription(org_id):
         warning = (
             "Regenerating stops PagerDuty's acknowledgements until its subscription uses the new URL: PagerBridge "
@@ -92,6 +93,20 @@ def state_context(org_id):
         "create_label": label,
         "regenerate_warning": warning,
     }
+
+
+def _moved_state(org_id):
+    """ "moving" while Regenerate URL's move runs, "stale" when it failed (PagerDuty still sends to the old URL),
+    until a later Create subscription succeeds; None otherwise."""
+    from webapp.models import JobRun
+
+    kinds = ("webhook_move", "webhook_subscribe")
+    runs = db.session.scalars(
+        db.select(JobRun).where(JobRun.org_id == org_id, JobRun.kind.in_(kinds)).order_by(JobRun.id.desc()).limit(1)
+    ).all()
+    if not runs or runs[0].kind != "webhook_move" or runs[0].status == "done":
+        return None
+    return "stale" if runs[0].status == "failed" else "moving"
 
 
 @bp.get("/settings")
