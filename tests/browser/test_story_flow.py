@@ -23,8 +23,16 @@ def toast(page, level, text):
     page.locator(f"#toasts .toast.text-bg-{level}", has_text=text).wait_for()
 
 
+def open_connect_form(page):
+    """Connected, the form sits under "Reconnect with new credentials": open it as a person does."""
+    details = page.locator("#connection-card details")
+    if details.count() and details.get_attribute("open") is None:
+        details.locator("summary").click()
+
+
 def connect_token(page, base):
     page.goto(base + "/settings/pagerduty/")
+    open_connect_form(page)
     if not page.get_by_label("Use API Token").is_checked():
         page.get_by_label("Use API Token").check()
         page.locator("[data-switch-warning]").wait_for()
@@ -50,11 +58,14 @@ def check_now(page, base, level):
     page.get_by_role("button", name="Check now").click()
     toast(page, level, "Checked")
     page.locator("#health-run [data-run-status]").wait_for(state="detached")  # the result gave way to the panel
+    page.reload()  # and a reload shows the same live state, with no stale result above it
+    assert page.locator("#health-run [data-run-status]").count() == 0
 
 
 def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, worker, api, db):
     pd = pd_account
     pd.state.add_service(pd.state.accounts[PD_TOKEN], "Payments", "PPAY001", PAY_KEY)
+    pd.state.add_service(pd.state.accounts[PD_TOKEN], "Legacy", "PLEG001", LEGACY_KEY)
     page.set_default_timeout(30_000)  # jobs run on one worker of a shared, busy machine
     page.on("dialog", lambda dialog: dialog.accept())  # every "asks first" is answered yes
     api.put("/inventory", json={"clusters": [{"name": "prod", "namespaces": ["payments", "web"]}]})
@@ -72,9 +83,9 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     row(page, "Payments").wait_for()
     row(page, "Platform").get_by_role("button", name="Configure").click()
     row(page, "Platform").get_by_role("button", name="Set as default").click()
-    row(page, "Platform").locator(".badge", has_text="Default").wait_for()
+    row(page, "Platform").locator(".badge").get_by_text("Default", exact=True).wait_for()
     row(page, "Payments").get_by_role("button", name="Configure").click()
-    row(page, "Payments").locator(".badge", has_text="Configured").wait_for()
+    row(page, "Payments").locator(".badge").get_by_text("Configured", exact=True).wait_for()
     page.goto(base + "/settings/routing/namespaces")
     page.wait_for_load_state("load")
     page.locator("#cluster_id").select_option(label="prod")
@@ -108,18 +119,21 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     # Reconnect: routes restored (a success toast), then one explicit click pages the alert that was not sent.
     connect_token(page, base)
     toast(page, "success", "Routes restored for 2 services")
+    page.reload()  # the panel settled: its button is not swapped out under the click
     page.get_by_role("button", name="Page 1 open alert now").click()
-    toast(page, "success", "1 open alerts queued")
     arrives(pd, quiet, PAY_KEY)
     page.get_by_role("button", name=re.compile("Page . open alert")).wait_for(state="detached")
 
     # Legacy key: switching asks and says what stops; routing actions are disabled with the reason.
+    page.goto(base + "/settings/pagerduty/")
+    open_connect_form(page)
     page.get_by_label("Use API Token").uncheck()
     assert "Every alert then goes to that one key" in page.locator("[data-switch-warning]").inner_text()
     page.get_by_label("Integration/Routing Key").fill(LEGACY_KEY)
     page.get_by_label("Service Name").fill("Legacy")
     page.get_by_role("button", name="Connect PagerDuty").click()
-    page.locator('#pagerduty-badge[data-state="connected"]').wait_for()
+    page.locator('[data-banner="routing-key"]').wait_for()
+    assert badge(page) == "connected"
     page.goto(base + "/settings/routing/services")
     assert page.get_by_role("button", name="Sync Services").is_disabled()
     assert row(page, "Payments").get_by_role("button", name="Use for VDP").is_disabled()
@@ -155,7 +169,10 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     check_now(page, base, "warning")
     page.locator('[data-finding="subscription_disabled"]').wait_for()
     page.get_by_role("button", name="Re-enable").click()
-    page.locator('[data-finding="subscription_disabled"]').wait_for(state="detached")
+    toast(page, "success", "is active in PagerDuty")
+    page.reload()
+    assert page.locator('[data-finding="subscription_disabled"]').count() == 0
+    assert "is active in PagerDuty" not in page.locator("#health-panel").inner_text()  # no old result stays
 
     # Regenerate URL: asked first (acknowledgements stop), then PagerDuty's subscription moves with it.
     page.goto(base + "/webhooks/settings")

@@ -11,7 +11,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health.badge import status_badge
-from webapp.htmx import redirect_to, render, respond, wants_fragment
+from webapp.htmx import STOP_POLLING, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
@@ -217,10 +217,28 @@ def page_unsent():
 @admin_required
 def run_status(run_id):
     """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""
-    # The health panel listens for connectionChanged and reloads itself with the badge out of band.
-    return jobruns.progress(
+    # Finished, the live state comes out of band in the same answer (the health panel, or the Webhook tab's state,
+    # and the badge), so the result never stands above stale findings; connectionChanged tells the rest.
+    response = jobruns.progress(
         current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True}, outcomes.run_level
     )
+    if getattr(response, "status_code", 200) == STOP_POLLING:
+        response.set_data(response.get_data(as_text=True) + live_state_oob())
+    return response
+
+
+def live_state_oob():
+    """The page's live state, out of band: the Webhook tab's state there, else the health panel; and the badge."""
+    from urllib.parse import urlsplit
+
+    from webapp.webhooks.views import state_context
+
+    path = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    if path.startswith(url_for("webhooks.settings")):
+        body = render_template("webhooks/_state.html", panel_oob=True, **state_context(current_user.org_id))
+    else:
+        body = render_template("connection/_health.html", panel_oob=True, **health_context())
+    return body + render_template("settings/_badge.html", oob=True)
 
 
 def connection_banner(org_id):
