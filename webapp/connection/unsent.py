@@ -1,6 +1,8 @@
 """Alerts raised while PagerDuty was disconnected: recorded as not sent (never "no route"), and after a reconnect
 the ones still open are paged on one explicit request."""
 
+from sqlalchemy.orm import aliased
+
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -10,53 +12,50 @@ from webapp.pagerduty.accounts import connection_for
 from webapp.routing.resolve import DISCONNECTED_LABEL
 
 
-def was_disconnected(delivery: Delivery) -> bool:
-    """The delivery was not sent because PagerDuty was disconnected (not for want of a route)."""
-    return delivery.status == "no_route" and delivery.target_label == DISCONNECTED_LABEL
+def _unsent_conditions(org_id: int) -> list:
+    """Triggers not sent while disconnected, whose report or incident is still open, not paged since (SQL)."""
+    later = aliased(Delivery)
+    paged_since = (
+        db.select(later.id)
+        .where(
+            later.org_id == Delivery.org_id,
+            later.dedup_key == Delivery.dedup_key,
+            later.action == "trigger",
+            later.id > Delivery.id,
+            later.status.not_in(("no_route", "cancelled")),
+        )
+        .exists()
+    )
+    open_incident = db.select(Incident.id).where(Incident.id == Delivery.subject_id, Incident.status != "resolved")
+    open_report = db.select(Report.id).where(
+        Report.id == Delivery.subject_id, Report.status.not_in(CLOSED_REPORT_STATUSES)
+    )
+    return [
+        Delivery.org_id == org_id,
+        Delivery.action == "trigger",
+        Delivery.status == "no_route",
+        Delivery.target_label == DISCONNECTED_LABEL,
+        ~paged_since,
+        db.or_(
+            db.and_(Delivery.subject_type == "incident", open_incident.exists()),
+            db.and_(Delivery.subject_type == "report", open_report.exists()),
+        ),
+    ]
 
 
-def _still_open(delivery: Delivery) -> bool:
-    if delivery.subject_type == "incident":
-        subject = db.session.get(Incident, delivery.subject_id)
-        return subject is not None and subject.status != "resolved"
-    if delivery.subject_type == "report":
-        subject = db.session.get(Report, delivery.subject_id)
-        return subject is not None and subject.status not in CLOSED_REPORT_STATUSES
-    return False
+def count_unsent(org_id: int) -> int:
+    """How many open alerts were not sent while disconnected (one query: the health panel reads it on every page)."""
+    return db.session.scalar(
+        db.select(db.func.count(db.distinct(Delivery.dedup_key))).where(*_unsent_conditions(org_id))
+    )
 
 
 def unsent_open(org_id: int) -> list[Delivery]:
-    """Triggers not sent while disconnected whose report or incident is still open and was not paged since."""
-    candidates = db.session.scalars(
-        db.select(Delivery)
-        .where(
-            Delivery.org_id == org_id,
-            Delivery.action == "trigger",
-            Delivery.status == "no_route",
-            Delivery.target_label == DISCONNECTED_LABEL,
-        )
-        .order_by(Delivery.id)
-    ).all()
+    """The newest unsent trigger of each such alert, oldest alert first."""
     latest = {}
-    for delivery in candidates:
-        latest[delivery.dedup_key] = delivery  # one page per alert, the newest content
-    return [d for d in latest.values() if _still_open(d) and not _paged_since(d)]
-
-
-def _paged_since(delivery: Delivery) -> bool:
-    return bool(
-        db.session.scalar(
-            db.select(Delivery.id)
-            .where(
-                Delivery.org_id == delivery.org_id,
-                Delivery.dedup_key == delivery.dedup_key,
-                Delivery.action == "trigger",
-                Delivery.id > delivery.id,
-                Delivery.status.not_in(("no_route", "cancelled")),
-            )
-            .limit(1)
-        )
-    )
+    for delivery in db.session.scalars(db.select(Delivery).where(*_unsent_conditions(org_id)).order_by(Delivery.id)):
+        latest[delivery.dedup_key] = delivery  # one page per alert, with its newest content
+    return list(latest.values())
 
 
 def page_unsent(org_id: int) -> int:

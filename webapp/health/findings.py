@@ -233,11 +233,11 @@ def _url_unconfirmed(org_id, connection):
 
 def _unsent(org_id, connection):
     """Alerts raised while PagerDuty was disconnected and still open: paged only on request (Page N open alerts)."""
-    from webapp.connection.unsent import unsent_open
+    from webapp.connection.unsent import count_unsent
 
     if connection.state != "connected":
         return []
-    count = len(unsent_open(org_id))
+    count = count_unsent(org_id)
     if not count:
         return []
     return [
