@@ -1,7 +1,7 @@
 """Connection jobs: Test Connection, restoring routes after a connect, tearing down after a disconnect, webhooks."""
 
 from webapp.connection import lifecycle, probe
-from webapp.webhooks import setup
+from webapp.webhooks import regenerate, setup
 
 
 def run_test(org_id: int, run_id: int, service_id: int | None = None) -> str:
@@ -27,3 +27,13 @@ def webhook_subscribe(org_id: int, run_id: int) -> str:
 def webhook_enable(org_id: int, run_id: int) -> str:
     """Re-enable the org's webhook subscription in PagerDuty."""
     return setup.run(org_id, run_id, "enable")
+
+
+def webhook_move(org_id, run_id):
+    """After Regenerate URL: move PagerDuty's subscription to the new URL (one subscription, one secret)."""
+    return regenerate.move_subscription(org_id, run_id)
+
+
+def webhook_remove_stale(org_id, run_id):
+    """Delete the account's subscriptions that still send to an old URL of this org."""
+    return regenerate.run_removal(org_id, run_id)

@@ -18,11 +18,14 @@ def started(start, org_id, template):
     return render_template(template, run=run, error=None)
 
 
-def progress(org_id, run_id, template, what, events=None):
-    """The run's component while it works; once it is finished, 286 stops the polling with a toast and `events`."""
+def progress(org_id, run_id, template, what, events=None, level=None):
+    """The run's component while it works; once it is finished, 286 stops the polling with a toast and `events`.
+
+    `level(run)` styles the toast (by default done is success and failed is danger)."""
     run = get_in_org(JobRun, org_id, run_id, what)
     db.session.refresh(run)
     body = render_template(template, run=run, error=None)
     if not run.is_finished:
         return body
-    return respond(body, STOP_POLLING, "success" if run.status == "done" else "danger", run.message, events=events)
+    chosen = level(run) if level else ("success" if run.status == "done" else "danger")
+    return respond(body, STOP_POLLING, chosen, run.message, events=events)

@@ -103,11 +103,17 @@ def test_members_cannot_start_checks(member_client, connected):
 
 
 def test_the_webhook_tab_says_what_the_last_check_found(admin_client, db, connected):
-    from webapp.connection.services import connection_for
+    from webapp.connection.services import add_signing_secret, connection_for
 
     connection_for(connected.id).webhook_subscription_id = "PSUB001"
     db.session.commit()
-    assert "active at the last health check" in page(admin_client, "/webhooks/settings")
+    body = page(admin_client, "/webhooks/settings")
+    assert 'data-subscription="unchecked"' in body and "no signing secret is stored" in body
+    assert "Repair subscription" in body
+    add_signing_secret(connected.id, "whsec-tab-secret", "pagerduty")
+    db.session.commit()
+    body = page(admin_client, "/webhooks/settings")
+    assert 'data-subscription="active"' in body and "Re-create subscription" in body
     db.session.add(
         HealthFinding(
             org_id=connected.id,
@@ -119,4 +125,4 @@ def test_the_webhook_tab_says_what_the_last_check_found(admin_client, db, connec
     db.session.commit()
     body = page(admin_client, "/webhooks/settings")
     assert "The webhook subscription PSUB001 is disabled by PagerDuty" in body
-    assert "active at the last health check" not in body
+    assert 'data-subscription="active"' not in body and "Repair subscription" in body

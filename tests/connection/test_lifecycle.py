@@ -211,7 +211,7 @@ def test_the_preview_is_not_green_while_alerts_are_paused(htmx_client, db, route
     assert "alert-success" in htmx_client.get(url).get_data(as_text=True)
     services.mark_auth_failure(routed.id, "PagerDuty refused the credentials (HTTP 401)")
     body = htmx_client.get(url).get_data(as_text=True)
-    assert "Goes to Payments" in body and "alert-warning" in body and "Alerts are paused" in body
+    assert "Paused, then to Payments" in body and "alert-warning" in body and "Alerts are paused" in body
     services.disconnect(routed.id)
     assert "PagerDuty is disconnected" in htmx_client.get(url).get_data(as_text=True)
 

@@ -1,20 +1,21 @@
-"""The connection lifecycle walked through the contract only (CLI, JSON API, webhook URL) with the real worker."""
+"""The connection lifecycle walked through the contract (CLI run as processes, JSON API, webhook URL) with the real
+worker, plus the two page-only steps (Page N open alerts now, Regenerate URL) through the admin's browser client."""
 
 import json
 
 import requests
 
-from tests.conftest import DEFAULT_KEY, PD_TOKEN, wait_for
+from tests.commands.process import output
+from tests.conftest import DEFAULT_KEY, PD_TOKEN, login, wait_for
 from tests.webhooks.test_views import event_body, sign
 
 PAY_KEY, LEGACY_KEY = "c" * 31 + "3", "d" * 31 + "4"
 SECRET = "whsec-story-secret-1"
 
 
-def cli(runner, *args):
-    result = runner.invoke(args=list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
+def cli(_runner, *args):
+    """The command as the user runs it: its own process; what it did is read back from what it committed."""
+    return output(*args)
 
 
 def seed(pd):
@@ -57,9 +58,9 @@ def worker_idle():
     return queue.count == 0 and StartedJobRegistry(queue=queue).count == 0
 
 
-def test_the_lifecycle_story(runner, api, org, pd, worker, client, tmp_path):
+def test_the_lifecycle_story(app, runner, api, org, pd, worker, client, tmp_path):
     from webapp.extensions import db
-    from webapp.models import Delivery
+    from webapp.models import Delivery, JobRun, Org, WebhookSecret
 
     seed(pd)
     slug = org.slug
@@ -87,10 +88,17 @@ def test_the_lifecycle_story(runner, api, org, pd, worker, client, tmp_path):
     db.session.expire_all()
     delivery = db.session.scalar(db.select(Delivery).filter_by(dedup_key=f"incident-{quiet}"))
     assert delivery.status == "no_route" and "disconnected" in delivery.route_reason
+    assert delivery.target_label == "Not sent: PagerDuty was disconnected"
     assert "state: disconnected" in cli(runner, "pagerduty", "status", "--org", slug)
 
-    # Reconnect with the token alone: routes and default deliver again, the old secret still verifies.
-    cli(runner, "pagerduty", "connect", "--org", slug, "--api-token", PD_TOKEN)
+    # Reconnect with the token alone: the keys are committed, routes and default deliver again, the old secret
+    # still verifies, and the alert raised while disconnected is paged on one explicit request.
+    said = cli(runner, "pagerduty", "connect", "--org", slug, "--api-token", PD_TOKEN)
+    assert "Routes restored for 2 services" in said, said
+    admin = login(app, org.admin_email)
+    assert "Page 1 open alert now" in admin.get("/settings/pagerduty/").get_data(as_text=True)
+    assert admin.post("/settings/pagerduty/unsent/page").status_code == 200
+    arrives(pd, quiet, PAY_KEY)
     arrives(pd, incident(api, "payments", 4), PAY_KEY)
     arrives(pd, incident(api, "web", 5), DEFAULT_KEY)
     body = event_body()
@@ -130,3 +138,26 @@ def test_the_lifecycle_story(runner, api, org, pd, worker, client, tmp_path):
     cli(runner, "jobs", "run", "health", "--org", slug)
     status = cli(runner, "pagerduty", "status", "--org", slug)
     assert f"warning: the webhook subscription {first} is disabled by PagerDuty" in status, status
+
+    # Regenerate URL: PagerDuty's subscription moves with it in a job; one subscription, one secret, no warning.
+    old_url = f"/webhooks/pagerduty/{org.model.webhook_token}"
+    wait_for(worker_idle, 30)
+    assert admin.post("/webhooks/settings/regenerate").status_code == 302
+    run = wait_for(lambda: db.session.scalar(db.select(JobRun).filter_by(kind="webhook_move", status="done")), 30)
+    assert "PagerDuty now sends to the new URL" in run.message, run.message
+    token = db.session.scalar(db.select(Org.webhook_token).filter_by(slug=slug))
+    subscriptions = pd.state.accounts[PD_TOKEN].subscriptions
+    assert len(subscriptions) == 1 and subscriptions[0]["url"].endswith(f"/webhooks/pagerduty/{token}")
+    secrets = db.session.scalars(db.select(WebhookSecret.secret).filter_by(retired_at=None)).all()
+    assert secrets == [subscriptions[0]["secret"]]
+    cli(runner, "jobs", "run", "health", "--org", slug)
+    status = cli(runner, "pagerduty", "status", "--org", slug)
+    assert "subscription" not in "".join(line for line in status.splitlines() if line.startswith("warning")), status
+    body = event_body(key="incident-story-2", pd_id="PINC002")
+    assert client.post(old_url, data=body, headers={"X-PagerDuty-Signature": sign(body, secrets[0])}).status_code == 401
+    moved = client.post(
+        f"/webhooks/pagerduty/{token}",
+        data=body,
+        headers={"X-PagerDuty-Signature": sign(body, secrets[0]), "X-Webhook-Id": "story-2"},
+    )
+    assert moved.status_code == 202

@@ -38,6 +38,8 @@ def connect(org_slug, api_token, integration_key, signing_secret, routing_key, s
         else:
             connection = services.connect_routing_key(org.id, routing_key, service_name, region)
     click.echo(f"Connected {org.slug} to PagerDuty ({connection.method}, {region.upper()}).")
+    if getattr(connection, "restore_summary", None):
+        click.echo(connection.restore_summary)
 
 
 @pagerduty.command("status")

@@ -23,8 +23,10 @@ def start_run(org_id, kind, job, total=None, message="Waiting for a worker…", 
 
 
 def progress(run, status, message, step=None):
-    """Record a run's progress (committed, so the polling page sees it)."""
+    """Record a run's progress and commit what the work did so far (so the polling page sees it); without a run
+    (the CLI's foreground work) the work is committed all the same."""
     if run is None:
+        db.session.commit()
         return
     run.status, run.message = status, message
     run.progress = step if step is not None else run.progress
@@ -41,13 +43,13 @@ def services_to_restore(org_id):
 
 
 def restore_after_connect(org_id, foreground=False):
-    """After an API-token connect: find each configured service's key again (a job unless foreground)."""
+    """After an API-token connect: find each configured service's key again, in a job (returns its JobRun) or with
+    `foreground` at once, committed (returns the summary in words)."""
     count = len(services_to_restore(org_id))
     if not count:
         return None
     if foreground:
-        restore_routes(org_id)
-        return None
+        return restore_routes(org_id)
     run = start_run(org_id, "restore_routes", "jobs.connection.restore_routes", total=count)
     db.session.commit()
     return run

@@ -60,7 +60,9 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     )
     from webapp.connection import lifecycle
 
-    connection.restore_run = lifecycle.restore_after_connect(org_id, foreground=restore_now)
+    outcome = lifecycle.restore_after_connect(org_id, foreground=restore_now)
+    connection.restore_run = None if restore_now else outcome
+    connection.restore_summary = outcome if restore_now else None
     return connection
 
 

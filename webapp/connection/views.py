@@ -5,38 +5,55 @@ from flask_login import current_user
 
 from webapp import jobruns
 from webapp.alerts import rules
-from webapp.connection import bp, probe, services
+from webapp.connection import bp, outcomes, probe, services, switching
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health.badge import status_badge
-from webapp.hx import redirect_to, render, respond, wants_fragment
+from webapp.hx import STOP_POLLING, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
 
-RUN_KINDS = ("health_check", "restore_routes", "disconnect", "webhook_subscribe", "webhook_enable")
+RUN_KINDS = (
+    "health_check",
+    "restore_routes",
+    "disconnect",
+    "webhook_subscribe",
+    "webhook_enable",
+    "webhook_move",
+    "webhook_remove_stale",
+)
+
+
+@bp.app_template_global("run_level")
+def run_level_global(run):
+    """The level a finished run's result is styled with (templates)."""
+    return outcomes.run_level(run)
 
 
 def overview_context(form=None):
     """What the overview page shows."""
     connection = services.connection_for(current_user.org_id)
+    form = form or ConnectForm()
     masked = {}
     if connection:
         masked = {name: mask(getattr(connection, name)) for name in ("api_token", "integration_key", "routing_key")}
     return {
         "connection": connection,
         "masked": masked,
-        "form": form or ConnectForm(),
+        "form": form,
         "webhook_url": webhook_url(current_user.org),
         "notifications": rules.incident_notifications(current_user.org_id),
+        "switch_warning": switching.switch_warning(current_user.org_id, bool(form.use_api_token.data)),
         **health_context(),
     }
 
 
 def health_context():
-    """The health panel: standing findings, the last check, the latest background run."""
+    """The health panel: standing findings, the last check, and a background run while it works (once finished, its
+    result was a toast and the findings are the live state: an old result never stands above them)."""
     from webapp.health.findings import findings
 
     org_id = current_user.org_id
@@ -49,16 +66,8 @@ def health_context():
         "connection": services.connection_for(org_id),
         "findings": findings(org_id),
         "last_check": last_check(org_id),
-        "latest_run": latest if latest is not None and (not latest.is_finished or _recent(latest)) else None,
+        "latest_run": latest if latest is not None and not latest.is_finished else None,
     }
-
-
-def _recent(run):
-    from datetime import timedelta
-
-    from webapp.models.types import utcnow
-
-    return run.finished_at is not None and utcnow() - run.finished_at < timedelta(minutes=10)
 
 
 @bp.get("/")
@@ -73,7 +82,8 @@ def overview():
 def connect_form():
     """The connect form for the chosen method (switched without a page load)."""
     form = ConnectForm(formdata=None, use_api_token=request.args.get("use_api_token") == "y")
-    return render_template("connection/_connect_form.html", form=form)
+    warning = switching.switch_warning(current_user.org_id, bool(form.use_api_token.data))
+    return render_template("connection/_connect_form.html", form=form, switch_warning=warning)
 
 
 @bp.post("/connect")
@@ -132,8 +142,16 @@ def start_test():
 @bp.get("/test/<id:run_id>")
 @admin_required
 def test_status(run_id):
-    """The test's progress; once it is finished, 286 stops the polling and the badge and banners follow."""
-    return jobruns.progress(current_user.org_id, run_id, "connection/_test_result.html", "test")
+    """The test's progress; once it is finished, 286 stops the polling and the badge, banners and the health panel
+    follow (a test that resumed paused alerts leaves no "alerts are paused" behind)."""
+    return jobruns.progress(
+        current_user.org_id,
+        run_id,
+        "connection/_test_result.html",
+        "test",
+        {"connectionChanged": True},
+        outcomes.run_level,
+    )
 
 
 @bp.post("/disconnect")
@@ -168,9 +186,10 @@ def health_action(action):
     """Check now, Repair routes, Re-enable, Create subscription: each a job whose progress the panel shows."""
     from webapp.connection import lifecycle
     from webapp.health.services import start_check
-    from webapp.webhooks import setup
+    from webapp.webhooks import regenerate, setup
 
     starters = {
+        "remove_stale": regenerate.start_removal,
         "check": start_check,
         "repair": lifecycle.start_repair,
         "enable": lambda org_id: setup.start(org_id, "enable"),
@@ -181,12 +200,45 @@ def health_action(action):
     return jobruns.started(starters[action], current_user.org_id, "connection/_run.html")
 
 
+@bp.post("/unsent/page")
+@admin_required
+def page_unsent():
+    """Page N open alerts now: the alerts raised while disconnected go out through today's routes (queued)."""
+    from webapp.connection.unsent import page_unsent as page
+
+    try:
+        count = page(current_user.org_id)
+    except DomainError as error:
+        return respond("", 200, "warning", error.message)
+    return respond("", 200, "success", f"{count} open alerts queued for PagerDuty.", events={"connectionChanged": True})
+
+
 @bp.get("/runs/<id:run_id>")
 @admin_required
 def run_status(run_id):
     """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""
-    # The health panel listens for connectionChanged and reloads itself with the badge out of band.
-    return jobruns.progress(current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True})
+    # Finished, the live state comes out of band in the same answer (the health panel, or the Webhook tab's state,
+    # and the badge), so the result never stands above stale findings; connectionChanged tells the rest.
+    response = jobruns.progress(
+        current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True}, outcomes.run_level
+    )
+    if getattr(response, "status_code", 200) == STOP_POLLING:
+        response.set_data(response.get_data(as_text=True) + live_state_oob())
+    return response
+
+
+def live_state_oob():
+    """The page's live state, out of band: the Webhook tab's state there, else the health panel; and the badge."""
+    from urllib.parse import urlsplit
+
+    from webapp.webhooks.views import state_context
+
+    path = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    if path.startswith(url_for("webhooks.settings")):
+        body = render_template("webhooks/_state.html", panel_oob=True, **state_context(current_user.org_id))
+    else:
+        body = render_template("connection/_health.html", panel_oob=True, **health_context())
+    return body + render_template("settings/_badge.html", oob=True)
 
 
 def connection_banner(org_id):

@@ -18,6 +18,7 @@ CHECKED_CODES = (
     "no_signing_secret",
     "schedule_missing",
     "webhooks_refused",
+    "subscription_stale",
 )
 REFUSALS_KEY = "pagerbridge:webhook-refusals:{}"
 REFUSAL_WINDOW = 3600
@@ -58,6 +59,7 @@ def run_checks(org_id, connection, credentials, standing_codes):
         return [_token_finding(org_id, error)]
     found = _services(org_id, credentials)
     found += _subscription(org_id, connection, credentials, "subscription_missing" in standing_codes)
+    found += _stale(org_id, credentials)
     found += _schedule(org_id, credentials)
     refused = webhook_refusals(org_id)
     if refused:
@@ -131,6 +133,8 @@ def _subscription(org_id, connection, credentials, was_missing):
             if error.status != 404:
                 raise
             connection.webhook_subscription_id, connection.subscription_owned = None, False
+    if subscription is not None and _delivers_to(subscription) != _current_url(org_id):
+        subscription = None  # it sends to an old URL of this org: _stale names it, and it is not ours any more
     if subscription is None:
         from webapp.extensions import db as database
         from webapp.models import Org
@@ -179,6 +183,34 @@ def _subscription(org_id, connection, credentials, was_missing):
             )
         )
     return found
+
+
+def _delivers_to(subscription):
+    return (subscription.get("delivery_method") or {}).get("url")
+
+
+def _current_url(org_id):
+    from webapp.models import Org
+    from webapp.public_urls import webhook_url
+
+    return webhook_url(db.session.get(Org, org_id))
+
+
+def _stale(org_id, credentials):
+    """Subscriptions of the account that still send to an old URL of this org (its URL was regenerated)."""
+    from webapp.webhooks.regenerate import stale_subscriptions
+
+    listed = client.paginate(credentials, "/webhook_subscriptions", "webhook_subscriptions")
+    return [
+        Finding(
+            "subscription_stale",
+            f"PagerDuty's webhook subscription {s['id']} still sends to an old URL of this org, which refuses it",
+            "Click Remove old subscriptions (PagerBridge deletes it in PagerDuty); "
+            "Create subscription makes one to the current URL.",
+            subject=s["id"],
+        )
+        for s in stale_subscriptions(org_id, listed)
+    ]
 
 
 def _schedule(org_id, credentials):

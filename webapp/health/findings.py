@@ -100,7 +100,7 @@ def _collect(org_id):
 
     items = _stored(org_id) + _paused(org_id, connection) + outages.pagerduty_findings(org_id, connection)
     items += outages.sender_findings(org_id) + outages.redis_findings() + _routes(org_id, connection)
-    items += _oncall(org_id)
+    items += _oncall(org_id) + _url_unconfirmed(org_id, connection) + _unsent(org_id, connection)
     return sorted(items, key=lambda f: LEVEL_ORDER.get(f.level, 3))
 
 
@@ -179,6 +179,54 @@ def _routes(org_id, connection):
             )
         )
     return items
+
+
+def _url_unconfirmed(org_id, connection):
+    """After Regenerate URL without a subscription PagerBridge could move: a warning until a signed webhook arrives
+    at the new URL (PagerDuty sends to the old one, which refuses it, until someone pastes the new URL there)."""
+    from webapp.models import AuditEntry
+
+    entry = db.session.scalar(
+        select(AuditEntry)
+        .filter_by(org_id=org_id, action="webhook.url_regenerated")
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None or (entry.detail or {}).get("moves_subscription") is not False:
+        return []
+    if connection.last_webhook_at is not None and connection.last_webhook_at >= entry.created_at:
+        return []
+    return [
+        Finding(
+            "webhook_url_unconfirmed",
+            "the webhook URL was regenerated and no signed webhook has arrived at the new URL yet: "
+            "PagerDuty's acknowledgements are refused until its subscription sends to it",
+            "Paste the new URL (Webhook tab) into the subscription in PagerDuty "
+            "(Integrations → Generic Webhooks (v3)); this warning goes once a signed webhook arrives.",
+            since=entry.created_at,
+        )
+    ]
+
+
+def _unsent(org_id, connection):
+    """Alerts raised while PagerDuty was disconnected and still open: paged only on request (Page N open alerts)."""
+    from webapp.connection.unsent import count_unsent
+
+    if connection.state != "connected":
+        return []
+    count = count_unsent(org_id)
+    if not count:
+        return []
+    return [
+        Finding(
+            "unsent_open",
+            f"{count} open alert{'s were' if count != 1 else ' was'} raised while PagerDuty was disconnected "
+            "and never paged",
+            "Page them now (the button below), or leave them: they were recorded, not sent.",
+            "info",
+            subject=str(count),
+        )
+    ]
 
 
 def _oncall(org_id):

@@ -26,11 +26,7 @@ def dashboard_summary(org_id):
     open_incidents = (
         db.select(func.count()).select_from(Incident).where(Incident.org_id == org_id, Incident.status != "resolved")
     )
-    delivery_counts = dict(
-        db.session.execute(
-            db.select(Delivery.status, func.count()).where(Delivery.org_id == org_id).group_by(Delivery.status)
-        ).all()
-    )
+    delivery_counts = _delivery_counts(org_id)
     on_call = db.session.scalar(
         db.select(Shift).where(Shift.org_id == org_id, Shift.ended_at.is_(None)).order_by(Shift.id.desc()).limit(1)
     )
@@ -48,6 +44,17 @@ def dashboard_summary(org_id):
             db.select(Incident).where(Incident.org_id == org_id).order_by(Incident.id.desc()).limit(5)
         ).all(),
     }
+
+
+def _delivery_counts(org_id):
+    """Deliveries by status; those not sent because PagerDuty was disconnected are counted apart from "no route"."""
+    from webapp.routing.resolve import DISCONNECTED_LABEL
+
+    unsent = (Delivery.status == "no_route") & (Delivery.target_label == DISCONNECTED_LABEL)
+    shown = db.case((unsent, "not_sent_disconnected"), else_=Delivery.status)
+    return dict(
+        db.session.execute(db.select(shown, func.count()).where(Delivery.org_id == org_id).group_by(shown)).all()
+    )
 
 
 def readiness():

@@ -30,8 +30,13 @@ def settings():
 
 @bp.app_template_global("current_route")
 def current_route(subject):
-    """Where an alert about a report or incident goes now, and why (the item pages show it)."""
-    return events.current_route(subject)
+    """Where an alert about a report or incident goes now, and why, and whether it would be paused or filtered out
+    (the item pages show it)."""
+    from webapp.models import Incident
+    from webapp.routing.resolve import outlook
+
+    incident = subject if isinstance(subject, Incident) else None
+    return outlook(subject.org_id, events.current_route(subject), incident)
 
 
 @bp.get("/healthz")

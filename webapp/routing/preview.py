@@ -4,23 +4,22 @@ from dataclasses import dataclass
 
 from webapp.models import Incident
 from webapp.models.work import INCIDENT_KINDS
-from webapp.routing.resolve import route_for_incident
+from webapp.routing.resolve import outlook, route_for_incident
 
 
 @dataclass(frozen=True)
 class Preview:
-    """The resolver's Route, and what would hold it back even so (paused alerts), in words."""
+    """The resolver's Route, and what would hold it back even so (paused, or filtered out), in words."""
 
     routing_key: str | None
     label: str
     reason: str
     held: str | None = None
+    hold: str = ""
 
 
 def explain(org_id, args):
     """The Route for a hypothetical incident described by form values (nothing is stored)."""
-    from webapp.connection.services import connection_for
-
     kind = args.get("kind") if args.get("kind") in INCIDENT_KINDS else "kubernetes"
     incident = Incident(
         org_id=org_id,
@@ -32,9 +31,5 @@ def explain(org_id, args):
         provider=args.get("provider") if args.get("provider") in ("aws", "oci") else None,
         resource_id=(args.get("resource_id") or "").strip() or None,
     )
-    route = route_for_incident(incident)
-    connection = connection_for(org_id)
-    held = None
-    if route.routing_key and connection is not None and connection.state == "error":
-        held = "Alerts are paused while PagerDuty refuses the credentials: it would wait until a reconnect."
-    return Preview(route.routing_key, route.label, route.reason, held)
+    route = outlook(org_id, route_for_incident(incident), incident)
+    return Preview(route.routing_key, route.label, route.reason, route.held, route.hold)

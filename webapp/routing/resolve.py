@@ -1,11 +1,12 @@
 """Where an alert goes: the route and the reason. The one resolver behind sending, the preview and health."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.pagerduty.accounts import connection_for
 
+DISCONNECTED_LABEL = "Not sent: PagerDuty was disconnected"
 ROUTING_KEY_REASON = (
     "Routing-key method: every alert goes to its one key (stored routes wait for an API-token connection)"
 )
@@ -19,6 +20,41 @@ class Route:
     label: str
     reason: str
     service_id: int | None = None
+    hold: str = ""  # "paused" or "filtered": routed, yet an alert raised now would not be paged (see `outlook`)
+    held: str | None = None  # why, in words
+
+
+PAUSED_REASON = (
+    "alerts are paused while PagerDuty refuses the credentials: they wait, and go out in order after a reconnect "
+    "or a Test Connection that passes"
+)
+REPORT_RULES = ("new_report", "critical_assessed")
+
+
+def held_for(org_id, incident=None):
+    """(hold, why) when an alert raised now would not be paged though routed: the notification settings filter it
+    out (the sender's own rules) or alerts are paused (refused credentials); None when it would be paged."""
+    from webapp.alerts import rules
+
+    if incident is not None:
+        wanted, why = rules.incident_wanted(org_id, incident)
+        if not wanted:
+            return "filtered", why
+    elif not any(rules.rule_for(org_id, name)["enabled"] for name in REPORT_RULES):
+        names = " and ".join(f"“{rules.RULE_EVENTS[name][0]}”" for name in REPORT_RULES)
+        return "filtered", f"the {names} alert rules are off"
+    connection = connection_for(org_id)
+    if connection is not None and connection.state == "error":
+        return "paused", PAUSED_REASON
+    return None
+
+
+def outlook(org_id, route, incident=None):
+    """The route with what would hold an alert back now (paused or filtered out), for every "Alerts go to"."""
+    if route is None:
+        return route
+    held = held_for(org_id, incident)
+    return replace(route, hold=held[0], held=held[1]) if held else route
 
 
 def service_problem(service):
@@ -41,8 +77,10 @@ def _route_to(service, reason):
 
 
 def _not_connected(connection):
-    if connection is None or connection.state == "disconnected":
-        return Route(None, "not sent", "PagerDuty is disconnected")
+    if connection is None:
+        return Route(None, "not sent", "PagerDuty is not connected")
+    if connection.state == "disconnected":
+        return Route(None, DISCONNECTED_LABEL, "PagerDuty is disconnected")
     return None
 
 

@@ -22,7 +22,10 @@ PREVIEW = ("routing/preview.html", "routing/_preview_result.html", "preview-resu
 
 
 def _render(tab, **context):
+    from webapp.connection.switching import routing_locked
+
     context.setdefault("connection", connection_for(current_user.org_id))
+    context.setdefault("locked", routing_locked(context["connection"]))
     return render(*tab, **context)
 
 

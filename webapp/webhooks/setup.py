@@ -5,7 +5,6 @@ from webapp.connection.services import add_signing_secret, connection_for, crede
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Org, WebhookSecret
-from webapp.models.org import new_webhook_token
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.public_urls import webhook_url
@@ -75,6 +74,7 @@ def create_subscription(org_id, url=None):
             subscription.get("description", "")
         ).startswith("PagerBridge")
     connection.webhook_subscription_id = subscription.get("id")
+    _remove_old_urls(org_id, credentials, outcome == "webhook.subscription_created")
     _clear_subscription_findings(org_id)
     record(org_id, outcome, {"subscription_id": subscription.get("id")})
     db.session.commit()
@@ -91,6 +91,19 @@ def ensure_events(credentials, subscription):
     return client.rest(credentials, "PUT", f"/webhook_subscriptions/{subscription['id']}", json=body)[
         "webhook_subscription"
     ]
+
+
+def _remove_old_urls(org_id, credentials, created):
+    """Exactly one subscription and, when PagerDuty just gave a new secret, only that secret: the account's
+    subscriptions to an old URL of this org (regenerated since) are deleted."""
+    from webapp.webhooks.regenerate import remove_stale
+
+    db.session.flush()
+    newest = active_secret_rows(org_id)[0].id if created else None
+    try:
+        remove_stale(org_id, credentials, keep_secret_id=newest)
+    except client.PagerDutyError as error:
+        raise DomainError(f"PagerDuty did not delete the subscription to the old URL: {error.message}") from None
 
 
 def _repair(credentials, subscription):
@@ -182,12 +195,11 @@ def retire_secret(org_id, secret_id):
 
 
 def regenerate_token(org_id):
-    """A new webhook URL; the old one stops working at once."""
-    org = db.session.get(Org, org_id)
-    org.webhook_token = new_webhook_token()
-    record(org_id, "webhook.url_regenerated", {})
-    db.session.commit()
-    return org
+    """A new webhook URL; the old one stops working at once (PagerDuty's subscription follows in a job)."""
+    from webapp.webhooks.regenerate import regenerate
+
+    regenerate(org_id)
+    return db.session.get(Org, org_id)
 
 
 def active_secret_rows(org_id):
@@ -213,7 +225,10 @@ def latest_run(org_id):
 
     run = db.session.scalar(
         db.select(JobRun)
-        .where(JobRun.org_id == org_id, JobRun.kind.in_(("webhook_subscribe", "webhook_enable")))
+        .where(
+            JobRun.org_id == org_id,
+            JobRun.kind.in_(("webhook_subscribe", "webhook_enable", "webhook_move", "webhook_remove_stale")),
+        )
         .order_by(JobRun.id.desc())
         .limit(1)
     )

@@ -8,7 +8,7 @@ from flask_login import current_user
 from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
-from webapp.extensions import csrf
+from webapp.extensions import csrf, db
 from webapp.health.checks import count_webhook_refusal
 from webapp.hx import respond
 from webapp.metrics.hooks import counted_webhook
@@ -43,23 +43,88 @@ def receive(token):
     return jsonify(status="accepted", duplicate=not created), 202
 
 
+WEBHOOK_CODES = (
+    "subscription_missing",
+    "subscription_disabled",
+    "subscription_stale",
+    "no_signing_secret",
+    "webhooks_refused",
+    "webhook_url_unconfirmed",
+)
+
+
+def state_context(org_id):
+    """The Webhook tab's live state: findings, subscription, secrets, a run while it works, the button's words."""
+    from webapp.health.findings import findings
+    from webapp.webhooks.regenerate import moves_subscription
+
+    connection = connection_for(org_id)
+    secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org_id)]
+    standing = [f for f in findings(org_id) if f.code in WEBHOOK_CODES]
+    run = setup.latest_run(org_id)
+    subscribed = bool(connection and connection.webhook_subscription_id)
+    subscription_state = "none"
+    if subscribed and secrets:
+        subscription_state = _moved_state(org_id) or ("attention" if standing else "active")
+    elif subscribed:
+        subscription_state = "unchecked"
+    if not subscribed:
+        label = "Create subscription in PagerDuty"
+    else:
+        broken = standing or not secrets or subscription_state == "stale"
+        label = "Repair subscription" if broken else "Re-create subscription"
+    if moves_subscription(org_id):
+        warning = (
+            "Regenerating stops PagerDuty's acknowledgements until its subscription uses the new URL: PagerBridge "
+            f"moves subscription {connection.webhook_subscription_id} to the new URL at once (with a new signing "
+            "secret) and deletes the old one."
+        )
+    else:
+        warning = (
+            "Regenerating stops PagerDuty's acknowledgements at once: the current URL refuses them until you paste "
+            "the new URL into PagerDuty's subscription."
+        )
+    return {
+        "connection": connection,
+        "secrets": secrets,
+        "webhook_findings": standing,
+        "latest_run": run if run is not None and not run.is_finished else None,
+        "subscription_state": subscription_state,
+        "create_label": label,
+        "regenerate_warning": warning,
+    }
+
+
+def _moved_state(org_id):
+    """ "moving" while Regenerate URL's move runs, "stale" when it failed (PagerDuty still sends to the old URL),
+    until a later Create subscription succeeds; None otherwise."""
+    from webapp.models import JobRun
+
+    kinds = ("webhook_move", "webhook_subscribe")
+    runs = db.session.scalars(
+        db.select(JobRun).where(JobRun.org_id == org_id, JobRun.kind.in_(kinds)).order_by(JobRun.id.desc()).limit(1)
+    ).all()
+    if not runs or runs[0].kind != "webhook_move" or runs[0].status == "done":
+        return None
+    return "stale" if runs[0].status == "failed" else "moving"
+
+
 @bp.get("/settings")
 @admin_required
 def settings():
     """The Webhook tab: URL, secrets, subscription, last delivery."""
     org = current_user.org
-    secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org.id)]
-    return render_template(
-        "webhooks/settings.html",
-        url=webhook_url(org),
-        secrets=secrets,
-        connection=connection_for(org.id),
-        webhook_findings=setup.webhook_findings(org.id),
-        latest_run=setup.latest_run(org.id),
-    )
+    return render_template("webhooks/settings.html", url=webhook_url(org), **state_context(org.id))
 
 
-def _act(action, success):
+@bp.get("/settings/state")
+@admin_required
+def state():
+    """The tab's live part alone (reloaded when a run finishes)."""
+    return render_template("webhooks/_state.html", **state_context(current_user.org_id))
+
+
+def _act(action, success, level="success"):
     try:
         action()
     except DomainError as error:
@@ -67,7 +132,7 @@ def _act(action, success):
             abort(404)
         flash(error.message, "danger")
     else:
-        flash(success, "success")
+        flash(success, level)
     return redirect(url_for(".settings"))
 
 
@@ -77,7 +142,8 @@ def create_subscription():
     """One click: the PagerDuty subscription and its secret."""
     return _act(
         lambda: setup.start(current_user.org_id, "subscribe"),
-        "Setting up the subscription in PagerDuty…",
+        "Creating the subscription in PagerDuty: its progress shows under Subscription.",
+        "info",
     )
 
 
@@ -98,8 +164,21 @@ def retire_secret(secret_id):
 @bp.post("/settings/regenerate")
 @admin_required
 def regenerate():
-    """A new webhook URL (the old one stops working)."""
-    return _act(lambda: setup.regenerate_token(current_user.org_id), "New webhook URL created: update it in PagerDuty.")
+    """A new webhook URL (the old one stops working); with an API token a job moves PagerDuty's subscription to it."""
+    from webapp.webhooks.regenerate import regenerate as regenerate_url
+
+    run = regenerate_url(current_user.org_id)
+    if run is not None:
+        flash(
+            "New webhook URL. PagerBridge is moving PagerDuty's subscription to it (progress under Subscription).",
+            "info",
+        )
+    else:
+        flash(
+            "New webhook URL: paste it into PagerDuty's subscription. Acknowledgements are refused until then.",
+            "warning",
+        )
+    return redirect(url_for(".settings"))
 
 
 @bp.get("/settings/received")
