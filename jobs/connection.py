@@ -29,11 +29,11 @@ def webhook_enable(org_id: int, run_id: int) -> str:
     return setup.run(org_id, run_id, "enable")
 
 
-def webhook_move(org_id, run_id):
+def webhook_move(org_id: int, run_id: int) -> str:
     """After Regenerate URL: move PagerDuty's subscription to the new URL (one subscription, one secret)."""
     return regenerate.move_subscription(org_id, run_id)
 
 
-def webhook_remove_stale(org_id, run_id):
+def webhook_remove_stale(org_id: int, run_id: int) -> str:
     """Delete the account's subscriptions that still send to an old URL of this org."""
     return regenerate.run_removal(org_id, run_id)

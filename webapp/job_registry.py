@@ -15,6 +15,8 @@ RESTORE_ROUTES: Final = "jobs.connection.restore_routes"
 TEARDOWN: Final = "jobs.connection.teardown"
 WEBHOOK_SUBSCRIBE: Final = "jobs.connection.webhook_subscribe"
 WEBHOOK_ENABLE: Final = "jobs.connection.webhook_enable"
+WEBHOOK_MOVE: Final = "jobs.connection.webhook_move"
+WEBHOOK_REMOVE_STALE: Final = "jobs.connection.webhook_remove_stale"
 # Health.
 CHECK_HEALTH_ALL: Final = "jobs.health.check_all"
 CHECK_HEALTH_ORG: Final = "jobs.health.check_org"

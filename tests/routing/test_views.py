@@ -115,7 +115,7 @@ def test_rows_keep_their_place_and_each_configured_service_offers_a_test(htmx_cl
     assert before[0] == "vdp-key" and "From the PagerDuty page" in page
     started = htmx_client.post(f"/settings/routing/services/{platform}/test").get_data(as_text=True)
     assert 'data-service-test="queued"' in started
-    [job] = Queue("alerts-critical", connection=get_redis()).jobs
+    [job] = Queue("default", connection=get_redis()).jobs
     assert job.args[2] == platform
     vdp = db.session.scalar(db.select(Service.id).filter_by(pd_id="PVDP001"))
     refused = htmx_client.post(f"/settings/routing/services/{vdp}/test").get_data(as_text=True)
