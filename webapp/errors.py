@@ -74,8 +74,19 @@ def register(app):
     @app.errorhandler(Exception)
     def handle_unexpected(error):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        _rollback_quietly()  # a failed flush must not break what follows (the signed-in user is read again)
         if wants_json():
             return json_error(500, "Something went wrong on our side; nothing you sent was lost.", "server_error")
         return render_template(
             "errors/error.html", status=500, message="Something went wrong on our side. Please try again."
         ), 500
+
+
+def _rollback_quietly():
+    """Roll the request's database session back, whatever state it is in."""
+    from webapp.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
