@@ -1,5 +1,7 @@
 """Domain errors, and how errors reach users: HTML pages in the browser, the contract's JSON under /api."""
 
+from contextlib import suppress
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -86,7 +88,5 @@ def _rollback_quietly():
     """Roll the request's database session back, whatever state it is in."""
     from webapp.extensions import db
 
-    try:
+    with suppress(Exception):  # the original error is the one to report
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the original error is the one to report
-        pass

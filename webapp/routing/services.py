@@ -36,7 +36,14 @@ def configured_services(org_id):
 
 def configure_service(org_id, service_id):
     """Enable a service: find its Events API v2 integration or create one, and keep the key."""
-    service = get_in_org(Service, org_id, service_id, "service")
+    service = provision_service(org_id, get_in_org(Service, org_id, service_id, "service"))
+    db.session.commit()
+    return service
+
+
+def provision_service(org_id, service):
+    """PagerDuty's side of configuring a service (its integration found or made), kept on the row uncommitted:
+    settings import does this for every service first, then commits all its sections at once."""
     if service.removed_at is not None:
         raise Conflict("This service is gone from PagerDuty; sync again or pick another.")
     credentials = credentials_for(org_id)
@@ -51,7 +58,6 @@ def configure_service(org_id, service_id):
     service.enabled, service.integration_id = True, integration["id"]
     service.integration_key = integration["integration_key"]
     record(org_id, "service.configured", {"service": service.pd_id, "name": service.name})
-    db.session.commit()
     return service
 
 
