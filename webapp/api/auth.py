@@ -8,6 +8,7 @@ from webapp.api.services import token_in_use
 from webapp.errors import DomainError, json_error
 
 REALM = 'Bearer realm="PagerBridge API"'
+TOKEN_FOUND = "pagerbridge.api_token"
 
 
 class Unauthorized(DomainError):
@@ -42,10 +43,10 @@ def bearer_token():
 def resolved_token():
     """(token id, org id) of the request's live bearer token, or None; looked up once per request (the rate limit
     asks first, to key a known token's own budget)."""
-    if "api_token_found" not in g:
+    if TOKEN_FOUND not in request.environ:  # per request (tests keep one app context, and so one `g`)
         token = bearer_token()
-        g.api_token_found = token_in_use(token) if token else None
-    return g.api_token_found
+        request.environ[TOKEN_FOUND] = token_in_use(token) if token else None
+    return request.environ[TOKEN_FOUND]
 
 
 def token_required(view):

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import g
+from flask import request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 from werkzeug.exceptions import HTTPException
@@ -34,7 +34,9 @@ def counted_webhook(view):
         body, status = result if isinstance(result, tuple) else (result, 200)
         outcome = WEBHOOK_OUTCOMES.get(status, str(status))
         if status == 202 and (body.get_json(silent=True) or {}).get("duplicate"):
-            outcome = "replay" if g.get("webhook_replay") else "duplicate"  # replay: a signed event under a new id
+            outcome = (
+                "replay" if request.environ.get("pagerbridge.webhook_replay") else "duplicate"
+            )  # replay: a signed event under a new id
         counters.count_webhook(outcome)
         return result
 

@@ -4,7 +4,7 @@ import logging
 from datetime import UTC, datetime
 from functools import cache
 
-from flask import current_app, g
+from flask import current_app, request
 from sqlalchemy import bindparam, create_engine
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -24,6 +24,7 @@ from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
+REPLAY = "pagerbridge.webhook_replay"  # set on the request when a signed event came again under a new id
 MAX_ATTEMPTS = 3  # failures to apply before a receipt is quarantined
 HANDLED = {
     "incident.acknowledged": ("acknowledged", "Acknowledged via PagerDuty"),
@@ -86,7 +87,7 @@ def _note_replay(org_id, webhook_id, event_id):
             .values(replays=WebhookReceipt.replays + 1)
         ).rowcount
     if replayed:
-        g.webhook_replay = True
+        request.environ[REPLAY] = True
         log.warning("webhook replay refused: event %s of org %s came again as webhook %s", event_id, org_id, webhook_id)
 
 
