@@ -88,6 +88,10 @@ def import_settings(org_id, document):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
+        if getattr(error, "auth_failure", None):  # PagerDuty refused the credentials: the connection turns red
+            from webapp.connection.services import mark_auth_failure
+
+            mark_auth_failure(org_id, error.auth_failure)
         message = f"{NOT_APPLIED_AT.format(key=key)}: {error.message}"
         raise DomainError(message, fields={key: error.message}, status=error.status) from None
     except SQLAlchemyError as error:

@@ -34,9 +34,23 @@ def configured_services(org_id):
     ).all()
 
 
+class IntegrationRefused(DomainError):
+    """PagerDuty refused to find or make a service's integration; `auth_failure` holds why when the credentials were
+    refused (the caller marks the connection once its own changes are rolled back)."""
+
+    def __init__(self, message, auth_failure=None):
+        super().__init__(message)
+        self.auth_failure = auth_failure
+
+
 def configure_service(org_id, service_id):
     """Enable a service: find its Events API v2 integration or create one, and keep the key."""
-    service = provision_service(org_id, get_in_org(Service, org_id, service_id, "service"))
+    try:
+        service = provision_service(org_id, get_in_org(Service, org_id, service_id, "service"))
+    except IntegrationRefused as refused:
+        if refused.auth_failure:
+            mark_auth_failure(org_id, refused.auth_failure)
+        raise
     db.session.commit()
     return service
 
@@ -52,9 +66,10 @@ def provision_service(org_id, service):
             credentials, service.pd_id
         )
     except client.PagerDutyError as error:
-        if error.is_auth_failure:
-            mark_auth_failure(org_id, error.message)
-        raise DomainError(f"PagerDuty did not let us configure {service.name}: {error.message}") from None
+        raise IntegrationRefused(
+            f"PagerDuty did not let us configure {service.name}: {error.message}",
+            auth_failure=error.message if error.is_auth_failure else None,
+        ) from None
     service.enabled, service.integration_id = True, integration["id"]
     service.integration_key = integration["integration_key"]
     record(org_id, "service.configured", {"service": service.pd_id, "name": service.name})
