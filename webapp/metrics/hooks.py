@@ -34,9 +34,8 @@ def counted_webhook(view):
         body, status = result if isinstance(result, tuple) else (result, 200)
         outcome = WEBHOOK_OUTCOMES.get(status, str(status))
         if status == 202 and (body.get_json(silent=True) or {}).get("duplicate"):
-            outcome = (
-                "replay" if request.environ.get("pagerbridge.webhook_replay") else "duplicate"
-            )  # replay: a signed event under a new id
+            replay = request.environ.get("pagerbridge.webhook_replay")  # a signed event stored under another id
+            outcome = "replay" if replay else "duplicate"
         counters.count_webhook(outcome)
         return result
 
