@@ -52,10 +52,9 @@ def column_length(column) -> int | None:
     return getattr(column.type, "length", None)
 
 
-def column_text(column, min_length=0, pattern=None, at_most=None):
-    """`text()` as long as the column holds (or `at_most`, when the API allows less)."""
-    length = column_length(column)
-    return text(min(length, at_most) if at_most else length, min_length, pattern)
+def column_text(column, min_length=0, pattern=None):
+    """`text()` exactly as long as the column holds."""
+    return text(column_length(column), min_length, pattern)
 
 
 def fit(column, value):
