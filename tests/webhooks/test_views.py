@@ -157,6 +157,7 @@ def test_a_dropped_database_connection_costs_no_webhook(app, client, hooked, db)
         pid = connection.scalar(text("SELECT pg_backend_pid()"))
     with db.engine.connect() as admin:
         assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    body = event_body()  # another event (the same one again would be a replay)
     response = post(client, hooked, body, sign(body, SECRET), "after")
     assert response.status_code == 202 and response.json["duplicate"] is False
     assert db.session.scalar(db.select(db.func.count()).select_from(WebhookReceipt)) == 2
