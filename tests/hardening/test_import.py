@@ -120,3 +120,9 @@ def test_hostile_import_documents_never_give_a_5xx(admin_client, raw, apply):
             content_type="multipart/form-data",
         )
     assert response.status_code < 500, response.get_data(as_text=True)[:500]
+
+
+def test_a_lone_surrogate_or_nul_in_a_key_is_named_not_a_5xx(admin_client):
+    for raw in (b'{"\\ud800": 1}', b'{"alert_rules": {"a\\u0000": {}}}'):
+        response = admin_client.post("/settings/transfer/apply", data={"document": raw.decode()})
+        assert response.status_code == 422 and "not allowed" in response.get_data(as_text=True)

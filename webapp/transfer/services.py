@@ -24,7 +24,7 @@ def read_document(raw):
         raise DomainError(f"The file is not valid JSON: {exc}", fields={"": "not valid JSON"}) from None
     if not isinstance(document, dict):
         raise DomainError("The settings file must hold a JSON object.", fields={"": "must be a JSON object"})
-    return document
+    return inputs.refuse_bad_characters(document)  # NUL or a lone surrogate anywhere, keys included: named, 422
 
 
 def _changes(path, before, after):
