@@ -1,5 +1,7 @@
 """Domain errors, and how errors reach users: HTML pages in the browser, the contract's JSON under /api."""
 
+from contextlib import suppress
+
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -134,6 +136,7 @@ def register(app):
             app.logger.warning("the database is not answering on %s %s: %s", request.method, request.path, error)
             return _unavailable()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        _rollback_quietly()  # a failed flush must not break what follows (the signed-in user is read again)
         if wants_json():
             return json_error(
                 500,
@@ -144,3 +147,11 @@ def register(app):
         return render_template(
             "errors/error.html", status=500, message="Something went wrong on our side. Please try again."
         ), 500
+
+
+def _rollback_quietly():
+    """Roll the request's database session back, whatever state it is in."""
+    from webapp.extensions import db
+
+    with suppress(Exception):  # the original error is the one to report
+        db.session.rollback()

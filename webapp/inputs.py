@@ -5,11 +5,14 @@ a database integer matches no route, so it is a 404 like any unknown address. In
 (`request.args.get("page", type=int)`) are clamped to the same range. JSON bodies, the API's and the signed
 webhooks', are parsed strictly: NaN and Infinity, and nesting deeper than MAX_DEPTH, are malformed (400); a NUL
 character or a lone surrogate in any string is refused (422) naming the field. NUL is stripped from query strings
-(searches and filters, where it means nothing) and refused in form fields and path segments.
+(searches and filters, where it means nothing) and refused in form fields and path segments. Times sent by clients
+(filters, cursors) become aware UTC datetimes through `utc_time`, which refuses what UTC cannot hold (year 9999 at
+-01:00, year 1 at +01:00) as a ValueError, the 422 of every other malformed value.
 """
 
 import json
 import re
+from datetime import UTC, datetime
 
 from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
@@ -30,8 +33,26 @@ def parse_id(text):
     """The id in `text` when it is one a database row can have (1 to 2^31 - 1), else None."""
     if not isinstance(text, str) or not _ID.fullmatch(text):
         return None
-    value = int(text)
+    return bounded_id(int(text))
+
+
+def bounded_id(value):
+    """`value` when it is an int a database row id can be (1 to 2^31 - 1), else None (bools are not ids)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
     return value if 0 < value <= MAX_ID else None
+
+
+def utc_time(value: datetime) -> datetime:
+    """`value` as an aware UTC datetime (naive means UTC); ValueError when UTC cannot hold it (years 1 to 9999)."""
+    if not isinstance(value, datetime):
+        raise ValueError("must be a date and time (ISO 8601)")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("must be a time between the years 1 and 9999 in UTC") from None
 
 
 def _digits_at_most(limit):

@@ -4,7 +4,6 @@ The client address is the one ProxyFix takes from the trusted proxies' X-Forward
 so behind Heroku's router each client has its own budget. Limits fail open when Redis is down (logged).
 """
 
-import hashlib
 import math
 import time
 
@@ -39,11 +38,12 @@ def api_limit():
 
 
 def api_token_key():
-    """The API budget's key: a hash of the bearer token, else the client's address (unauthenticated calls)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
-    return "address:" + client_address()
+    """The API budget's key: a live token's own budget; unknown, revoked or missing tokens share one per client
+    address (40 random strings are one budget, not 40)."""
+    from webapp.api.auth import resolved_token
+
+    found = resolved_token()
+    return f"token:{found[0]}" if found else "address:" + client_address()
 
 
 def vdp_key():

@@ -1,5 +1,10 @@
-"""Declared schemas shared by the API and settings import: safe strings, numbers, and errors in the contract's shape."""
+"""Declared schemas shared by the API and settings import: safe strings, numbers, and errors in the contract's shape.
 
+String limits come from the model's columns (`column_text`, `ColumnLength` for forms, `fit` for what PagerDuty sends),
+so no schema or form can accept more than the column holds; times go through `UtcTime` (webapp/inputs.py).
+"""
+
+from datetime import datetime
 from functools import cache
 from typing import Annotated
 
@@ -18,6 +23,7 @@ from pydantic import (
 from pydantic import StringConstraints as _Constraints
 
 from webapp.errors import DomainError
+from webapp.inputs import utc_time
 
 
 def _clean_text(value):
@@ -39,6 +45,44 @@ def text(max_length, min_length=0, pattern=None):
         AfterValidator(_clean_text),
     ]
 
+
+def column_length(column) -> int | None:
+    """The most characters a string column holds (`Model.attribute` or a Column), None for unbounded text."""
+    column = column.property.columns[0] if hasattr(column, "property") else column
+    return getattr(column.type, "length", None)
+
+
+def column_text(column, min_length=0, pattern=None):
+    """`text()` exactly as long as the column holds."""
+    return text(column_length(column), min_length, pattern)
+
+
+def fit(column, value):
+    """A value read from elsewhere (PagerDuty) cut to what the column holds; None stays None."""
+    length = column_length(column)
+    if value is None or length is None or len(value) <= length:
+        return value
+    return value[: length - 1] + "…"
+
+
+class ColumnLength:
+    """A WTForms validator: at most as many characters as the column holds (and at least `min`)."""
+
+    def __init__(self, column, min=0):
+        self.max, self.min = column_length(column), min
+        self.field_flags = {"maxlength": self.max, **({"minlength": min} if min else {})}
+
+    def __call__(self, form, field):
+        from wtforms.validators import ValidationError as FormError
+
+        size = len(field.data or "")
+        if size > self.max:
+            raise FormError(f"At most {self.max} characters.")
+        if size < self.min:
+            raise FormError(f"At least {self.min} characters.")
+
+
+UtcTime = Annotated[datetime, AfterValidator(utc_time)]
 
 # Union members' tags pydantic puts in error paths; they name no field, so paths leave them out.
 UNION_TAGS = {"one-string", "string-list", "int", "float"}

@@ -1,10 +1,13 @@
 """Security headers, on-site redirects, outside links, and connections closed when a body is refused unread."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.config import is_production
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -20,6 +23,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 HSTS = "max-age=31536000; includeSubDomains"
+log = logging.getLogger(__name__)
+UNPROXIED_WARNED = "pagerbridge_unproxied_warned"
+PROXY_WARNING = (
+    "PAGERBRIDGE_TRUSTED_PROXIES=%s: X-Forwarded-For is believed, so the web process must be reachable only through "
+    "the router (a client reaching it directly could claim any address)"
+)
 OUTSIDE_SCHEMES = ("http", "https")
 
 
@@ -31,8 +40,10 @@ def add_security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config["PUBLIC_URL"].startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if request.endpoint != "static" and request.cookies and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
+    if request.path.startswith("/api/") or (
+        request.endpoint != "static" and request.cookies and current_user.is_authenticated
+    ):
+        response.headers["Cache-Control"] = "no-store"  # API answers and signed-in pages are nobody else's
     return response
 
 
@@ -115,3 +126,20 @@ def register(app):
     proxies = app.config.get("TRUSTED_PROXIES", 0)
     if proxies:  # the client address and scheme as the trusted proxies saw them, never as a client claims
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        if is_production():
+            log.warning(PROXY_WARNING, proxies)
+            app.before_request(warn_when_unproxied)
+
+
+def warn_when_unproxied():
+    """Once per process: a request came with no X-Forwarded-For although proxies are trusted, so something reaches
+    the web process without going through the router (where a client could forge the header)."""
+    app = current_app._get_current_object()
+    if "HTTP_X_FORWARDED_FOR" in request.environ or app.extensions.get(UNPROXIED_WARNED):
+        return
+    app.extensions[UNPROXIED_WARNED] = True
+    log.warning(
+        "a request reached the web process with no X-Forwarded-For while PAGERBRIDGE_TRUSTED_PROXIES=%s: "
+        "make web reachable only through the router",
+        app.config["TRUSTED_PROXIES"],
+    )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -14,6 +15,7 @@ from webapp.schemas import adapter, error_fields
 # The modules that own sections of the settings document; each lists its own in SETTINGS_SECTIONS.
 SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.settings", "webapp.oncall.settings", "webapp.sla.services")
 NOT_APPLIED = "The settings file was not applied: fix these fields."
+NOT_APPLIED_AT = "The settings file was not applied: section {key} failed"
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,9 @@ class Section:
     """How one key of the settings document is read, checked and applied.
 
     `schema` declares the value's shape (a pydantic model or annotated type); `check(org_id, value)` adds what only
-    the org's data can tell (a service or namespace it names must exist) as {field: message}.
+    the org's data can tell (a service or namespace it names must exist) as {field: message}. `prepare(org_id,
+    value)` does what happens outside the database (PagerDuty's side) before any section is applied; `apply` only
+    changes the session, never commits.
     """
 
     key: str
@@ -30,6 +34,7 @@ class Section:
     apply: Callable[[int, object], None]
     check: Callable[[int, object], dict] | None = None
     messages: dict = field(default_factory=dict)
+    prepare: Callable[[int, object], None] | None = None
 
 
 def sections():
@@ -68,12 +73,31 @@ def validated_settings(org_id, document):
 
 
 def import_settings(org_id, document):
-    """Validate every section, then apply them all in one transaction: all or nothing."""
+    """Validate every section, do PagerDuty's side of each, then apply them all in one transaction: all or nothing.
+
+    A failure rolls everything back and raises a DomainError naming the section and why, for the page and the CLI.
+    """
     cleaned, known = validated_settings(org_id, document), sections()
+    key = None
     try:
-        for key, value in cleaned.items():
-            known[key].apply(org_id, value)
+        for step in ("prepare", "apply"):
+            for key, value in cleaned.items():
+                action = getattr(known[key], step)
+                if action is not None:
+                    action(org_id, value)
         db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if getattr(error, "auth_failure", None):  # PagerDuty refused the credentials: the connection turns red
+            from webapp.connection.services import mark_auth_failure
+
+            mark_auth_failure(org_id, error.auth_failure)
+        message = f"{NOT_APPLIED_AT.format(key=key)}: {error.message}"
+        raise DomainError(message, fields={key: error.message}, status=error.status) from None
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        reason = f"the database refused it ({type(error).__name__})"
+        raise DomainError(f"{NOT_APPLIED_AT.format(key=key)}: {reason}.", fields={key: reason}, status=409) from None
     except Exception:
         db.session.rollback()
         raise

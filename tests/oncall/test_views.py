@@ -54,3 +54,13 @@ def test_choosing_a_schedule_switches_mode_and_queues_the_sync(admin_client, db,
     assert run_queued_jobs(redis) == ["jobs.oncall.sync_org"]
     body = admin_client.get("/oncall/settings").get_data(as_text=True)
     assert "ghost@example.com" in body and 'data-mode="pagerduty">PagerDuty<' in body
+
+
+def test_refreshing_the_schedule_list_is_a_post_and_a_get_changes_nothing(htmx_client, org, redis):
+    from webapp.oncall import schedules
+
+    redis.set(schedules._key(org.id), '{"state": "ready", "schedules": [["PKEEP", "Kept"]]}')
+    assert 'value="PKEEP"' in htmx_client.get("/oncall/settings/schedules?refresh=1").get_data(as_text=True)
+    assert redis.exists(schedules._key(org.id))
+    refreshed = htmx_client.post("/oncall/settings/schedules/refresh")
+    assert refreshed.status_code in (200, 286) and 'value="PKEEP"' not in refreshed.get_data(as_text=True)

@@ -22,6 +22,17 @@ def counting(monkeypatch):
     monkeypatch.setattr(counters, "_paused_until", [0.0])
 
 
+@pytest.fixture()
+def operator_client(app, org, db):
+    """The org's admin, made an operator as `flask users operator` does."""
+    from tests.conftest import login
+    from webapp.models import User
+
+    db.session.execute(db.update(User).where(User.email == org.admin_email).values(is_operator=True))
+    db.session.commit()
+    return login(app, org.admin_email)
+
+
 def chart(html, name):
     match = re.search(rf"data-chart=\"{name}\" data-series='([^']*)'", html)
     return json.loads(match.group(1).replace("&#34;", '"'))
@@ -36,15 +47,15 @@ def test_the_tab_is_in_the_settings_navigation(admin_client):
     assert f'href="{URL}"' in admin_client.get("/settings/deliveries/").get_data(as_text=True)
 
 
-def test_a_quiet_system_says_what_is_missing(admin_client):
-    html = admin_client.get(URL).get_data(as_text=True)
+def test_a_quiet_system_says_what_is_missing(operator_client):
+    html = operator_client.get(URL).get_data(as_text=True)
     assert "No worker is running" in html
     assert "No periodic job is scheduled: start the scheduler process." in html
     assert "No call to PagerDuty in the last hour." in html
     assert 'data-process="web"' in html and "Running" in html
 
 
-def test_live_processes_queues_jobs_and_answers(admin_client, redis):
+def test_live_processes_queues_jobs_and_answers(operator_client, redis):
     from webapp.health import liveness
 
     liveness.beat(liveness.Kind.WORKER, "ops-test-worker")
@@ -56,7 +67,7 @@ def test_live_processes_queues_jobs_and_answers(admin_client, redis):
     counters.count_pagerduty_response("events", 202)
     counters.count_pagerduty_response("events", 202)
     counters.count_pagerduty_response("rest", 429)
-    html = admin_client.get(URL).get_data(as_text=True)
+    html = operator_client.get(URL).get_data(as_text=True)
     assert "ops-test-worker" in html and "1 worker alive" in html and "heartbeat now" in html
     assert "ops-test-sender" in html and "1 delivery engine sending." in html
     assert "Periodic jobs are queued on time." in html
@@ -127,16 +138,40 @@ def test_redis_down_is_said_in_words(admin_client, monkeypatch):
     assert 'data-process="worker"' in html  # liveness is in the database: still shown
 
 
-def test_a_periodic_job_overdue_for_its_period_is_late(admin_client, redis, app):
+def test_a_periodic_job_overdue_for_its_period_is_late(operator_client, redis, app):
     from jobs.schedule import build_scheduler, periodic_jobs, reconcile
 
     jobs = periodic_jobs(app.config)
     reconcile(build_scheduler(redis), jobs)
     now = time.time()
     redis.hset("pagerbridge:periodic:last-run", mapping={"outbox-sweep": now - 10, "oncall-sync": now - 3600})
-    html = admin_client.get(URL).get_data(as_text=True)
+    html = operator_client.get(URL).get_data(as_text=True)
     states = {name: state for state, name in re.findall(r'<tr data-state="(\w+)"><td>([\w-]+)</td>', html)}
     never_ran = {job[0]: "warning" for job in jobs}
     assert {"outbox-sweep", "oncall-sync"} <= set(never_ran)
     assert states == {**never_ran, "outbox-sweep": "ok"}
     assert f"<td>{app.config['SWEEP_PERIOD_SECONDS']} s</td>" in html
+
+
+def test_an_org_admin_sees_states_but_no_other_tenant_or_host_figures(admin_client, redis):
+    from webapp.health import liveness
+
+    liveness.beat(liveness.Kind.WORKER, "ops-secret-worker")
+    Queue("default", connection=redis).enqueue("jobs.maintenance.heartbeat")
+    counters.count_pagerduty_response("events", 202)
+    counters.web_heartbeat()
+    html = admin_client.get(URL).get_data(as_text=True)
+    assert "1 worker alive" in html and 'data-process="web"' in html
+    assert "ops-secret-worker" not in html and 'id="deployment-wide"' not in html
+    assert 'id="pagerduty-answers"' not in html and 'id="queue-depths"' not in html
+    assert not re.search(r"<code>[^<]+</code> · ", html)  # no host name or pid
+
+
+def test_only_the_cli_grants_the_operator_role(runner, org, db):
+    from webapp.models import User
+
+    result = runner.invoke(args=["users", "operator", org.admin_email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.scalar(db.select(User.is_operator).where(User.email == org.admin_email)) is True
+    assert runner.invoke(args=["users", "operator", "nobody@example.com"]).exit_code != 0

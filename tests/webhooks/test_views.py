@@ -1,5 +1,6 @@
 """The signed webhook endpoint."""
 
+import itertools
 import json
 
 import pytest
@@ -21,11 +22,15 @@ def hooked(db, org):
     return org
 
 
-def event_body(event_type="incident.acknowledged", key="report-1", pd_id="PINC001", agent="Ada"):
+_EVENT_IDS = itertools.count(1)
+
+
+def event_body(event_type="incident.acknowledged", key="report-1", pd_id="PINC001", agent="Ada", event_id=None):
+    """A signed-webhook body; each call is a new PagerDuty event (its own event.id) unless `event_id` is given."""
     return json.dumps(
         {
             "event": {
-                "id": "01EVT",
+                "id": event_id or f"01EVT{next(_EVENT_IDS)}",
                 "event_type": event_type,
                 "resource_type": "incident",
                 "occurred_at": "2026-11-22T10:00:00.000Z",
@@ -152,6 +157,7 @@ def test_a_dropped_database_connection_costs_no_webhook(app, client, hooked, db)
         pid = connection.scalar(text("SELECT pg_backend_pid()"))
     with db.engine.connect() as admin:
         assert admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    body = event_body()  # another event (the same one again would be a replay)
     response = post(client, hooked, body, sign(body, SECRET), "after")
     assert response.status_code == 202 and response.json["duplicate"] is False
     assert db.session.scalar(db.select(db.func.count()).select_from(WebhookReceipt)) == 2

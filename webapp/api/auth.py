@@ -8,6 +8,7 @@ from webapp.api.services import token_in_use
 from webapp.errors import DomainError, json_error
 
 REALM = 'Bearer realm="PagerBridge API"'
+TOKEN_FOUND = "pagerbridge.api_token"
 
 
 class Unauthorized(DomainError):
@@ -32,16 +33,30 @@ def challenge(error):
     return response, status
 
 
+def bearer_token():
+    """The bearer token the request sends, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def resolved_token():
+    """(token id, org id) of the request's live bearer token, or None; looked up once per request (the rate limit
+    asks first, to key a known token's own budget)."""
+    if TOKEN_FOUND not in request.environ:  # per request (tests keep one app context, and so one `g`)
+        token = bearer_token()
+        request.environ[TOKEN_FOUND] = token_in_use(token) if token else None
+    return request.environ[TOKEN_FOUND]
+
+
 def token_required(view):
     """Resolve `Authorization: Bearer <org token>` into g.org_id and g.api_token_id, or answer 401."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        if bearer_token() is None:
             raise Unauthorized("Send a valid org API token as 'Authorization: Bearer <token>'.", invalid_token=False)
-        found = token_in_use(token)
+        found = resolved_token()
         if found is None:
             raise Unauthorized("This API token is unknown or has been revoked.", invalid_token=True)
         g.api_token_id, g.org_id = found

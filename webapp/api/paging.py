@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_
 
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.inputs import bounded_id, utc_time
 
 
 def encode_cursor(at, row_id):
@@ -18,14 +19,16 @@ def encode_cursor(at, row_id):
 
 
 def decode_cursor(cursor):
-    """(created at, id) from a cursor, or a 422 naming the cursor."""
+    """(created at, id) from a cursor, or a 422 naming the cursor: its time and id within the bounds that the
+    `updated_since` filters and the `id` converter apply (webapp/inputs.py)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, row_id = json.loads(raw)
         at = datetime.fromisoformat(at)
-        if at.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
+        if at.tzinfo is None or bounded_id(row_id) is None:
             raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        at = utc_time(at)
+    except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise DomainError(
             "Some query parameters are not valid.", fields={"cursor": "use the next_cursor of a previous page"}
         ) from None

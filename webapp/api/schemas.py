@@ -1,10 +1,10 @@
 """The API's declared request bodies and query parameters; the OpenAPI description is generated from these."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from webapp.models import CloudResource, Cluster, Incident, Namespace, Report
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.models.work import (
     INCIDENT_KINDS,
@@ -14,7 +14,7 @@ from webapp.models.work import (
     REPORT_SEVERITIES,
     REPORT_STATUSES,
 )
-from webapp.schemas import UNION_TAGS, Lenient, text, text_or_list
+from webapp.schemas import UNION_TAGS, Lenient, UtcTime, column_length, column_text, text, text_or_list
 
 ReportSeverity = Literal[REPORT_SEVERITIES]
 ReportStatus = Literal[REPORT_STATUSES]
@@ -22,8 +22,9 @@ IncidentKind = Literal[INCIDENT_KINDS]
 IncidentSeverity = Literal[INCIDENT_SEVERITIES]
 IncidentStatus = Literal[INCIDENT_STATUSES]
 Provider = Literal[PROVIDERS]
-Title = text(300, 1)
-K8sName = text(253, 1)
+Title = column_text(Report.title, 1)
+K8sName = column_text(Cluster.name, 1)
+NamespaceName = column_text(Namespace.name, 1)
 TextOrList = text_or_list(50_000, 5000, 500)
 
 
@@ -32,7 +33,7 @@ class NewReport(Lenient):
 
     title: Title
     description: text(100_000) | None = None
-    researcher_email: Annotated[EmailStr, Field(max_length=254)] | None = None
+    researcher_email: Annotated[EmailStr, Field(max_length=column_length(Report.researcher_email))] | None = None
     severity: ReportSeverity | None = None
 
 
@@ -49,26 +50,26 @@ class StatusChange(Lenient):
 
 
 class _IncidentFields(Lenient):
-    title: Title
+    title: column_text(Incident.title, 1)
     severity: IncidentSeverity
     transient: bool = False
-    cluster: text(253) | None = None
-    namespace: text(253) | None = None
+    cluster: column_text(Incident.cluster) | None = None
+    namespace: column_text(Incident.namespace) | None = None
     provider: Provider | None = None
-    resource_id: text(512) | None = None
-    resource_type: text(100) | None = None
+    resource_id: column_text(Incident.resource_id) | None = None
+    resource_type: column_text(Incident.resource_type) | None = None
     root_cause: text(20_000) | None = None
     affected_resources: TextOrList | None = None
     remediation_steps: TextOrList | None = None
-    external_id: text(200) | None = None
+    external_id: column_text(Incident.external_id) | None = None
 
 
 class KubernetesIncident(_IncidentFields):
     """POST /incidents for a Kubernetes incident: cluster and namespace are required."""
 
     kind: Literal["kubernetes"]
-    cluster: K8sName
-    namespace: K8sName
+    cluster: column_text(Incident.cluster, 1)
+    namespace: column_text(Incident.namespace, 1)
 
 
 class CloudIncident(_IncidentFields):
@@ -76,7 +77,7 @@ class CloudIncident(_IncidentFields):
 
     kind: Literal["cloud"]
     provider: Provider
-    resource_id: text(512, 1)
+    resource_id: column_text(Incident.resource_id, 1)
 
 
 NewIncident = Annotated[KubernetesIncident | CloudIncident, Field(discriminator="kind")]
@@ -97,17 +98,17 @@ class InventoryCluster(Lenient):
     """A cluster and the namespaces it has."""
 
     name: K8sName
-    namespaces: Annotated[list[K8sName], Field(max_length=20_000)] = []
+    namespaces: Annotated[list[NamespaceName], Field(max_length=20_000)] = []
 
 
 class InventoryResource(Lenient):
     """A cloud resource the routing picker offers."""
 
     provider: Provider
-    resource_id: text(512, 1)
-    resource_type: text(100, 1)
-    name: text(255) | None = None
-    region: text(255) | None = None
+    resource_id: column_text(CloudResource.resource_id, 1)
+    resource_type: column_text(CloudResource.resource_type, 1)
+    name: column_text(CloudResource.name) | None = None
+    region: column_text(CloudResource.region) | None = None
 
 
 class Inventory(Lenient):
@@ -128,7 +129,7 @@ class ReportQuery(_ListQuery):
 
     status: ReportStatus | None = None
     severity: ReportSeverity | None = None
-    updated_since: Annotated[datetime | None, Field(description="ISO 8601; without a zone, UTC.")] = None
+    updated_since: Annotated[UtcTime | None, Field(description="ISO 8601; without a zone, UTC.")] = None
 
 
 class IncidentQuery(_ListQuery):
@@ -136,9 +137,9 @@ class IncidentQuery(_ListQuery):
 
     status: IncidentStatus | None = None
     severity: IncidentSeverity | None = None
-    updated_since: Annotated[datetime | None, Field(description="ISO 8601; without a zone, UTC.")] = None
+    updated_since: Annotated[UtcTime | None, Field(description="ISO 8601; without a zone, UTC.")] = None
     kind: IncidentKind | None = None
-    external_id: text(200) | None = None
+    external_id: column_text(Incident.external_id) | None = None
 
 
 class DeliveryQuery(_ListQuery):

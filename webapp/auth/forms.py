@@ -4,11 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
+from webapp.models import User
+from webapp.schemas import ColumnLength
+
 
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), ColumnLength(User.email)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     remember = BooleanField("Keep me signed in")
 

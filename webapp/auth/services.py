@@ -1,6 +1,7 @@
 """Authentication: password checks that look alike for every email, lock-out, and sessions that can be voided."""
 
 import hashlib
+import hmac
 import logging
 import secrets
 from datetime import timedelta
@@ -11,6 +12,7 @@ from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
+from webapp.inputs import parse_id
 from webapp.models import User
 from webapp.models.types import utcnow
 from webapp.queues import get_redis
@@ -29,12 +31,16 @@ class LoginRefused(Exception):
 
 
 def load_user(session_id):
-    """Flask-Login's loader: `<id>:<session version>`; a session issued before a sign-out or new password is void."""
-    user_id, _, version = str(session_id).partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    """Flask-Login's loader: `<id>:<session secret>`; a session issued before a sign-out or new password is void, and
+    so is one naming an id whose user is gone (a new user never has the old one's secret)."""
+    user_id, _, secret = str(session_id).partition(":")
+    user_id = parse_id(user_id)
+    if user_id is None or not secret:
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.session_version == int(version) else None
+    user = db.session.get(User, user_id)
+    if user is None or not user.session_secret:
+        return None
+    return user if hmac.compare_digest(user.session_secret.encode(), secret.encode("utf-8", "replace")) else None
 
 
 def find_user_by_email(email):

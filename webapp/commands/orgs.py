@@ -58,6 +58,19 @@ def create_user(email, org_slug, role, password, name):
     click.echo(f"Created {user.role} {user.email} in {org_slug}.")
 
 
+@users.command("operator")
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the operator role away.")
+@with_appcontext
+def operator(email, revoke):
+    """Grant (or --revoke) the operator role: the deployment-wide Operations view. Only this command grants it."""
+    from webapp.users.services import set_operator
+
+    with cli_errors():
+        user = set_operator(email, not revoke)
+    click.echo(f"{user.email} {'is' if user.is_operator else 'is no longer'} an operator.")
+
+
 @click.group("tokens")
 def tokens():
     """Manage org API tokens."""

@@ -34,11 +34,9 @@ def import_(org_slug, file):
     """Apply a settings file, validated, all or nothing."""
     from webapp.orgs.services import org_by_slug
     from webapp.settings_io import import_settings
+    from webapp.transfer.services import read_document
 
-    try:
-        document = json.load(file)
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{file.name} is not valid JSON: {exc}") from None
     with cli_errors():
+        document = read_document(file.read())
         import_settings(org_by_slug(org_slug).id, document)
     click.echo(f"Applied settings to {org_slug}: {', '.join(sorted(document)) or 'nothing'}.")

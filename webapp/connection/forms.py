@@ -4,6 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from webapp.models import Connection
+from webapp.schemas import ColumnLength
+
 REGIONS = [("us", "US (api.pagerduty.com)"), ("eu", "EU (api.eu.pagerduty.com)")]
 
 
@@ -17,5 +20,5 @@ class ConnectForm(FlaskForm):
     )
     signing_secret = PasswordField("Webhook Signing Secret (optional)", validators=[Optional(), Length(max=200)])
     routing_key = PasswordField("Integration/Routing Key", validators=[Optional(), Length(max=64)])
-    service_name = StringField("Service Name", validators=[Optional(), Length(max=200)])
+    service_name = StringField("Service Name", validators=[Optional(), ColumnLength(Connection.service_name)])
     region = SelectField("Region", choices=REGIONS, default="us")

@@ -11,6 +11,7 @@ from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import connection_for, credentials_for  # noqa: F401  (re-exported)
 from webapp.public_urls import webhook_url
+from webapp.schemas import column_length, fit
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
 
@@ -52,7 +53,9 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     connection = _connection_row(org_id)
     connection.method, connection.region, connection.api_token = "api_token", region, api_token
     connection.integration_key, connection.routing_key, connection.service_name = integration_key, None, None
-    connection.account_email, connection.account_summary = email, summary
+    fits = email and len(email) <= column_length(Connection.account_email)
+    connection.account_email = email if fits else None  # it is the From header: never cut, left out when too long
+    connection.account_summary = fit(Connection.account_summary, summary)
     if signing_secret and signing_secret.strip():
         add_signing_secret(org_id, signing_secret.strip(), "manual")
     connection = _mark_connected(
@@ -77,7 +80,8 @@ def connect_routing_key(org_id, routing_key, service_name, region="us"):
         raise DomainError("Connection failed: name the PagerDuty service.", fields={"service_name": "required"})
     connection = _connection_row(org_id)
     connection.method, connection.region, connection.routing_key = "routing_key", region, routing_key
-    connection.service_name, connection.api_token, connection.integration_key = service_name[:200], None, None
+    connection.service_name, connection.api_token = fit(Connection.service_name, service_name), None
+    connection.integration_key = None
     connection.account_email = connection.account_summary = None
     return _mark_connected(connection, {"method": "routing_key", "region": region, "service_name": service_name})
 

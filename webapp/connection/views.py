@@ -92,6 +92,11 @@ def connect():
     """Validate and save the connection; on failure say why next to the field and save nothing."""
     form = ConnectForm()
     try:
+        if not form.validate():  # lengths from the columns, the region from its choices
+            raise DomainError(
+                "Connection failed: fix the fields marked below.",
+                {name: errors[0] for name, errors in form.errors.items() if errors},
+            )
         if form.use_api_token.data:
             services.connect_api_token(
                 current_user.org_id,

@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from flask import request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
 from werkzeug.exceptions import HTTPException
@@ -36,7 +37,8 @@ def counted_webhook(view):
         body, status = result if isinstance(result, tuple) else (result, 200)
         outcome = WEBHOOK_OUTCOMES.get(status, str(status))
         if status == 202 and (body.get_json(silent=True) or {}).get("duplicate"):
-            outcome = "duplicate"
+            replay = request.environ.get("pagerbridge.webhook_replay")  # a signed event stored under another id
+            outcome = "replay" if replay else "duplicate"
         counters.count_webhook(outcome)
         return result
 

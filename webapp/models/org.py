@@ -21,6 +21,11 @@ def new_webhook_token():
     return secrets.token_urlsafe(32)
 
 
+def new_session_secret():
+    """A user's session secret: what session and remember cookies carry besides the id (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
 class Org(db.Model):
     """A customer organisation; every other record belongs to one."""
 
@@ -47,12 +52,16 @@ class User(UserMixin, OrgRecord, db.Model):
     password_hash: Mapped[str] = mapped_column(db.String(256))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Sessions and remember cookies carry `<id>:<session_secret>`: a random secret, replaced to void them all.
+    session_secret: Mapped[str] = mapped_column(db.String(64), default=new_session_secret)
+    # Sees the deployment-wide Operations view (every tenant's figures); only `flask users operator` grants it.
+    is_operator: Mapped[bool] = mapped_column(db.Boolean, default=False, server_default=db.false())
     org: Mapped["Org"] = relationship(Org, lazy="joined")
 
     __table_args__ = (
         org_index("users"),
         db.Index("uq_users_email_lower", func.lower(email), unique=True),
+        {"sqlite_autoincrement": True},  # a deleted user's id is never given to the next one
     )
 
     def set_password(self, password):
@@ -64,12 +73,14 @@ class User(UserMixin, OrgRecord, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def get_id(self):
-        """The id Flask-Login keeps in the session and the remember cookie: a new session version voids old ones."""
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login keeps in the session and the remember cookie: the id and the user's session secret."""
+        if self.session_secret is None:
+            self.session_secret = new_session_secret()
+        return f"{self.id}:{self.session_secret}"
 
     def end_sessions(self):
-        """Void every session and remember cookie issued so far (sign-out, password change)."""
-        self.session_version = (self.session_version or 1) + 1
+        """Void every session and remember cookie issued so far (sign-out, password change): a new secret."""
+        self.session_secret = new_session_secret()
 
     @property
     def is_admin(self):

@@ -76,8 +76,15 @@ class WebhookReceipt(OrgScoped, db.Model):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(db.String(500))
     quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The signed body's event.id: the same signed event sent again under another X-Webhook-Id is one receipt.
+    event_id: Mapped[str | None] = mapped_column(db.String(100))
+    # How often the signed event came again under another webhook id (a replay), refused each time.
+    replays: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    __table_args__ = (db.UniqueConstraint("org_id", "webhook_id", name="uq_webhook_receipts_org_webhook"),)
+    __table_args__ = (
+        db.UniqueConstraint("org_id", "webhook_id", name="uq_webhook_receipts_org_webhook"),
+        db.UniqueConstraint("org_id", "event_id", name="uq_webhook_receipts_org_event"),
+    )
 
 
 class Service(OrgScoped, db.Model):

@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import OnCallSettings, Org, Shift, User
 from webapp.models.oncall import ONCALL_MODES
 from webapp.models.types import utcnow
+from webapp.schemas import PagerDutyId, checked, fit
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry
 
@@ -92,13 +93,18 @@ def set_mode(org_id, mode, schedule_id=None, schedule_name=None, actor=None):
     """Switch between manual and PagerDuty (a schedule is needed for PagerDuty mode)."""
     if mode not in ONCALL_MODES:
         raise DomainError("Mode must be manual or pagerduty.", fields={"mode": "manual or pagerduty"})
+    if schedule_id is not None:
+        schedule_id = checked(
+            dict[str, PagerDutyId], {"schedule_id": schedule_id}, message="Choose a schedule from the list."
+        )["schedule_id"]
     settings = settings_of(org_id)
     before = {"mode": settings.mode, "schedule": settings.schedule_id}
     if mode == "pagerduty" and not (schedule_id or settings.schedule_id):
         raise DomainError("Choose a PagerDuty schedule first.", fields={"schedule_id": "required"})
     settings.mode = mode
     if schedule_id:
-        settings.schedule_id, settings.schedule_name = schedule_id, schedule_name or schedule_id
+        settings.schedule_id = schedule_id
+        settings.schedule_name = fit(OnCallSettings.schedule_name, schedule_name or schedule_id)
         settings.unmatched_email = settings.unmatched_name = None
     record_change(org_id, "oncall.mode", before, {"mode": mode, "schedule": settings.schedule_id}, actor)
     db.session.commit()

@@ -4,11 +4,13 @@ from webapp.connection.services import credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.job_registry import SYNC_ONCALL_ORG
+from webapp.models import OnCallSettings
 from webapp.models.types import utcnow
 from webapp.oncall.pagerduty_api import oncall_entries
 from webapp.oncall.services import current_shift, settings_of, start_shift, user_by_email
 from webapp.pagerduty import client
 from webapp.queues import enqueue
+from webapp.schemas import fit
 
 
 def queue_sync(org_id):
@@ -55,7 +57,8 @@ def _apply_current(org_id, settings, entry):
         return "nobody is on call on the schedule now; kept the current shift"
     user = user_by_email(org_id, entry["email"])
     if user is None:
-        settings.unmatched_email, settings.unmatched_name = entry["email"] or "(no email)", entry["name"]
+        settings.unmatched_email = fit(OnCallSettings.unmatched_email, entry["email"] or "(no email)")
+        settings.unmatched_name = fit(OnCallSettings.unmatched_name, entry["name"])
         return f"{entry['email']} matches no user; the previous shift stays active"
     settings.unmatched_email = settings.unmatched_name = None
     shift = current_shift(org_id)

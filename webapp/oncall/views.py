@@ -84,13 +84,19 @@ def settings():
     )
 
 
+@bp.post("/settings/schedules/refresh")
+@admin_required
+def refresh_schedules():
+    """Read the schedule list from PagerDuty again (it changes state, so a POST), then show the picker."""
+    schedules.forget(current_user.org_id)
+    return schedule_picker()
+
+
 @bp.get("/settings/schedules")
 @admin_required
 def schedule_picker():
     """The schedule picker: loading (polling) while a job reads PagerDuty, then the list (286) or why it failed."""
     org_id = current_user.org_id
-    if request.args.get("refresh"):
-        schedules.forget(org_id)
     state = schedules.picker_state(org_id)
     query = (request.args.get("q") or "").strip().lower()
     found = [s for s in state.get("schedules", []) if query in s[1].lower()]

@@ -54,6 +54,22 @@ def system_status(now=None):
     return status
 
 
+def org_view(status):
+    """The system status an org admin sees: each process's state and words, without host names, process or worker
+    ids, queue depths, job names or PagerDuty answer counts (those are every tenant's; operators see them)."""
+    if not status.get("redis"):
+        return status
+    return {
+        "redis": True,
+        "web": {**status["web"], "processes": []},
+        "workers": {**status["workers"], "list": []},
+        "scheduler": status["scheduler"],
+        "periodic": [],
+        "queues": {},
+        "answers": [],
+    }
+
+
 def _web(now):
     live = sorted((name, age) for name, age in counters.web_heartbeats(now).items() if age <= WEB_FRESH_SECONDS)
     message = f"{plural(len(live) or 1, 'web process')} served requests lately."

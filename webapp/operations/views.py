@@ -11,8 +11,11 @@ from webapp.tenancy import admin_required
 @admin_required
 def index():
     """Liveness, queues, periodic jobs, PagerDuty answers, and the org's delivery charts."""
+    system = services.system_status()
+    operator = bool(current_user.is_operator)  # granted only by `flask users operator`
     context = {
-        "system": services.system_status(),
+        "operator": operator,
+        "system": system if operator else services.org_view(system),
         "deliveries": services.org_deliveries(current_user.org_id),
         "charts": services.delivery_charts(current_user.org_id),
     }

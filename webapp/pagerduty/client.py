@@ -98,6 +98,12 @@ def send(method: str, url: str, **kwargs: Any) -> requests.Response:
     except requests.RequestException as exc:
         pagerduty_answered(url, "network_error")
         raise PagerDutyError(f"Could not reach PagerDuty ({type(exc).__name__})") from None
+    except (UnicodeError, ValueError) as exc:  # a header or URL HTTP cannot carry (a token with non-Latin letters)
+        pagerduty_answered(url, "network_error")
+        raise PagerDutyError(
+            f"Could not send the request to PagerDuty: it holds characters HTTP cannot carry ({type(exc).__name__}); "
+            "check the token or key for stray characters"
+        ) from None
     pagerduty_answered(url, response.status_code)
     if response.status_code >= 400:
         raise PagerDutyError(

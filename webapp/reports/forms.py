@@ -4,7 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from webapp.models import Report
 from webapp.models.work import REPORT_SEVERITIES, REPORT_STATUSES
+from webapp.schemas import ColumnLength
 
 
 class AssessForm(FlaskForm):
@@ -22,11 +24,13 @@ class StatusForm(FlaskForm):
 class SubmitReportForm(FlaskForm):
     """What a researcher sends through an org's public VDP page."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    title = StringField("Title", validators=[DataRequired(), ColumnLength(Report.title)])
     description = TextAreaField(
         "Description",
         validators=[DataRequired(), Length(max=100_000)],
         description="What is vulnerable, how to reproduce it, and its impact.",
     )
-    contact_email = EmailField("Your email", validators=[DataRequired(), Email(), Length(max=254)])
+    contact_email = EmailField(
+        "Your email", validators=[DataRequired(), Email(), ColumnLength(Report.researcher_email)]
+    )
     website = StringField("Leave this empty", validators=[Optional(), Length(max=0)])

@@ -35,9 +35,30 @@ def configured_services(org_id):
     ).all()
 
 
+class IntegrationRefused(DomainError):
+    """PagerDuty refused to find or make a service's integration; `auth_failure` holds why when the credentials were
+    refused (the caller marks the connection once its own changes are rolled back)."""
+
+    def __init__(self, message, auth_failure=None):
+        super().__init__(message)
+        self.auth_failure = auth_failure
+
+
 def configure_service(org_id, service_id):
     """Enable a service: find its Events API v2 integration or create one, and keep the key."""
-    service = get_in_org(Service, org_id, service_id, "service")
+    try:
+        service = provision_service(org_id, get_in_org(Service, org_id, service_id, "service"))
+    except IntegrationRefused as refused:
+        if refused.auth_failure:
+            mark_auth_failure(org_id, refused.auth_failure)
+        raise
+    db.session.commit()
+    return service
+
+
+def provision_service(org_id, service):
+    """PagerDuty's side of configuring a service (its integration found or made), kept on the row uncommitted:
+    settings import does this for every service first, then commits all its sections at once."""
     if service.removed_at is not None:
         raise Conflict("This service is gone from PagerDuty; sync again or pick another.")
     credentials = credentials_for(org_id)
@@ -46,13 +67,13 @@ def configure_service(org_id, service_id):
             credentials, service.pd_id
         )
     except client.PagerDutyError as error:
-        if error.is_auth_failure:
-            mark_auth_failure(org_id, error.message)
-        raise DomainError(f"PagerDuty did not let us configure {service.name}: {error.message}") from None
+        raise IntegrationRefused(
+            f"PagerDuty did not let us configure {service.name}: {error.message}",
+            auth_failure=error.message if error.is_auth_failure else None,
+        ) from None
     service.enabled, service.integration_id = True, integration["id"]
     service.integration_key = integration["integration_key"]
     record(org_id, "service.configured", {"service": service.pd_id, "name": service.name})
-    db.session.commit()
     return service
 
 

@@ -97,19 +97,34 @@ def _namespace(org_id, cluster, namespace):
     )
 
 
+def _named_services(value):
+    named = [value.get("default_service"), value.get("vdp_service")]
+    named += [item["service"] for item in (value.get("namespaces") or []) + (value.get("cloud_resources") or [])]
+    return [pd_id for pd_id in dict.fromkeys(named) if pd_id]
+
+
+def prepare_routing(org_id, value):
+    """PagerDuty's side, before any section changes: every service the document names gets its integration (found
+    or made); a refusal raises before anything is written."""
+    from webapp.routing import services
+
+    by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
+    for pd_id in _named_services(value):
+        service = by_pd[pd_id]
+        if not (service.enabled and service.integration_key):
+            services.provision_service(org_id, service)
+
+
 def apply_routing(org_id, value):
-    """Replace routes with the document's; each service it names is configured (its integration found or made)."""
+    """Replace routes with the document's; the services it names were configured by `prepare_routing`."""
     from webapp.audit.services import record_change
-    from webapp.routing import inventory, services
+    from webapp.routing import inventory
 
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
     before = export_routing(org_id)
 
     def configured(pd_id):
-        service = by_pd[pd_id]
-        return (
-            service if service.enabled and service.integration_key else services.configure_service(org_id, service.id)
-        )
+        return by_pd[pd_id]
 
     for key, flag in (("default_service", "is_default"), ("vdp_service", "is_vdp")):
         if key in value:
@@ -136,4 +151,6 @@ def apply_routing(org_id, value):
     record_change(org_id, "routing.imported", {k: before[k] for k in value}, {k: after[k] for k in value})
 
 
-SETTINGS_SECTIONS = (Section("routing", export_routing, RoutingDocument, apply_routing, check=check_routing),)
+SETTINGS_SECTIONS = (
+    Section("routing", export_routing, RoutingDocument, apply_routing, check=check_routing, prepare=prepare_routing),
+)

@@ -2,6 +2,7 @@
 
 import json
 
+from webapp import inputs
 from webapp.errors import DomainError
 from webapp.settings_io import export_settings, validated_settings
 
@@ -9,18 +10,21 @@ MAX_BYTES = 1024 * 1024
 
 
 def read_document(raw):
-    """The JSON object in an uploaded file or form field (bytes or text), or a DomainError saying what is wrong."""
+    """The JSON object in an uploaded file or form field (bytes or text), or a DomainError saying what is wrong.
+
+    Bounded in size (MAX_BYTES) and in depth (inputs.MAX_DEPTH, as every JSON body): the web page and the CLI
+    both read documents here."""
     if not raw:
         raise DomainError("Choose a settings file (JSON, as Download settings makes).", fields={"": "no file"})
     if len(raw) > MAX_BYTES:
         raise DomainError("The file is too large (at most 1 MB).", fields={"": "too large"})
     try:
-        document = json.loads(raw)
+        document = inputs.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError(f"The file is not valid JSON: {exc}", fields={"": "not valid JSON"}) from None
     if not isinstance(document, dict):
         raise DomainError("The settings file must hold a JSON object.", fields={"": "must be a JSON object"})
-    return document
+    return inputs.refuse_bad_characters(document)  # NUL or a lone surrogate anywhere, keys included: named, 422
 
 
 def _changes(path, before, after):

@@ -3,7 +3,7 @@
 from sqlalchemy import func
 
 from webapp.audit.services import record
-from webapp.errors import Conflict, DomainError
+from webapp.errors import Conflict, DomainError, NotFound
 from webapp.extensions import db
 from webapp.models import User
 from webapp.models.org import ROLES
@@ -88,4 +88,17 @@ def remove_user(org_id, user_id):
     except DomainError:
         db.session.rollback()
         raise
+    return user
+
+
+def set_operator(email, granted):
+    """Grant or take away the operator role (the deployment-wide Operations view); the CLI is the only caller."""
+    from webapp.auth.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise NotFound(f"No user with the email {email}.")
+    user.is_operator = granted
+    record(user.org_id, "user.operator_granted" if granted else "user.operator_revoked", {"email": user.email}, "cli")
+    db.session.commit()
     return user

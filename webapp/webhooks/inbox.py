@@ -8,6 +8,7 @@ the drain.
 """
 
 import logging
+from contextlib import suppress
 
 from redis.exceptions import RedisError
 
@@ -32,7 +33,18 @@ def push(receipt_id):
         log.warning("webhook receipt %s waits for the sweep: %s", receipt_id, error)
         return
     if first:
-        enqueue(DRAIN_JOB, queue="default")
+        try:
+            enqueue(DRAIN_JOB, queue="default")
+        except RedisError as error:  # no job holds the flag: let the next push (or the sweep) queue one at once
+            log.warning(
+                "webhook drain job not queued, receipt %s waits for the next push or the sweep: %s", receipt_id, error
+            )
+            _drop_flag()
+
+
+def _drop_flag():
+    with suppress(RedisError):
+        get_redis().delete(DRAINING_KEY)
 
 
 def drain(limit=10_000):

@@ -4,8 +4,10 @@ import logging
 from datetime import UTC, datetime
 from functools import cache
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import bindparam, create_engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from webapp import inputs
@@ -15,13 +17,13 @@ from webapp.models import Connection, Incident, Report, WebhookReceipt
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
-from webapp.unit_of_work import insert_or_nothing
 from webapp.webhooks.credentials import org_and_secrets
 from webapp.webhooks.payload import UnexpectedShape
 from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
+REPLAY = "pagerbridge.webhook_replay"  # set on the request when a signed event came again under a new id
 MAX_ATTEMPTS = 3  # failures to apply before a receipt is quarantined
 
 
@@ -51,15 +53,37 @@ def accept(token, raw_body, signature, webhook_id):
     if not webhook_id:
         raise Rejected(400, "no webhook id")
     data = incident_of(event)
+    event_id = str(event.get("id") or "").replace("\x00", "")[:100] or None
     receipt_id = _insert_once(
         org_id=org_id,
         webhook_id=webhook_id,
+        event_id=event_id,
         body=body,
         received_at=utcnow(),
         event_type=str(event.get("event_type", ""))[:100],
         pd_incident_id=str(data.get("id"))[:32] if data.get("id") else None,
     )
+    if receipt_id is None and event_id:
+        _note_replay(org_id, webhook_id, event_id)
     return receipt_id, receipt_id is not None
+
+
+def _note_replay(org_id, webhook_id, event_id):
+    """A signed event already stored under another webhook id came again: count it on the receipt, log it, and
+    let the endpoint's metrics say 'replay' (a retry under the same webhook id is a plain duplicate)."""
+    with intake_engine().connect() as connection:
+        replayed = connection.execute(
+            db.update(WebhookReceipt)
+            .where(
+                WebhookReceipt.org_id == org_id,
+                WebhookReceipt.event_id == event_id,
+                WebhookReceipt.webhook_id != webhook_id,
+            )
+            .values(replays=WebhookReceipt.replays + 1)
+        ).rowcount
+    if replayed:
+        request.environ[REPLAY] = True
+        log.warning("webhook replay refused: event %s of org %s came again as webhook %s", event_id, org_id, webhook_id)
 
 
 def incident_of(event):
@@ -70,11 +94,12 @@ def incident_of(event):
     return data
 
 
-RECEIPT_FIELDS = ("org_id", "webhook_id", "event_type", "pd_incident_id", "body", "received_at")
+RECEIPT_FIELDS = ("org_id", "webhook_id", "event_id", "event_type", "pd_incident_id", "body", "received_at")
 
 
 def _insert_once(**values):
-    """Store the receipt unless this webhook id was seen already, committed in one statement; the new id or None.
+    """Store the receipt unless this webhook id or signed event id was seen already, committed in one statement; the
+    new id or None.
 
     On the intake engine (autocommit, no ping before each use): a connection found dead is replaced and the insert
     tried once more, which its ON CONFLICT makes safe even if the first one went through.
@@ -100,8 +125,10 @@ def intake_engine():
 
 @cache  # built once: the webhook endpoint is the hottest path PagerDuty drives
 def _insert_statement(dialect):
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return (
-        insert_or_nothing(WebhookReceipt, ("org_id", "webhook_id"), dialect)
+        insert(WebhookReceipt)
+        .on_conflict_do_nothing()  # either key: (org, webhook id) or (org, signed event id)
         .values({name: bindparam(name) for name in RECEIPT_FIELDS})
         .returning(WebhookReceipt.id)
     )

@@ -38,10 +38,23 @@ def subscriptions_to(credentials, url):
     return [s for s in listed if (s.get("delivery_method") or {}).get("url") == url]
 
 
+def holds_secret_of(org_id, connection, subscription):
+    """Whether PagerBridge holds the secret this subscription signs with (PagerDuty never shows it again).
+
+    One PagerBridge created carries the secret PagerDuty returned then (source "pagerduty"): it must still be
+    active. One made in PagerDuty by hand is signed with a secret an admin pasted (source "manual").
+    """
+    sources = {row.source for row in active_secret_rows(org_id)}
+    if connection.subscription_owned and subscription.get("id") == connection.webhook_subscription_id:
+        return "pagerduty" in sources
+    return "manual" in sources and not connection.subscription_owned
+
+
 def create_subscription(org_id, url=None):
     """Idempotent: reuse (and repair) the account's subscription to this org's URL, else create one.
 
-    A subscription whose secret PagerBridge does not hold is replaced (PagerDuty returns a secret only on create);
+    A subscription whose secret PagerBridge does not hold (`holds_secret_of`) is replaced (PagerDuty returns a secret
+    only on create);
     duplicates to the same URL are deleted, so each acknowledgement arrives once. Returns the subscription.
     """
     connection = _api_connection(org_id)
@@ -51,7 +64,7 @@ def create_subscription(org_id, url=None):
     try:
         existing = subscriptions_to(credentials, url)
         existing.sort(key=lambda s: s.get("id") != connection.webhook_subscription_id)
-        keep = existing[0] if existing and active_secret_rows(org_id) else None
+        keep = existing[0] if existing and holds_secret_of(org_id, connection, existing[0]) else None
         for extra in existing[1:] if keep else existing:
             client.rest_response(credentials, "DELETE", f"/webhook_subscriptions/{extra['id']}")
         if keep is not None:
