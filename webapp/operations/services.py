@@ -56,18 +56,14 @@ def system_status(now=None):
 
 def org_view(status):
     """The system status an org admin sees: each process's state and words, without host names, process or worker
-    ids, queue depths, job names or PagerDuty answer counts (those are every tenant's; operators see them)."""
-    if not status.get("redis"):
-        return status
-    return {
-        "redis": True,
-        "web": {**status["web"], "processes": []},
-        "workers": {**status["workers"], "list": []},
-        "scheduler": status["scheduler"],
-        "periodic": [],
-        "queues": {},
-        "answers": [],
-    }
+    ids, queue depths, job names, other tenants' waiting deliveries or PagerDuty answer counts (operators see them)."""
+    view = {**status, "periodic": [], "queues": {}, "answers": [], "rq_workers": None, "held": None}
+    for part in ("workers", "senders"):
+        if part in status:
+            view[part] = {**status[part], "list": []}
+    if "web" in status:
+        view["web"] = {**status["web"], "processes": []}
+    return view
 
 
 def _web(now):
