@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, or_, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
+from webapp.analytics import record
 from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report
@@ -153,6 +154,7 @@ def _delivered(delivery, response, connection):
     delivery.last_response = redact(response.text[:2000], _secrets(delivery, connection))
     delivery.lease_until = delivery.lease_token = delivery.slot_at = None
     _mirror_status(delivery)
+    record.note_delivered(delivery)
     db.session.commit()
     outbox.release_successor(delivery)
     return "delivered"

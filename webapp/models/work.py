@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.response import ResponseRecord
 from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ class PagerDutyMirror:
     pd_incident_url: Mapped[str | None] = mapped_column(db.String(500))
 
 
-class Report(OrgScoped, PagerDutyMirror, db.Model):
+class Report(OrgScoped, PagerDutyMirror, ResponseRecord, db.Model):
     """A vulnerability report submitted to an org's VDP."""
 
     __tablename__ = "reports"
@@ -59,6 +60,7 @@ class Report(OrgScoped, PagerDutyMirror, db.Model):
         db.Index("ix_reports_org_status", "org_id", "status"),
         db.Index("ix_reports_open_deadline", "status", "sla_deadline"),
         db.Index("ix_reports_org_submitted", "org_id", "submitted_at", "id"),
+        db.Index("ix_reports_org_paged", "org_id", "pd_paged_at"),
     )
 
     @property
@@ -66,7 +68,7 @@ class Report(OrgScoped, PagerDutyMirror, db.Model):
         return self.status in CLOSED_REPORT_STATUSES
 
 
-class Incident(OrgRecord, PagerDutyMirror, db.Model):
+class Incident(OrgRecord, PagerDutyMirror, ResponseRecord, db.Model):
     """A Kubernetes or cloud incident raised by a detector."""
 
     __tablename__ = "incidents"
@@ -95,6 +97,7 @@ class Incident(OrgRecord, PagerDutyMirror, db.Model):
         db.UniqueConstraint("org_id", "external_id", name="uq_incidents_org_external"),
         db.Index("ix_incidents_org_status", "org_id", "status"),
         db.Index("ix_incidents_org_created", "org_id", "created_at", "id"),
+        db.Index("ix_incidents_org_paged", "org_id", "pd_paged_at"),
     )
 
 

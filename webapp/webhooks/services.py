@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, create_engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from webapp import inputs
+from webapp.analytics import record
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Report, TimelineEntry, WebhookReceipt
@@ -188,6 +189,7 @@ def _apply(receipt):
 def apply_status(subject, status, incident, who, when, reconciled=False):
     """What an acknowledgement or resolution in PagerDuty does here: one timeline line and the mirrored status (never
     the triage status). A late webhook repeating what reconciliation already found adds nothing (returns False)."""
+    record.note_status(subject, status, when, who)
     words = HANDLED[f"incident.{status}"][1]
     if reconciled:
         words += RECONCILED
