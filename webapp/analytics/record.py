@@ -52,8 +52,12 @@ def note_reopened(item: Subject, at: datetime) -> None:
     _derive(item)
 
 
-def note_status(item: Subject, status: str, at: datetime, who: str | None = None) -> None:
-    """One call for what a webhook or reconciliation learnt: triggered, acknowledged, resolved or reopened."""
+def note_status(item: Subject, status: str, at: datetime, who: str | None = None, service=None) -> None:
+    """One call for what a webhook or reconciliation learnt: triggered, acknowledged, resolved or reopened; `service`
+    is PagerDuty's reference to the incident's service (its name replaces our route's label)."""
+    name = service.get("summary") if isinstance(service, dict) else None
+    if isinstance(name, str) and name.strip() and item.pd_paged_at is not None:
+        item.pd_service = name.strip()[:255]
     if status == "acknowledged":
         note_acknowledged(item, at, who)
     elif status == "resolved":
@@ -62,6 +66,14 @@ def note_status(item: Subject, status: str, at: datetime, who: str | None = None
         note_reopened(item, at)
     elif status == "triggered":
         note_paged(item, at, None, None, exact=True)
+
+
+def service_of(body) -> dict | None:
+    """The service reference of a webhook's incident (PagerDuty's `data.service`), if it has one."""
+    event = body.get("event") if isinstance(body, dict) else None
+    data = event.get("data") if isinstance(event, dict) else None
+    service = data.get("service") if isinstance(data, dict) else None
+    return service if isinstance(service, dict) else None
 
 
 def note_delivered(delivery: Delivery) -> None:

@@ -180,7 +180,7 @@ def _apply(receipt):
         return "ignored: matches no report or incident"
     status, words = HANDLED[receipt.event_type]
     who = ((event.agent.summary if event.agent else None) or "someone")[:254]
-    incident = {"id": data.id, "html_url": data.html_url}
+    incident = {"id": data.id, "html_url": data.html_url, "service": record.service_of(receipt.body)}
     if not apply_status(subject, status, incident, who, parse_time(event.occurred_at)):
         return "ignored: reconciliation found it already"
     return f"{words.lower()} on {type(subject).__name__.lower()} {subject.id}"
@@ -189,7 +189,7 @@ def _apply(receipt):
 def apply_status(subject, status, incident, who, when, reconciled=False):
     """What an acknowledgement or resolution in PagerDuty does here: one timeline line and the mirrored status (never
     the triage status). A late webhook repeating what reconciliation already found adds nothing (returns False)."""
-    record.note_status(subject, status, when, who)
+    record.note_status(subject, status, when, who, incident.get("service"))
     words = HANDLED[f"incident.{status}"][1]
     if reconciled:
         words += RECONCILED
