@@ -35,7 +35,7 @@ def index():
         window, preset = forms.page_window(request.args, now)
     except DomainError as error:
         window, preset = services.default_window(now), forms.DEFAULT_DAYS
-        context = {"errors": error.fields, "message": error.message}
+        context = {"errors": error.fields, "problem": error.message}
         return _render(window, preset, status=422, **context)
     return _render(window, preset)
 
