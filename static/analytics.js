@@ -28,6 +28,10 @@
     return new Date(seconds * 1000).toISOString().slice(0, 10);
   }
 
+  function shortDay(seconds) {
+    return utcDay(seconds).slice(5);
+  }
+
   function draw(element) {
     var chart = CHARTS[element.dataset.chart];
     if (!chart || typeof uPlot === "undefined") return;
@@ -41,8 +45,8 @@
       // One point a day: whole days on the axis, 24-hour UTC dates as the table's window says.
       scales: { x: { time: true, range: function (u, min, max) { return [min - 43200, max + 43200]; } } },
       axes: [
-        Object.assign({}, axis, { values: function (u, splits) { return splits.map(utcDay); } }),
-        Object.assign({}, axis, { size: 50, values: function (u, splits) { return splits.map(function (v) { return v + chart.unit; }); } }),
+        Object.assign({}, axis, { space: 56, values: function (u, splits) { return splits.map(shortDay); } }),
+        Object.assign({}, axis, { size: 64, values: function (u, splits) { return splits.map(function (v) { return v + chart.unit; }); } }),
       ],
       series: [{ value: function (u, v) { return v == null ? "—" : utcDay(v); } }].concat(chart.series.map(function (s) {
         var one = { label: s.label, stroke: s.stroke, width: 2, value: function (u, v) { return v == null ? "—" : v + chart.unit; } };
