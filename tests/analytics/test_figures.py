@@ -151,9 +151,9 @@ def test_clicking_a_group_lists_its_reports_and_incidents(admin_client, day):
 
 
 def test_daily_series_add_up_to_the_total(admin_client, db, connected, day):
-    from webapp.analytics import forms, series
+    from webapp.analytics import forms, series, services
 
     window, _ = forms.parse_window(scenario.WINDOW, scenario.at(30))
-    daily = series.daily(connected.id, window)
+    daily = series.daily(window, services.report(connected.id, window, days=True)["days"])
     assert daily["paged"] == [5] and daily["acknowledged"] == [4] and daily["resolved"] == [2]
     assert daily["tta"] == [6.0] and daily["ttr"] == [89.0]

@@ -2,19 +2,12 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from webapp.analytics.services import GroupBy, Window, figures, group_key, paged_rows
+from webapp.analytics.services import GroupBy, Window, group_key, paged_rows
 from webapp.extensions import db
 
 ITEMS_SHOWN = 200
-
-
-def _day(column):
-    """The UTC day of a time as YYYY-MM-DD, in the database's own words."""
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", column)
 
 
 def days_of(window: Window) -> list[datetime]:
@@ -25,13 +18,13 @@ def days_of(window: Window) -> list[datetime]:
     return [first + timedelta(days=n) for n in range(min(count, 400))]
 
 
-def daily(org_id: int, window: Window) -> dict:
-    """Per day of paging: paged, acknowledged, resolved (of those paged that day) and median minutes to ack/resolve.
+def daily(window: Window, day_groups: list[dict]) -> dict:
+    """Per day of paging: paged, acknowledged, resolved (of those paged that day) and median minutes to ack/resolve,
+    every day of the window present (zero or null when nothing was paged).
 
-    Days come from the same ranked query as the table, so the bars add up to the table's total.
+    Days come from the same query as the table (services.report(..., days=True)), so the bars add up to its total.
     """
-    rows = paged_rows(org_id, window)
-    found = {group["key"]: group for group in figures(org_id, window, None, rows, key=_day(rows.c.paged_at))}
+    found = {group["key"]: group for group in day_groups}
     days = days_of(window)
     series = {"x": [], "paged": [], "acknowledged": [], "resolved": [], "tta": [], "ttr": []}
     for day in days:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, literal_column, select, text, tuple_, union_all
 
 from webapp.extensions import db
 from webapp.models import Incident, Report
@@ -64,21 +64,73 @@ def paged_rows(org_id: int, window: Window):
     return union_all(reports, incidents).subquery("paged")
 
 
-def group_key(rows, group_by: GroupBy | None):
-    if group_by is None:
-        return literal("total")
-    column = {"service": rows.c.service, "severity": rows.c.severity, "kind": rows.c.kind}.get(group_by)
+TOTAL, DAY = "total", "day"
+
+
+def group_key(rows, grouping: str):
+    """The key a grouping gives each row: a GroupBy, TOTAL (one group) or DAY (the UTC day of paging)."""
+    if grouping == TOTAL:
+        return literal(TOTAL)
+    if grouping == DAY:
+        if db.engine.dialect.name == "postgresql":
+            return func.to_char(func.timezone("UTC", rows.c.paged_at), "YYYY-MM-DD")
+        return func.strftime("%Y-%m-%d", rows.c.paged_at)
+    column = {"service": rows.c.service, "severity": rows.c.severity, "kind": rows.c.kind}.get(grouping)
     return rows.c.responder if column is None else func.coalesce(column, "unknown")
 
 
-def figures(org_id: int, window: Window, group_by: GroupBy | None, rows=None, key=None) -> list[dict]:
-    """One dict of figures per group (ordered by most paged), or the total when `group_by` is None.
+def figures(org_id: int, window: Window, groupings: tuple[str, ...]) -> dict[str, list[dict]]:
+    """For each grouping, one dict of figures per group, most paged first (TOTAL: a list of at most one).
 
-    Each duration is ranked within its group by a window function; the median is the mean of the middle one or two
-    ranks, the p90 the value at rank ceil(0.9 n), written (9n + 9) / 10 in integer arithmetic for any database.
+    PostgreSQL answers every grouping in one pass (GROUPING SETS with its ordered-set aggregates: percentile_cont(0.5)
+    is the median, percentile_disc(0.9) the nearest rank); other databases rank each duration with window functions.
     """
-    rows = rows if rows is not None else paged_rows(org_id, window)
-    key = key if key is not None else group_key(rows, group_by)
+    rows = paged_rows(org_id, window)
+    if db.engine.dialect.name == "postgresql":
+        found = _grouping_sets(rows, groupings)
+    else:
+        found = {grouping: _ranked(rows, group_key(rows, grouping)) for grouping in groupings}
+    for grouping, groups in found.items():
+        if grouping == GroupBy.RESPONDER:  # never-acknowledged ones are left out of this grouping
+            groups[:] = [group for group in groups if group["key"] is not None]
+        groups.sort(key=lambda group: (-group["paged"], group["key"] or ""))
+    return found
+
+
+def _totals(columns):
+    return [
+        func.count().label("paged"),
+        func.count(columns.acknowledged_at).label("acknowledged"),
+        func.count(columns.resolved_at).label("resolved"),
+        *(_count_of(columns.sla, state) for state in ("met", "breached", "open")),
+    ]
+
+
+def _grouping_sets(rows, groupings):
+    keyed = [name for name in groupings if name != TOTAL]
+    keys = [group_key(rows, name).collate("C").label(f"k{n}") for n, name in enumerate(keyed)]
+    inner = select(rows, *keys).subquery("keyed")
+    key_columns = [inner.c[f"k{n}"] for n in range(len(keyed))]
+    outer = [*key_columns, *(func.grouping(column).label(f"g{n}") for n, column in enumerate(key_columns))]
+    outer += _totals(inner.c)
+    for _, name in MEASURES:
+        outer += [
+            func.percentile_cont(0.5).within_group(inner.c[name]).label(f"{name}_median"),
+            func.percentile_disc(0.9).within_group(inner.c[name]).label(f"{name}_p90"),
+        ]
+    sets = [tuple_(column) for column in key_columns] + ([literal_column("()")] if TOTAL in groupings else [])
+    db.session.execute(text("SET LOCAL work_mem = '32MB'"))  # sort in memory, not in temporary files
+    found = {name: [] for name in groupings}
+    for row in db.session.execute(select(*outer).group_by(func.grouping_sets(*sets))).mappings():
+        which = next((n for n in range(len(keyed)) if row[f"g{n}"] == 0), None)
+        name = TOTAL if which is None else keyed[which]
+        found[name].append(_as_figures(row, TOTAL if which is None else row[f"k{which}"]))
+    return found
+
+
+def _ranked(rows, key) -> list[dict]:
+    """Each duration ranked within its group by a window function; the median is the mean of the middle one or two
+    ranks, the p90 the value at rank ceil(0.9 n), written (9n + 9) // 10 in integer arithmetic."""
     ranked_columns = [key.label("key"), rows.c.acknowledged_at, rows.c.resolved_at, rows.c.sla]
     for _, name in MEASURES:
         value = rows.c[name]
@@ -89,21 +141,12 @@ def figures(org_id: int, window: Window, group_by: GroupBy | None, rows=None, ke
             .label(f"{name}_rank"),
             func.count(value).over(partition_by=key).label(f"{name}_n"),
         ]
-    query = select(*ranked_columns)
-    if group_by is GroupBy.RESPONDER:
-        query = query.where(rows.c.responder.is_not(None))
-    ranked = query.subquery("ranked")
-    outer = [
-        ranked.c.key,
-        func.count().label("paged"),
-        func.count(ranked.c.acknowledged_at).label("acknowledged"),
-        func.count(ranked.c.resolved_at).label("resolved"),
-        *(_count_of(ranked.c.sla, state) for state in ("met", "breached", "open")),
-    ]
+    ranked = select(*ranked_columns).subquery("ranked")
+    outer = [ranked.c.key, *_totals(ranked.c)]
     for _, name in MEASURES:
         outer += _percentiles(ranked, name)
-    result = db.session.execute(select(*outer).group_by(ranked.c.key).order_by(func.count().desc(), ranked.c.key))
-    return [_as_figures(row) for row in result.mappings()]
+    result = db.session.execute(select(*outer).group_by(ranked.c.key))
+    return [_as_figures(row, row["key"]) for row in result.mappings()]
 
 
 def _count_of(column, state):
@@ -119,9 +162,9 @@ def _percentiles(ranked, name):
     ]
 
 
-def _as_figures(row) -> dict:
+def _as_figures(row, key) -> dict:
     figures = {
-        "key": row["key"],
+        "key": key,
         "paged": row["paged"],
         "acknowledged": row["acknowledged"],
         "resolved": row["resolved"],
@@ -149,16 +192,18 @@ EMPTY = {
 }
 
 
-def report(org_id: int, window: Window) -> dict:
-    """The contract's answer: {since, until, group_by, total, groups}."""
-    rows = paged_rows(org_id, window)
-    total = figures(org_id, window, None, rows)
+def report(org_id: int, window: Window, days: bool = False) -> dict:
+    """The contract's answer: {since, until, group_by, total, groups}; `days` adds the figures per UTC day of paging
+    (for the page's charts, from the same query)."""
+    found = figures(org_id, window, (TOTAL, window.group_by, DAY) if days else (TOTAL, window.group_by))
+    extra = {"days": found[DAY]} if days else {}
     return {
         "since": iso(window.since),
         "until": iso(window.until),
         "group_by": str(window.group_by),
-        "total": {key: value for key, value in (total[0] if total else EMPTY).items() if key != "key"},
-        "groups": figures(org_id, window, window.group_by, rows),
+        "total": {key: value for key, value in (found[TOTAL] or [EMPTY])[0].items() if key != "key"},
+        "groups": found[window.group_by],
+        **extra,
     }
 
 

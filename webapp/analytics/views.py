@@ -42,7 +42,8 @@ def index():
 
 def _render(window, preset, status=200, **context):
     org_id = current_user.org_id
-    answer = services.report(org_id, window)
+    answer = services.report(org_id, window, days=True)
+    charts = series.daily(window, answer.pop("days"))
     return render(
         "analytics/index.html",
         "analytics/_results.html",
@@ -53,7 +54,7 @@ def _render(window, preset, status=200, **context):
         preset=preset,
         presets=forms.PRESETS,
         group_choices=list(services.GroupBy),
-        charts=series.daily(org_id, window),
+        charts=charts,
         params=_params(window),
         last_day=(window.until - timedelta(microseconds=1)).strftime("%Y-%m-%d"),
         **context,
