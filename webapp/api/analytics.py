@@ -2,22 +2,24 @@
 
 from typing import Annotated, Literal
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from webapp.analytics import forms, services
 from webapp.api import bp
 from webapp.api.auth import token_required
 from webapp.api.openapi import operation
+from webapp.api.validation import query
 from webapp.models.types import utcnow
+from webapp.schemas import text
 
 
 class AnalyticsQuery(BaseModel):
     """GET /analytics parameters."""
 
     model_config = ConfigDict(extra="ignore")
-    since: Annotated[str | None, Field(description="ISO 8601, inclusive; default: until minus 30 days.")] = None
-    until: Annotated[str | None, Field(description="ISO 8601, exclusive; default: now.")] = None
+    since: Annotated[text(40) | None, Field(description="ISO 8601, inclusive; default: until minus 30 days.")] = None
+    until: Annotated[text(40) | None, Field(description="ISO 8601, exclusive; default: now.")] = None
     group_by: Annotated[
         Literal["service", "severity", "kind", "responder"], Field(description="What the groups are.")
     ] = "service"
@@ -72,7 +74,8 @@ class Analytics(BaseModel):
 @token_required
 def analytics():
     """?since=&until=&group_by=service|severity|kind|responder&format=json|csv."""
-    window, answer_format = forms.parse_window(request.args, utcnow())
+    params = query(AnalyticsQuery)  # the declared vocabularies and lengths, then the times and their order
+    window, answer_format = forms.parse_window(params.model_dump(exclude_none=True), utcnow())
     answer = services.report(g.org_id, window)
     if answer_format is forms.Format.CSV:
         name = f"analytics-{window.group_by}-{window.since:%Y%m%d}-{window.until:%Y%m%d}.csv"
