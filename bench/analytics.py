@@ -85,8 +85,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="time the database seeded by an earlier run again")
     args = parser.parse_args()
     random.seed(48)
+    if args.reuse:
+        return time_requests(*reused(), args.requests)
     bench_env("http://127.0.0.1:9", name="pagerbridge_bench_analytics")
     from webapp import create_app
     from webapp.api.services import create_token
@@ -109,7 +112,38 @@ def main():
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         session_id = member.get_id()
-    since = (now - timedelta(days=DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time_requests(app, token, session_id, args.requests)
+
+
+def reused():
+    """The app on the database an earlier run seeded (BENCH_DATABASE_URL), with a fresh token: (app, token, user)."""
+    import os
+
+    from cryptography.fernet import Fernet
+
+    database = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/pagerbridge_bench_analytics")
+    os.environ.update(
+        DATABASE_URL=database,
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        SECRET_KEY="bench",
+        ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        PAGERBRIDGE_ENV="bench",
+    )
+    from webapp import create_app
+    from webapp.api.services import create_token
+    from webapp.extensions import db
+    from webapp.models import Org, User
+
+    app = create_app()
+    with app.app_context():
+        org = db.session.scalar(db.select(Org).filter_by(slug="big"))
+        member = db.session.scalar(db.select(User).filter_by(org_id=org.id))
+        return app, create_token(org.id), member.get_id()
+
+
+def time_requests(app, token, session_id, count):
+    """Median and p95 server time of the API (each grouping, CSV) and the page (full, htmx), printed as a table."""
+    since = (datetime.now(UTC) - timedelta(days=DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
     api, page = app.test_client(), app.test_client()
     with page.session_transaction() as session:
         session["_user_id"], session["_fresh"] = session_id, True
@@ -131,7 +165,7 @@ def main():
     print(f"\n{'request':<28} | {'median':>9} | {'p95':>9}")
     for label, client, path, headers in cases:
         timed(client, path, 2, headers)  # warm
-        times = timed(client, path, args.requests, headers)
+        times = timed(client, path, count, headers)
         print(f"{label:<28} | {percentile(times, 0.5):6.1f} ms | {percentile(times, 0.95):6.1f} ms")
 
 
