@@ -9,6 +9,7 @@ from webapp.extensions import csrf, db, login_manager, migrate
 BLUEPRINTS = (
     "auth",
     "main",
+    "analytics",
     "users",
     "connection",
     "alerts",

@@ -13,6 +13,7 @@ MAIN_NAV = (
     ("Reports", "reports.index", False),
     ("Incidents", "incidents.index", False),
     ("On-call", "oncall.index", False),
+    ("Analytics", "analytics.index", False),
     ("Settings", "connection.overview", True),
 )
 # The settings pages in a few sections; a new page is one (label, endpoint) line in its section.

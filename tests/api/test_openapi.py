@@ -22,6 +22,7 @@ ENDPOINTS = {
     ("patch", "/api/v1/incidents/{incident_id}"),
     ("put", "/api/v1/inventory"),
     ("get", "/api/v1/deliveries"),
+    ("get", "/api/v1/analytics"),
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, or_, select, text, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
+from webapp.analytics import record
 from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
 from webapp.metrics.hooks import LATENCIES
@@ -279,6 +280,7 @@ def _delivered(delivery, response, facts, token):
     _mirror_status(delivery)
     # The latency metric is kept at commit, as the ORM hook would for an ORM write (a rollback forgets it).
     db.session.info.setdefault(LATENCIES, []).append(max(0.0, (now - delivery.created_at).total_seconds()))
+    record.note_delivered(delivery)
     db.session.commit()
     if successor_waits and delivery.dedup_key:
         wake_senders()

@@ -44,6 +44,7 @@ def method_not_allowed(error):
 
 
 from webapp.api import (  # noqa: E402,F401
+    analytics,
     deliveries,
     incidents,
     inventory,

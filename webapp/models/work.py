@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.response import ResponseRecord
 from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, utcnow
 from webapp.models.vocabularies import (
     IncidentKind,
@@ -54,7 +55,7 @@ class PagerDutyMirror:
     pd_notes_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Report(OrgScoped, PagerDutyMirror, db.Model):
+class Report(OrgScoped, PagerDutyMirror, ResponseRecord, db.Model):
     """A vulnerability report submitted to an org's VDP."""
 
     __tablename__ = "reports"
@@ -81,6 +82,7 @@ class Report(OrgScoped, PagerDutyMirror, db.Model):
         db.Index("ix_reports_org_status", "org_id", "status"),
         db.Index("ix_reports_open_deadline", "status", "sla_deadline"),
         db.Index("ix_reports_org_submitted", "org_id", "submitted_at", "id"),
+        db.Index("ix_reports_org_paged", "org_id", "pd_paged_at"),
     )
 
     @property
@@ -88,7 +90,7 @@ class Report(OrgScoped, PagerDutyMirror, db.Model):
         return self.status in CLOSED_REPORT_STATUSES
 
 
-class Incident(OrgRecord, PagerDutyMirror, db.Model):
+class Incident(OrgRecord, PagerDutyMirror, ResponseRecord, db.Model):
     """A Kubernetes or cloud incident raised by a detector."""
 
     __tablename__ = "incidents"
@@ -117,6 +119,7 @@ class Incident(OrgRecord, PagerDutyMirror, db.Model):
         db.UniqueConstraint("org_id", "external_id", name="uq_incidents_org_external"),
         db.Index("ix_incidents_org_status", "org_id", "status"),
         db.Index("ix_incidents_org_created", "org_id", "created_at", "id"),
+        db.Index("ix_incidents_org_paged", "org_id", "pd_paged_at"),
     )
 
 

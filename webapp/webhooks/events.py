@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from webapp.analytics import record
 from webapp.webhooks import mirror
 from webapp.webhooks.mirror import Transition
 from webapp.webhooks.payload import parse_event
@@ -52,9 +53,12 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
         transition = TRANSITIONS[event_type]
         if mirror.already_reconciled(subject, transition, at):
             return "ignored: reconciliation found it already"
-        if not mirror.APPLY[transition](subject, at, agent or ("someone" if transition in WORD_AGENTS else None)):
+        who = agent or ("someone" if transition in WORD_AGENTS else None)
+        if not mirror.APPLY[transition](subject, at, who, incident={"service": record.service_of(body)}):
             late = " (older than the status shown: timeline only)"
     else:
+        if event_type == EventType.TRIGGERED:  # PagerDuty's own time of paging, for the response figures
+            record.note_status(subject, "triggered", at, agent, record.service_of(body))
         late = _apply_other(subject, event_type, event, snapshot, at, agent)
     if snapshot is not None:
         mirror.apply_details(

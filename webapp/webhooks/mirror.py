@@ -9,6 +9,7 @@ mirrored state, so a late or repeated event never undoes a newer one.
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from webapp.analytics import record
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report, TimelineEntry
 from webapp.timeline import add_entry
@@ -76,6 +77,9 @@ APPLY = {
 
 
 def _transition(subject, transition, at, agent, lead, incident, reconciled) -> bool:
+    if transition != Transition.UNACKNOWLEDGED:  # the response figures keep the first acknowledgement
+        service = incident.get("service") if isinstance(incident, dict) else None
+        record.note_status(subject, str(transition), at, agent, service)
     words = f"{lead}{RECONCILED if reconciled else ''}{_by(agent)}."
     add_entry(subject, f"pagerduty.{transition}", words, actor=(agent or None) and agent[:254], at=at)
     link(subject, incident)

@@ -1,0 +1,7 @@
+"""Response analytics: how fast the team is paged, acknowledges and resolves (F48)."""
+
+from flask import Blueprint
+
+bp = Blueprint("analytics", __name__, url_prefix="/analytics")
+
+from webapp.analytics import views  # noqa: E402,F401
