@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 
+from tests.sending import send_now
 from tests.webhooks.test_views import SECRET, post, sign
-from webapp.alerts.sender import send_delivery
 from webapp.analytics import record
 from webapp.models import Delivery, Incident, WebhookReceipt, WebhookSecret
 from webapp.webhooks import services as webhooks
@@ -29,7 +29,7 @@ def send_pending(db, when):
             db.select(Delivery.id).filter_by(status="pending", action="trigger").order_by(Delivery.id)
         )
         for delivery_id in ids.all():
-            assert send_delivery(delivery_id, slot_reserved=True) == "delivered"
+            assert send_now(delivery_id) == "delivered"
     db.session.expire_all()
 
 

@@ -280,7 +280,7 @@ def _delivered(delivery, response, facts, token):
     _mirror_status(delivery)
     # The latency metric is kept at commit, as the ORM hook would for an ORM write (a rollback forgets it).
     db.session.info.setdefault(LATENCIES, []).append(max(0.0, (now - delivery.created_at).total_seconds()))
-    record.note_delivered(delivery)
+    record.note_delivered(delivery, now)  # the write above is Core: the row object does not carry it
     db.session.commit()
     if successor_waits and delivery.dedup_key:
         wake_senders()

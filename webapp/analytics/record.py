@@ -76,14 +76,15 @@ def service_of(body) -> dict | None:
     return service if isinstance(service, dict) else None
 
 
-def note_delivered(delivery: Delivery) -> None:
-    """A delivery PagerDuty accepted: a trigger for a report or incident records its paging."""
+def note_delivered(delivery: Delivery, at: datetime | None = None) -> None:
+    """A delivery PagerDuty accepted (at `at`, else its delivered_at): a trigger for a report or incident records its
+    paging."""
     model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
     if delivery.action != "trigger" or model is None or not delivery.subject_id:
         return
     item = db.session.get(model, delivery.subject_id)
     if item is not None:
-        note_paged(item, delivery.delivered_at, delivery.target_label, delivery.severity)
+        note_paged(item, at or delivery.delivered_at, delivery.target_label, delivery.severity)
 
 
 def started_at(item: Subject) -> datetime:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from webapp.analytics import bp, forms, series, services
 from webapp.errors import DomainError
-from webapp.htmx import render
+from webapp.hx import render
 from webapp.models.types import utcnow
 
 
