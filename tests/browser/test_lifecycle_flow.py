@@ -85,7 +85,9 @@ def test_lifecycle_in_the_browser(page, live_server, org, pd_account, worker, db
     check_now(page)
     page.locator('[data-finding="subscription_disabled"]').wait_for()
     page.get_by_role("button", name="Re-enable").click()
-    page.locator("#toasts .toast.text-bg-success", has_text="is active in PagerDuty").wait_for(timeout=30_000)
+    toast = page.locator("#toasts .toast", has_text="is active in PagerDuty")
+    toast.wait_for(timeout=30_000)
+    assert "text-bg-danger" not in toast.get_attribute("class")  # its colour follows the live badge
     page.reload()
     assert page.locator('[data-finding="subscription_disabled"]').count() == 0
     assert not subscription["temporarily_disabled"]

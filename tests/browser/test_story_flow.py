@@ -6,6 +6,7 @@ import re
 
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PD_TOKEN, wait_for
@@ -38,6 +39,7 @@ def connect_token(page, base):
         page.locator("[data-switch-warning]").wait_for()
     page.get_by_label("PagerDuty API Token").fill(PD_TOKEN)
     page.get_by_role("button", name="Connect PagerDuty").click()
+    yes(page)
 
 
 def row(page, name):
@@ -62,12 +64,23 @@ def check_now(page, base, level):
     assert page.locator("#health-run [data-run-status]").count() == 0
 
 
+def yes(page):
+    """Answer the app's own "asks first" dialog with its confirm button, when the click just made it ask."""
+    dialog = page.locator("#confirm-dialog")
+    try:
+        dialog.wait_for(state="visible", timeout=3000)
+    except PlaywrightTimeout:
+        return
+    dialog.locator("#confirm-ok").click()
+    dialog.wait_for(state="hidden")
+
+
 def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, worker, api, db):
     pd = pd_account
     pd.state.add_service(pd.state.accounts[PD_TOKEN], "Payments", "PPAY001", PAY_KEY)
     pd.state.add_service(pd.state.accounts[PD_TOKEN], "Legacy", "PLEG001", LEGACY_KEY)
     page.set_default_timeout(30_000)  # jobs run on one worker of a shared, busy machine
-    page.on("dialog", lambda dialog: dialog.accept())  # every "asks first" is answered yes
+    page.on("dialog", lambda dialog: dialog.accept())  # a native dialog would be a bug; answered so it shows
     api.put("/inventory", json={"clusters": [{"name": "prod", "namespaces": ["payments", "web"]}]})
     sign_in(page, live_server, org.admin_email)
     base = live_server
@@ -106,6 +119,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     # Disconnect: asked first; what is raised meanwhile is "Not sent: PagerDuty was disconnected".
     page.goto(base + "/settings/pagerduty/")
     page.get_by_role("button", name="Disconnect").click()
+    yes(page)
     page.locator('#pagerduty-badge[data-state="disconnected"]').wait_for()
     quiet = incident(api, "payments", 2)
     page.goto(base + "/settings/deliveries/")
@@ -121,6 +135,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     toast(page, "success", "Routes restored for 2 services")
     page.reload()  # the panel settled: its button is not swapped out under the click
     page.get_by_role("button", name="Page 1 open alert now").click()
+    yes(page)
     arrives(pd, quiet, PAY_KEY)
     page.get_by_role("button", name=re.compile("Page . open alert")).wait_for(state="detached")
 
@@ -132,6 +147,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     page.get_by_label("Integration/Routing Key").fill(LEGACY_KEY)
     page.get_by_label("Service Name").fill("Legacy")
     page.get_by_role("button", name="Connect PagerDuty").click()
+    yes(page)
     page.locator('[data-banner="routing-key"]').wait_for()
     assert badge(page) == "connected"
     page.goto(base + "/settings/routing/services")
@@ -153,12 +169,14 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     assert badge(page) == "attention"
     page.locator('[data-finding="route_unresolved"]').wait_for()
     page.get_by_role("button", name="Repair routes").click()
+    yes(page)
     toast(page, "success", "Routes restored")
     page.locator('[data-finding="route_unresolved"]').wait_for(state="detached")
 
     # Create subscription: the tab shows the secret and the subscription at once, and the button says Re-create.
     page.goto(base + "/webhooks/settings")
     page.get_by_role("button", name="Create subscription in PagerDuty").click()
+    yes(page)
     page.locator('[data-subscription="active"]').wait_for()
     assert page.get_by_role("button", name="Re-create subscription").is_visible()
     assert "No secret yet" not in page.locator("#secrets").inner_text()
@@ -169,6 +187,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     check_now(page, base, "warning")
     page.locator('[data-finding="subscription_disabled"]').wait_for()
     page.get_by_role("button", name="Re-enable").click()
+    yes(page)
     toast(page, "success", "is active in PagerDuty")
     page.reload()
     assert page.locator('[data-finding="subscription_disabled"]').count() == 0
@@ -179,6 +198,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     assert "acknowledgements until its subscription uses the new URL" in page.locator("#regenerate-help").inner_text()
     old_url = page.locator("#webhook-url").input_value()
     page.get_by_role("button", name="Regenerate URL").click()
+    yes(page)
     page.wait_for_load_state("load")
     page.locator('[data-subscription="active"]').wait_for()  # after "moving", once the job has moved it
     new_url = page.locator("#webhook-url").input_value()

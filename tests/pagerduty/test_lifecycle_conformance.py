@@ -58,19 +58,23 @@ def test_the_health_check_reads_token_services_and_subscription(db, pd, linked, 
         documented=False,  # with include[]=integrations PagerDuty returns whole integrations, which the file omits
     )
     pd.answer("GET", f"/webhook_subscriptions/{SUB_ID}", {"webhook_subscription": subscription(url, disabled=True)})
+    pd.answer("GET", "/webhook_subscriptions", page("webhook_subscriptions", [subscription(url, disabled=True)]))
     check_org(linked.id)
     assert query(pd.calls("GET", "/services")[0])["include[]"] == ["integrations"]
     from webapp.health.findings import findings
 
     assert [f.code for f in findings(linked.id) if f.counts] == ["subscription_disabled"]
-    assert pd.verify() == 4  # users/me at connect and at the check, services, the subscription
+    assert pd.verify() == 5  # users/me at connect and at the check, services, the subscription, the account's list
 
 
 def test_subscribe_reuses_and_repairs_the_existing_subscription(db, pd, linked):
     from webapp.connection.services import add_signing_secret
+    from webapp.models import Connection
     from webapp.webhooks.setup import create_subscription, webhook_url
 
     add_signing_secret(linked.id, "whsec-kept-secret", "pagerduty")
+    connection = db.session.scalar(db.select(Connection))
+    connection.webhook_subscription_id, connection.subscription_owned = SUB_ID, True  # ours: we hold its secret
     db.session.commit()
     url = webhook_url(linked.model)
     pd.answer(
@@ -83,7 +87,7 @@ def test_subscribe_reuses_and_repairs_the_existing_subscription(db, pd, linked):
     assert create_subscription(linked.id)["id"] == SUB_ID
     assert pd.calls("PUT", f"/webhook_subscriptions/{SUB_ID}")[0].json() == {"webhook_subscription": {"active": True}}
     assert not pd.calls("POST", "/webhook_subscriptions")
-    assert pd.verify() == 4
+    assert pd.verify() == 5  # users/me, the list, PUT active, POST enable, the list again for old URLs
 
 
 def test_disconnect_deletes_its_own_subscription(db, pd, linked):

@@ -105,9 +105,9 @@ def rq_workers():
     return len(Worker.all_keys(connection=get_redis()))
 
 
-def deliveries_held_by_pagerduty():
-    """{reason: count} of deliveries backing off because of PagerDuty: 'failing' (5xx, timeouts, refused) and
-    'throttled' (429)."""
+def deliveries_held_by_pagerduty(org_id: int | None = None):
+    """{reason: count} of deliveries (of one org, or all) backing off because of PagerDuty: 'failing' (5xx, timeouts,
+    refused) and 'throttled' (429)."""
     from sqlalchemy import case, or_
 
     reason = case((Delivery.last_status_code == 429, "throttled"), else_="failing")
@@ -119,6 +119,7 @@ def deliveries_held_by_pagerduty():
                 Delivery.last_status_code.is_(None), Delivery.last_status_code >= 500, Delivery.last_status_code == 429
             ),
         )
+        .where(Delivery.org_id == org_id if org_id is not None else True)
         .group_by(reason)
     ).all()
     return {"failing": 0, "throttled": 0, **dict(rows)}

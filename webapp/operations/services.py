@@ -54,10 +54,12 @@ def system_status(now=None):
     return status
 
 
-def org_view(status):
+def org_view(status, org_id):
     """The system status an org admin sees: each process's state and words, without host names, process or worker
     ids, queue depths, job names, other tenants' waiting deliveries or PagerDuty answer counts (operators see them)."""
     view = {**status, "periodic": [], "queues": {}, "answers": [], "rq_workers": None, "held": None}
+    if status.get("database"):
+        view["held"] = readings.deliveries_held_by_pagerduty(org_id)
     for part in ("workers", "senders"):
         if part in status:
             view[part] = {**status[part], "list": []}

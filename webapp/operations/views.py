@@ -15,7 +15,7 @@ def index():
     operator = bool(current_user.is_operator)  # granted only by `flask users operator`
     context = {
         "operator": operator,
-        "system": system if operator else services.org_view(system),
+        "system": system if operator else services.org_view(system, current_user.org_id),
         "deliveries": services.org_deliveries(current_user.org_id),
         "charts": services.delivery_charts(current_user.org_id),
     }
