@@ -41,7 +41,11 @@ def test_pagerduty_failing_is_told_and_held_alerts_go_out_at_once_after(db, api,
         assert api.post("/incidents", json={**K8S, "external_id": f"outage-{n}"}).status_code == 201
     finding = wait_for(
         lambda: next(
-            (f for f in status_badge(connected.id)["findings"] if "10 alerts waiting" in f.message),
+            (
+                f
+                for f in status_badge(connected.id)["findings"]
+                if f.code == "pagerduty_failing" and "10 alerts waiting" in f.message
+            ),
             None,
         ),
         timeout=20,

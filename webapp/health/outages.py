@@ -126,10 +126,11 @@ def sender_findings(org_id: int) -> list[Finding]:
     """No sender alive: a sender has run here and none beats now, or alerts are overdue with none alive."""
     from webapp.health import liveness
 
-    if liveness.live(liveness.Kind.SENDER):
+    ages = liveness.ages(liveness.Kind.SENDER)  # read once: a beat landing between two reads must not look dead
+    seen = min(ages.values()) if ages else None
+    if seen is not None and seen <= liveness.LIVE_SECONDS:
         return []
     waiting, overdue = _due(org_id)
-    seen = liveness.freshest_age(liveness.Kind.SENDER)
     if seen is None and not overdue:
         return []  # a fresh install with nothing stuck: no sender has ever run to be missed
     last = f"the last one beat {seen:.0f} s ago" if seen is not None else "none has ever run"
