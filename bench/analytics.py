@@ -90,7 +90,7 @@ def main():
     random.seed(48)
     if args.reuse:
         return time_requests(*reused(), args.requests)
-    bench_env("http://127.0.0.1:9", name="pagerbridge_bench_analytics")
+    bench_env("http://127.0.0.1:9", name="pagerbridge_bench_analytics", LOG_LEVEL="WARNING")  # no request lines
     from webapp import create_app
     from webapp.api.services import create_token
     from webapp.extensions import db
@@ -128,6 +128,7 @@ def reused():
         SECRET_KEY="bench",
         ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         PAGERBRIDGE_ENV="bench",
+        LOG_LEVEL="WARNING",
     )
     from webapp import create_app
     from webapp.api.services import create_token
