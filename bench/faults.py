@@ -55,6 +55,7 @@ class Run:
             token = setup_org("faults", args.services)
         self.processes, url = run_procfile(self.env, senders=2)
         self.stream = Stream(url, token, args.rate, args.services)
+        self.held_at_kill = self.resent_before = self.doubled_before = self.twice_before = 0  # counted per fault
 
     def inject(self, fault):
         seconds = self.args.fault_seconds
@@ -89,6 +90,11 @@ class Run:
             ):
                 break
             time.sleep(0.02)
+        self.held_at_kill = self._scalar(
+            "SELECT count(*) FROM deliveries JOIN senders ON lease_owner = senders.name "
+            "WHERE senders.pid = :pid AND lease_token IS NOT NULL",
+            pid=victim.pid,
+        )
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait()
         self.processes.remove(victim)
@@ -125,6 +131,12 @@ class Run:
             db.session.remove()
         return dict(rows)
 
+    def resent(self):
+        """Trigger events PagerDuty received more than once for one dedup key (merged, but sent again)."""
+        events = requests.get(self.sandbox_url + "/_sandbox/events?brief=1", timeout=60).json()["events"]
+        triggers = Counter(e["dedup_key"] for e in events if e["event_action"] == "trigger")
+        return sum(count - 1 for count in triggers.values())
+
     def record(self):
         """({incident key: count}, Counter of note contents) as PagerDuty (the sandbox) has them."""
         incidents = requests.get(self.sandbox_url + "/_sandbox/incidents", timeout=60).json()["incidents"]
@@ -155,15 +167,44 @@ def settle(run, seconds):
     return False
 
 
+def back_after(run, fault, seconds=60):
+    """{problem: 1} for what did not come back by itself within `seconds`: both senders beating (in PostgreSQL),
+    and after a Redis restart the scheduler's periodic jobs and the worker in RQ's registry again."""
+    import redis
+    from rq import Worker
+
+    def senders_beating():
+        sql = "SELECT count(*) FROM senders WHERE seen_at > now() - interval '15 seconds'"
+        return (run._scalar(sql) or 0) >= 2
+
+    def scheduler_back():
+        return redis.Redis.from_url(run.redis.url).zcard("rq:scheduler:scheduled_jobs") > 0
+
+    def worker_back():
+        return len(Worker.all(connection=redis.Redis.from_url(run.redis.url))) >= 1
+
+    checks = {"senders not beating": senders_beating}
+    if fault == "redis":
+        checks |= {"scheduler's jobs not back": scheduler_back, "worker not back in RQ": worker_back}
+    deadline, missing_now = time.time() + seconds, dict(checks)
+    while missing_now and time.time() < deadline:
+        missing_now = {name: test for name, test in missing_now.items() if not test()}
+        time.sleep(0.5)
+    return dict.fromkeys(missing_now, 1)
+
+
 def check(run, fault, started):
     """One line: clean, or NOT clean with counts."""
     settled = settle(run, run.args.settle_seconds)
     if fault == "pd-hang":
         time.sleep(HANG_SECONDS)  # calls still held by the sandbox are carried out meanwhile: any double shows
     lost_incidents, lost_reports, lost_notes = missing(run)
+    resent = run.resent() - run.resent_before
+    run.resent_before += resent
     keys, notes = run.record()
-    doubled = sum(1 for count in keys.values() if count > 1)
-    notes_twice = sum(count - 1 for count in notes.values() if count > 1)
+    doubled = sum(1 for count in keys.values() if count > 1) - run.doubled_before
+    notes_twice = sum(count - 1 for count in notes.values() if count > 1) - run.twice_before
+    run.doubled_before, run.twice_before = run.doubled_before + doubled, run.twice_before + notes_twice
     refused = run.stream.refused(fault)
     errors = sum(n for (_, status, _), n in refused.items() if status == 500 or str(status)[0].isupper())
     no_retry_after = sum(n for (_, status, retry), n in refused.items() if status == 503 and not retry)
@@ -182,13 +223,18 @@ def check(run, fault, started):
         "503s without Retry-After": no_retry_after,
         "processes exited": len(exited),
         "not settled": 0 if settled else 1,
+        **back_after(run, fault),
     }
+    if fault == "sender-kill":  # what is sent again is at most what the killed sender held under live leases
+        problems["resent beyond the killed sender's leases"] = max(0, resent - run.held_at_kill)
     bad = {name: count for name, count in problems.items() if count}
     shown = ", ".join(f"{what} {status}{' +Retry-After' if r else ''} ×{n}" for (what, status, r), n in refused.items())
     print(
         f"{fault:12} {'clean' if not bad else 'NOT clean: ' + ', '.join(f'{k} {v}' for k, v in bad.items())}; "
         f"accepted {accepted[0]} incidents, {accepted[1]} reports, {accepted[2]} notes; refused: {shown or 'none'}; "
-        f"settled {time.time() - started:.0f} s after the fault began; unsent now {run.unsent() or 'none'}",
+        f"triggers sent again (merged by PagerDuty) {resent}"
+        + (f" (the killed sender held {run.held_at_kill} leases)" if fault == "sender-kill" else "")
+        + f"; settled {time.time() - started:.0f} s after the fault began; unsent now {run.unsent() or 'none'}",
         flush=True,
     )
     if exited:
