@@ -67,6 +67,28 @@ def test_a_dead_senders_leases_are_claimed_at_once_and_only_live_leases_count(db
     assert [s.name for s in liveness.live_senders()] == ["alive"]
 
 
+def test_a_sender_back_from_a_database_outage_leaves_silent_peers_leases_until_it_can_judge_them(db, redis, app):
+    """Found by bench/faults.py (PostgreSQL restarted): every heartbeat was old when the database came back, so two
+    senders took each other's (and their own) leases over and over, and sent one trigger up to 9 times."""
+    import time
+
+    from webapp.alerts.engine import DeliveryEngine
+
+    org = factories.org_with_users()
+    ids = queue(db, org.id, "c" * 32, 2)
+    cut_off = utcnow() - timedelta(seconds=30)  # no sender could beat during the outage
+    db.session.add(Sender(name="peer", host="h", pid=1, in_flight=1, started_at=cut_off, seen_at=cut_off))
+    lease(ids[0], owner="peer")
+    engine = DeliveryEngine(app, in_flight=4, org_limit=10, name="me")
+    assert not engine.peers_judged()  # not reached the database yet
+    engine.reachable_since = time.monotonic()  # it has just got the database back
+    assert not engine.peers_judged()
+    assert [i for i, _ in claim_batch(10, 10, "me", engine.peers_judged())] == [ids[1]]  # the peer's lease stands
+    engine.reachable_since = time.monotonic() - liveness.DEAD_AFTER_SECONDS  # reachable long enough: judged dead
+    assert [i for i, _ in claim_batch(10, 10, "me", engine.peers_judged())] == [ids[0]]
+    engine.pool.shutdown()
+
+
 def test_a_sender_registers_beats_and_unregisters(db):
     liveness.register("s1")
     liveness.beat("s1", 3)
