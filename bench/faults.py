@@ -234,7 +234,7 @@ def check(run, fault, started):
         f"accepted {accepted[0]} incidents, {accepted[1]} reports, {accepted[2]} notes; refused: {shown or 'none'}; "
         f"triggers sent again (merged by PagerDuty) {resent}"
         + (f" (the killed sender held {run.held_at_kill} leases)" if fault == "sender-kill" else "")
-        + f"; settled {time.time() - started:.0f} s after the fault began; unsent now {run.unsent() or 'none'}",
+        + f"; checked {time.time() - started:.0f} s after the fault began; unsent now {run.unsent() or 'none'}",
         flush=True,
     )
     if exited:

@@ -83,6 +83,7 @@ class OwnPostgres:
     def remove(self):
         if (self.directory / "postmaster.pid").exists():
             subprocess.run(
-                [*self.as_user, str(PG_BIN / "pg_ctl"), "-D", str(self.directory), "-m", "immediate", "stop"]
+                [*self.as_user, str(PG_BIN / "pg_ctl"), "-D", str(self.directory), "-m", "immediate", "stop"],
+                capture_output=True,
             )
         shutil.rmtree(self.directory.parent, ignore_errors=True)
