@@ -98,13 +98,30 @@ def work_until_stopped(current, queues):
         if AppWorker.stop_asked:
             return
         attempt += 1
-        wait = min(30.0, 2.0 ** min(attempt, 5))
-        log.warning("the RQ worker quit without being asked (Redis failed?); starting again in %.0f s", wait)
+        log.warning(
+            "the RQ worker quit without being asked (Redis failed?); starting again in %.0f s", backoff(attempt)
+        )
         try:
-            time.sleep(wait)
+            time.sleep(backoff(attempt))
+            current[0] = start_worker(queues, attempt)
         except StopRequested:  # RQ's handler is still in place between runs
             return
-        current[0] = AppWorker(queues, connection=rq_redis())
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before attempt `attempt` to start the RQ worker again (2, 4, 8... up to 30)."""
+    return min(30.0, 2.0 ** min(attempt, 5))
+
+
+def start_worker(queues, attempt: int = 0) -> AppWorker:
+    """A new RQ worker, waiting with backoff while Redis does not answer (RQ's constructor already talks to it)."""
+    while True:
+        try:
+            return AppWorker(queues, connection=rq_redis())
+        except RedisError as error:
+            attempt += 1
+            log.warning("Redis is not answering (%s); starting the RQ worker again in %.0f s", error, backoff(attempt))
+            time.sleep(backoff(attempt))
 
 
 def main(argv=None) -> None:
@@ -116,7 +133,7 @@ def main(argv=None) -> None:
     preload()
     with app.app_context():
         # RQ's own connection: RQ raises its socket timeout for blocking reads, which the app's client must not get.
-        current = [AppWorker(queues, connection=rq_redis())]
+        current = [start_worker(queues)]
         heartbeat = HeartbeatThread(app, Kind.WORKER, also=lambda: rejoin_registry(current[0]))
         heartbeat.start()
         log.info("worker %s listening on %s", current[0].name, ", ".join(queues))

@@ -10,6 +10,7 @@ from sandbox.oncall import oncalls_between, schedule_reference, user_object
 
 bp = Blueprint("api", __name__)
 MAX_EVENT_BYTES = 512 * 1024
+HANG_SECONDS = 30.0
 
 
 def state():
@@ -34,6 +35,12 @@ def fault_response(scope):
         return None
     if fault.mode == "slow":
         time.sleep(fault.delay)
+        return None
+    if fault.mode == "hang":
+        # No answer until every client has given up (PagerBridge waits 10 s); then the call is carried out, as
+        # PagerDuty may well act on a call whose answer never reached the caller.
+        state().count_hung()
+        time.sleep(fault.delay or HANG_SECONDS)
         return None
     if fault.mode == "429":
         response = jsonify(status="throttle event", message="Requests for this service are arriving too quickly.")

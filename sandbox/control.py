@@ -107,6 +107,7 @@ def events():
         events=[{k: e[k] for k in fields} for e in found],
         throttled=state().throttled,
         most_waiting=state().most_waiting,
+        hung=state().hung,
     )
 
 

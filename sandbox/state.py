@@ -22,7 +22,8 @@ def new_key():
 
 @dataclass
 class Fault:
-    """An injected failure: answer `mode` (401, 429, 500 or slow) for the next `count` requests of `scope`."""
+    """An injected failure: answer `mode` (401, 403, 429, 500, slow: after `delay` s, or hang: no answer until the
+    client has timed out, then carried out) for the next `count` requests of `scope`."""
 
     mode: str
     count: int | None = None
@@ -61,7 +62,7 @@ class SandboxState:
             self.events_per_minute = events_per_minute
             self.latency_ms = 0
             self.waiting = self.most_waiting = 0  # calls waiting out the latency now, and the most at once
-            self.incident_numbers = self.throttled = 0
+            self.incident_numbers = self.throttled = self.hung = 0
 
     # ----- seeding
     def seed(self, document):
@@ -158,6 +159,11 @@ class SandboxState:
                             self.faults.remove(fault)
                     return fault
             return None
+
+    def count_hung(self):
+        """One more call held unanswered by a hang fault."""
+        with self.lock:
+            self.hung += 1
 
     def allow_event(self, routing_key, now=None):
         """PagerDuty's ~120 events a minute per integration key, as a sliding 60 s window."""

@@ -67,6 +67,28 @@ def test_a_dead_senders_leases_are_claimed_at_once_and_only_live_leases_count(db
     assert [s.name for s in liveness.live_senders()] == ["alive"]
 
 
+def test_a_sender_back_from_a_database_outage_leaves_silent_peers_leases_until_it_can_judge_them(db, redis, app):
+    """Found by bench/faults.py (PostgreSQL restarted): every heartbeat was old when the database came back, so two
+    senders took each other's (and their own) leases over and over, and sent one trigger up to 9 times."""
+    import time
+
+    from webapp.alerts.engine import DeliveryEngine
+
+    org = factories.org_with_users()
+    ids = queue(db, org.id, "c" * 32, 2)
+    cut_off = utcnow() - timedelta(seconds=30)  # no sender could beat during the outage
+    db.session.add(Sender(name="peer", host="h", pid=1, in_flight=1, started_at=cut_off, seen_at=cut_off))
+    lease(ids[0], owner="peer")
+    engine = DeliveryEngine(app, in_flight=4, org_limit=10, name="me")
+    assert not engine.peers_judged()  # not reached the database yet
+    engine.reachable_since = time.monotonic()  # it has just got the database back
+    assert not engine.peers_judged()
+    assert [i for i, _ in claim_batch(10, 10, "me", engine.peers_judged())] == [ids[1]]  # the peer's lease stands
+    engine.reachable_since = time.monotonic() - liveness.DEAD_AFTER_SECONDS  # reachable long enough: judged dead
+    assert [i for i, _ in claim_batch(10, 10, "me", engine.peers_judged())] == [ids[0]]
+    engine.pool.shutdown()
+
+
 def test_a_sender_registers_beats_and_unregisters(db):
     liveness.register("s1")
     liveness.beat("s1", 3)
@@ -185,3 +207,43 @@ def test_a_reroute_moves_the_delivery_to_its_new_keys_pace_group_and_wakes_the_s
     assert row.pace_group == pace_group("d" * 32) and row.lease_owner is None and row.status == "pending"
     assert redis.llen(WAKE_KEY) == 1
     assert [claimed for claimed, _ in claim_batch(limit=5, org_limit=5, owner="me")] == [delivery_id]
+
+
+def test_a_note_whose_answer_never_came_is_looked_for_only_once_a_late_post_would_have_landed(
+    api, pd, connected, db, monkeypatch
+):
+    """Found by bench/faults.py (PagerDuty hanging): the retry looked for the note 2 s after the timeout, found
+    nothing (PagerDuty still held the first call), posted it again, and then the first call landed too."""
+    from tests.conftest import DEFAULT_KEY
+    from webapp.alerts.sender import NOTE_IN_DOUBT_SECONDS
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    incident_id = api.post("/incidents", json=K8S).json["id"]
+    assert send_now(db.session.scalar(db.select(Delivery.id).filter_by(action="trigger"))) == "delivered"
+    api.patch(f"/incidents/{incident_id}", json={"root_cause": "Memory leak"})
+    note_id = db.session.scalar(db.select(Delivery.id).filter_by(action="note"))
+    real = client.rest_response
+
+    def held(credentials, method, path, **kwargs):
+        if method == "POST":  # PagerDuty holds the call past the client's timeout (and may still carry it out)
+            raise client.PagerDutyError("PagerDuty did not answer in time", status=None)
+        return real(credentials, method, path, **kwargs)
+
+    monkeypatch.setattr(client, "rest_response", held)
+    assert send_now(note_id) == "retrying"
+    row = db.session.get(Delivery, note_id)
+    assert row.in_doubt_since is not None
+    assert row.next_attempt_at >= utcnow() + timedelta(seconds=NOTE_IN_DOUBT_SECONDS - 5)
+
+
+def test_a_note_refused_with_a_500_is_retried_at_the_usual_backoff(api, pd, connected, db, monkeypatch):
+    from tests.conftest import DEFAULT_KEY
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    incident_id = api.post("/incidents", json=K8S).json["id"]
+    assert send_now(db.session.scalar(db.select(Delivery.id).filter_by(action="trigger"))) == "delivered"
+    api.patch(f"/incidents/{incident_id}", json={"root_cause": "Memory leak"})
+    note_id = db.session.scalar(db.select(Delivery.id).filter_by(action="note"))
+    pd.state.add_fault("500", scope="rest")
+    assert send_now(note_id) == "retrying"
+    assert db.session.get(Delivery, note_id).next_attempt_at <= utcnow() + timedelta(seconds=10)

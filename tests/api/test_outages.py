@@ -84,3 +84,24 @@ def test_pages_say_postgresql_is_not_answering_instead_of_a_500(admin_client, mo
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     page = response.get_data(as_text=True)
     assert "PostgreSQL is not answering" in page and "Internal Server Error" not in page
+
+
+def test_a_connection_lost_during_the_rate_limits_token_lookup_is_no_500(api, db, connected, monkeypatch):
+    """Found by bench/faults.py (PostgreSQL restarted): the rate limit swallowed the lost connection of its token
+    lookup, and the view's own lookup then met the unusable session (PendingRollbackError: a 500)."""
+    from webapp.api import auth
+
+    real, calls = auth.token_in_use, []
+
+    def lost_once(token):
+        calls.append(token)
+        if len(calls) == 1:  # the rate limit asks first
+            db.session.connection().invalidate()  # as psycopg does when the server goes away mid-statement
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return real(token)
+
+    monkeypatch.setattr(auth, "token_in_use", lost_once)
+    factories.default_service(connected.id, DEFAULT_KEY)
+    response = api.post("/incidents", json={**K8S, "external_id": "lost-connection"})
+    assert len(calls) == 2  # the rate limit's lookup and the view's
+    assert response.status_code == 201, response.json

@@ -67,3 +67,17 @@ def test_killed_workers_are_counted_down_within_30_seconds(db, processes, connec
     assert time.monotonic() - killed < 30  # finding 3: RQ's registrations said 2 for minutes
     assert scraped("pagerbridge_rq_workers") == 2  # what RQ still claims, for comparison
     assert [f.code for f in status_badge(connected.id)["findings"]] == ["no_sender"]
+
+
+def test_a_worker_waits_out_a_redis_that_stays_away_and_rejoins_when_it_is_back(db, processes, private_redis):
+    """Found by bench/faults.py (Redis away for 10 s): the worker started RQ again after 2 s, RQ's constructor met
+    the absent Redis, and the process exited."""
+    worker = processes("jobs.worker", REDIS_URL=private_redis.url)
+    wait_for(lambda: len(Worker.all(connection=Redis.from_url(private_redis.url))) == 1, timeout=40)
+    private_redis.stop()
+    wait_for(lambda: "starting again in 2 s" in worker.log(), timeout=60)
+    wait_for(lambda: worker.poll() is not None or "starting the RQ worker again in" in worker.log(), timeout=60)
+    assert worker.poll() is None, worker.log()
+    private_redis.start()
+    wait_for(lambda: len(Worker.all(connection=Redis.from_url(private_redis.url))) == 1, timeout=60)
+    assert worker.poll() is None

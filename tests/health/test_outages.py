@@ -101,6 +101,34 @@ def test_a_successful_send_releases_every_delivery_held_by_pagerduty(db, api, pd
     assert [d.next_attempt_at <= utcnow() for d in held(db)] == [True, True]
 
 
+def test_a_note_whose_answer_never_came_keeps_its_wait_when_pagerduty_answers_again(db, api, pd, routed, monkeypatch):
+    """Found by bench/faults.py (PagerDuty hanging): the recovery made such a note due at once; it was looked for
+    before PagerDuty had carried out the call it still held, not found, and posted twice."""
+    from webapp.pagerduty import client
+
+    incident_id = api.post("/incidents", json={**K8S, "external_id": "noted"}).json["id"]
+    send_all(db)
+    api.patch(f"/incidents/{incident_id}", json={"root_cause": "Disk full"})
+    note_id = db.session.scalar(db.select(Delivery.id).filter_by(action="note"))
+    real = client.rest_response
+
+    def held_call(credentials, method, path, **kwargs):
+        if method == "POST":  # PagerDuty holds the call past the client's timeout (and may still carry it out)
+            breaker.answered(client.api_base() + path, "timeout")
+            raise client.PagerDutyError("PagerDuty did not answer in time", status=None)
+        return real(credentials, method, path, **kwargs)
+
+    monkeypatch.setattr(client, "rest_response", held_call)
+    assert send_now(note_id) == "retrying"
+    monkeypatch.undo()
+    waits_until = db.session.get(Delivery, note_id).next_attempt_at
+    assert breaker.outages()  # the timeout opened the breaker
+    breaker.answered(client.api_base() + "/incidents", 200)  # PagerDuty answers again: what it failed is due now
+    assert breaker.outages() == {}
+    db.session.expire_all()
+    assert db.session.get(Delivery, note_id).next_attempt_at == waits_until > utcnow()
+
+
 def test_a_refused_connection_says_pagerduty_is_not_answering(db, api, pd, routed, app, monkeypatch):
     monkeypatch.setitem(app.config, "PAGERDUTY_EVENTS_URL", "http://127.0.0.1:1")
     api.post("/incidents", json={**K8S, "external_id": "refused"})

@@ -172,6 +172,26 @@ def test_faults(demo):
     assert requests.get(demo.url + "/services", headers=HEADERS).status_code == 401
 
 
+def test_a_hang_answers_nothing_until_the_client_gives_up_and_is_carried_out_after(demo):
+    demo.state.add_fault("hang", count=1, delay=1.0, scope="events")
+    with pytest.raises(requests.Timeout):
+        requests.post(
+            demo.url + "/v2/enqueue",
+            json={
+                "routing_key": DEMO_INTEGRATION_KEY,
+                "event_action": "trigger",
+                "dedup_key": "report-9",
+                "payload": {"summary": "Held", "source": "pagerbridge", "severity": "warning"},
+            },
+            timeout=0.2,
+        )
+    assert demo.state.hung == 1
+    deadline = time.monotonic() + 10
+    while not demo.state.received_events(dedup_key="report-9") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(demo.state.received_events(dedup_key="report-9")) == 1  # PagerDuty acted on the unanswered call
+
+
 def test_oncall_rotates_with_time(demo):
     account = demo.state.accounts[DEMO_API_TOKEN]
     schedule = account.schedules[0]

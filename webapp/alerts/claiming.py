@@ -26,9 +26,14 @@ PER_KEY = 4  # a paced key takes at most this many places in one batch, so one b
 CLAIM_LOCK = 0x50424C4B  # the advisory lock that serialises claims ("PBLK")
 
 
-def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tuple[int, str]]:
+def claim_batch(
+    limit: int, org_limit: int, owner: str | None = None, take_over_silent: bool = True
+) -> list[tuple[int, str]]:
     """Lease up to `limit` due deliveries for sender `owner`, at most `org_limit` in flight per org across all
-    senders; returns [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
+    senders; returns [(id, lease token)] in the order to start them (critical first). Commits the caller's session.
+
+    `take_over_silent=False` leaves the leases of senders whose heartbeat is old until they lapse: a sender that has
+    itself just got the database back cannot tell a dead peer from one that could not beat meanwhile either."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
@@ -38,7 +43,7 @@ def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tu
             "now": now,
             "soon": now + DUE_EARLY,
             "until": now + timedelta(seconds=lease_seconds()),
-            "dead_before": dead_before(),
+            "dead_before": dead_before() if take_over_silent else now - timedelta(days=3650),
             "token": token,
             "owner": owner,
             "batch": limit,

@@ -38,6 +38,9 @@ class DeliveryEngine:
         self.backlogged = self.claim_requested = False
         self.due_times = []  # epoch seconds at which a delivery this engine handed back falls due
         self.kick, self.room, self.stopping = threading.Event(), threading.Event(), threading.Event()
+        # Since when this engine has reached the database without a failure (None: it is failing now). Peers
+        # silent longer than that may only have been cut off too: their leases are taken over once it is long.
+        self.reachable_since: float | None = None
         self.threads = [
             threading.Thread(target=self._dispatch, name="pagerbridge-dispatch", daemon=True),
             threading.Thread(target=self._listen, name="pagerbridge-wake", daemon=True),
@@ -49,6 +52,7 @@ class DeliveryEngine:
         with self.app.app_context():
             try:
                 liveness.register(self.name)
+                self.reachable_since = time.monotonic()
             finally:
                 db.session.remove()
         for thread in self.threads:
@@ -77,12 +81,20 @@ class DeliveryEngine:
             with self.app.app_context():
                 try:
                     liveness.beat(self.name, self.capacity - self.free())
+                    self.reachable_since = self.reachable_since or time.monotonic()
                     pacing.set_senders_alive(len(liveness.live_senders()))
                 except Exception:  # noqa: BLE001 - the database is away: beat again next time
                     log.warning("sender heartbeat failed", exc_info=True)
+                    self.reachable_since = None
                     db.session.rollback()
                 finally:
                     db.session.remove()
+
+    def peers_judged(self):
+        """Whether this engine has reached the database long enough to call a silent peer dead (after a database
+        outage every heartbeat is old: taking each other's leases then sent the same events again and again)."""
+        since = self.reachable_since
+        return since is not None and time.monotonic() - since >= liveness.DEAD_AFTER_SECONDS
 
     def request_claim(self):
         """Claim a round as soon as the dispatcher can."""
@@ -102,9 +114,10 @@ class DeliveryEngine:
             return 0
         with self.app.app_context():
             try:
-                batch = claim_batch(free, self.org_limit, self.name)
+                batch = claim_batch(free, self.org_limit, self.name, self.peers_judged())
             except Exception:  # noqa: BLE001 - a database hiccup: the next round tries again
                 log.exception("claiming deliveries failed")
+                self.reachable_since = None
                 db.session.rollback()
                 return 0
             finally:

@@ -14,6 +14,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
@@ -29,6 +30,9 @@ from webapp.unit_of_work import kept_loaded
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS = 2.0, 900.0, 20
+# A note whose answer never came may still be carried out by PagerDuty after the client gave up: it is looked for
+# (and posted again only if absent) once a call that old can no longer land.
+NOTE_IN_DOUBT_SECONDS = 60.0
 PACED_ACTIONS = ("trigger", "acknowledge", "resolve")
 SLOT_LATE = timedelta(seconds=2)
 KEY_PATTERN = re.compile(r"\b[0-9a-zA-Z_+\-]{20,}\b")
@@ -216,7 +220,9 @@ def _send_note(delivery, credentials, token):
         log.info("delivery %s: the note is already in PagerDuty; not posted again", delivery.id)
         return _AlreadyPosted()
     _durably()
-    _settle(delivery.id, token, in_doubt_since=utcnow())
+    marked = utcnow()
+    _settle(delivery.id, token, in_doubt_since=marked)
+    set_committed_value(delivery, "in_doubt_since", marked)  # the write is Core: the row object learns it here
     db.session.commit()
     return client.rest_response(credentials, "POST", f"/incidents/{incident_id}/notes", json={"note": delivery.payload})
 
@@ -350,6 +356,8 @@ def _retry(delivery, error):
     """Due again after the backoff; the engines claim it then (no RQ scheduler, nothing lost if this worker dies).
     A 429 holds the whole key, so its other deliveries wait as PagerDuty asked too."""
     wait = backoff_seconds(delivery.attempts, error.retry_after)
+    if delivery.action == "note" and error.status is None and delivery.in_doubt_since is not None:
+        wait = max(wait, NOTE_IN_DOUBT_SECONDS)
     if error.status == 429 and delivery.routing_key and delivery.action in PACED_ACTIONS:
         hold(delivery.routing_key, wait)
     delivery.status, delivery.next_attempt_at = "retrying", utcnow() + timedelta(seconds=wait)

@@ -3,9 +3,11 @@
 from functools import wraps
 
 from flask import g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.api.services import token_in_use
 from webapp.errors import DomainError, json_error
+from webapp.extensions import db
 
 REALM = 'Bearer realm="PagerBridge API"'
 TOKEN_FOUND = "pagerbridge.api_token"
@@ -45,7 +47,13 @@ def resolved_token():
     asks first, to key a known token's own budget)."""
     if TOKEN_FOUND not in request.environ:  # per request (tests keep one app context, and so one `g`)
         token = bearer_token()
-        request.environ[TOKEN_FOUND] = token_in_use(token) if token else None
+        try:
+            request.environ[TOKEN_FOUND] = token_in_use(token) if token else None
+        except SQLAlchemyError:
+            # The rate limit swallows this error and the view asks again: a connection lost mid-statement would
+            # leave the session unusable, and that second ask a 500 instead of the database's 503 (or an answer).
+            db.session.rollback()
+            raise
     return request.environ[TOKEN_FOUND]
 
 

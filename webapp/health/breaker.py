@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from webapp.extensions import db
 from webapp.models import Connection, Delivery
@@ -167,9 +167,12 @@ def release_held(host: str) -> int:
     """Make every delivery held by a PagerDuty failure at this host due now; returns how many."""
     now = utcnow()
     orgs = select(Connection.org_id).where(Connection.region.in_(_regions_of(host) or ["us", "eu"]))
+    # A note whose answer never came keeps its wait: PagerDuty may still carry out the call it held, and the note
+    # is looked for only once that call can have landed (else it is posted twice).
+    unanswered_note = and_(Delivery.in_doubt_since.is_not(None), Delivery.last_status_code.is_(None))
     statement = (
         update(Delivery)
-        .where(*_held_by_pagerduty(), Delivery.next_attempt_at > now, Delivery.org_id.in_(orgs))
+        .where(*_held_by_pagerduty(), Delivery.next_attempt_at > now, Delivery.org_id.in_(orgs), ~unanswered_note)
         .values(next_attempt_at=now)
     )
     with db.engine.begin() as connection:
