@@ -66,7 +66,7 @@ def control_act(incident_id, action):
     )
     if records is None:
         return jsonify(error="no such incident or action"), 404
-    return jsonify(webhooks=[{k: r[k] for k in ("url", "status", "webhook_id", "event_type")} for r in records])
+    return jsonify(webhooks=[inc.outcome(r) for r in records])
 
 
 @control.post("/reset")
@@ -126,11 +126,7 @@ def notes():
 @control.get("/webhook_deliveries")
 def webhook_deliveries():
     with state().lock:
-        return jsonify(
-            webhook_deliveries=[
-                {k: r[k] for k in ("url", "status", "webhook_id", "event_type")} for r in state().webhook_deliveries
-            ]
-        )
+        return jsonify(webhook_deliveries=[inc.outcome(r) for r in state().webhook_deliveries])
 
 
 @control.route("/faults", methods=["POST", "DELETE"])

@@ -265,6 +265,13 @@ def send_to_subscribers(state, incident, event, sync=False):
     return [send_webhook(state, sub, event, sync) for sub in targets]
 
 
+def outcome(record):
+    """A sent webhook as the control endpoints report it: where, how it went, and PagerDuty's time and agent."""
+    event = record["body"]["event"]
+    brief = {k: record[k] for k in ("url", "status", "webhook_id", "event_type")}
+    return brief | {"occurred_at": event["occurred_at"], "agent": (event.get("agent") or {}).get("summary")}
+
+
 def sign(secret, raw_body):
     """The X-PagerDuty-Signature value for a body."""
     return "v1=" + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()

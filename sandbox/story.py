@@ -126,7 +126,7 @@ def control_act(incident_id, action):
         )
     except Refused as refused:
         return jsonify(error=str(refused)), 409
-    return jsonify(webhooks=[{k: r[k] for k in ("url", "status", "webhook_id", "event_type")} for r in records])
+    return jsonify(webhooks=[inc.outcome(r) for r in records])
 
 
 @story_ui.post("/ui/incidents/<incident_id>/story/<action>")

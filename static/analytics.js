@@ -32,6 +32,19 @@
     return utcDay(seconds).slice(5);
   }
 
+  // The y axis as wide as its longest label (a fixed width cut "0.075 min" to "075 min").
+  function axisSize(u, values, axisIdx, cycleNum) {
+    var axis = u.axes[axisIdx];
+    if (cycleNum > 1) return axis._size;
+    var size = axis.ticks.size + axis.gap + 4;
+    var longest = (values || []).reduce(function (a, b) { return String(b).length > a.length ? String(b) : a; }, "");
+    if (longest) {
+      u.ctx.font = axis.font[0];
+      size += u.ctx.measureText(longest).width / devicePixelRatio;
+    }
+    return Math.ceil(size);
+  }
+
   function draw(element) {
     var chart = CHARTS[element.dataset.chart];
     if (!chart || typeof uPlot === "undefined") return;
@@ -46,7 +59,7 @@
       scales: { x: { time: true, range: function (u, min, max) { return [min - 43200, max + 43200]; } } },
       axes: [
         Object.assign({}, axis, { space: 56, values: function (u, splits) { return splits.map(shortDay); } }),
-        Object.assign({}, axis, { size: 64, values: function (u, splits) { return splits.map(function (v) { return v + chart.unit; }); } }),
+        Object.assign({}, axis, { size: axisSize, values: function (u, splits) { return splits.map(function (v) { return v + chart.unit; }); } }),
       ],
       series: [{ value: function (u, v) { return v == null ? "—" : utcDay(v); } }].concat(chart.series.map(function (s) {
         var one = { label: s.label, stroke: s.stroke, width: 2, value: function (u, v) { return v == null ? "—" : v + chart.unit; } };

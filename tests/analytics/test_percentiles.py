@@ -46,3 +46,12 @@ def test_figures_match_the_definitions(db, org, values):
     for group in answer["groups"]:
         mine = values[0 if group["key"] == "kubernetes" else 1 :: 2]
         assert group["paged"] == len(mine) and group["time_to_page"] == reference(mine)
+
+
+def test_chart_minutes_keep_a_few_seconds_visible():
+    from webapp.analytics import series
+
+    window = services.Window(T0, T0 + timedelta(days=1), services.GroupBy.SERVICE)
+    day = {"key": "2026-11-02", "time_to_acknowledge": {"median": 3}, "time_to_resolve": {"median": 7.5}}
+    daily = series.daily(window, [day])
+    assert daily["tta"] == [0.05] and daily["ttr"] == [0.12]  # a median of 3 s is not drawn as 0.1 (or 0) minutes

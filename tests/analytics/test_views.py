@@ -55,5 +55,13 @@ def test_a_bad_custom_range_is_a_form_error_not_a_500(admin_client):
     assert admin_client.get("/analytics/?from=nonsense").status_code == 422
 
 
+@pytest.mark.parametrize(
+    "days", [("9999-12-31", "9999-12-31"), ("0001-01-01", "9999-12-31"), ("1969-12-31", "2026-11-01")]
+)
+def test_a_custom_range_past_the_calendar_is_a_form_error_not_a_500(admin_client, days):
+    response = admin_client.get(f"/analytics/?from={days[0]}&to={days[1]}")
+    assert response.status_code == 422 and 'id="analytics-error"' in response.get_data(as_text=True)
+
+
 def test_logged_out_is_sent_to_login(client):
     assert client.get("/analytics/").status_code == 302

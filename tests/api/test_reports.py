@@ -25,13 +25,14 @@ def test_create_and_read_report(api, org):
         "title",
         "severity",
         "status",
+        "submitted_at",
         "sla_deadline",
         "sla_state",
         "assignee_email",
         "pagerduty",
         "timeline",
     }
-    assert api.get(f"/reports/{body['id']}").json == body
+    assert api.get(f"/reports/{body['id']}").json == body  # the contract: GET /reports/<id> carries submitted_at
 
 
 def test_assessment_and_status(api):

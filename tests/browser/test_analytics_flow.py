@@ -68,3 +68,36 @@ def test_member_reads_the_figures_and_drills_into_a_group(page, live_server, org
         page.locator('.analytics-chart[data-chart="volume"][data-drawn] canvas').wait_for()
         page.screenshot(path=os.environ["ANALYTICS_SCREENSHOT"], full_page=True)
     assert problems == []
+
+
+def test_seconds_long_medians_keep_their_axis_labels_whole_in_dark_mode(page, live_server, org, db):
+    """A handful of responses within seconds: the minutes axis reads 0.04 min and such, every label whole."""
+    from webapp.analytics import record
+    from webapp.models import Incident
+    from webapp.models.types import utcnow
+
+    now = utcnow()
+    for n in range(3):
+        item = Incident(
+            org_id=org.id, kind="cloud", title=f"Quick {n}", severity="low", created_at=now - timedelta(days=n)
+        )
+        db.session.add(item)
+        record.note_paged(item, item.created_at + timedelta(seconds=1), "Platform", "info")
+        record.note_acknowledged(item, item.created_at + timedelta(seconds=2 + n), "Ada Lovelace")
+        record.note_resolved(item, item.created_at + timedelta(seconds=5 + 2 * n))
+    db.session.commit()
+    page.emulate_media(color_scheme="dark")
+    sign_in(page, live_server, org.member_email)
+    follow(page, "Analytics")
+    page.locator('.analytics-chart[data-chart="times"][data-drawn] canvas').wait_for()
+    assert page.evaluate("document.documentElement.getAttribute('data-bs-theme')") == "dark"
+    room = page.evaluate(
+        """() => {
+          const u = document.querySelector('.analytics-chart[data-chart="times"]').uplot, axis = u.axes[1];
+          u.ctx.font = axis.font[0];
+          const widest = Math.max(...axis._values.map(v => u.ctx.measureText(v).width / devicePixelRatio));
+          return {size: axis._size, needed: widest + axis.ticks.size + axis.gap, labels: axis._values};
+        }"""
+    )
+    assert any(label.startswith("0.0") for label in room["labels"]), room  # fractions of a minute, not 0 or 0.1
+    assert room["size"] >= room["needed"], room

@@ -269,4 +269,7 @@ def test_acknowledge_sends_a_signed_webhook(demo):
     assert received["signature"] == expected == sign(secret, received["body"])
     event = json.loads(received["body"])["event"]
     assert event["event_type"] == "incident.acknowledged" and event["data"]["incident_key"] == "report-3"
+    # The control answer names PagerDuty's time and agent of what it sent, so a walk can compute figures from them.
+    assert outcome["webhooks"][0]["occurred_at"] == event["occurred_at"]
+    assert outcome["webhooks"][0]["agent"] == event["agent"]["summary"]
     server.server_close()

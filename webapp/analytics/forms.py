@@ -9,6 +9,7 @@ from webapp.errors import DomainError
 PRESETS = (7, 30, 90)
 # Far enough for any real window; keeps every time a datetime can hold after adding a day.
 EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)
+FIRST_DAY, LAST_DAY = EARLIEST.date(), (LATEST - timedelta(days=1)).date()  # a custom range's days, ends included
 
 
 class Format(StrEnum):
@@ -77,6 +78,9 @@ def _custom(args, now: datetime) -> Window:
             days[name] = date.fromisoformat(args.get(name) or "")
         except ValueError:
             problems[name] = "pick a day"
+    for name, day in days.items():
+        if not FIRST_DAY <= day <= LAST_DAY:  # a window past LATEST cannot be held (the day after 9999-12-31)
+            problems[name] = f"pick a day from {FIRST_DAY} to {LAST_DAY}"
     if not problems and days["from"] > days["to"]:
         problems["from"] = "must not be after the last day"
     group_by = _choice(GroupBy, args.get("group_by") or GroupBy.SERVICE, "group_by", problems)

@@ -14,10 +14,9 @@ from webapp.unit_of_work import kept_loaded
 
 
 def report_item(report):
-    """A report as GET /reports lists it: no timeline, with its submission and last-change times."""
+    """A report as GET /reports lists it: no timeline, with its last-change time."""
     return {
         **services.report_json(report, timeline=False),
-        "submitted_at": report.submitted_at.isoformat(),
         "updated_at": report.updated_at.isoformat(),
     }
 

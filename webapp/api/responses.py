@@ -34,6 +34,7 @@ class ReportSummary(BaseModel):
     title: str
     severity: ReportSeverity
     status: ReportStatus
+    submitted_at: datetime
     sla_deadline: datetime | None
     sla_state: Literal[SLA_STATES]
     assignee_email: str | None
@@ -43,7 +44,6 @@ class ReportSummary(BaseModel):
 class ReportListItem(ReportSummary):
     """A report in GET /reports."""
 
-    submitted_at: datetime
     updated_at: datetime
 
 

@@ -7,6 +7,7 @@ from webapp.health.findings import Finding
 from webapp.models import OnCallSettings, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, note_vdp_service
 from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -95,11 +96,12 @@ def _services(org_id, credentials):
     configured = db.session.scalars(
         db.select(Service).filter_by(org_id=org_id, enabled=True).where(Service.integration_key.isnot(None))
     ).all()
-    if not configured:
+    connection = connection_for(org_id)
+    if not configured and not (connection and connection.integration_key):
         return []
-    remote = {
-        s["id"]: s for s in client.paginate(credentials, "/services", "services", params={"include[]": "integrations"})
-    }
+    listed = client.paginate(credentials, "/services", "services", params={"include[]": "integrations"})
+    note_vdp_service(org_id, listed)
+    remote = {s["id"]: s for s in listed}
     for service in configured:
         item = remote.get(service.pd_id)
         if item is None:

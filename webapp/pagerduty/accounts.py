@@ -19,6 +19,24 @@ def connection_for(org_id: int) -> Connection | None:
     return found
 
 
+def note_vdp_service(org_id: int, services: list) -> None:
+    """Remember the name of the service holding the integration key given at connect (PagerDuty's services listed
+    with their integrations), so alerts sent with that key are named by their service, as PagerDuty names it."""
+    connection = connection_for(org_id)
+    if connection is None or connection.method != "api_token" or not connection.integration_key:
+        return
+    holder = next(
+        (
+            service
+            for service in services
+            if any(i.get("integration_key") == connection.integration_key for i in service.get("integrations") or [])
+        ),
+        None,
+    )
+    name = (holder or {}).get("name")
+    connection.service_name = name[: Connection.service_name.type.length] if isinstance(name, str) else None
+
+
 def credentials_for(org_id: int) -> client.Credentials:
     """What REST calls for this org need; DomainError when it has no API token."""
     connection = connection_for(org_id)

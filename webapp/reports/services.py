@@ -115,6 +115,7 @@ def report_json(report, timeline=True):
         "title": report.title,
         "severity": report.severity,
         "status": report.status,
+        "submitted_at": report.submitted_at.isoformat(),
         "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
         "sla_state": report.sla_state,
         "assignee_email": report.assignee.email if report.assignee else None,

@@ -6,8 +6,8 @@ EVENTS_V2 = "events_api_v2_inbound_integration"
 
 
 def list_services(credentials, on_page=None):
-    """Every service of the account (all pages)."""
-    return client.paginate(credentials, "/services", "services", on_page=on_page)
+    """Every service of the account (all pages), with its integrations (which one holds the VDP integration key)."""
+    return client.paginate(credentials, "/services", "services", params={"include[]": "integrations"}, on_page=on_page)
 
 
 def events_integration(credentials, service_pd_id):

@@ -105,7 +105,7 @@ def fallback_route(org_id, why, skip_service_id=None):
             return _route_to(service, f"{why}; sent to the default service")
         why, rescue = f"{why}; the default service {service.name} cannot take it: {problem}", True
     if rescue and connection is not None and connection.method == "api_token" and connection.integration_key:
-        return Route(connection.integration_key, "VDP integration key", f"{why}; sent with the VDP integration key")
+        return Route(connection.integration_key, vdp_key_label(connection), f"{why}; sent with the VDP integration key")
     if connection is not None and connection.routing_key:
         return Route(connection.routing_key, connection.service_name or "Legacy routing key", f"{why}; legacy key")
     if service is None:
@@ -158,6 +158,12 @@ def route_for_incident(incident):
     return fallback_route(incident.org_id, f"{why} to {service.name}, but {problem}", skip_service_id=service.id)
 
 
+def vdp_key_label(connection) -> str:
+    """The integration key given at connect, by the name of the PagerDuty service that holds it once Sync Services or
+    the health check found it (the service's name counts its alerts in the response figures, F48)."""
+    return connection.service_name or "VDP integration key"
+
+
 def route_for_vdp(org_id):
     """The integration key given at connect, else the VDP service, else the default."""
     connection = connection_for(org_id)
@@ -165,7 +171,7 @@ def route_for_vdp(org_id):
     if direct is not None:
         return direct
     if connection.integration_key:
-        return Route(connection.integration_key, "VDP integration key", "The integration key given at connect")
+        return Route(connection.integration_key, vdp_key_label(connection), "The integration key given at connect")
     service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_vdp=True))
     if service is None:
         return fallback_route(org_id, "No VDP integration key or VDP service")

@@ -7,6 +7,7 @@ from webapp.job_registry import SYNC_SERVICES
 from webapp.models import Connection, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import note_vdp_service
 from webapp.queues import enqueue_after_commit
 from webapp.routing.pagerduty_api import list_services
 
@@ -40,6 +41,7 @@ def run_sync(org_id, run_id=None):
         return _finish(run, "failed", f"Sync failed: {error.message}")
     except DomainError as error:
         return _finish(run, "failed", error.message)
+    note_vdp_service(org_id, remote)
     added, updated, removed = upsert_services(org_id, remote)
     return _finish(
         run,
