@@ -45,7 +45,9 @@ def resolved_token():
     asks first, to key a known token's own budget)."""
     if TOKEN_FOUND not in request.environ:  # per request (tests keep one app context, and so one `g`)
         token = bearer_token()
-        request.environ[TOKEN_FOUND] = token_in_use(token) if token else None
+        # a write may page PagerDuty: read the org's settings and connection with the token, in one statement
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
+        request.environ[TOKEN_FOUND] = token_in_use(token, with_org_config=writes) if token else None
     return request.environ[TOKEN_FOUND]
 
 

@@ -8,7 +8,7 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection
 from webapp.pagerduty import client
-from webapp.unit_of_work import remembered
+from webapp.unit_of_work import remember, remembered
 
 
 def connection_for(org_id: int) -> Connection | None:
@@ -17,6 +17,12 @@ def connection_for(org_id: int) -> Connection | None:
         "connection", org_id, lambda: db.session.scalar(db.select(Connection).filter_by(org_id=org_id))
     )
     return found
+
+
+def remember_connection(org_id: int, connection: Connection | None) -> None:
+    """The org's connection row, read along with something else: `connection_for` finds it in this unit of work."""
+    if connection is not None:
+        remember("connection", org_id, connection)
 
 
 def credentials_for(org_id: int) -> client.Credentials:

@@ -3,8 +3,9 @@
 from dataclasses import dataclass, replace
 
 from webapp.extensions import db
-from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.models import CloudResource, Cluster, Incident, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.pagerduty.accounts import connection_for
+from webapp.routing.inventory import remember_namespace, remember_resource
 
 DISCONNECTED_LABEL = "Not sent: PagerDuty was disconnected"
 ROUTING_KEY_REASON = (
@@ -113,33 +114,41 @@ def fallback_route(org_id, why, skip_service_id=None):
     return Route(None, "no route", f"{why} and no routing key")
 
 
-def _assignment(incident):
-    """The service a resource or namespace assignment names for this incident, with its description."""
+def _assignment(incident: Incident) -> tuple[Service | None, str | None]:
+    """The service a resource or namespace assignment names for this incident, with its description.
+
+    The one statement also finds the incident's inventory row (when known), so that recording it in the inventory
+    (`record_from_incident`) reads nothing again.
+    """
     if incident.kind == "cloud" and incident.resource_id:
-        service = db.session.scalar(
-            db.select(Service)
-            .join(ResourceRoute, ResourceRoute.service_id == Service.id)
-            .join(CloudResource, CloudResource.id == ResourceRoute.cloud_resource_id)
+        found = db.session.execute(
+            db.select(CloudResource, Service)
+            .outerjoin(ResourceRoute, ResourceRoute.cloud_resource_id == CloudResource.id)
+            .outerjoin(Service, Service.id == ResourceRoute.service_id)
             .where(
                 CloudResource.org_id == incident.org_id,
                 CloudResource.provider == incident.provider,
                 CloudResource.resource_id == incident.resource_id,
             )
-        )
-        return service, f"Cloud resource {incident.provider}:{incident.resource_id} is assigned"
+        ).first()
+        if found is not None:
+            remember_resource(found[0])
+        return found[1] if found else None, f"Cloud resource {incident.provider}:{incident.resource_id} is assigned"
     if incident.kind == "kubernetes" and incident.namespace:
-        service = db.session.scalar(
-            db.select(Service)
-            .join(NamespaceRoute, NamespaceRoute.service_id == Service.id)
-            .join(Namespace, Namespace.id == NamespaceRoute.namespace_id)
+        found = db.session.execute(
+            db.select(Namespace, Service)
             .join(Cluster, Cluster.id == Namespace.cluster_id)
+            .outerjoin(NamespaceRoute, NamespaceRoute.namespace_id == Namespace.id)
+            .outerjoin(Service, Service.id == NamespaceRoute.service_id)
             .where(
                 Cluster.org_id == incident.org_id,
                 Cluster.name == incident.cluster,
                 Namespace.name == incident.namespace,
             )
-        )
-        return service, f"Namespace {incident.cluster}/{incident.namespace} is assigned"
+        ).first()
+        if found is not None:
+            remember_namespace(found[0], incident.cluster)
+        return found[1] if found else None, f"Namespace {incident.cluster}/{incident.namespace} is assigned"
     return None, None
 
 
