@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, replace
 
+from sqlalchemy import or_
+
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Incident, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.pagerduty.accounts import connection_for
@@ -11,6 +13,13 @@ DISCONNECTED_LABEL = "Not sent: PagerDuty was disconnected"
 ROUTING_KEY_REASON = (
     "Routing-key method: every alert goes to its one key (stored routes wait for an API-token connection)"
 )
+
+
+class Unread:
+    """A row the caller has not read (as opposed to None: read, and there is none)."""
+
+
+UNREAD = Unread()
 
 
 @dataclass(frozen=True)
@@ -91,14 +100,20 @@ def _routing_key_route(connection):
     return None
 
 
-def fallback_route(org_id, why, skip_service_id=None):
+def fallback_route(
+    org_id: int, why: str, skip_service_id: int | None = None, default: Service | None | Unread = UNREAD
+) -> Route:
     """After the assigned target: the default service, then the legacy key; nothing routed means no route.
 
     When a service meant to take the alert cannot (a refused or broken integration, `skip_service_id`, or a default
     service that cannot take it), the connect-time VDP key stands in before the legacy key: someone is still paged.
     """
     connection = connection_for(org_id)
-    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True))
+    service = (
+        db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True))
+        if isinstance(default, Unread)
+        else default  # the caller read it along with its own service
+    )
     rescue = skip_service_id is not None
     if service is not None and service.id != skip_service_id:
         problem = service_problem(service)
@@ -167,7 +182,7 @@ def route_for_incident(incident):
     return fallback_route(incident.org_id, f"{why} to {service.name}, but {problem}", skip_service_id=service.id)
 
 
-def route_for_vdp(org_id):
+def route_for_vdp(org_id: int) -> Route:
     """The integration key given at connect, else the VDP service, else the default."""
     connection = connection_for(org_id)
     direct = _not_connected(connection) or _routing_key_route(connection)
@@ -175,10 +190,15 @@ def route_for_vdp(org_id):
         return direct
     if connection.integration_key:
         return Route(connection.integration_key, "VDP integration key", "The integration key given at connect")
-    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_vdp=True))
+    # the VDP service and the default one in one statement (the default is the fallback)
+    candidates = db.session.scalars(
+        db.select(Service).where(Service.org_id == org_id, or_(Service.is_vdp, Service.is_default))
+    ).all()
+    service = next((candidate for candidate in candidates if candidate.is_vdp), None)
+    default = next((candidate for candidate in candidates if candidate.is_default), None)
     if service is None:
-        return fallback_route(org_id, "No VDP integration key or VDP service")
+        return fallback_route(org_id, "No VDP integration key or VDP service", default=default)
     problem = service_problem(service)
     if problem is None:
         return _route_to(service, "The service chosen for VDP alerts")
-    return fallback_route(org_id, f"The VDP service {service.name} cannot take it: {problem}", service.id)
+    return fallback_route(org_id, f"The VDP service {service.name} cannot take it: {problem}", service.id, default)
