@@ -15,6 +15,17 @@ from webapp.unit_of_work import held
 TOKEN_PREFIX = "pb_"
 # last_used_at is a hint, not an audit trail: one write a minute per token at most, not one per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# Every API call runs one of these: built once (SQLAlchemy then reuses their cache key and compiled form).
+LIVE_TOKEN = (
+    db.select(ApiToken.id, ApiToken.last_used_at, Org)
+    .join(Org, Org.id == ApiToken.org_id)
+    .where(ApiToken.token_hash == db.bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+LIVE_TOKEN_WITH_ORG_CONFIG = (
+    LIVE_TOKEN.add_columns(OrgSettings, Connection)
+    .outerjoin(OrgSettings, OrgSettings.org_id == Org.id)
+    .outerjoin(Connection, Connection.org_id == Org.id)
+)
 
 
 def create_token(org_id, name="", actor=None):
@@ -57,18 +68,8 @@ def token_in_use(token: str, with_org_config: bool = False) -> tuple[int, int] |
     PagerDuty connection, which the unit of work then finds without reading them again (nothing is cached across
     requests: a revoked token, changed settings or a new connection count from the next request on).
     """
-    query = (
-        db.select(ApiToken.id, ApiToken.last_used_at, Org)
-        .join(Org, Org.id == ApiToken.org_id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
-    if with_org_config:
-        query = (
-            query.add_columns(OrgSettings, Connection)
-            .outerjoin(OrgSettings, OrgSettings.org_id == Org.id)
-            .outerjoin(Connection, Connection.org_id == Org.id)
-        )
-    found = db.session.execute(query).first()
+    query = LIVE_TOKEN_WITH_ORG_CONFIG if with_org_config else LIVE_TOKEN
+    found = db.session.execute(query, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
     token_id, last_used_at, org = found[:3]

@@ -129,6 +129,30 @@ def fallback_route(
     return Route(None, "no route", f"{why} and no routing key")
 
 
+# Each incident runs one of these: built once (SQLAlchemy then reuses their cache key and compiled form).
+RESOURCE_ASSIGNMENT = (
+    db.select(CloudResource, Service)
+    .outerjoin(ResourceRoute, ResourceRoute.cloud_resource_id == CloudResource.id)
+    .outerjoin(Service, Service.id == ResourceRoute.service_id)
+    .where(
+        CloudResource.org_id == db.bindparam("org_id"),
+        CloudResource.provider == db.bindparam("provider"),
+        CloudResource.resource_id == db.bindparam("resource_id"),
+    )
+)
+NAMESPACE_ASSIGNMENT = (
+    db.select(Namespace, Service)
+    .join(Cluster, Cluster.id == Namespace.cluster_id)
+    .outerjoin(NamespaceRoute, NamespaceRoute.namespace_id == Namespace.id)
+    .outerjoin(Service, Service.id == NamespaceRoute.service_id)
+    .where(
+        Cluster.org_id == db.bindparam("org_id"),
+        Cluster.name == db.bindparam("cluster"),
+        Namespace.name == db.bindparam("namespace"),
+    )
+)
+
+
 def _assignment(incident: Incident) -> tuple[Service | None, str | None]:
     """The service a resource or namespace assignment names for this incident, with its description.
 
@@ -137,29 +161,16 @@ def _assignment(incident: Incident) -> tuple[Service | None, str | None]:
     """
     if incident.kind == "cloud" and incident.resource_id:
         found = db.session.execute(
-            db.select(CloudResource, Service)
-            .outerjoin(ResourceRoute, ResourceRoute.cloud_resource_id == CloudResource.id)
-            .outerjoin(Service, Service.id == ResourceRoute.service_id)
-            .where(
-                CloudResource.org_id == incident.org_id,
-                CloudResource.provider == incident.provider,
-                CloudResource.resource_id == incident.resource_id,
-            )
+            RESOURCE_ASSIGNMENT,
+            {"org_id": incident.org_id, "provider": incident.provider, "resource_id": incident.resource_id},
         ).first()
         if found is not None:
             remember_resource(found[0])
         return found[1] if found else None, f"Cloud resource {incident.provider}:{incident.resource_id} is assigned"
     if incident.kind == "kubernetes" and incident.namespace:
         found = db.session.execute(
-            db.select(Namespace, Service)
-            .join(Cluster, Cluster.id == Namespace.cluster_id)
-            .outerjoin(NamespaceRoute, NamespaceRoute.namespace_id == Namespace.id)
-            .outerjoin(Service, Service.id == NamespaceRoute.service_id)
-            .where(
-                Cluster.org_id == incident.org_id,
-                Cluster.name == incident.cluster,
-                Namespace.name == incident.namespace,
-            )
+            NAMESPACE_ASSIGNMENT,
+            {"org_id": incident.org_id, "cluster": incident.cluster, "namespace": incident.namespace},
         ).first()
         if found is not None:
             remember_namespace(found[0], incident.cluster)
