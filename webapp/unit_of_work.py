@@ -32,6 +32,11 @@ def remembered(kind, key, load):
     return row
 
 
+def remember(kind: str, key: object, row: object) -> None:
+    """Say that `row` is what `remembered(kind, key, ...)` would load (it was read along with something else)."""
+    db.session.info.setdefault(ROWS_KEY, {})[(kind, key)] = row
+
+
 @contextmanager
 def kept_loaded():
     """Keep loaded rows loaded across commits in this block (no re-read after each commit).

@@ -47,8 +47,10 @@ def resolved_token():
     asks first, to key a known token's own budget)."""
     if TOKEN_FOUND not in request.environ:  # per request (tests keep one app context, and so one `g`)
         token = bearer_token()
+        # a write may page PagerDuty: read the org's settings and connection with the token, in one statement
+        writes = request.method not in ("GET", "HEAD", "OPTIONS")
         try:
-            request.environ[TOKEN_FOUND] = token_in_use(token) if token else None
+            request.environ[TOKEN_FOUND] = token_in_use(token, with_org_config=writes) if token else None
         except SQLAlchemyError:
             # The rate limit swallows this error and the view asks again: a connection lost mid-statement would
             # leave the session unusable, and that second ask a 500 instead of the database's 503 (or an answer).

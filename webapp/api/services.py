@@ -6,14 +6,26 @@ from datetime import timedelta
 from webapp.audit.services import record
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
-from webapp.models import ApiToken, Org
+from webapp.models import ApiToken, Connection, Org, OrgSettings
 from webapp.models.org import hash_token
 from webapp.models.types import utcnow
+from webapp.pagerduty.accounts import remember_connection
 from webapp.unit_of_work import held
 
 TOKEN_PREFIX = "pb_"
 # last_used_at is a hint, not an audit trail: one write a minute per token at most, not one per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# Every API call runs one of these: built once (SQLAlchemy then reuses their cache key and compiled form).
+LIVE_TOKEN = (
+    db.select(ApiToken.id, ApiToken.last_used_at, Org)
+    .join(Org, Org.id == ApiToken.org_id)
+    .where(ApiToken.token_hash == db.bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)
+LIVE_TOKEN_WITH_ORG_CONFIG = (
+    LIVE_TOKEN.add_columns(OrgSettings, Connection)
+    .outerjoin(OrgSettings, OrgSettings.org_id == Org.id)
+    .outerjoin(Connection, Connection.org_id == Org.id)
+)
 
 
 def create_token(org_id, name="", actor=None):
@@ -49,22 +61,27 @@ def revoke_token(org_id, token_id, actor=None):
     return api_token
 
 
-def token_in_use(token):
-    """(token id, org id) of a live token, or None; notes when it was last used, once a minute at most."""
-    found = db.session.execute(
-        db.select(ApiToken, Org)
-        .join(Org, Org.id == ApiToken.org_id)
-        .filter(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    ).first()
+def token_in_use(token: str, with_org_config: bool = False) -> tuple[int, int] | None:
+    """(token id, org id) of a live token, or None; notes when it was last used, once a minute at most.
+
+    With `with_org_config` (a request that may page PagerDuty), the same statement reads the org's settings and
+    PagerDuty connection, which the unit of work then finds without reading them again (nothing is cached across
+    requests: a revoked token, changed settings or a new connection count from the next request on).
+    """
+    query = LIVE_TOKEN_WITH_ORG_CONFIG if with_org_config else LIVE_TOKEN
+    found = db.session.execute(query, {"token_hash": hash_token(token)}).first()
     if found is None:
         return None
-    api_token, org = found
+    token_id, last_used_at, org = found[:3]
     held(org)  # alert payloads name the org: no second read
+    if with_org_config:
+        held(found[3])
+        remember_connection(org.id, found[4])
     now = utcnow()
-    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+    if last_used_at is None or now - last_used_at > LAST_USED_PRECISION:
         db.session.execute(
-            db.update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now),
+            db.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now),
             execution_options={"synchronize_session": False},
         )
         db.session.commit()
-    return api_token.id, api_token.org_id
+    return token_id, org.id

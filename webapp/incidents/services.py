@@ -48,8 +48,8 @@ def create_incident(org_id, fields, actor=None):
         f"{incident.kind.capitalize()} incident detected in {where} (severity {incident.severity}).",
         actor,
     )
-    record_from_incident(incident)
     events.on_incident_created(incident)
+    record_from_incident(incident)  # after routing, which has read the incident's inventory row when it is known
     db.session.commit()
     return incident, True
 

@@ -8,7 +8,7 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection
 from webapp.pagerduty import client
-from webapp.unit_of_work import remembered
+from webapp.unit_of_work import remember, remembered
 
 
 def connection_for(org_id: int) -> Connection | None:
@@ -35,6 +35,12 @@ def note_vdp_service(org_id: int, services: list) -> None:
     )
     name = (holder or {}).get("name")
     connection.service_name = name[: Connection.service_name.type.length] if isinstance(name, str) else None
+
+
+def remember_connection(org_id: int, connection: Connection | None) -> None:
+    """The org's connection row, read along with something else: `connection_for` finds it in this unit of work."""
+    if connection is not None:
+        remember("connection", org_id, connection)
 
 
 def credentials_for(org_id: int) -> client.Credentials:

@@ -7,9 +7,10 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.inputs import parse_id
 from webapp.models import Report
+from webapp.models.types import utcnow
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
-from webapp.sla.policy import refresh_deadline
+from webapp.sla.policy import deadline_for, refresh_deadline
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.webhooks.mirror import as_json as mirror_json
@@ -31,6 +32,7 @@ def create_report(org_id, title, description="", researcher_email=None, severity
     """Record a new report, start its SLA clock, assign it to whoever is on call, and alert."""
     if severity not in REPORT_SEVERITIES:
         raise DomainError("Unknown severity.", fields={"severity": f"one of {', '.join(REPORT_SEVERITIES)}"})
+    submitted_at = utcnow()
     report = Report(
         org_id=org_id,
         title=title.strip(),
@@ -38,6 +40,8 @@ def create_report(org_id, title, description="", researcher_email=None, severity
         severity=severity,
         researcher_email=(researcher_email or "").strip().lower() or None,
         source=source,
+        submitted_at=submitted_at,
+        sla_deadline=deadline_for(org_id, severity, submitted_at),  # inserted with it: no UPDATE after
     )
     db.session.add(report)
     db.session.flush()
@@ -45,8 +49,9 @@ def create_report(org_id, title, description="", researcher_email=None, severity
     add_entry(
         report, "report.submitted", f"Report submitted ({'public VDP form' if source == 'form' else source}).", actor
     )
-    refresh_deadline(report)
-    assign_new_report(report)
+    with db.session.no_autoflush:  # the on-call read needs none of this: both timeline lines go in one INSERT
+        refresh_deadline(report)  # the same deadline; fires at once when the policy leaves no time
+        assign_new_report(report)
     events.on_report_created(report)
     db.session.commit()
     return report

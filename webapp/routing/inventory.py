@@ -4,6 +4,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace
+from webapp.unit_of_work import remember, remembered
 
 
 def _get_or_create(model, **key):
@@ -20,22 +21,45 @@ def _get_or_create(model, **key):
     return found
 
 
-def ensure_namespace(org_id, cluster_name, namespace_name):
+def remember_namespace(namespace: Namespace, cluster_name: str) -> None:
+    """A namespace row read along with something else (its route): `ensure_namespace` finds it without a query."""
+    remember("namespace", (namespace.org_id, cluster_name, namespace.name), namespace)
+
+
+def remember_resource(resource: CloudResource) -> None:
+    """A cloud resource row read along with something else (its route): `ensure_resource` finds it."""
+    remember("cloud_resource", (resource.org_id, resource.provider, resource.resource_id), resource)
+
+
+def ensure_namespace(org_id: int, cluster_name: str, namespace_name: str) -> Namespace:
     """The namespace row, created with its cluster when new."""
-    known = db.session.scalar(
-        db.select(Namespace)
-        .join(Cluster, Cluster.id == Namespace.cluster_id)
-        .where(Cluster.org_id == org_id, Cluster.name == cluster_name, Namespace.name == namespace_name)
+    known: Namespace | None = remembered(
+        "namespace",
+        (org_id, cluster_name, namespace_name),
+        lambda: db.session.scalar(
+            db.select(Namespace)
+            .join(Cluster, Cluster.id == Namespace.cluster_id)
+            .where(Cluster.org_id == org_id, Cluster.name == cluster_name, Namespace.name == namespace_name)
+        ),
     )
-    if known is not None:  # the common case, in one query
+    if known is not None:  # the common case, in one query (or none, when routing read it)
         return known
     cluster = _get_or_create(Cluster, org_id=org_id, name=cluster_name)
     return _get_or_create(Namespace, org_id=org_id, cluster_id=cluster.id, name=namespace_name)
 
 
-def ensure_resource(org_id, provider, resource_id, resource_type=None, name=None, region=None):
+def ensure_resource(
+    org_id: int,
+    provider: str,
+    resource_id: str,
+    resource_type: str | None = None,
+    name: str | None = None,
+    region: str | None = None,
+) -> CloudResource:
     """The cloud resource row, created when new, its details refreshed when given."""
-    resource = _get_or_create(CloudResource, org_id=org_id, provider=provider, resource_id=resource_id)
+    resource: CloudResource | None = remembered("cloud_resource", (org_id, provider, resource_id), lambda: None)
+    if resource is None:
+        resource = _get_or_create(CloudResource, org_id=org_id, provider=provider, resource_id=resource_id)
     resource.resource_type = resource_type or resource.resource_type or ""
     resource.name, resource.region = name or resource.name, region or resource.region
     db.session.flush()

@@ -2,14 +2,24 @@
 
 from dataclasses import dataclass, replace
 
+from sqlalchemy import or_
+
 from webapp.extensions import db
-from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.models import CloudResource, Cluster, Incident, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.pagerduty.accounts import connection_for
+from webapp.routing.inventory import remember_namespace, remember_resource
 
 DISCONNECTED_LABEL = "Not sent: PagerDuty was disconnected"
 ROUTING_KEY_REASON = (
     "Routing-key method: every alert goes to its one key (stored routes wait for an API-token connection)"
 )
+
+
+class Unread:
+    """A row the caller has not read (as opposed to None: read, and there is none)."""
+
+
+UNREAD = Unread()
 
 
 @dataclass(frozen=True)
@@ -90,14 +100,20 @@ def _routing_key_route(connection):
     return None
 
 
-def fallback_route(org_id, why, skip_service_id=None):
+def fallback_route(
+    org_id: int, why: str, skip_service_id: int | None = None, default: Service | None | Unread = UNREAD
+) -> Route:
     """After the assigned target: the default service, then the legacy key; nothing routed means no route.
 
     When a service meant to take the alert cannot (a refused or broken integration, `skip_service_id`, or a default
     service that cannot take it), the connect-time VDP key stands in before the legacy key: someone is still paged.
     """
     connection = connection_for(org_id)
-    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True))
+    service = (
+        db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_default=True))
+        if isinstance(default, Unread)
+        else default  # the caller read it along with its own service
+    )
     rescue = skip_service_id is not None
     if service is not None and service.id != skip_service_id:
         problem = service_problem(service)
@@ -113,33 +129,52 @@ def fallback_route(org_id, why, skip_service_id=None):
     return Route(None, "no route", f"{why} and no routing key")
 
 
-def _assignment(incident):
-    """The service a resource or namespace assignment names for this incident, with its description."""
+# Each incident runs one of these: built once (SQLAlchemy then reuses their cache key and compiled form).
+RESOURCE_ASSIGNMENT = (
+    db.select(CloudResource, Service)
+    .outerjoin(ResourceRoute, ResourceRoute.cloud_resource_id == CloudResource.id)
+    .outerjoin(Service, Service.id == ResourceRoute.service_id)
+    .where(
+        CloudResource.org_id == db.bindparam("org_id"),
+        CloudResource.provider == db.bindparam("provider"),
+        CloudResource.resource_id == db.bindparam("resource_id"),
+    )
+)
+NAMESPACE_ASSIGNMENT = (
+    db.select(Namespace, Service)
+    .join(Cluster, Cluster.id == Namespace.cluster_id)
+    .outerjoin(NamespaceRoute, NamespaceRoute.namespace_id == Namespace.id)
+    .outerjoin(Service, Service.id == NamespaceRoute.service_id)
+    .where(
+        Cluster.org_id == db.bindparam("org_id"),
+        Cluster.name == db.bindparam("cluster"),
+        Namespace.name == db.bindparam("namespace"),
+    )
+)
+
+
+def _assignment(incident: Incident) -> tuple[Service | None, str | None]:
+    """The service a resource or namespace assignment names for this incident, with its description.
+
+    The one statement also finds the incident's inventory row (when known), so that recording it in the inventory
+    (`record_from_incident`) reads nothing again.
+    """
     if incident.kind == "cloud" and incident.resource_id:
-        service = db.session.scalar(
-            db.select(Service)
-            .join(ResourceRoute, ResourceRoute.service_id == Service.id)
-            .join(CloudResource, CloudResource.id == ResourceRoute.cloud_resource_id)
-            .where(
-                CloudResource.org_id == incident.org_id,
-                CloudResource.provider == incident.provider,
-                CloudResource.resource_id == incident.resource_id,
-            )
-        )
-        return service, f"Cloud resource {incident.provider}:{incident.resource_id} is assigned"
+        found = db.session.execute(
+            RESOURCE_ASSIGNMENT,
+            {"org_id": incident.org_id, "provider": incident.provider, "resource_id": incident.resource_id},
+        ).first()
+        if found is not None:
+            remember_resource(found[0])
+        return found[1] if found else None, f"Cloud resource {incident.provider}:{incident.resource_id} is assigned"
     if incident.kind == "kubernetes" and incident.namespace:
-        service = db.session.scalar(
-            db.select(Service)
-            .join(NamespaceRoute, NamespaceRoute.service_id == Service.id)
-            .join(Namespace, Namespace.id == NamespaceRoute.namespace_id)
-            .join(Cluster, Cluster.id == Namespace.cluster_id)
-            .where(
-                Cluster.org_id == incident.org_id,
-                Cluster.name == incident.cluster,
-                Namespace.name == incident.namespace,
-            )
-        )
-        return service, f"Namespace {incident.cluster}/{incident.namespace} is assigned"
+        found = db.session.execute(
+            NAMESPACE_ASSIGNMENT,
+            {"org_id": incident.org_id, "cluster": incident.cluster, "namespace": incident.namespace},
+        ).first()
+        if found is not None:
+            remember_namespace(found[0], incident.cluster)
+        return found[1] if found else None, f"Namespace {incident.cluster}/{incident.namespace} is assigned"
     return None, None
 
 
@@ -164,7 +199,7 @@ def vdp_key_label(connection) -> str:
     return connection.service_name or "VDP integration key"
 
 
-def route_for_vdp(org_id):
+def route_for_vdp(org_id: int) -> Route:
     """The integration key given at connect, else the VDP service, else the default."""
     connection = connection_for(org_id)
     direct = _not_connected(connection) or _routing_key_route(connection)
@@ -172,10 +207,15 @@ def route_for_vdp(org_id):
         return direct
     if connection.integration_key:
         return Route(connection.integration_key, vdp_key_label(connection), "The integration key given at connect")
-    service = db.session.scalar(db.select(Service).filter_by(org_id=org_id, is_vdp=True))
+    # the VDP service and the default one in one statement (the default is the fallback)
+    candidates = db.session.scalars(
+        db.select(Service).where(Service.org_id == org_id, or_(Service.is_vdp, Service.is_default))
+    ).all()
+    service = next((candidate for candidate in candidates if candidate.is_vdp), None)
+    default = next((candidate for candidate in candidates if candidate.is_default), None)
     if service is None:
-        return fallback_route(org_id, "No VDP integration key or VDP service")
+        return fallback_route(org_id, "No VDP integration key or VDP service", default=default)
     problem = service_problem(service)
     if problem is None:
         return _route_to(service, "The service chosen for VDP alerts")
-    return fallback_route(org_id, f"The VDP service {service.name} cannot take it: {problem}", service.id)
+    return fallback_route(org_id, f"The VDP service {service.name} cannot take it: {problem}", service.id, default)

@@ -1,6 +1,6 @@
 """The SLA policy (defaults filled in) and what it means for a report: its deadline and its state."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.orgs.services import settings_for
@@ -35,10 +35,15 @@ def at_risk_lead_hours(policy, severity):
     return float(policy["hours"][severity]) * float(policy["at_risk_percent"]) / 100
 
 
+def deadline_for(org_id: int, severity: str, submitted_at: datetime) -> datetime:
+    """When a report of this severity submitted then is due under the org's policy."""
+    return submitted_at + timedelta(hours=float(sla_policy(org_id)["hours"][severity]))
+
+
 def refresh_deadline(report):
     """Recompute a report's SLA deadline from its submission time and current severity (closed: state kept as is)."""
     policy = sla_policy(report.org_id)
-    report.sla_deadline = report.submitted_at + timedelta(hours=float(policy["hours"][report.severity]))
+    report.sla_deadline = deadline_for(report.org_id, report.severity, report.submitted_at)
     if report.status in CLOSED_REPORT_STATUSES:
         return
     state = state_at(report.sla_deadline, at_risk_lead_hours(policy, report.severity))
