@@ -93,12 +93,12 @@ def test_a_connection_lost_during_the_rate_limits_token_lookup_is_no_500(api, db
 
     real, calls = auth.token_in_use, []
 
-    def lost_once(token):
+    def lost_once(token, **options):
         calls.append(token)
         if len(calls) == 1:  # the rate limit asks first
             db.session.connection().invalidate()  # as psycopg does when the server goes away mid-statement
             raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
-        return real(token)
+        return real(token, **options)
 
     monkeypatch.setattr(auth, "token_in_use", lost_once)
     factories.default_service(connected.id, DEFAULT_KEY)
