@@ -9,11 +9,11 @@ import logging
 import random
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import Update, bindparam, case, or_, select, text, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
@@ -277,18 +277,18 @@ def _delivered(delivery, response, facts, token):
     ).scalar()
     if successor_waits is None:
         raise LeaseLost(delivery.id)
-    _mirror_status(delivery)
+    _mirror_status(delivery, now)
     # The latency metric is kept at commit, as the ORM hook would for an ORM write (a rollback forgets it).
     db.session.info.setdefault(LATENCIES, []).append(max(0.0, (now - delivery.created_at).total_seconds()))
-    record.note_delivered(delivery, now)  # the write above is Core: the row object does not carry it
     db.session.commit()
     if successor_waits and delivery.dedup_key:
         wake_senders()
     return "delivered"
 
 
-def _mirror_status(delivery):
-    """The subject's PagerDuty status, in one statement (a trigger never undoes an acknowledgement)."""
+def _mirror_status(delivery: Delivery, at: datetime) -> None:
+    """The subject's PagerDuty status and, for a trigger, its paging (response analytics), in one statement that
+    reads nothing first (a trigger never undoes an acknowledgement)."""
     if (
         delivery.subject_type not in ("report", "incident")
         or not delivery.subject_id
@@ -297,18 +297,26 @@ def _mirror_status(delivery):
         return
     db.session.execute(
         _mirror_statement(delivery.subject_type, delivery.action),
-        {"subject_id": delivery.subject_id},
+        {
+            "subject_id": delivery.subject_id,
+            "paged_at": at,
+            "paged_service": delivery.target_label,
+            "paged_severity": delivery.severity,
+        },
         execution_options={"synchronize_session": False},
     )
 
 
 @cache
-def _mirror_statement(subject_type, action):
+def _mirror_statement(subject_type: str, action: str) -> Update:
     model = Report if subject_type == "report" else Incident
     statement = update(model).where(model.id == bindparam("subject_id"))
-    if action == "trigger":
-        statement = statement.where(or_(model.pd_status.is_(None), model.pd_status == "resolved"))
-    return statement.values(pd_status="triggered" if action == "trigger" else "resolved")
+    if action == "resolve":
+        return statement.values(pd_status="resolved")
+    reopened = or_(model.pd_status.is_(None), model.pd_status == "resolved")
+    return statement.values(
+        pd_status=case((reopened, "triggered"), else_=model.pd_status), **record.paged_values(model)
+    )
 
 
 def _failed(delivery, error, connection, token):
