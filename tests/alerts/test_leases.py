@@ -166,6 +166,44 @@ def test_a_send_costs_three_statements(api, pd, connected, db):
     assert [shape(sql) for sql in statements] == ["SELECT deliveries", "UPDATE deliveries", "UPDATE"]
 
 
+def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, connected, db, redis):
+    from tests.conftest import DEFAULT_KEY
+    from tests.sql import recorded, shape
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import connection_facts, send_leased
+    from webapp.models import Incident
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    incident_id = api.post("/incidents", json={**K8S, "external_id": "e-claimed"}).json["id"]
+    [(row, token)] = [
+        claimed for claimed in claim_rows(5, 5, "me") if claimed[0].dedup_key == f"incident-{incident_id}"
+    ]
+    connection_facts(connected.id)
+    with recorded(db.engine) as statements:
+        assert send_leased(row, token) == ("delivered", None)
+    # The claim's RETURNING was the read: the lease-checked delivered write and the subject's mirror, nothing else.
+    assert [shape(sql) for sql in statements] == ["UPDATE deliveries", "UPDATE"]
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident_id)
+    assert (incident.pd_status, incident.pd_paged_exact) == ("triggered", False)
+    assert incident.pd_page_seconds is not None and incident.pd_page_seconds >= 0
+    assert db.session.get(Delivery, row.id).status == "delivered"
+
+
+@pytest.mark.parametrize("error", [None, client.PagerDutyError("Server error", status=500)])
+def test_a_claimed_sends_outcome_after_a_takeover_is_dropped(api, pd, connected, db, redis, monkeypatch, error):
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import send_leased
+
+    report_id = api.post("/reports", json={"title": "Late"}).json["id"]
+    [(row, token)] = [claimed for claimed in claim_rows(5, 5, "me") if claimed[0].dedup_key == f"report-{report_id}"]
+    _taken_over_during(monkeypatch, db, row.id, error=error)
+    assert send_leased(row, token) == ("late", None)
+    db.session.expire_all()
+    stored = db.session.get(Delivery, row.id)
+    assert (stored.status, stored.lease_owner, stored.attempts) == ("pending", "other-sender", 0)
+
+
 def test_a_reroute_moves_the_delivery_to_its_new_keys_pace_group_and_wakes_the_senders(db, redis):
     from webapp.alerts.outbox import make_due
     from webapp.alerts.pacing import pace_group

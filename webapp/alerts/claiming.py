@@ -14,7 +14,7 @@ import uuid
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import Integer, Row, Update, and_, bindparam, func, literal, or_, select, text, update
 
 from webapp.alerts.liveness import dead_before, dead_sender_names
 from webapp.alerts.outbox import DUE_EARLY, SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
@@ -29,11 +29,17 @@ CLAIM_LOCK = 0x50424C4B  # the advisory lock that serialises claims ("PBLK")
 def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tuple[int, str]]:
     """Lease up to `limit` due deliveries for sender `owner`, at most `org_limit` in flight per org across all
     senders; returns [(id, lease token)] in the order to start them (critical first). Commits the caller's session."""
+    return [(row.id, token) for row, token in claim_rows(limit, org_limit, owner, whole=False)]
+
+
+def claim_rows(limit: int, org_limit: int, owner: str | None = None, whole: bool = True) -> list[tuple[Row, str]]:
+    """As `claim_batch`, with each leased row as the claim left it (`whole`: every column, so that a send needs no
+    read of its own: the claim's RETURNING is the read)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
     claimed = db.session.execute(
-        _claim_statement(),
+        _claim_statement(whole),
         {
             "now": now,
             "soon": now + DUE_EARLY,
@@ -48,11 +54,11 @@ def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tu
         execution_options={"synchronize_session": False},
     ).all()
     db.session.commit()
-    return [(delivery_id, token) for delivery_id, _ in sorted(claimed, key=lambda row: (-row.priority, row.id))]
+    return [(row, token) for row in sorted(claimed, key=lambda row: (-row.priority, row.id))]
 
 
 @cache
-def _claim_statement():
+def _claim_statement(whole: bool) -> Update:
     """Built once (an engine claims many times a second)."""
     lockable = (
         select(Delivery.id)
@@ -60,11 +66,12 @@ def _claim_statement():
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
+    returned = Delivery.__table__.columns if whole else (Delivery.id, Delivery.priority)
     return (
         update(Delivery)
         .where(Delivery.id.in_(lockable))
         .values(lease_token=bindparam("token"), lease_until=bindparam("until"), lease_owner=bindparam("owner"))
-        .returning(Delivery.id, Delivery.priority)
+        .returning(*returned)
     )
 
 

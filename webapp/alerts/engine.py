@@ -12,10 +12,13 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Row
 
 from webapp.alerts import liveness, pacing
-from webapp.alerts.claiming import claim_batch
-from webapp.alerts.sender import send_claimed
+from webapp.alerts.claiming import claim_rows
+from webapp.alerts.sender import send_leased
 from webapp.extensions import db
 from webapp.health.liveness import sender_tick
 from webapp.queues import WAKE_KEY, get_redis, wake_senders
@@ -95,14 +98,14 @@ class DeliveryEngine:
         with self.lock:
             return self.capacity - self.sending
 
-    def claim_round(self):
+    def claim_round(self) -> int:
         """Claim what is due, as far as there is room, and start sending it; returns how many were claimed."""
         free = self.free()
         if free <= 0:
             return 0
         with self.app.app_context():
             try:
-                batch = claim_batch(free, self.org_limit, self.name)
+                batch = claim_rows(free, self.org_limit, self.name)
             except Exception:  # noqa: BLE001 - a database hiccup: the next round tries again
                 log.exception("claiming deliveries failed")
                 db.session.rollback()
@@ -112,8 +115,8 @@ class DeliveryEngine:
             with self.lock:
                 self.sending += len(batch)
                 self.backlogged = len(batch) == free
-            for delivery_id, token in batch:
-                self.pool.submit(self._send, delivery_id, token)
+            for row, token in batch:
+                self.pool.submit(self._send, row, token)
             if batch and len(batch) == free:
                 wake_senders()  # more may be due than this engine has room for: another engine can help
         return len(batch)
@@ -168,12 +171,13 @@ class DeliveryEngine:
                 log.warning("waiting for the wake-up signal failed; polling only, again in %.1f s", backoff)
                 self.stopping.wait(backoff)
 
-    def _send(self, delivery_id, token):
-        due = None
+    def _send(self, row: Row[Any], token: str) -> None:
+        """Send one claimed row (the claim read it: no read here), then make room and note when it is due again."""
+        due, delivery_id = None, row.id
         try:
             with self.app.app_context():
                 try:
-                    outcome, due = send_claimed(delivery_id, token)
+                    outcome, due = send_leased(row, token)
                     log.log(
                         logging.DEBUG if outcome == "delivered" else logging.INFO,
                         "delivery %s: %s",

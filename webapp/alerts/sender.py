@@ -11,9 +11,9 @@ import re
 import time
 from datetime import datetime, timedelta
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Update, bindparam, case, or_, select, text, update
+from sqlalchemy import Row, Update, bindparam, case, or_, select, text, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
@@ -74,22 +74,37 @@ def connection_facts(org_id: int) -> Facts:
     return facts
 
 
-def send_claimed(delivery_id: int, lease_token: str):
-    """Send a delivery a sender has leased under `lease_token`; returns (outcome, when it is due again or None)."""
+Leased = Delivery | Row[Any]  # the ORM row, or the row as the claim returned it (read-only: writes are statements)
+
+
+def send_claimed(delivery_id: int, lease_token: str) -> tuple[str, datetime | None]:
+    """Send a delivery a sender has leased under `lease_token`, reading it first; returns (outcome, when it is due
+    again or None)."""
     with kept_loaded():
         delivery = db.session.get(Delivery, delivery_id)
         if delivery is None or delivery.lease_token != lease_token:
             db.session.commit()
             return "not due or taken", None
-        try:
-            return _process(delivery, connection_facts(delivery.org_id), lease_token)
-        except LeaseLost:
-            db.session.rollback()
-            log.warning("delivery %s: outcome came after its lease was taken over; dropped", delivery_id)
-            return "late", None
+        return _settled(delivery, lease_token)
 
 
-def _process(delivery, facts, token):
+def send_leased(row: Row[Any], lease_token: str) -> tuple[str, datetime | None]:
+    """Send a delivery as the claim returned it (`claiming.claim_rows`: every column, leased under `lease_token`),
+    with no read of its own; returns (outcome, when it is due again or None)."""
+    with kept_loaded():
+        return _settled(row, lease_token)
+
+
+def _settled(delivery: Leased, lease_token: str) -> tuple[str, datetime | None]:
+    try:
+        return _process(delivery, connection_facts(delivery.org_id), lease_token)
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("delivery %s: outcome came after its lease was taken over; dropped", delivery.id)
+        return "late", None
+
+
+def _process(delivery: Leased, facts: Facts, token: str) -> tuple[str, datetime | None]:
     from webapp.connection.services import connection_for
 
     due = _paced(delivery, token)
@@ -98,8 +113,9 @@ def _process(delivery, facts, token):
     try:
         response = _send(delivery, facts.region, token)
     except client.PagerDutyError as error:
-        outcome = _failed(delivery, error, connection_for(delivery.org_id), token)
-        return outcome, delivery.next_attempt_at if outcome == "retrying" else None
+        failed = _hold_lease(delivery, token)
+        outcome = _failed(failed, error, connection_for(delivery.org_id))
+        return outcome, failed.next_attempt_at if outcome == "retrying" else None
     return _delivered(delivery, response, facts, token), None
 
 
@@ -150,13 +166,18 @@ def _delivered_statement():
     )
 
 
-def _hold_lease(delivery, token):
-    """Lock the row while its lease still holds, for an outcome written through the ORM; else raise LeaseLost."""
-    held = db.session.execute(
-        select(Delivery.id).where(Delivery.id == delivery.id, Delivery.lease_token == token).with_for_update()
-    ).first()
+def _hold_lease(delivery: Leased, token: str) -> Delivery:
+    """The row, locked and read afresh while its lease still holds, for an outcome written through the ORM; else
+    raise LeaseLost."""
+    held = db.session.scalar(
+        select(Delivery)
+        .where(Delivery.id == delivery.id, Delivery.lease_token == token)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if held is None:
         raise LeaseLost(delivery.id)
+    return held
 
 
 def _durably():
@@ -165,7 +186,7 @@ def _durably():
         db.session.execute(text("SET LOCAL synchronous_commit TO on"))
 
 
-def _paced(delivery, token):
+def _paced(delivery: Leased, token: str) -> datetime | None:
     """Events go out in their key's slots: a delivery whose slot is later is given that slot and handed back
     (returns when it is due; None means send now)."""
     if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
@@ -179,7 +200,7 @@ def _paced(delivery, token):
     return due
 
 
-def _holds_slot(delivery):
+def _holds_slot(delivery: Leased) -> bool:
     """The delivery comes back for the slot it reserved (a slot missed by far is reserved again)."""
     if delivery.slot_at is None:
         return False
@@ -187,7 +208,7 @@ def _holds_slot(delivery):
     return now - SLOT_LATE <= delivery.slot_at <= now + outbox.DUE_EARLY
 
 
-def _send(delivery, region, token):
+def _send(delivery: Leased, region: str, token: str) -> Any:
     from webapp.connection.services import credentials_for
 
     if delivery.action == "note":
@@ -204,7 +225,7 @@ def _send(delivery, region, token):
     return client.post_event(event, region)
 
 
-def _send_note(delivery, credentials, token):
+def _send_note(delivery: Leased, credentials: client.Credentials, token: str) -> Any:
     """Post a progress note. No transaction is open across the REST calls; the note is marked in doubt (durably)
     before it is posted, and a note found in doubt is looked for in PagerDuty before it is posted again."""
     subject = _subject(delivery)
@@ -228,7 +249,7 @@ class _AlreadyPosted:
     text = "The note was already in PagerDuty (found after an interrupted send); not posted again."
 
 
-def _find_incident(delivery, subject, credentials):
+def _find_incident(delivery: Leased, subject: Report | Incident | None, credentials: client.Credentials) -> str:
     # The newest incident with our key, however old: PagerDuty lists only the last month unless asked for all.
     found = client.rest(
         credentials,
@@ -253,7 +274,7 @@ def _note_posted(credentials, incident_id, payload):
     return any(note.get("content") == content for note in notes)
 
 
-def _subject(delivery):
+def _subject(delivery: Leased) -> Report | Incident | None:
     model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
     return db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
 
@@ -265,7 +286,7 @@ def _secrets(delivery, connection):
     return values
 
 
-def _delivered(delivery, response, facts, token):
+def _delivered(delivery: Leased, response: Any, facts: Facts, token: str) -> str:
     now = utcnow()
     if delivery.action == "note":
         _durably()
@@ -286,7 +307,7 @@ def _delivered(delivery, response, facts, token):
     return "delivered"
 
 
-def _mirror_status(delivery: Delivery, at: datetime) -> None:
+def _mirror_status(delivery: Leased, at: datetime) -> None:
     """The subject's PagerDuty status and, for a trigger, its paging (response analytics), in one statement that
     reads nothing first (a trigger never undoes an acknowledgement)."""
     if (
@@ -319,8 +340,8 @@ def _mirror_statement(subject_type: str, action: str) -> Update:
     )
 
 
-def _failed(delivery, error, connection, token):
-    _hold_lease(delivery, token)
+def _failed(delivery: Delivery, error: client.PagerDutyError, connection: Any) -> str:
+    """Write a failed send's outcome on the row `_hold_lease` locked: retry, reroute, pause or fail for good."""
     if delivery.action == "note":
         _durably()
     delivery.attempts += 1
