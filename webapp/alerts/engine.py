@@ -1,8 +1,9 @@
 """The delivery engine of a sender process: many sends in flight, claimed in fair batches, never waiting inline.
 
-One dispatcher thread claims due deliveries (`claiming.claim_batch`) as far as the engine has room and hands each
-to a pool of sender threads; a listener thread turns the Redis wake-up signal into a claim at once; a heartbeat
-thread records that this sender is alive (its leases lapse as soon as it is not). A paced or retried delivery is
+One dispatcher thread claims due deliveries (`claiming.claim_rows`: the claim returns each row, so a send reads
+nothing more) as far as the engine has room and hands each to a pool of sender threads; a listener thread turns the
+Redis wake-up signal into a claim at once; a heartbeat thread records that this sender is alive (its leases lapse as
+soon as it is not); a metrics thread writes the counts the sends kept once a second. A paced or retried delivery is
 handed back with its time and claimed again then, by this engine or any other. Every second the dispatcher looks
 for due work anyway, so a lost signal, a Redis outage or a dead sender only delays a delivery, never loses it.
 """
@@ -21,12 +22,14 @@ from webapp.alerts.claiming import claim_rows
 from webapp.alerts.sender import send_leased
 from webapp.extensions import db
 from webapp.health.liveness import sender_tick
+from webapp.metrics import counters
 from webapp.queues import WAKE_KEY, get_redis, wake_senders
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 BACKLOG_WAIT = 0.05
 REDIS_BACKOFF_CAP = 10.0
+METRICS_SECONDS = 1.0
 
 
 class DeliveryEngine:
@@ -45,6 +48,7 @@ class DeliveryEngine:
             threading.Thread(target=self._dispatch, name="pagerbridge-dispatch", daemon=True),
             threading.Thread(target=self._listen, name="pagerbridge-wake", daemon=True),
             threading.Thread(target=self._heartbeat, name="pagerbridge-heartbeat", daemon=True),
+            threading.Thread(target=self._flush_metrics, name="pagerbridge-metrics", daemon=True),
         ]
 
     def start(self):
@@ -67,6 +71,7 @@ class DeliveryEngine:
             thread.join(timeout)
         self.pool.shutdown(wait=True)
         with self.app.app_context():
+            counters.flush()  # what the last sends counted
             try:
                 liveness.unregister(self.name)
             except Exception:  # noqa: BLE001 - the row ages out; nothing is leased by this sender any more
@@ -86,6 +91,13 @@ class DeliveryEngine:
                     db.session.rollback()
                 finally:
                     db.session.remove()
+
+    def _flush_metrics(self) -> None:
+        """Write the counts this process kept (when it keeps them: `counters.keep_in_process`) every second, in one
+        Redis round trip, apart from the claims and the heartbeat (a slow Redis delays neither)."""
+        while not self.stopping.wait(METRICS_SECONDS):
+            with self.app.app_context():
+                counters.flush()
 
     def request_claim(self):
         """Claim a round as soon as the dispatcher can."""
