@@ -38,21 +38,25 @@ def claim_rows(limit: int, org_limit: int, owner: str | None = None, whole: bool
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
-    claimed = db.session.execute(
-        _claim_statement(whole),
-        {
-            "now": now,
-            "soon": now + DUE_EARLY,
-            "until": now + timedelta(seconds=lease_seconds()),
-            "dead_before": dead_before(),
-            "token": token,
-            "owner": owner,
-            "batch": limit,
-            "org_limit": org_limit,
-            "per_key": PER_KEY,
-        },
-        execution_options={"synchronize_session": False},
-    ).all()
+    # On the session's connection (Core): the ORM would rebuild the large statement's cache key on every claim.
+    claimed = (
+        db.session.connection()
+        .execute(
+            _claim_statement(whole),
+            {
+                "now": now,
+                "soon": now + DUE_EARLY,
+                "until": now + timedelta(seconds=lease_seconds()),
+                "dead_before": dead_before(),
+                "token": token,
+                "owner": owner,
+                "batch": limit,
+                "org_limit": org_limit,
+                "per_key": PER_KEY,
+            },
+        )
+        .all()
+    )
     db.session.commit()
     return [(row, token) for row in sorted(claimed, key=lambda row: (-row.priority, row.id))]
 

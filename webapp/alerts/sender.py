@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Update, bindparam, case, or_, select, text, update
+from sqlalchemy import Connection, Row, Update, bindparam, case, or_, select, text, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
@@ -119,20 +119,23 @@ def _process(delivery: Leased, facts: Facts, token: str) -> tuple[str, datetime 
     return _delivered(delivery, response, facts, token), None
 
 
-def _settle(delivery_id, token, **values):
+def _settle(delivery_id: int, token: str, **values: Any) -> None:
     """Write an outcome only while the lease it was claimed with still holds; else raise LeaseLost."""
-    result = db.session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.lease_token == token)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    result = _core().execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.lease_token == token).values(**values)
     )
     if result.rowcount != 1:
         raise LeaseLost(delivery_id)
 
 
+def _core() -> Connection:
+    """The session's connection, in its transaction: the send's writes are statements with no ORM object to keep in
+    step, and run through Core they skip the ORM's per-execution work (a fresh cache key each time: ~1 ms of CPU)."""
+    return db.session.connection()
+
+
 @cache
-def _delivered_statement():
+def _delivered_statement() -> Update:
     """The delivered write, lease-checked, answering in the same statement whether a later delivery of the dedup key
     waits behind this one (one statement instead of a look after commit; a successor written between this statement
     and the commit is claimed by the senders' next poll, within a second)."""
@@ -291,11 +294,14 @@ def _delivered(delivery: Leased, response: Any, facts: Facts, token: str) -> str
     if delivery.action == "note":
         _durably()
     answer = redact(response.text[:2000], [delivery.routing_key, *facts.secrets])
-    successor_waits = db.session.execute(
-        _delivered_statement(),
-        {"delivery_id": delivery.id, "token": token, "now": now, "code": response.status_code, "response": answer},
-        execution_options={"synchronize_session": False},
-    ).scalar()
+    successor_waits = (
+        _core()
+        .execute(
+            _delivered_statement(),
+            {"delivery_id": delivery.id, "token": token, "now": now, "code": response.status_code, "response": answer},
+        )
+        .scalar()
+    )
     if successor_waits is None:
         raise LeaseLost(delivery.id)
     _mirror_status(delivery, now)
@@ -316,7 +322,7 @@ def _mirror_status(delivery: Leased, at: datetime) -> None:
         or delivery.action not in ("trigger", "resolve")
     ):
         return
-    db.session.execute(
+    _core().execute(
         _mirror_statement(delivery.subject_type, delivery.action),
         {
             "subject_id": delivery.subject_id,
@@ -324,7 +330,6 @@ def _mirror_status(delivery: Leased, at: datetime) -> None:
             "paged_service": delivery.target_label,
             "paged_severity": delivery.severity,
         },
-        execution_options={"synchronize_session": False},
     )
 
 
