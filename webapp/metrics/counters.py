@@ -2,7 +2,8 @@
 
 prometheus-client's multiprocess mode adds up the processes of one machine only: behind Heroku's router a scrape
 reaches one random web dyno, and the workers (which make most PagerDuty calls) run on other dynos. Redis is what they
-all share, so each increment is one pipelined round trip there, and a scrape reads the totals back.
+all share, so each increment is one pipelined round trip there, and a scrape reads the totals back. A sender
+process, which counts two things per send, keeps them in memory and writes them once a second (`keep_in_process`).
 """
 
 import bisect
