@@ -64,7 +64,8 @@ _pending = _Pending()
 
 def keep_in_process(on: bool = True) -> None:
     """From now on PagerDuty answers and delivery latencies add up in this process until `flush()` writes them in one
-    round trip (the sender process flushes every second); off writes each at once, as web and workers do."""
+    round trip (the sender process flushes every second; a killed sender's last second is not counted); off writes
+    each at once, as web and workers do."""
     _pending.on = on
 
 
