@@ -190,6 +190,28 @@ def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, conne
     assert db.session.get(Delivery, row.id).status == "delivered"
 
 
+def test_a_key_that_cannot_be_decrypted_fails_its_own_send_not_the_claim(api, pd, connected, db, redis):
+    from sqlalchemy import Text, type_coerce
+
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import send_leased
+    from webapp.crypto import SecretUnreadable
+
+    report_ids = [api.post("/reports", json={"title": f"Sealed {n}"}).json["id"] for n in range(2)]
+    broken = db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"report-{report_ids[0]}"))
+    table = Delivery.__table__
+    db.session.execute(
+        table.update().where(table.c.id == broken).values(routing_key=type_coerce("not-a-fernet-token", Text))
+    )
+    db.session.commit()
+    claimed = {row.id: (row, token) for row, token in claim_rows(5, 5, "me")}
+    assert len(claimed) == 2  # the claim itself opens no key
+    with pytest.raises(SecretUnreadable):
+        send_leased(*claimed[broken])
+    [other] = [delivery_id for delivery_id in claimed if delivery_id != broken]
+    assert send_leased(*claimed[other]) == ("delivered", None)
+
+
 @pytest.mark.parametrize("error", [None, client.PagerDutyError("Server error", status=500)])
 def test_a_claimed_sends_outcome_after_a_takeover_is_dropped(api, pd, connected, db, redis, monkeypatch, error):
     from webapp.alerts.claiming import claim_rows

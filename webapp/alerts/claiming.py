@@ -14,7 +14,22 @@ import uuid
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Integer, Row, Update, and_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Text,
+    Update,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 
 from webapp.alerts.liveness import dead_before, dead_sender_names
 from webapp.alerts.outbox import DUE_EARLY, SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
@@ -33,8 +48,8 @@ def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tu
 
 
 def claim_rows(limit: int, org_limit: int, owner: str | None = None, whole: bool = True) -> list[tuple[Row, str]]:
-    """As `claim_batch`, with each leased row as the claim left it (`whole`: every column, so that a send needs no
-    read of its own: the claim's RETURNING is the read)."""
+    """As `claim_batch`, with each leased row as the claim left it (`whole`: every column, its routing key still
+    encrypted, so that a send needs no read of its own: the claim's RETURNING is the read)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
@@ -70,13 +85,21 @@ def _claim_statement(whole: bool) -> Update:
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    returned = Delivery.__table__.columns if whole else (Delivery.id, Delivery.priority)
+    returned = _whole_row() if whole else (Delivery.id, Delivery.priority)
     return (
         update(Delivery)
         .where(Delivery.id.in_(lockable))
         .values(lease_token=bindparam("token"), lease_until=bindparam("until"), lease_owner=bindparam("owner"))
         .returning(*returned)
     )
+
+
+def _whole_row() -> list[ColumnElement]:
+    """Every column, the routing key still sealed: each send thread opens its own, so one key that cannot be
+    decrypted fails that delivery's send, never the claim of every other."""
+    table = Delivery.__table__
+    sealed = type_coerce(table.c.routing_key, Text).label("routing_key")
+    return [sealed if column.name == "routing_key" else column for column in table.columns]
 
 
 def _claimable():

@@ -11,10 +11,12 @@ import re
 import time
 from datetime import datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, Update, bindparam, case, or_, select, text, update
 
+from webapp import crypto
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
 from webapp.analytics import record
@@ -74,7 +76,7 @@ def connection_facts(org_id: int) -> Facts:
     return facts
 
 
-Leased = Delivery | Row[Any]  # the ORM row, or the row as the claim returned it (read-only: writes are statements)
+Leased = Delivery | SimpleNamespace  # the ORM row, or the claimed row opened (read-only: writes are statements)
 
 
 def send_claimed(delivery_id: int, lease_token: str) -> tuple[str, datetime | None]:
@@ -90,9 +92,13 @@ def send_claimed(delivery_id: int, lease_token: str) -> tuple[str, datetime | No
 
 def send_leased(row: Row[Any], lease_token: str) -> tuple[str, datetime | None]:
     """Send a delivery as the claim returned it (`claiming.claim_rows`: every column, leased under `lease_token`),
-    with no read of its own; returns (outcome, when it is due again or None)."""
+    with no read of its own; returns (outcome, when it is due again or None). Raises SecretUnreadable when its
+    routing key cannot be decrypted (as reading the row would): its lease lapses, the other sends go on."""
+    delivery = SimpleNamespace(**row._asdict())
+    if delivery.routing_key is not None:
+        delivery.routing_key = crypto.decrypt(delivery.routing_key)
     with kept_loaded():
-        return _settled(row, lease_token)
+        return _settled(delivery, lease_token)
 
 
 def _settled(delivery: Leased, lease_token: str) -> tuple[str, datetime | None]:
