@@ -15,6 +15,7 @@ from webapp import config, create_app
 from webapp.extensions import db
 from webapp.health.liveness import Kind, forget
 from webapp.logs import configure_logging
+from webapp.metrics import counters
 
 log = logging.getLogger("pagerbridge.sender")
 
@@ -67,6 +68,7 @@ def main() -> None:
     in_flight, org_limit, lease_seconds = config.engine_settings()
     in_flight = max(in_flight, 1)  # a sender exists to send
     app = build_app(in_flight, lease_seconds)
+    counters.keep_in_process()  # answers and latencies go to Redis once a second, not twice per send
     with app.app_context():
         relax_commit_durability(db.engine)
     engine = _start(app, in_flight, org_limit, stop)

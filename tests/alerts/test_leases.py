@@ -183,10 +183,69 @@ def test_a_send_costs_three_statements(api, pd, connected, db):
     connection_facts(connected.id)  # read once per few seconds per sender, not per send
     with recorded(db.engine) as statements:
         assert send_claimed(ids[1], tokens[1])[0] == "delivered"
-    # Read the row; the lease-checked delivered write (which also answers whether a successor waits); the mirror; and
-    # the response figures (analytics) of a trigger: its subject read and its paging recorded.
-    expected = ["SELECT deliveries", "UPDATE deliveries", "UPDATE", "SELECT incidents", "UPDATE"]
-    assert [shape(sql) for sql in statements] == expected
+    # Read the row; the lease-checked delivered write (which also answers whether a successor waits); the subject's
+    # mirror with its paging recorded (response analytics) in the same statement, reading nothing first.
+    assert [shape(sql) for sql in statements] == ["SELECT deliveries", "UPDATE deliveries", "UPDATE"]
+
+
+def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, connected, db, redis):
+    from tests.conftest import DEFAULT_KEY
+    from tests.sql import recorded, shape
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import connection_facts, send_leased
+    from webapp.models import Incident
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    incident_id = api.post("/incidents", json={**K8S, "external_id": "e-claimed"}).json["id"]
+    [(row, token)] = [
+        claimed for claimed in claim_rows(5, 5, "me") if claimed[0].dedup_key == f"incident-{incident_id}"
+    ]
+    connection_facts(connected.id)
+    with recorded(db.engine) as statements:
+        assert send_leased(row, token) == ("delivered", None)
+    # The claim's RETURNING was the read: the lease-checked delivered write and the subject's mirror, nothing else.
+    assert [shape(sql) for sql in statements] == ["UPDATE deliveries", "UPDATE"]
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident_id)
+    assert (incident.pd_status, incident.pd_paged_exact) == ("triggered", False)
+    assert incident.pd_page_seconds is not None and incident.pd_page_seconds >= 0
+    assert db.session.get(Delivery, row.id).status == "delivered"
+
+
+def test_a_key_that_cannot_be_decrypted_fails_its_own_send_not_the_claim(api, pd, connected, db, redis):
+    from sqlalchemy import Text, type_coerce
+
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import send_leased
+    from webapp.crypto import SecretUnreadable
+
+    report_ids = [api.post("/reports", json={"title": f"Sealed {n}"}).json["id"] for n in range(2)]
+    broken = db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"report-{report_ids[0]}"))
+    table = Delivery.__table__
+    db.session.execute(
+        table.update().where(table.c.id == broken).values(routing_key=type_coerce("not-a-fernet-token", Text))
+    )
+    db.session.commit()
+    claimed = {row.id: (row, token) for row, token in claim_rows(5, 5, "me")}
+    assert len(claimed) == 2  # the claim itself opens no key
+    with pytest.raises(SecretUnreadable):
+        send_leased(*claimed[broken])
+    [other] = [delivery_id for delivery_id in claimed if delivery_id != broken]
+    assert send_leased(*claimed[other]) == ("delivered", None)
+
+
+@pytest.mark.parametrize("error", [None, client.PagerDutyError("Server error", status=500)])
+def test_a_claimed_sends_outcome_after_a_takeover_is_dropped(api, pd, connected, db, redis, monkeypatch, error):
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import send_leased
+
+    report_id = api.post("/reports", json={"title": "Late"}).json["id"]
+    [(row, token)] = [claimed for claimed in claim_rows(5, 5, "me") if claimed[0].dedup_key == f"report-{report_id}"]
+    _taken_over_during(monkeypatch, db, row.id, error=error)
+    assert send_leased(row, token) == ("late", None)
+    db.session.expire_all()
+    stored = db.session.get(Delivery, row.id)
+    assert (stored.status, stored.lease_owner, stored.attempts) == ("pending", "other-sender", 0)
 
 
 def test_a_reroute_moves_the_delivery_to_its_new_keys_pace_group_and_wakes_the_senders(db, redis):

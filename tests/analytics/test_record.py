@@ -64,3 +64,38 @@ def test_a_reopening_older_than_the_resolution_changes_nothing(item):
     record.note_resolved(item, minutes(30))
     record.note_reopened(item, minutes(20))
     assert item.pd_resolved_at == minutes(30)
+
+
+def page_in_sql(db, item, at, service="Platform", severity="error"):
+    """The sender's paging write: `paged_values` in one UPDATE, as note_paged would do it in Python."""
+    statement = db.update(Incident).where(Incident.id == item.id).values(**record.paged_values(Incident))
+    db.session.execute(statement, {"paged_at": at, "paged_service": service, "paged_severity": severity})
+    db.session.commit()
+    db.session.refresh(item)
+
+
+def test_the_senders_paging_in_one_statement_keeps_the_same_rules(db, item):
+    page_in_sql(db, item, minutes(2))
+    assert (item.pd_paged_at, item.pd_service, item.pd_severity, item.pd_paged_exact) == (
+        minutes(2),
+        "Platform",
+        "error",
+        False,
+    )
+    assert item.pd_page_seconds == 120
+    record.note_acknowledged(item, minutes(4), "Ada")
+    record.note_resolved(item, minutes(30))
+    db.session.commit()
+    page_in_sql(db, item, minutes(3), "Other", "critical")  # a retrigger before the resolution: nothing moves
+    assert (item.pd_paged_at, item.pd_service, item.pd_resolved_at) == (minutes(2), "Platform", minutes(30))
+    assert (item.pd_ack_seconds, item.pd_resolve_seconds) == (120, 28 * 60)
+    page_in_sql(db, item, minutes(45))  # a trigger after the resolution reopens
+    assert (item.pd_resolved_at, item.pd_resolve_seconds, item.pd_reopened_at) == (None, None, minutes(45))
+    assert item.pd_paged_at == minutes(2) and item.pd_page_seconds == 120
+
+
+def test_the_senders_paging_keeps_known_service_and_severity_when_the_delivery_has_none(db, item):
+    item.pd_service, item.pd_severity = "Known", "warning"
+    db.session.commit()
+    page_in_sql(db, item, minutes(1), None, None)
+    assert (item.pd_service, item.pd_severity, item.pd_page_seconds) == ("Known", "warning", 60)

@@ -242,3 +242,27 @@ def test_scheduler_lag_reports_from_the_database_when_redis_is_flushed_or_down(d
 
     monkeypatch.setattr(readings, "get_redis", down)
     assert 59 <= readings.scheduler_lag_known() < 65
+
+
+def test_a_sender_keeps_its_counts_until_it_flushes_them_in_one_round_trip(db, api, pd, connected, scrape, monkeypatch):
+    from tests.sending import send_now
+    from webapp.metrics import counters
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    for n in range(2):
+        api.post("/incidents", json={**K8S, "external_id": f"kept-{n}"})
+    before = scrape()
+    monkeypatch.setattr(counters, "_pending", counters._Pending())
+    counters.keep_in_process()
+    for row in db.session.scalars(db.select(Delivery)).all():
+        assert send_now(row.id) == "delivered"
+    kept = scrape()  # nothing reached Redis yet
+    assert value(kept, "pagerbridge_delivery_latency_seconds_count") == value(
+        before, "pagerbridge_delivery_latency_seconds_count"
+    )
+    counters.flush()
+    after = scrape()
+    assert value(after, "pagerbridge_delivery_latency_seconds_count") == 2
+    assert value(after, "pagerbridge_delivery_latency_seconds_bucket", le="+Inf") == 2
+    events = value(after, "pagerbridge_pagerduty_responses_total", api="events", status="202")
+    assert events == value(before, "pagerbridge_pagerduty_responses_total", api="events", status="202") + 2

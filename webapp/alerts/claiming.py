@@ -14,7 +14,22 @@ import uuid
 from datetime import timedelta
 from functools import cache
 
-from sqlalchemy import Integer, and_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Text,
+    Update,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 
 from webapp.alerts.liveness import dead_before, dead_sender_names
 from webapp.alerts.outbox import DUE_EARLY, SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
@@ -34,30 +49,42 @@ def claim_batch(
 
     `take_over_silent=False` leaves the leases of senders whose heartbeat is old until they lapse: a sender that has
     itself just got the database back cannot tell a dead peer from one that could not beat meanwhile either."""
+    return [(row.id, token) for row, token in claim_rows(limit, org_limit, owner, take_over_silent, whole=False)]
+
+
+def claim_rows(
+    limit: int, org_limit: int, owner: str | None = None, take_over_silent: bool = True, whole: bool = True
+) -> list[tuple[Row, str]]:
+    """As `claim_batch`, with each leased row as the claim left it (`whole`: every column, its routing key still
+    encrypted, so that a send needs no read of its own: the claim's RETURNING is the read)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
-    claimed = db.session.execute(
-        _claim_statement(),
-        {
-            "now": now,
-            "soon": now + DUE_EARLY,
-            "until": now + timedelta(seconds=lease_seconds()),
-            "dead_before": dead_before() if take_over_silent else now - timedelta(days=3650),
-            "token": token,
-            "owner": owner,
-            "batch": limit,
-            "org_limit": org_limit,
-            "per_key": PER_KEY,
-        },
-        execution_options={"synchronize_session": False},
-    ).all()
+    # On the session's connection (Core): the ORM would rebuild the large statement's cache key on every claim.
+    claimed = (
+        db.session.connection()
+        .execute(
+            _claim_statement(whole),
+            {
+                "now": now,
+                "soon": now + DUE_EARLY,
+                "until": now + timedelta(seconds=lease_seconds()),
+                "dead_before": dead_before() if take_over_silent else now - timedelta(days=3650),
+                "token": token,
+                "owner": owner,
+                "batch": limit,
+                "org_limit": org_limit,
+                "per_key": PER_KEY,
+            },
+        )
+        .all()
+    )
     db.session.commit()
-    return [(delivery_id, token) for delivery_id, _ in sorted(claimed, key=lambda row: (-row.priority, row.id))]
+    return [(row, token) for row in sorted(claimed, key=lambda row: (-row.priority, row.id))]
 
 
 @cache
-def _claim_statement():
+def _claim_statement(whole: bool) -> Update:
     """Built once (an engine claims many times a second)."""
     lockable = (
         select(Delivery.id)
@@ -65,12 +92,21 @@ def _claim_statement():
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
+    returned = _whole_row() if whole else (Delivery.id, Delivery.priority)
     return (
         update(Delivery)
         .where(Delivery.id.in_(lockable))
         .values(lease_token=bindparam("token"), lease_until=bindparam("until"), lease_owner=bindparam("owner"))
-        .returning(Delivery.id, Delivery.priority)
+        .returning(*returned)
     )
+
+
+def _whole_row() -> list[ColumnElement]:
+    """Every column, the routing key still sealed: each send thread opens its own, so one key that cannot be
+    decrypted fails that delivery's send, never the claim of every other."""
+    table = Delivery.__table__
+    sealed = type_coerce(table.c.routing_key, Text).label("routing_key")
+    return [sealed if column.name == "routing_key" else column for column in table.columns]
 
 
 def _claimable():

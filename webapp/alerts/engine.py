@@ -1,8 +1,9 @@
 """The delivery engine of a sender process: many sends in flight, claimed in fair batches, never waiting inline.
 
-One dispatcher thread claims due deliveries (`claiming.claim_batch`) as far as the engine has room and hands each
-to a pool of sender threads; a listener thread turns the Redis wake-up signal into a claim at once; a heartbeat
-thread records that this sender is alive (its leases lapse as soon as it is not). A paced or retried delivery is
+One dispatcher thread claims due deliveries (`claiming.claim_rows`: the claim returns each row, so a send reads
+nothing more) as far as the engine has room and hands each to a pool of sender threads; a listener thread turns the
+Redis wake-up signal into a claim at once; a heartbeat thread records that this sender is alive (its leases lapse as
+soon as it is not); a metrics thread writes the counts the sends kept once a second. A paced or retried delivery is
 handed back with its time and claimed again then, by this engine or any other. Every second the dispatcher looks
 for due work anyway, so a lost signal, a Redis outage or a dead sender only delays a delivery, never loses it.
 """
@@ -12,18 +13,23 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy import Row
 
 from webapp.alerts import liveness, pacing
-from webapp.alerts.claiming import claim_batch
-from webapp.alerts.sender import send_claimed
+from webapp.alerts.claiming import claim_rows
+from webapp.alerts.sender import send_leased
 from webapp.extensions import db
 from webapp.health.liveness import sender_tick
+from webapp.metrics import counters
 from webapp.queues import WAKE_KEY, get_redis, wake_senders
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 BACKLOG_WAIT = 0.05
 REDIS_BACKOFF_CAP = 10.0
+METRICS_SECONDS = 1.0
 
 
 class DeliveryEngine:
@@ -45,6 +51,7 @@ class DeliveryEngine:
             threading.Thread(target=self._dispatch, name="pagerbridge-dispatch", daemon=True),
             threading.Thread(target=self._listen, name="pagerbridge-wake", daemon=True),
             threading.Thread(target=self._heartbeat, name="pagerbridge-heartbeat", daemon=True),
+            threading.Thread(target=self._flush_metrics, name="pagerbridge-metrics", daemon=True),
         ]
 
     def start(self):
@@ -68,6 +75,7 @@ class DeliveryEngine:
             thread.join(timeout)
         self.pool.shutdown(wait=True)
         with self.app.app_context():
+            counters.flush()  # what the last sends counted
             try:
                 liveness.unregister(self.name)
             except Exception:  # noqa: BLE001 - the row ages out; nothing is leased by this sender any more
@@ -96,6 +104,13 @@ class DeliveryEngine:
         since = self.reachable_since
         return since is not None and time.monotonic() - since >= liveness.DEAD_AFTER_SECONDS
 
+    def _flush_metrics(self) -> None:
+        """Write the counts this process kept (when it keeps them: `counters.keep_in_process`) every second, in one
+        Redis round trip, apart from the claims and the heartbeat (a slow Redis delays neither)."""
+        while not self.stopping.wait(METRICS_SECONDS):
+            with self.app.app_context():
+                counters.flush()
+
     def request_claim(self):
         """Claim a round as soon as the dispatcher can."""
         with self.lock:
@@ -107,14 +122,14 @@ class DeliveryEngine:
         with self.lock:
             return self.capacity - self.sending
 
-    def claim_round(self):
+    def claim_round(self) -> int:
         """Claim what is due, as far as there is room, and start sending it; returns how many were claimed."""
         free = self.free()
         if free <= 0:
             return 0
         with self.app.app_context():
             try:
-                batch = claim_batch(free, self.org_limit, self.name, self.peers_judged())
+                batch = claim_rows(free, self.org_limit, self.name, self.peers_judged())
             except Exception:  # noqa: BLE001 - a database hiccup: the next round tries again
                 log.exception("claiming deliveries failed")
                 self.reachable_since = None
@@ -125,8 +140,8 @@ class DeliveryEngine:
             with self.lock:
                 self.sending += len(batch)
                 self.backlogged = len(batch) == free
-            for delivery_id, token in batch:
-                self.pool.submit(self._send, delivery_id, token)
+            for row, token in batch:
+                self.pool.submit(self._send, row, token)
             if batch and len(batch) == free:
                 wake_senders()  # more may be due than this engine has room for: another engine can help
         return len(batch)
@@ -181,12 +196,13 @@ class DeliveryEngine:
                 log.warning("waiting for the wake-up signal failed; polling only, again in %.1f s", backoff)
                 self.stopping.wait(backoff)
 
-    def _send(self, delivery_id, token):
-        due = None
+    def _send(self, row: Row[Any], token: str) -> None:
+        """Send one claimed row (the claim read it: no read here), then make room and note when it is due again."""
+        due, delivery_id = None, row.id
         try:
             with self.app.app_context():
                 try:
-                    outcome, due = send_claimed(delivery_id, token)
+                    outcome, due = send_leased(row, token)
                     log.log(
                         logging.DEBUG if outcome == "delivered" else logging.INFO,
                         "delivery %s: %s",

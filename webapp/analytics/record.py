@@ -6,9 +6,16 @@ latest, and a reopening after it clears it (a resolution older than the reopenin
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from webapp.extensions import db
-from webapp.models import Delivery, Incident, Report
+from sqlalchemy import Float, and_, bindparam, case, false, func, null, or_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from webapp.models import Incident, Report
+from webapp.models.types import UTCDateTime
 
 # PagerDuty's time of the first trigger replaces our delivery's when about as early: later ones are retriggers.
 SAME_TRIGGER = timedelta(minutes=5)
@@ -76,15 +83,53 @@ def service_of(body) -> dict | None:
     return service if isinstance(service, dict) else None
 
 
-def note_delivered(delivery: Delivery, at: datetime | None = None) -> None:
-    """A delivery PagerDuty accepted (at `at`, else its delivered_at): a trigger for a report or incident records its
-    paging."""
-    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
-    if delivery.action != "trigger" or model is None or not delivery.subject_id:
-        return
-    item = db.session.get(model, delivery.subject_id)
-    if item is not None:
-        note_paged(item, at or delivery.delivered_at, delivery.target_label, delivery.severity)
+def paged_values(model: type[Subject]) -> dict[str, ColumnElement]:
+    """`note_paged` of an accepted trigger (our own time, not exact) as the SET clause of one UPDATE of the subject, so
+    the sender records the paging without reading the row first. Binds :paged_at, :paged_service and :paged_severity."""
+    at = bindparam("paged_at", type_=UTCDateTime())
+    first = model.pd_paged_at.is_(None)
+    reopens = and_(~first, model.pd_resolved_at.is_not(None), model.pd_resolved_at < at)
+    paged = func.coalesce(model.pd_paged_at, at)
+    resolved = case((reopens, null()), else_=model.pd_resolved_at)
+    return {
+        "pd_paged_at": paged,
+        "pd_paged_exact": case((first, false()), else_=model.pd_paged_exact),
+        "pd_service": _first_or_kept(first, bindparam("paged_service"), model.pd_service),
+        "pd_severity": _first_or_kept(first, bindparam("paged_severity"), model.pd_severity),
+        "pd_reopened_at": case(
+            (and_(reopens, or_(model.pd_reopened_at.is_(None), model.pd_reopened_at < at)), at),
+            else_=model.pd_reopened_at,
+        ),
+        "pd_resolved_at": resolved,
+        "pd_page_seconds": SecondsBetween(paged, model.submitted_at if model is Report else model.created_at),
+        "pd_ack_seconds": SecondsBetween(model.pd_acknowledged_at, paged),
+        "pd_resolve_seconds": SecondsBetween(resolved, paged),
+    }
+
+
+def _first_or_kept(first: ColumnElement, given: ColumnElement, column: ColumnElement) -> ColumnElement:
+    """The value given with the first paging (the known one when none is given); later pagings keep the column."""
+    return case((first, func.coalesce(given, column)), else_=column)
+
+
+class SecondsBetween(FunctionElement):
+    """`later - earlier` in seconds, in SQL (None when either is None), as `_derive` computes it in Python."""
+
+    type = Float()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(SecondsBetween)
+def _seconds_in_postgresql(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({later}) - ({earlier}))"
+
+
+@compiles(SecondsBetween, "sqlite")
+def _seconds_in_sqlite(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"  # SQLite keeps milliseconds
 
 
 def started_at(item: Subject) -> datetime:

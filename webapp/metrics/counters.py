@@ -2,13 +2,16 @@
 
 prometheus-client's multiprocess mode adds up the processes of one machine only: behind Heroku's router a scrape
 reaches one random web dyno, and the workers (which make most PagerDuty calls) run on other dynos. Redis is what they
-all share, so each increment is one pipelined round trip there, and a scrape reads the totals back.
+all share, so each increment is one pipelined round trip there, and a scrape reads the totals back. A sender
+process, which counts two things per send, keeps them in memory and writes them once a second (`keep_in_process`).
 """
 
 import bisect
 import logging
 import os
+import threading
 import time
+from collections import Counter
 
 from webapp.config import host_name
 from webapp.queues import get_redis
@@ -46,10 +49,53 @@ def _run(pipeline_steps):
         log.warning("metrics not recorded for %.0f s: Redis failed (%s)", PAUSE_AFTER_FAILURE, exc)
 
 
+class _Pending:
+    """Counts a process keeps in memory until `flush` (a sender's: two fewer Redis round trips per send)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.lock = threading.Lock()
+        self.responses: Counter[tuple[str, str]] = Counter()  # (minute key, "api|status") -> answers
+        self.latencies: list[float] = []
+
+
+_pending = _Pending()
+
+
+def keep_in_process(on: bool = True) -> None:
+    """From now on PagerDuty answers and delivery latencies add up in this process until `flush()` writes them in one
+    round trip (the sender process flushes every second; a killed sender's last second is not counted); off writes
+    each at once, as web and workers do."""
+    _pending.on = on
+
+
+def flush() -> None:
+    """Write what this process kept (see `keep_in_process`) to Redis in one round trip; lost if Redis fails."""
+    with _pending.lock:
+        responses, _pending.responses = _pending.responses, Counter()
+        latencies, _pending.latencies = _pending.latencies, []
+    if not responses and not latencies:
+        return
+
+    def steps(pipeline):
+        for (minute_key, field), count in responses.items():
+            pipeline.hincrby(RESPONSES_KEY, field, count)
+            pipeline.hincrby(minute_key, field, count)
+        for minute_key in {minute_key for minute_key, _ in responses}:
+            pipeline.expire(minute_key, MINUTE_TTL)
+        _latency_steps(pipeline, latencies)
+
+    _run(steps)
+
+
 def count_pagerduty_response(api, status, at=None):
     """One answer from PagerDuty (api 'events' or 'rest'; status an HTTP code or 'network_error'/'timeout')."""
     at = at or time.time()
     field = f"{api}|{status}"
+    if _pending.on:
+        with _pending.lock:
+            _pending.responses[(_minute_key(at), field)] += 1
+        return
 
     def steps(pipeline):
         pipeline.hincrby(RESPONSES_KEY, field, 1)
@@ -83,14 +129,22 @@ def observe_delivery_latencies(seconds_list):
     """Delivery latencies (outbox row written to PagerDuty's answer), all in one round trip."""
     if not seconds_list:
         return
+    if _pending.on:
+        with _pending.lock:
+            _pending.latencies.extend(seconds_list)
+        return
+    _run(lambda pipeline: _latency_steps(pipeline, seconds_list))
 
-    def steps(pipeline):
-        for seconds in seconds_list:
-            pipeline.hincrby(LATENCY_KEY, f"b{bisect.bisect_left(LATENCY_BUCKETS, seconds)}", 1)
-            pipeline.hincrbyfloat(LATENCY_KEY, "sum", seconds)
-        pipeline.hincrby(LATENCY_KEY, "count", len(seconds_list))
 
-    _run(steps)
+def _latency_steps(pipeline, seconds_list: list[float]) -> None:
+    """The histogram's increments for these latencies: one per bucket touched, the sum and the count."""
+    if not seconds_list:
+        return
+    buckets = Counter(bisect.bisect_left(LATENCY_BUCKETS, seconds) for seconds in seconds_list)
+    for bucket, count in buckets.items():
+        pipeline.hincrby(LATENCY_KEY, f"b{bucket}", count)
+    pipeline.hincrbyfloat(LATENCY_KEY, "sum", sum(seconds_list))
+    pipeline.hincrby(LATENCY_KEY, "count", len(seconds_list))
 
 
 def record_sla_pass(seconds, at=None):

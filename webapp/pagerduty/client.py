@@ -2,7 +2,9 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
@@ -19,6 +21,7 @@ _session = requests.Session()
 # Many sender threads share the session: keep a kept-alive connection for each of them rather than ten.
 for _prefix in ("https://", "http://"):
     _session.mount(_prefix, HTTPAdapter(pool_connections=4, pool_maxsize=128))
+_session.trust_env = False  # the environment's proxy and CA settings are read once per host (below), not per call
 
 
 class PagerDutyError(Exception):
@@ -88,10 +91,20 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+@cache
+def environment_settings(origin: str) -> dict[str, Any]:
+    """The proxies and CA bundle requests would take from the environment for calls to `origin` (scheme and host),
+    read once: requests reads them on every call otherwise, a scan of the environment each time."""
+    settings = requests.Session().merge_environment_settings(origin, {}, None, None, None)
+    return {"proxies": settings["proxies"], "verify": settings["verify"]}
+
+
 def send(method: str, url: str, **kwargs: Any) -> requests.Response:
     """Make one HTTP call; return the response when 2xx, else raise PagerDutyError with the reason."""
+    parts = urlsplit(url)
+    settings = environment_settings(f"{parts.scheme}://{parts.netloc}")
     try:
-        response = _session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
+        response = _session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT), **settings, **kwargs)
     except requests.Timeout:
         pagerduty_answered(url, "timeout")
         raise PagerDutyError("PagerDuty did not answer in time") from None

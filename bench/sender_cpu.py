@@ -1,0 +1,118 @@
+"""A sender's CPU per delivered trigger, in one process, without the rest of the deployment's noise.
+
+    python bench/sender_cpu.py --count 600                 # CPU ms per send, claims included
+    python bench/sender_cpu.py --count 300 --profile       # and a cProfile of it (by own time)
+
+Writes `count` incident triggers over 200 keys into a fresh database, then claims them in batches of 32 and sends each
+as a sender thread does (lease-checked writes, mirror, pacing in Redis, metrics kept in process), with PagerDuty's
+answer faked in the process (no HTTP: the figure is the engine's own work). One thread: CPU seconds are exact where
+timings on a shared box are not. Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL).
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import time
+
+ANSWER = '{"status":"success","message":"Event processed","dedup_key":"x"}'
+
+
+class Accepted:
+    """PagerDuty's 202, as the client returns it."""
+
+    status_code = 202
+    text = ANSWER
+
+
+def queue_triggers(count: int) -> None:
+    """`count` incidents, each with its trigger due now, over 200 integration keys."""
+    from webapp.alerts.pacing import pace_group
+    from webapp.extensions import db
+    from webapp.models import Delivery, Incident
+    from webapp.orgs.services import create_org
+
+    org = create_org("cpu", "CPU")
+    incidents = [Incident(org_id=org.id, kind="kubernetes", title=f"t{n}", severity="high") for n in range(count)]
+    db.session.add_all(incidents)
+    db.session.flush()
+    for n, incident in enumerate(incidents):
+        key = f"{n % 200:08d}".rjust(32, "c")
+        payload = {"payload": {"summary": incident.title, "source": "bench", "severity": "critical"}}
+        db.session.add(
+            Delivery(
+                org_id=org.id,
+                action="trigger",
+                event_type="incident",
+                subject_type="incident",
+                subject_id=incident.id,
+                dedup_key=f"incident-{incident.id}",
+                severity="critical",
+                routing_key=key,
+                pace_group=pace_group(key),
+                target_label="bench",
+                payload=payload,
+            )
+        )
+    db.session.commit()
+
+
+def send_all() -> int:
+    """Claim and send until nothing is due; returns how many were delivered."""
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.sender import send_leased
+    from webapp.extensions import db
+
+    delivered = 0
+    while batch := claim_rows(32, 100_000, "bench-cpu"):
+        db.session.remove()
+        for row, token in batch:
+            delivered += send_leased(row, token)[0] == "delivered"
+            db.session.remove()
+    return delivered
+
+
+def main() -> None:
+    """Measure and print CPU ms per delivered trigger."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/bench_cpu")
+    os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    from jobs.sender import build_app, relax_commit_durability
+    from webapp.extensions import db
+    from webapp.metrics import counters
+    from webapp.pagerduty import client
+
+    app = build_app(32, 60)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        relax_commit_durability(db.engine)
+        db.engine.dispose()
+        queue_triggers(args.count)
+
+        def accepted(_event: dict, _region: str = "us") -> Accepted:
+            client.pagerduty_answered("https://events.pagerduty.com/v2/enqueue", 202)
+            return Accepted()
+
+        client.post_event = accepted
+        counters.keep_in_process()
+        profile = cProfile.Profile() if args.profile else None
+        started = time.process_time()
+        if profile:
+            profile.enable()
+        delivered = send_all()
+        if profile:
+            profile.disable()
+        used = time.process_time() - started
+        counters.flush()
+    print(f"delivered {delivered} of {args.count}; sender CPU per delivered trigger {1000 * used / delivered:.2f} ms")
+    if profile:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
