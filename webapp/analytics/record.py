@@ -1,18 +1,20 @@
-"""Recording what PagerDuty did with each report and incident, in PagerDuty's own times, for response analytics.
+"""Recording what PagerDuty did with each report, incident and war room, in PagerDuty's own times, for analytics.
 
-Every function takes the report or incident and a time, and may be called in any order and more than once: a late
-or repeated event never undoes a newer one. The first acknowledgement is the earliest ever seen, the resolution the
-latest, and a reopening after it clears it (a resolution older than the reopening is stale and changes nothing).
+Every function takes the report, incident or war room and a time, and may be called in any order and more than
+once: a late or repeated event never undoes a newer one. The first acknowledgement is the earliest ever seen, the
+resolution the latest, and a reopening after it clears it (a resolution older than the reopening is stale and changes
+nothing).
 """
 
 from datetime import datetime, timedelta
 
 from webapp.extensions import db
-from webapp.models import Delivery, Incident, Report
+from webapp.models import Delivery, Incident, Org, Report, WarRoom
 
 # PagerDuty's time of the first trigger replaces our delivery's when about as early: later ones are retriggers.
 SAME_TRIGGER = timedelta(minutes=5)
-Subject = Report | Incident
+Subject = Report | Incident | WarRoom
+WAR_ROOM_PREFIX = "war-room-"
 
 
 def note_paged(item: Subject, at: datetime, service: str | None, severity: str | None, exact: bool = False) -> None:
@@ -77,18 +79,34 @@ def service_of(body) -> dict | None:
 
 
 def note_delivered(delivery: Delivery, at: datetime | None = None) -> None:
-    """A delivery PagerDuty accepted (at `at`, else its delivered_at): a trigger for a report or incident records its
-    paging."""
-    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
-    if delivery.action != "trigger" or model is None or not delivery.subject_id:
+    """A delivery PagerDuty accepted (at `at`, else its delivered_at): a trigger for a report, incident or war room
+    records its paging."""
+    if delivery.action != "trigger":
         return
-    item = db.session.get(model, delivery.subject_id)
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
+    item = db.session.get(model, delivery.subject_id) if model is not None and delivery.subject_id else None
+    if item is None and delivery.subject_type is None:
+        item = war_room_for_key(delivery.org_id, delivery.dedup_key)
     if item is not None:
         note_paged(item, at or delivery.delivered_at, delivery.target_label, delivery.severity)
 
 
+def war_room_for_key(org_id: int, dedup_key: str | None) -> WarRoom | None:
+    """The org's war room of a dedup key war-room-<its slug>-<number> (another org's slug or number: None)."""
+    if not isinstance(dedup_key, str) or not dedup_key.startswith(WAR_ROOM_PREFIX):
+        return None
+    slug = db.session.scalar(db.select(Org.slug).where(Org.id == org_id))
+    number = dedup_key.removeprefix(f"{WAR_ROOM_PREFIX}{slug}-")
+    if slug is None or number == dedup_key or not number.isascii() or not number.isdigit() or len(number) > 9:
+        return None
+    return db.session.scalar(db.select(WarRoom).filter_by(org_id=org_id, number=int(number)))
+
+
 def started_at(item: Subject) -> datetime:
-    """When the clock of time to page starts: the report's submission or the incident's creation."""
+    """When the clock of time to page starts: the report's submission, the incident's creation, the war room's
+    activation."""
+    if isinstance(item, WarRoom):
+        return item.activated_at
     return item.submitted_at if isinstance(item, Report) else item.created_at
 
 
