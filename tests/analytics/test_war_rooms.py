@@ -128,7 +128,8 @@ def test_another_orgs_war_room_is_theirs_and_unknown_numbers_are_ignored(app, cl
     other = war_room["other"]
     theirs = db.session.scalar(db.select(WarRoom).filter_by(org_id=other.id))
     assert theirs.pd_paged_at == ACTIVATED + timedelta(seconds=90) and theirs.pd_acknowledged_at is None
-    for key in (f"war-room-{other.slug}-1", f"war-room-{connected.slug}-2", f"war-room-{connected.slug}-x"):
+    ours = f"war-room-{connected.slug}"
+    for key in (f"war-room-{other.slug}-1", f"{ours}-2", f"{ours}-x", f"{ours}-1-1", f"{ours}-{'9' * 12}"):
         outcome = scenario.webhook(client, connected, db, "incident.acknowledged", key, scenario.at(6), "Eve")
         assert outcome == "ignored: matches no report, incident or war room"
     db.session.refresh(theirs)
