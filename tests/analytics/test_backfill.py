@@ -1,10 +1,10 @@
-"""The migration fills in existing reports and incidents from the delivery log and the timelines."""
+"""The migrations fill in existing reports, incidents and war rooms from the delivery log and the timelines."""
 
 from datetime import UTC, datetime, timedelta
 
 from flask_migrate import downgrade, upgrade
 
-from webapp.models import Delivery, Incident, Report, TimelineEntry
+from webapp.models import Delivery, Incident, Report, TimelineEntry, WarRoom
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
@@ -72,3 +72,45 @@ def test_upgrade_backfills_from_deliveries_and_timelines(app, db, org):
         None,
     )
     assert (incident.pd_page_seconds, incident.pd_ack_seconds, incident.pd_resolve_seconds) == (120, 180, None)
+
+
+def test_upgrade_backfills_war_rooms_from_their_dedup_keys(app, db, org):
+    from tests.factories import org_with_users
+
+    other = org_with_users(slug=f"{org.slug}-1")  # its key war-room-<slug>-1-1 must not match ours
+    rooms = [WarRoom(org_id=o.id, number=1, report_ids=[], activated_at=T0, ended_at=T0) for o in (org, other)]
+    rooms.append(WarRoom(org_id=org.id, number=2, report_ids=[], activated_at=T0))  # never accepted by PagerDuty
+    db.session.add_all(rooms)
+    sent = [
+        (org, f"war-room-{org.slug}-1", "delivered", 2, "Security VDP"),
+        (org, f"war-room-{org.slug}-1", "delivered", 4, "Later"),  # a retrigger: the first accepted one counts
+        (other, f"war-room-{other.slug}-1", "delivered", 7, "Theirs"),
+        (org, f"war-room-{org.slug}-2", "failed", None, "Security VDP"),
+    ]
+    for owner, key, status, minutes, label in sent:
+        db.session.add(
+            Delivery(
+                org_id=owner.id,
+                action="trigger",
+                event_type="war_room",
+                dedup_key=key,
+                severity="error",
+                target_label=label,
+                status=status,
+                delivered_at=T0 + timedelta(minutes=minutes) if minutes else None,
+            )
+        )
+    db.session.commit()
+    ids = [room.id for room in rooms]
+    db.session.remove()
+    downgrade(revision="analytics_response_record")
+    upgrade()
+    ours, theirs, unsent = (db.session.get(WarRoom, room_id) for room_id in ids)
+    assert (ours.pd_paged_at, ours.pd_service, ours.pd_severity, ours.pd_page_seconds) == (
+        T0 + timedelta(minutes=2),
+        "Security VDP",
+        "error",
+        120,
+    )
+    assert (theirs.pd_paged_at, theirs.pd_service, theirs.pd_page_seconds) == (T0 + timedelta(minutes=7), "Theirs", 420)
+    assert (unsent.pd_paged_at, unsent.pd_page_seconds, ours.pd_acknowledged_at) == (None, None, None)

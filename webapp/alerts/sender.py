@@ -325,6 +325,9 @@ def _delivered(delivery: Leased, response: Any, facts: Facts, token: str) -> str
 def _mirror_status(delivery: Leased, at: datetime) -> None:
     """The subject's PagerDuty status and, for a trigger, its paging (response analytics), in one statement that
     reads nothing first (a trigger never undoes an acknowledgement)."""
+    if delivery.subject_type is None and delivery.action == "trigger":
+        record.note_war_room_paged(delivery.org_id, delivery.dedup_key, at, delivery.target_label, delivery.severity)
+        return
     if (
         delivery.subject_type not in ("report", "incident")
         or not delivery.subject_id

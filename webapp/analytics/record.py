@@ -1,8 +1,9 @@
-"""Recording what PagerDuty did with each report and incident, in PagerDuty's own times, for response analytics.
+"""Recording what PagerDuty did with each report, incident and war room, in PagerDuty's own times, for analytics.
 
-Every function takes the report or incident and a time, and may be called in any order and more than once: a late
-or repeated event never undoes a newer one. The first acknowledgement is the earliest ever seen, the resolution the
-latest, and a reopening after it clears it (a resolution older than the reopening is stale and changes nothing).
+Every function takes the report, incident or war room and a time, and may be called in any order and more than
+once: a late or repeated event never undoes a newer one. The first acknowledgement is the earliest ever seen, the
+resolution the latest, and a reopening after it clears it (a resolution older than the reopening is stale and changes
+nothing).
 """
 
 from datetime import datetime, timedelta
@@ -14,12 +15,14 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from webapp.models import Incident, Report
+from webapp.extensions import db
+from webapp.models import Incident, Org, Report, WarRoom
 from webapp.models.types import UTCDateTime
 
 # PagerDuty's time of the first trigger replaces our delivery's when about as early: later ones are retriggers.
 SAME_TRIGGER = timedelta(minutes=5)
-Subject = Report | Incident
+Subject = Report | Incident | WarRoom
+WAR_ROOM_PREFIX = "war-room-"
 
 
 def note_paged(item: Subject, at: datetime, service: str | None, severity: str | None, exact: bool = False) -> None:
@@ -132,8 +135,32 @@ def _seconds_in_sqlite(element: SecondsBetween, compiler: SQLCompiler, **kw: Any
     return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"  # SQLite keeps milliseconds
 
 
+def note_war_room_paged(
+    org_id: int, dedup_key: str | None, at: datetime, service: str | None, severity: str | None
+) -> None:
+    """A war room's trigger PagerDuty accepted at `at` records its paging (war rooms have no subject row to update in
+    the sender's own statement: they are rare, so two small reads are fine)."""
+    war_room = war_room_for_key(org_id, dedup_key)
+    if war_room is not None:
+        note_paged(war_room, at, service, severity)
+
+
+def war_room_for_key(org_id: int, dedup_key: str | None) -> WarRoom | None:
+    """The org's war room of a dedup key war-room-<its slug>-<number> (another org's slug or number: None)."""
+    if not isinstance(dedup_key, str) or not dedup_key.startswith(WAR_ROOM_PREFIX):
+        return None
+    slug = db.session.scalar(db.select(Org.slug).where(Org.id == org_id))
+    number = dedup_key.removeprefix(f"{WAR_ROOM_PREFIX}{slug}-")
+    if slug is None or number == dedup_key or not number.isascii() or not number.isdigit() or len(number) > 9:
+        return None
+    return db.session.scalar(db.select(WarRoom).filter_by(org_id=org_id, number=int(number)))
+
+
 def started_at(item: Subject) -> datetime:
-    """When the clock of time to page starts: the report's submission or the incident's creation."""
+    """When the clock of time to page starts: the report's submission, the incident's creation, the war room's
+    activation."""
+    if isinstance(item, WarRoom):
+        return item.activated_at
     return item.submitted_at if isinstance(item, Report) else item.created_at
 
 

@@ -1,4 +1,4 @@
-"""The page's extras: daily series for the charts, and the reports and incidents behind one group."""
+"""The page's extras: daily series for the charts, and the reports, incidents and war rooms behind one group."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -43,7 +43,7 @@ def _minutes(duration: dict | None) -> float | None:
 
 
 def items(org_id: int, window: Window, key: str) -> list:
-    """The reports and incidents of one group (newest paging first, at most ITEMS_SHOWN)."""
+    """The reports, incidents and war rooms of one group (newest paging first, at most ITEMS_SHOWN)."""
     rows = paged_rows(org_id, window)
     query = select(rows).where(group_key(rows, window.group_by) == key)
     if window.group_by is GroupBy.RESPONDER:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Integer, case, cast, func, literal, literal_column, select, text, tuple_, union_all
+from sqlalchemy import Integer, String, case, cast, func, literal, literal_column, select, text, tuple_, union_all
 
 from webapp.extensions import db
-from webapp.models import Incident, Report
+from webapp.models import Incident, Report, WarRoom
 from webapp.models.work import CLOSED_REPORT_STATUSES
 
 DEFAULT_DAYS = 30
@@ -39,7 +39,7 @@ def _columns(model, kind, sla) -> dict:
     return {
         "kind": kind,
         "id": model.id,
-        "title": model.title,
+        "title": model.title if model is not WarRoom else _war_room_title(),
         "paged_at": model.pd_paged_at,
         "service": model.pd_service,
         "severity": model.pd_severity,
@@ -53,20 +53,30 @@ def _columns(model, kind, sla) -> dict:
     }
 
 
+def _war_room_title():
+    return literal("War room #", String).concat(cast(WarRoom.number, String))
+
+
 AGGREGATED = ("acknowledged_at", "resolved_at", "sla", "page", "ack", "resolve")
 KEYED = {"service": ("service",), "severity": ("severity",), "kind": ("kind",), "responder": ("responder",)}
 
 
 def paged_rows(org_id: int, window: Window, names: tuple[str, ...] | None = None):
-    """Reports and incidents of the org paged in the window, one shape for both (a UNION ALL subquery); `names` keeps
-    only those columns (PostgreSQL carries every column of a UNION's branches through its sorts otherwise)."""
+    """Reports, incidents and war rooms of the org paged in the window, one shape for all (a UNION ALL subquery);
+    `names` keeps only those columns (PostgreSQL carries every column of a UNION's branches through its sorts
+    otherwise). Only reports have an SLA."""
     report_sla = case(
         (Report.sla_state == "breached", "breached"),
         (Report.status.in_(CLOSED_REPORT_STATUSES), "met"),
         else_="open",
     )
     parts = []
-    for model, kind, sla in ((Report, literal("report"), report_sla), (Incident, Incident.kind, literal(None))):
+    sources = (
+        (Report, literal("report"), report_sla),
+        (Incident, Incident.kind, literal(None)),
+        (WarRoom, literal("war_room"), literal(None)),
+    )
+    for model, kind, sla in sources:
         columns = _columns(model, kind, sla)
         chosen = [columns[name].label(name) for name in (names or columns)]
         parts.append(

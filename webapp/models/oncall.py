@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
+from webapp.models.response import ResponseRecord
 from webapp.models.types import OrgRecord, OrgScoped, UTCDateTime, utcnow
 from webapp.models.vocabularies import OnCallMode, ShiftSource, words
 
@@ -49,8 +50,8 @@ class Shift(OrgRecord, db.Model):
     __table_args__ = (db.Index("ix_oncall_shifts_org_current", "org_id", "ended_at"),)
 
 
-class WarRoom(OrgScoped, db.Model):
-    """A war-room activation: 2+ reports at risk or breached at once; numbered per org."""
+class WarRoom(ResponseRecord, OrgScoped, db.Model):
+    """A war-room activation: 2+ reports at risk or breached at once; numbered per org; paged like a report."""
 
     __tablename__ = "war_rooms"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,4 +69,5 @@ class WarRoom(OrgScoped, db.Model):
             sqlite_where=db.text("ended_at IS NULL"),
             postgresql_where=db.text("ended_at IS NULL"),
         ),
+        db.Index("ix_war_rooms_org_paged", "org_id", "pd_paged_at"),
     )

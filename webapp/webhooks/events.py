@@ -1,8 +1,9 @@
-"""Which PagerDuty webhook events PagerBridge uses (F47), and what each one does to its report or incident."""
+"""Which PagerDuty webhook events PagerBridge uses (F47), and what each one does to its report, incident or war room."""
 
 from enum import StrEnum
 
 from webapp.analytics import record
+from webapp.models import WarRoom
 from webapp.webhooks import mirror
 from webapp.webhooks.mirror import Transition
 from webapp.webhooks.payload import parse_event
@@ -42,9 +43,11 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
     event = parse_event(body)
     subject = find_subject(org_id, event.incident)
     if subject is None:
-        return "ignored: matches no report or incident"
+        return "ignored: matches no report, incident or war room"
     event_type, at = EventType(event_type), parse_time(event.occurred_at)
     agent = ((event.agent.summary if event.agent else None) or "")[:254] or None
+    if isinstance(subject, WarRoom):
+        return _apply_war_room(subject, event_type, at, agent, body)
     snapshot = event.data if event.data is not None and event.data.type == "incident" else None
     mirror.link(subject, event.incident)
     where = f"{type(subject).__name__.lower()} {subject.id}"
@@ -71,6 +74,24 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
             escalation_level=snapshot.escalation_level,
         )
     return f"{WORDS.get(event_type, event_type.removeprefix('incident.'))} on {where}{late}"
+
+
+# A war room has no timeline or mirrored status: its incident's status changes feed the response figures only.
+WAR_ROOM_STATUSES = {
+    EventType.TRIGGERED: "triggered",
+    EventType.ACKNOWLEDGED: "acknowledged",
+    EventType.RESOLVED: "resolved",
+    EventType.REOPENED: "reopened",
+}
+
+
+def _apply_war_room(room: WarRoom, event_type: EventType, at, agent: str | None, body: dict) -> str:
+    """PagerDuty's status change of a war room's incident, in its own time, kept for the response figures."""
+    status = WAR_ROOM_STATUSES.get(event_type)
+    if status is None:
+        return f"ignored: {event_type} of war room {room.number}"
+    record.note_status(room, status, at, agent, record.service_of(body))
+    return f"{WORDS.get(event_type, event_type.removeprefix('incident.'))} on war room {room.number}"
 
 
 WORD_AGENTS = (Transition.ACKNOWLEDGED, Transition.RESOLVED)  # lines that always name someone, as before

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from webapp import inputs
+from webapp.analytics import record
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Report, WebhookReceipt
@@ -207,7 +208,8 @@ def parse_time(value):
 
 
 def find_subject(org_id, incident):
-    """The report or incident behind a PagerDuty incident (IncidentData): its key, our stored id, else its alerts'."""
+    """The report, incident or war room behind a PagerDuty incident (IncidentData): its key, our stored id, else its
+    alerts'."""
     subject = subject_for_key(org_id, incident.incident_key)
     if subject is None and incident.id:
         for model in (Report, Incident):
@@ -221,9 +223,11 @@ def find_subject(org_id, incident):
 
 
 def subject_for_key(org_id, dedup_key):
-    """report-<id> or incident-<id> of this org."""
+    """report-<id>, incident-<id> or war-room-<slug>-<number> of this org."""
     if not isinstance(dedup_key, str):
         return None
+    if dedup_key.startswith(record.WAR_ROOM_PREFIX):
+        return record.war_room_for_key(org_id, dedup_key)
     for prefix, model in (("report-", Report), ("incident-", Incident)):
         subject_id = inputs.parse_id(dedup_key[len(prefix) :]) if dedup_key.startswith(prefix) else None
         if subject_id is not None:
