@@ -1,6 +1,8 @@
 """The lifecycle story clicked through in the browser, each step showing the truth and no stale result: connect with
 a token; sync, configure, set a default, add a namespace route; alert; disconnect; reconnect (page what was not
-sent); legacy key; back to the token; a deleted integration; a subscription disabled in PagerDuty; regenerate URL."""
+sent); legacy key; back to the token; a deleted integration; a subscription disabled in PagerDuty (Re-enable: a
+green toast beside the amber badge of the route still broken); repair routes; regenerate URL. The route preview says
+where an alert goes at each step."""
 
 import re
 
@@ -67,6 +69,12 @@ def check_now(page, base, level):
     expect(page.locator("#health-run [data-run-status]")).to_have_count(0)
 
 
+def route_preview(page, base):
+    """Where a payments incident would go now, as the routing preview says."""
+    page.goto(base + "/settings/routing/preview?kind=kubernetes&cluster=prod&namespace=payments")
+    return page.locator("#preview-result")
+
+
 def confirm(page):
     """Answer the app's own "asks first" dialog, which the click just opened, with its confirm button."""
     dialog = page.locator("#confirm-dialog")
@@ -76,6 +84,8 @@ def confirm(page):
 
 
 def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, worker, api, db):
+    from webapp.models import JobRun
+
     pd = pd_account
     pd.state.add_service(pd.state.accounts[PD_TOKEN], "Payments", "PPAY001", PAY_KEY)
     pd.state.add_service(pd.state.accounts[PD_TOKEN], "Legacy", "PLEG001", LEGACY_KEY)
@@ -109,6 +119,8 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     expect(page.locator("#namespace-routes")).to_contain_text("payments")
     page.goto(base + "/settings/pagerduty/")
     expect(badge(page)).to_have_attribute("data-state", "connected")
+    expect(page.locator('[data-health="ok"]')).to_be_visible()
+    expect(route_preview(page, base)).to_contain_text("Goes to Payments")
 
     # Alert: the incident page says where it went, and it arrives there.
     first = incident(api, "payments", 1)
@@ -121,6 +133,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     page.get_by_role("button", name="Disconnect").click()
     confirm(page)
     expect(badge(page)).to_have_attribute("data-state", "disconnected")
+    expect(route_preview(page, base)).to_contain_text("PagerDuty is disconnected")
     quiet = incident(api, "payments", 2)
     page.goto(base + "/settings/deliveries/")
     expect(page.locator('[data-not-sent="disconnected"]').first).to_be_visible()
@@ -136,6 +149,7 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     confirm(page)
     arrives(pd, quiet, PAY_KEY)
     expect(page.get_by_role("button", name=re.compile("Page . open alert"))).to_have_count(0)
+    expect(route_preview(page, base)).to_contain_text("Goes to Payments")
 
     # Legacy key: switching asks and says what stops; routing actions are disabled with the reason.
     page.goto(base + "/settings/pagerduty/")
@@ -165,10 +179,13 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     requests.delete(f"{pd.url}/_sandbox/services/PPAY001/integrations/{remote['integrations'][0]['id']}")
     check_now(page, base, "warning")
     expect(badge(page)).to_have_attribute("data-state", "attention")
+    expect(badge(page)).to_contain_text("Connected, needs attention")
+    expect(page.locator('[data-banner="health"]')).to_contain_text("the route to Payments does not resolve")
     expect(page.locator('[data-finding="route_unresolved"]')).to_be_visible()
-    page.get_by_role("button", name="Repair routes").click()
-    toast(page, "success", "Routes restored")
-    expect(page.locator('[data-finding="route_unresolved"]')).to_have_count(0)
+    expect(page.get_by_role("button", name="Repair routes")).to_be_visible()
+    preview = route_preview(page, base)
+    expect(preview).to_contain_text("Goes to Platform")
+    expect(preview).to_contain_text("Payments")
 
     # Create subscription: the tab shows the secret and the subscription at once, and the button says Re-create.
     page.goto(base + "/webhooks/settings")
@@ -177,8 +194,8 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     expect(page.get_by_role("button", name="Re-create subscription")).to_be_visible()
     expect(page.locator("#secrets")).not_to_contain_text("No secret yet")
 
-    # A subscription disabled in PagerDuty: a warning, then Re-enable clears it, live: its own outcome is a success
-    # toast, and the finding leaves the panel without a reload.
+    # A subscription disabled in PagerDuty: a warning, then Re-enable clears it, live. Its toast says its own outcome
+    # (green) while the badge beside it stays amber for the route still broken: each tells its own truth.
     subscription = pd.state.accounts[PD_TOKEN].subscriptions[0]
     requests.post(f"{pd.url}/_sandbox/webhook_subscriptions/{subscription['id']}/disable")
     check_now(page, base, "warning")
@@ -186,8 +203,17 @@ def test_the_lifecycle_story_in_the_browser(page, live_server, org, pd_account, 
     toast(page, "success", "is active in PagerDuty")
     expect(page.locator('[data-finding="subscription_disabled"]')).to_have_count(0)
     expect(page.locator("#health-panel")).not_to_contain_text("is active in PagerDuty")  # no old result stays
+    expect(badge(page)).to_have_attribute("data-state", "attention")
     page.reload()
     expect(page.locator('[data-finding="subscription_disabled"]')).to_have_count(0)
+    assert not subscription["temporarily_disabled"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(JobRun).filter_by(kind="webhook_enable")) == 1
+
+    # Repair routes: the route resolves again, and the badge is green.
+    page.get_by_role("button", name="Repair routes").click()
+    toast(page, "success", "Routes restored")
+    expect(page.locator('[data-finding="route_unresolved"]')).to_have_count(0)
+    expect(badge(page)).to_have_attribute("data-state", "connected")
 
     # Regenerate URL: asked first (acknowledgements stop), then PagerDuty's subscription moves with it.
     page.goto(base + "/webhooks/settings")
