@@ -37,6 +37,12 @@ def redis_binary():
     return redis_server.REDIS_SERVER_PATH
 
 
+def redis_command(binary: str, port: int, directory: Path) -> list[str]:
+    """A private redis-server on 127.0.0.1:`port` that saves nothing (a restart comes back empty); the tests' too."""
+    no_files = ["--save", "", "--appendonly", "no", "--dir", str(directory)]
+    return [binary, "--port", str(port), "--bind", "127.0.0.1", *no_files]
+
+
 def ensure_redis(env):
     """Use REDIS_URL when given; else start a private Redis and tell the app where it is."""
     if env.get("REDIS_URL"):
@@ -45,20 +51,7 @@ def ensure_redis(env):
     try:
         redis.Redis.from_url(url).ping()
     except redis.ConnectionError:
-        start(
-            "redis",
-            redis_binary(),
-            "--port",
-            str(DEV_REDIS_PORT),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(INSTANCE),
-        )
+        start("redis", *redis_command(redis_binary(), DEV_REDIS_PORT, INSTANCE))
         wait_until(lambda: redis.Redis.from_url(url).ping(), "Redis")
     (INSTANCE / "dev-redis-url").write_text(url)
     env["REDIS_URL"] = url

@@ -1,7 +1,9 @@
 """Factories for test data, built through the same services the app uses."""
 
+import functools
 import itertools
 from types import SimpleNamespace
+from unittest import mock
 
 from tests.conftest import PASSWORD
 
@@ -17,8 +19,9 @@ def org_with_users(slug=None):
     n = next(_sequence)
     slug = slug or f"org{n}"
     org = create_org(slug, f"Org {n}")
-    admin = create_user(org.id, f"admin{n}@example.com", "admin", PASSWORD, f"Admin {n}")
-    member = create_user(org.id, f"member{n}@example.com", "member", PASSWORD, f"Member {n}")
+    with mock.patch("webapp.models.org.generate_password_hash", password_hash):
+        admin = create_user(org.id, f"admin{n}@example.com", "admin", PASSWORD, f"Admin {n}")
+        member = create_user(org.id, f"member{n}@example.com", "member", PASSWORD, f"Member {n}")
     return SimpleNamespace(
         id=org.id,
         slug=org.slug,
@@ -29,6 +32,15 @@ def org_with_users(slug=None):
         member_email=member.email,
         api_token=create_token(org.id),
     )
+
+
+@functools.cache
+def password_hash(password):
+    """One real (scrypt) hash of each password for all the fixture users: a hash costs a tenth of a second of CPU,
+    two users a test, so the suite used to spend minutes on it. Sign-ins still check it the real way."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password)
 
 
 class ApiClient:

@@ -1,4 +1,4 @@
-"""Hostile input strategies for the fuzz tests, and their settings (a few hundred fixed cases; FUZZ_EXAMPLES for more).
+"""Hostile input strategies for the fuzz tests, and their settings (30-75 fixed cases a test; FUZZ_EXAMPLES: more).
 
 `FUZZ_EXAMPLES=5000 pytest tests/test_fuzz*.py` runs a long campaign (examples per test); `FUZZ_RANDOM=1` draws new
 cases each run instead of the fixed, derandomized ones CI runs.

@@ -80,7 +80,7 @@ def requests_for(report_id, incident_id):
     )
 
 
-@fuzz_settings(150)
+@fuzz_settings(75)
 @given(data=st.data())
 def test_no_api_request_yields_a_5xx(api, targets, data):
     method, path, body = data.draw(requests_for(*targets), label="request")

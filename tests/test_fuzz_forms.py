@@ -111,7 +111,7 @@ def ids(db, org):
     return {"report": report.id, "incident": incident.id, "member": org.member.id}
 
 
-@fuzz_settings(120)
+@fuzz_settings(60)
 @given(data=st.data())
 def test_no_settings_form_yields_a_5xx(admin_client, ids, data):
     path, body = data.draw(settings_forms(ids), label="form")
@@ -120,7 +120,7 @@ def test_no_settings_form_yields_a_5xx(admin_client, ids, data):
     assert response.status_code < 500, (path, response.status_code)
 
 
-@fuzz_settings(80)
+@fuzz_settings(40)
 @given(data=st.data())
 def test_no_page_or_search_yields_a_5xx(admin_client, ids, data):
     path, names = data.draw(st.sampled_from(PAGES), label="page")
@@ -130,7 +130,7 @@ def test_no_page_or_search_yields_a_5xx(admin_client, ids, data):
     assert response.status_code < 500, (path, query, response.status_code)
 
 
-@fuzz_settings(80)
+@fuzz_settings(40)
 @given(data=st.data())
 def test_no_public_form_yields_a_5xx(client, org, ids, data):
     slug = data.draw(st.one_of(st.just(org.slug), path_segments(org.slug)), label="slug")

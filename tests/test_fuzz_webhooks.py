@@ -54,7 +54,7 @@ def hooked(db, org):
     return org
 
 
-@fuzz_settings(120)
+@fuzz_settings(60)
 @given(body=BODIES, signed=st.booleans(), signature=SIGNATURES, webhook_id=st.one_of(st.none(), HEADER_TEXT))
 def test_no_webhook_yields_a_5xx_and_every_stored_one_applies(client, db, hooked, body, signed, signature, webhook_id):
     headers = {"Content-Type": "application/json"}

@@ -9,12 +9,17 @@ from webapp.models import JobRun
 from webapp.tenancy import get_in_org
 
 
-def started(start, org_id, template):
-    """Start a run with `start(org_id)` and answer its component, or the reason it could not start."""
+def started(start, org_id, template, finished):
+    """Start a run with `start(org_id)` and answer its component, or the reason it could not start.
+
+    A run the worker already finished (the job ran while this answer was being made) is answered by `finished(run_id)`,
+    the view its polling would have called: its toast and events (lists and panels that follow) are never lost."""
     try:
         run = start(org_id)
     except DomainError as error:
         return render_template(template, run=None, error=error.message)
+    if run.is_finished:
+        return finished(run.id)
     return render_template(template, run=run, error=None)
 
 

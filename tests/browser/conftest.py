@@ -6,6 +6,7 @@ import threading
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
@@ -21,6 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# ms: jobs run on one worker of a shared, busy machine; a person waits that long before calling a screen broken.
+BUSY = 30_000
+expect.set_options(timeout=BUSY)
 
 
 @pytest.fixture(scope="session")

@@ -101,3 +101,66 @@ def test_a_finding_and_a_green_result_never_share_the_webhook_tab(admin_client, 
     db.session.commit()
     body = page(admin_client, "/webhooks/settings")
     assert "Subscription X is active." not in body and "Repair subscription" in body
+
+
+def test_a_run_the_worker_finished_before_its_start_was_answered_still_brings_its_toast_and_the_live_panel(
+    htmx_client, db, pd, connected, monkeypatch
+):
+    from webapp.connection import views
+
+    def finished_at_once(org_id):  # a busy web process answers after the worker is already done
+        run = start_check(org_id)
+        check_org(org_id, run.id)
+        return run
+
+    monkeypatch.setattr("webapp.health.services.start_check", finished_at_once)
+    response = htmx_client.post("/settings/pagerduty/health/check", headers={"HX-Current-URL": "/settings/pagerduty/"})
+    assert response.status_code == views.STOP_POLLING and toast(response)["level"] == "success"
+    assert "connectionChanged" in json.loads(response.headers["HX-Trigger"])
+    assert 'id="health-panel"' in response.get_data(as_text=True)  # the live panel, out of band
+
+
+def test_a_sync_the_worker_finished_before_its_start_was_answered_still_refreshes_the_list(
+    htmx_client, db, pd, connected, monkeypatch
+):
+    from webapp.routing import sync
+
+    def finished_at_once(org_id):
+        run = sync.start_sync(org_id)
+        sync.run_sync(org_id, run.id)
+        return run
+
+    monkeypatch.setattr("webapp.routing.views.start_sync", finished_at_once)
+    response = htmx_client.post("/settings/routing/services/sync")
+    assert response.status_code == 286 and "servicesChanged" in response.headers["HX-Trigger"]
+    assert toast(response)["message"].startswith("Synced")
+
+
+def test_a_reconnect_answers_with_its_restore_run_polling_even_when_it_is_already_done(
+    htmx_client, db, connected, pd, monkeypatch
+):
+    from tests import factories
+    from tests.conftest import DEFAULT_KEY
+    from webapp.connection import lifecycle
+    from webapp.connection.services import disconnect
+
+    factories.default_service(connected.id, DEFAULT_KEY)
+    disconnect(connected.id)
+    restore_after_connect = lifecycle.restore_after_connect
+
+    def done_at_once(org_id, foreground=False):  # the worker restores before the web process has answered
+        run = restore_after_connect(org_id, foreground)
+        lifecycle.restore_routes(org_id, run.id)
+        return run
+
+    monkeypatch.setattr(lifecycle, "restore_after_connect", done_at_once)
+    response = htmx_client.post(
+        "/settings/pagerduty/connect",
+        data={"use_api_token": "y", "api_token": PD_TOKEN, "region": "us"},
+        headers={"HX-Target": "connect-form"},
+    )
+    run = db.session.scalar(db.select(JobRun).filter_by(kind="restore_routes"))
+    assert run.status == "done"
+    body = response.get_data(as_text=True)
+    # The panel comes with the run polling: its first poll brings the outcome as a toast, never lost.
+    assert 'id="health-panel"' in body and f"/settings/pagerduty/runs/{run.id}" in body

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.dev import redis_command
 from tests.conftest import ROOT
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -45,19 +46,7 @@ class PrivateRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
+            redis_command("redis-server", self.port, self.directory),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -64,7 +64,7 @@ CURSOR_PARTS = st.tuples(
 )
 
 
-@fuzz_settings(150)
+@fuzz_settings(75)
 @given(
     path=st.sampled_from(LISTS),
     since=st.one_of(st.none(), ZONED, st.sampled_from(OUT_OF_RANGE), TEXT),

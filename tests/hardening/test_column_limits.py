@@ -86,7 +86,7 @@ FORM_POSTS = [
 ]
 
 
-@fuzz_settings(60)
+@fuzz_settings(30)
 @given(
     case=st.sampled_from(FORM_POSTS),
     extra=st.integers(min_value=-2, max_value=40),

@@ -92,7 +92,7 @@ CONNECT = {
 }
 
 
-@fuzz_settings(100)
+@fuzz_settings(50)
 @given(body=form_bodies(CONNECT))
 def test_the_connect_form_never_gives_a_5xx(admin_client, pd_account, body):
     response = admin_client.post("/settings/pagerduty/connect", data=body, content_type=FORM)

@@ -108,7 +108,7 @@ DOCUMENTS = st.one_of(
 )
 
 
-@fuzz_settings(120)
+@fuzz_settings(60)
 @given(raw=DOCUMENTS, apply=st.booleans())
 def test_hostile_import_documents_never_give_a_5xx(admin_client, raw, apply):
     if apply:

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT, TEST_REDIS_URL, _stop_group, start_sender, wait_for
+from tests.faults.conftest import private_redis  # noqa: F401 - a Redis of the test's own, as the fault tests have
 
 
 @pytest.fixture()

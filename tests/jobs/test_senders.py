@@ -99,48 +99,17 @@ def test_a_killed_senders_delivery_is_taken_over_once_it_is_seen_dead(api, pd, r
     assert len(pd.state.incidents) == 1  # the one it held in flight, sent twice under one dedup key: one incident
 
 
-@pytest.fixture()
-def private_redis(tmp_path):
-    """A redis-server of the test's own on a free port, to stop and start again."""
-    import shutil
-    import socket
-    import subprocess
-    import time
-
-    if not shutil.which("redis-server"):
-        pytest.skip("no redis-server on this machine")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)]
-    handle = {"process": None, "url": f"redis://127.0.0.1:{port}/0"}
-
-    def start():
-        handle["process"] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
-
-    def stop():
-        handle["process"].terminate()
-        handle["process"].wait(timeout=10)
-
-    handle["start"], handle["stop"] = start, stop
-    start()
-    yield handle
-    if handle["process"].poll() is None:
-        stop()
-
-
 def test_a_sender_rides_out_a_redis_restart(api, pd, routed, db, spawn_sender, private_redis):
     import time
 
-    sender = spawn_sender(REDIS_URL=private_redis["url"])
+    sender = spawn_sender(REDIS_URL=private_redis.url)
     first = api.post("/incidents", json={**K8S, "external_id": "before"}).json["id"]
     wait_for(lambda: pd.state.received_events(dedup_key=f"incident-{first}"), timeout=20)
-    private_redis["stop"]()
+    private_redis.stop()
     second = api.post("/incidents", json={**K8S, "external_id": "while-down"}).json["id"]
     wait_for(lambda: pd.state.received_events(dedup_key=f"incident-{second}"), timeout=20)  # its own polling
     time.sleep(2)
-    private_redis["start"]()
+    private_redis.start()
     third = api.post("/incidents", json={**K8S, "external_id": "after"}).json["id"]
     wait_for(lambda: pd.state.received_events(dedup_key=f"incident-{third}"), timeout=20)
     assert sender.poll() is None  # it never exited

@@ -97,14 +97,15 @@ def connect():
                 "Connection failed: fix the fields marked below.",
                 {name: errors[0] for name, errors in form.errors.items() if errors},
             )
+        restore = None
         if form.use_api_token.data:
-            services.connect_api_token(
+            restore = services.connect_api_token(
                 current_user.org_id,
                 form.api_token.data,
                 form.integration_key.data,
                 form.signing_secret.data,
                 form.region.data,
-            )
+            ).restore_run
         else:
             services.connect_routing_key(
                 current_user.org_id, form.routing_key.data, form.service_name.data, form.region.data
@@ -124,10 +125,13 @@ def connect():
     if not wants_fragment("connect-form"):
         flash("PagerDuty is connected.", "success")
         return redirect(url_for(".overview"))
-    # In place: the card shows the new connection, the badge and banners follow out of band, and the health panel
-    # reloads on connectionChanged (its findings and the restore-routes run of a reconnect).
+    # In place: the card shows the new connection, the badge and banners follow out of band, and so does the health
+    # panel with the restore-routes run of a reconnect polling: however fast the worker is, its outcome is a toast.
     body = render_template("connection/_card.html", **overview_context(ConnectForm(formdata=None)))
     body += render_template("_chrome.html")
+    if restore is not None:
+        panel = {**health_context(), "latest_run": restore, "poll_once": True}
+        body += render_template("connection/_health.html", panel_oob=True, **panel)
     return respond(
         body,
         message="PagerDuty is connected.",
@@ -141,7 +145,7 @@ def connect():
 @admin_required
 def start_test():
     """Start Test Connection; the returned component polls until the test is done."""
-    return jobruns.started(probe.start_test, current_user.org_id, "connection/_test_result.html")
+    return jobruns.started(probe.start_test, current_user.org_id, "connection/_test_result.html", test_status)
 
 
 @bp.get("/test/<id:run_id>")
@@ -202,7 +206,7 @@ def health_action(action):
     }
     if action not in starters:
         return respond("", 404, "danger", "No such action.")
-    return jobruns.started(starters[action], current_user.org_id, "connection/_run.html")
+    return jobruns.started(starters[action], current_user.org_id, "connection/_run.html", run_status)
 
 
 @bp.post("/unsent/page")

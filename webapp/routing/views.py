@@ -51,7 +51,7 @@ def services_tab():
 @admin_required
 def sync():
     """Start Sync Services; the answer is a progress component that polls."""
-    return jobruns.started(start_sync, current_user.org_id, "routing/_sync.html")
+    return jobruns.started(start_sync, current_user.org_id, "routing/_sync.html", sync_status)
 
 
 @bp.get("/services/sync/<id:run_id>")

@@ -12,10 +12,10 @@ from enum import StrEnum
 from webapp.analytics import record
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report, TimelineEntry
+from webapp.models.work import PAGERDUTY_URGENCIES
 from webapp.timeline import add_entry
 
 RECONCILED = " (found by reconciliation)"
-URGENCIES = ("high", "low")
 MAX_NOTE = 2000
 NOTE_MARGIN = timedelta(minutes=5)  # notes read back overlap the last read by this much (their ids dedupe)
 SAME_EVENT = timedelta(minutes=1)  # PagerDuty's status time read back vs its webhook's occurred_at for one change
@@ -157,7 +157,7 @@ def apply_details(
     if not is_newer(subject.pd_details_at, at):
         return False
     subject.pd_details_at = at
-    if urgency in URGENCIES:
+    if urgency in PAGERDUTY_URGENCIES:
         if subject.pd_urgency and subject.pd_urgency != urgency:
             words = f"Urgency changed to {urgency} in PagerDuty{RECONCILED if reconciled else ''}."
             add_entry(subject, "pagerduty.urgency", words, at=at)
