@@ -6,8 +6,8 @@ from webapp.alerts import events
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Incident
+from webapp.models.incident import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.models.types import utcnow
-from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.routing.inventory import record_from_incident
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline

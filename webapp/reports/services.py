@@ -7,7 +7,7 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.inputs import parse_id
 from webapp.models import Report
-from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
+from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
 from webapp.sla.policy import refresh_deadline
 from webapp.tenancy import get_in_org
