@@ -13,7 +13,7 @@ from webapp.extensions import db
 from webapp.schemas import adapter, error_fields
 
 # The modules that own sections of the settings document; each lists its own in SETTINGS_SECTIONS.
-SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.settings", "webapp.oncall.settings", "webapp.sla.services")
+SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.export", "webapp.oncall.export", "webapp.sla.services")
 NOT_APPLIED = "The settings file was not applied: fix these fields."
 NOT_APPLIED_AT = "The settings file was not applied: section {key} failed"
 
