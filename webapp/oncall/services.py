@@ -9,7 +9,7 @@ from sqlalchemy import func
 from webapp.audit.services import record, record_change
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
-from webapp.models import OnCallSettings, Org, Shift, User
+from webapp.models import OnCallSettings, Shift, User
 from webapp.models.oncall import ONCALL_MODES
 from webapp.models.types import utcnow
 from webapp.schemas import PagerDutyId, checked, fit
@@ -137,12 +137,3 @@ def orgs_in_pagerduty_mode(org_id=None):
     if org_id is not None:
         query = query.where(OnCallSettings.org_id == org_id)
     return db.session.scalars(query).all()
-
-
-def sync_all(org_id=None):
-    """Sync every org in PagerDuty mode (or one); returns a line per org."""
-    from webapp.oncall.sync import sync_org
-
-    return [f"{db.session.get(Org, oid).slug}: {sync_org(oid)}" for oid in orgs_in_pagerduty_mode(org_id)] or [
-        "no org follows a PagerDuty schedule"
-    ]
