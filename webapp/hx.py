@@ -27,6 +27,8 @@ def init_app(app: Flask) -> None:
 def _add_vary(response: Response) -> Response:
     if g.get("hx_branched"):
         vary(response)
+    if g.get("hx_read_current_url"):
+        response.vary.add("HX-Current-URL")
     return response
 
 
@@ -41,6 +43,12 @@ def is_htmx() -> bool:
     """Whether htmx sent this request (and note that the answer depends on it)."""
     g.hx_branched = True
     return bool(htmx)
+
+
+def current_url() -> str:
+    """The URL of the page htmx sent this request from ("" without one); the answer then varies on it."""
+    g.hx_read_current_url = True
+    return htmx.current_url or ""
 
 
 def wants_fragment(target: str | None = None) -> bool:
