@@ -9,7 +9,7 @@ from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import CloudResource, Service
 from webapp.pagerduty import client
-from webapp.routing.pagerduty_api import create_events_integration, events_integration
+from webapp.routing.pagerduty_api import find_or_create_events_integration
 from webapp.tenancy import get_in_org
 
 PAGE_SIZE = 50
@@ -63,9 +63,7 @@ def provision_service(org_id, service):
         raise Conflict("This service is gone from PagerDuty; sync again or pick another.")
     credentials = credentials_for(org_id)
     try:
-        integration = events_integration(credentials, service.pd_id) or create_events_integration(
-            credentials, service.pd_id
-        )
+        integration = find_or_create_events_integration(credentials, service.pd_id)
     except client.PagerDutyError as error:
         raise IntegrationRefused(
             f"PagerDuty did not let us configure {service.name}: {error.message}",
