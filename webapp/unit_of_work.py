@@ -1,6 +1,7 @@
 """Helpers for one unit of work's database session: rows read several times are read once."""
 
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -8,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from webapp.extensions import db
 
 ROWS_KEY = "pagerbridge_rows"
+Row = TypeVar("Row")
 
 
 def held(row):
@@ -19,6 +21,15 @@ def held(row):
     if row is not None:
         db.session.info.setdefault(ROWS_KEY, {})[id(row)] = row
     return row
+
+
+def created_on_first_use(found: Row | None, model: type[Row], org_id: int) -> Row:
+    """`found`, or else the org's one row of `model` (its settings, its connection), added and flushed now."""
+    if found is None:
+        found = model(org_id=org_id)
+        db.session.add(found)
+        db.session.flush()
+    return found
 
 
 def remembered(kind, key, load):

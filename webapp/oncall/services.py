@@ -15,18 +15,14 @@ from webapp.models.types import utcnow
 from webapp.schemas import PagerDutyId, checked, fit
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry
+from webapp.unit_of_work import created_on_first_use
 
 log = logging.getLogger(__name__)
 
 
 def settings_of(org_id):
     """The org's on-call settings row, created on first use."""
-    settings = db.session.get(OnCallSettings, org_id)
-    if settings is None:
-        settings = OnCallSettings(org_id=org_id)
-        db.session.add(settings)
-        db.session.flush()
-    return settings
+    return created_on_first_use(db.session.get(OnCallSettings, org_id), OnCallSettings, org_id)
 
 
 def current_shift(org_id, now=None):
