@@ -1,7 +1,5 @@
 """VDP reports: the one place they are created, assessed and moved; both the pages and the API call these."""
 
-from sqlalchemy import or_
-
 from webapp.alerts import events
 from webapp.errors import DomainError
 from webapp.extensions import db
@@ -10,7 +8,7 @@ from webapp.models import Report
 from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
 from webapp.sla.policy import refresh_deadline
-from webapp.tenancy import get_in_org
+from webapp.tenancy import contains_any, get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.webhooks.mirror import as_json as mirror_json
 
@@ -89,12 +87,9 @@ def search(org_id, q=None, status=None, severity=None, sla=None, sort="newest"):
     """A filtered, sorted query of the org's reports."""
     query = db.select(Report).filter_by(org_id=org_id)
     if q:
-        like = f"%{q.strip()}%"
-        conditions = [Report.title.ilike(like), Report.researcher_email.ilike(like)]
         report_id = parse_id(q.strip().lstrip("#"))
-        if report_id is not None:
-            conditions.append(Report.id == report_id)
-        query = query.where(or_(*conditions))
+        by_id = () if report_id is None else (Report.id == report_id,)
+        query = query.where(contains_any(q, Report.title, Report.researcher_email, also=by_id))
     if status == "open":
         query = query.where(Report.status.not_in(CLOSED_REPORT_STATUSES))
     elif status in REPORT_STATUSES:
