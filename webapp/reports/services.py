@@ -50,36 +50,44 @@ def create_report(org_id, title, description="", researcher_email=None, severity
     return report
 
 
+# What a move of each field is checked against, and how its timeline line reads.
+MOVES = {
+    "severity": (REPORT_SEVERITIES, "report.assessed", "Severity assessed"),
+    "status": (REPORT_STATUSES, "report.status", "Status changed"),
+}
+
+
+def _move(org_id, report_id, field, value, actor):
+    """Set the report's severity or status (a known word) with its timeline line and SLA deadline, uncommitted;
+    returns (report, the previous value)."""
+    report = get_report(org_id, report_id)
+    allowed, kind, line = MOVES[field]
+    if value not in allowed:
+        raise DomainError(f"Unknown {field}.", fields={field: f"one of {', '.join(allowed)}"})
+    previous = getattr(report, field)
+    if previous != value:
+        setattr(report, field, value)
+        add_entry(report, kind, f"{line}: {previous} → {value}.", actor)
+        refresh_deadline(report)
+    return report, previous
+
+
 def assess_report(org_id, report_id, severity, actor=None):
     """Set a report's severity; its SLA deadline follows, and critical assessments alert."""
-    report = get_report(org_id, report_id)
-    if severity not in REPORT_SEVERITIES:
-        raise DomainError("Unknown severity.", fields={"severity": f"one of {', '.join(REPORT_SEVERITIES)}"})
-    previous = report.severity
-    if previous == severity:
-        return report
-    report.severity = severity
-    add_entry(report, "report.assessed", f"Severity assessed: {previous} → {severity}.", actor)
-    refresh_deadline(report)
-    events.on_report_assessed(report, previous)
-    db.session.commit()
+    report, previous = _move(org_id, report_id, "severity", severity, actor)
+    if previous != severity:
+        events.on_report_assessed(report, previous)
+        db.session.commit()
     return report
 
 
 def set_report_status(org_id, report_id, status, actor=None):
     """Move a report through triage; closing it resolves its PagerDuty incident when the org wants that."""
-    report = get_report(org_id, report_id)
-    if status not in REPORT_STATUSES:
-        raise DomainError("Unknown status.", fields={"status": f"one of {', '.join(REPORT_STATUSES)}"})
-    previous = report.status
-    if previous == status:
-        return report
-    report.status = status
-    add_entry(report, "report.status", f"Status changed: {previous} → {status}.", actor)
-    refresh_deadline(report)
-    if status in CLOSED_REPORT_STATUSES and previous not in CLOSED_REPORT_STATUSES:
-        events.on_report_closed(report)
-    db.session.commit()
+    report, previous = _move(org_id, report_id, "status", status, actor)
+    if previous != status:
+        if status in CLOSED_REPORT_STATUSES and previous not in CLOSED_REPORT_STATUSES:
+            events.on_report_closed(report)
+        db.session.commit()
     return report
 
 
