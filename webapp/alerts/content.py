@@ -34,17 +34,20 @@ def _slug(org_id):
     return held(db.session.get(Org, org_id)).slug
 
 
-def report_payload(report, event_type, severity, include_sensitive):
-    """The payload (and links) of a VDP event about one report."""
-    details = {
-        "report_id": report.id,
+def report_fields(report):
+    """A report's title, severity, status and SLA, as both PagerDuty's custom details and the API show them."""
+    return {
         "title": report.title,
         "severity": report.severity,
         "status": report.status,
         "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
         "sla_state": report.sla_state,
-        "link": link(f"/reports/{report.id}"),
     }
+
+
+def report_payload(report, event_type, severity, include_sensitive):
+    """The payload (and links) of a VDP event about one report."""
+    details = {"report_id": report.id, **report_fields(report), "link": link(f"/reports/{report.id}")}
     if include_sensitive:
         details.update(description=report.description, researcher_email=report.researcher_email)
     label = EVENT_LABELS.get(event_type, event_type.replace("_", " ").capitalize())

@@ -1,6 +1,7 @@
 """VDP reports: the one place they are created, assessed and moved; both the pages and the API call these."""
 
 from webapp.alerts import events
+from webapp.alerts.content import report_fields
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.inputs import parse_id
@@ -115,11 +116,7 @@ def report_json(report, timeline=True):
     """The contract's report shape (without reading the timeline when `timeline` is false)."""
     body = {
         "id": report.id,
-        "title": report.title,
-        "severity": report.severity,
-        "status": report.status,
-        "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
-        "sla_state": report.sla_state,
+        **report_fields(report),
         "assignee_email": report.assignee.email if report.assignee else None,
         "pagerduty": mirror_json(report),
     }
