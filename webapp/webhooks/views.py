@@ -10,7 +10,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf, db
 from webapp.health.checks import count_webhook_refusal
-from webapp.hx import respond
+from webapp.hx import act
 from webapp.metrics.hooks import counted_webhook
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
@@ -193,8 +193,8 @@ def received():
 @admin_required
 def retry_receipt(receipt_id):
     """Apply a failing or quarantined webhook again."""
-    try:
-        quarantine.retry(current_user.org_id, receipt_id)
-    except DomainError as error:
-        return respond("", error.status, "danger", error.message)
-    return respond("", 200, "success", "Queued to be applied again.", events={"webhooksChanged": True})
+    return act(
+        lambda: quarantine.retry(current_user.org_id, receipt_id),
+        "Queued to be applied again.",
+        events={"webhooksChanged": True},
+    )
