@@ -4,6 +4,7 @@ them."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,7 +32,7 @@ class Section:
     key: str
     export: Callable[[int], object]
     schema: object
-    apply: Callable[[int, object], None]
+    apply: Callable[[int, Any], None]
     check: Callable[[int, object], dict] | None = None
     messages: dict = field(default_factory=dict)
     prepare: Callable[[int, object], None] | None = None

@@ -1,8 +1,9 @@
 """Helpers for one unit of work's database session: rows read several times are read once."""
 
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,6 +42,11 @@ def remembered(kind, key, load):
         if row is not None:
             memo[(kind, key)] = row
     return row
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (its result is a cursor result, which the session's typing does not say)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @contextmanager

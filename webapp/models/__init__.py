@@ -12,4 +12,7 @@ from webapp.models.routing import CloudResource, Cluster, Namespace, NamespaceRo
 from webapp.models.timeline import TimelineEntry  # noqa: F401
 from webapp.models.vocabularies import install_checks
 
+# What PagerDuty's incident mirrors, and alerts and webhooks speak of: a report or a runtime incident.
+Subject = Report | Incident
+
 install_checks()

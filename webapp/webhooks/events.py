@@ -1,11 +1,13 @@
 """Which PagerDuty webhook events PagerBridge uses (F47), and what each one does to its report or incident."""
 
+from datetime import datetime
 from enum import StrEnum
 
 from webapp.analytics import record
+from webapp.models import Subject
 from webapp.webhooks import mirror
 from webapp.webhooks.mirror import Transition
-from webapp.webhooks.payload import parse_event
+from webapp.webhooks.payload import Event, IncidentData, parse_event
 
 
 class EventType(StrEnum):
@@ -76,7 +78,9 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
 WORD_AGENTS = (Transition.ACKNOWLEDGED, Transition.RESOLVED)  # lines that always name someone, as before
 
 
-def _apply_other(subject, event_type, event, snapshot, at, agent) -> str:
+def _apply_other(
+    subject: Subject, event_type: str, event: Event, snapshot: IncidentData | None, at: datetime, agent: str | None
+) -> str:
     if event_type == EventType.ANNOTATED:
         note = event.data
         if note is None or not mirror.apply_note(subject, at, agent, note.id, note.content or "", bool(note.trimmed)):
