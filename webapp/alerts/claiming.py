@@ -11,10 +11,13 @@ one short statement, so the wait is a few milliseconds at most).
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, literal, or_, select, text, update
+from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.elements import BindParameter
 
 from webapp.alerts.liveness import dead_before, dead_sender_names
 from webapp.alerts.outbox import DUE_EARLY, SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
@@ -52,7 +55,7 @@ def claim_batch(limit: int, org_limit: int, owner: str | None = None) -> list[tu
 
 
 @cache
-def _claim_statement():
+def _claim_statement() -> ReturningUpdate[int, int]:
     """Built once (an engine claims many times a second)."""
     lockable = (
         select(Delivery.id)
@@ -68,7 +71,7 @@ def _claim_statement():
     )
 
 
-def _claimable():
+def _claimable() -> tuple[ColumnElement[bool], ...]:
     return (
         Delivery.status.in_(SENDABLE_STATUSES),
         or_(
@@ -80,7 +83,7 @@ def _claimable():
     )
 
 
-def live_lease():
+def live_lease() -> ColumnElement[bool]:
     """The delivery is leased by a sender that is alive and within its lease: it counts as in flight."""
     return and_(
         Delivery.lease_until >= bindparam("now"),
@@ -88,10 +91,10 @@ def live_lease():
     )
 
 
-def _candidates():
+def _candidates() -> Select[Any]:
     """Due, not waiting behind an earlier delivery of its dedup key, not behind a key that holds a future slot;
     ranked per org so that each org's first pick comes before any org's second."""
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     earlier_open = earlier_of_key_open()
     slotted = db.aliased(Delivery)
     key_waits_for_slot = (

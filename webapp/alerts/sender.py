@@ -9,11 +9,14 @@ import logging
 import random
 import re
 import time
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, or_, select, text, update
+import requests
+from sqlalchemy import Update, bindparam, or_, select, text, update
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
@@ -21,11 +24,11 @@ from webapp.analytics import record
 from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
 from webapp.metrics.hooks import LATENCIES
-from webapp.models import Delivery, Incident, Report
+from webapp.models import Connection, Delivery, Incident, Report, Subject
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.queues import wake_senders
-from webapp.unit_of_work import kept_loaded
+from webapp.unit_of_work import kept_loaded, rowcount
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE, BACKOFF_CAP, MAX_ATTEMPTS = 2.0, 900.0, 20
@@ -34,7 +37,7 @@ SLOT_LATE = timedelta(seconds=2)
 KEY_PATTERN = re.compile(r"\b[0-9a-zA-Z_+\-]{20,}\b")
 
 
-def redact(text, secrets):
+def redact(text: str, secrets: Iterable[str | None]) -> str:
     """A response text with any secret, and anything shaped like a key, removed."""
     for secret in filter(None, secrets):
         text = text.replace(secret, "[redacted]")
@@ -74,7 +77,7 @@ def connection_facts(org_id: int) -> Facts:
     return facts
 
 
-def send_claimed(delivery_id: int, lease_token: str):
+def send_claimed(delivery_id: int, lease_token: str) -> tuple[str, datetime | None]:
     """Send a delivery a sender has leased under `lease_token`; returns (outcome, when it is due again or None)."""
     with kept_loaded():
         delivery = db.session.get(Delivery, delivery_id)
@@ -89,7 +92,7 @@ def send_claimed(delivery_id: int, lease_token: str):
             return "late", None
 
 
-def _process(delivery, facts, token):
+def _process(delivery: Delivery, facts: Facts, token: str) -> tuple[str, datetime | None]:
     from webapp.connection.services import connection_for
 
     due = _paced(delivery, token)
@@ -103,7 +106,7 @@ def _process(delivery, facts, token):
     return _delivered(delivery, response, facts, token), None
 
 
-def _settle(delivery_id, token, **values):
+def _settle(delivery_id: int, token: str, **values: Any) -> None:
     """Write an outcome only while the lease it was claimed with still holds; else raise LeaseLost."""
     result = db.session.execute(
         update(Delivery)
@@ -111,12 +114,12 @@ def _settle(delivery_id, token, **values):
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise LeaseLost(delivery_id)
 
 
 @cache
-def _delivered_statement():
+def _delivered_statement() -> ReturningUpdate[tuple[bool]]:
     """The delivered write, lease-checked, answering in the same statement whether a later delivery of the dedup key
     waits behind this one (one statement instead of a look after commit; a successor written between this statement
     and the commit is claimed by the senders' next poll, within a second)."""
@@ -150,7 +153,7 @@ def _delivered_statement():
     )
 
 
-def _hold_lease(delivery, token):
+def _hold_lease(delivery: Delivery, token: str) -> None:
     """Lock the row while its lease still holds, for an outcome written through the ORM; else raise LeaseLost."""
     held = db.session.execute(
         select(Delivery.id).where(Delivery.id == delivery.id, Delivery.lease_token == token).with_for_update()
@@ -159,18 +162,18 @@ def _hold_lease(delivery, token):
         raise LeaseLost(delivery.id)
 
 
-def _durably():
+def _durably() -> None:
     """This transaction's commit waits for the disk, whatever the sender's default (a note must not be forgotten)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO on"))
 
 
-def _paced(delivery, token):
+def _paced(delivery: Delivery, token: str) -> datetime | None:
     """Events go out in their key's slots: a delivery whose slot is later is given that slot and handed back
     (returns when it is due; None means send now)."""
     if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
         return None
-    wait = reserve_slot(delivery.routing_key)
+    wait = reserve_slot(delivery.routing_key)  # type: ignore[arg-type]  # a paced action always has its key
     if wait <= 0:
         return None
     due = utcnow() + timedelta(seconds=wait)
@@ -179,7 +182,7 @@ def _paced(delivery, token):
     return due
 
 
-def _holds_slot(delivery):
+def _holds_slot(delivery: Delivery) -> bool:
     """The delivery comes back for the slot it reserved (a slot missed by far is reserved again)."""
     if delivery.slot_at is None:
         return False
@@ -187,7 +190,7 @@ def _holds_slot(delivery):
     return now - SLOT_LATE <= delivery.slot_at <= now + outbox.DUE_EARLY
 
 
-def _send(delivery, region, token):
+def _send(delivery: Delivery, region: str, token: str) -> "requests.Response | _AlreadyPosted":
     from webapp.connection.services import credentials_for
 
     if delivery.action == "note":
@@ -204,7 +207,7 @@ def _send(delivery, region, token):
     return client.post_event(event, region)
 
 
-def _send_note(delivery, credentials, token):
+def _send_note(delivery: Delivery, credentials: client.Credentials, token: str) -> "requests.Response | _AlreadyPosted":
     """Post a progress note. No transaction is open across the REST calls; the note is marked in doubt (durably)
     before it is posted, and a note found in doubt is looked for in PagerDuty before it is posted again."""
     subject = _subject(delivery)
@@ -228,7 +231,7 @@ class _AlreadyPosted:
     text = "The note was already in PagerDuty (found after an interrupted send); not posted again."
 
 
-def _find_incident(delivery, subject, credentials):
+def _find_incident(delivery: Delivery, subject: Subject | None, credentials: client.Credentials) -> str:
     # The newest incident with our key, however old: PagerDuty lists only the last month unless asked for all.
     found = client.rest(
         credentials,
@@ -246,26 +249,26 @@ def _find_incident(delivery, subject, credentials):
     return incident_id
 
 
-def _note_posted(credentials, incident_id, payload):
+def _note_posted(credentials: client.Credentials, incident_id: str, payload: dict[str, Any]) -> bool:
     """Whether the incident already carries a note with this content (the newest first)."""
     content = (payload or {}).get("content")
     notes = client.rest(credentials, "GET", f"/incidents/{incident_id}/notes").get("notes", [])
     return any(note.get("content") == content for note in notes)
 
 
-def _subject(delivery):
-    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
-    return db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
+def _subject(delivery: Delivery) -> Subject | None:
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type or "")
+    return cast(Subject | None, db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None)
 
 
-def _secrets(delivery, connection):
+def _secrets(delivery: Delivery, connection: Connection | None) -> list[str | None]:
     values = [delivery.routing_key]
     if connection:
         values += [connection.api_token, connection.integration_key, connection.routing_key]
     return values
 
 
-def _delivered(delivery, response, facts, token):
+def _delivered(delivery: Delivery, response: requests.Response | _AlreadyPosted, facts: Facts, token: str) -> str:
     now = utcnow()
     if delivery.action == "note":
         _durably()
@@ -287,7 +290,7 @@ def _delivered(delivery, response, facts, token):
     return "delivered"
 
 
-def _mirror_status(delivery):
+def _mirror_status(delivery: Delivery) -> None:
     """The subject's PagerDuty status, in one statement (a trigger never undoes an acknowledgement)."""
     if (
         delivery.subject_type not in ("report", "incident")
@@ -303,7 +306,7 @@ def _mirror_status(delivery):
 
 
 @cache
-def _mirror_statement(subject_type, action):
+def _mirror_statement(subject_type: str, action: str) -> Update:
     model = Report if subject_type == "report" else Incident
     statement = update(model).where(model.id == bindparam("subject_id"))
     if action == "trigger":
@@ -311,7 +314,7 @@ def _mirror_statement(subject_type, action):
     return statement.values(pd_status="triggered" if action == "trigger" else "resolved")
 
 
-def _failed(delivery, error, connection, token):
+def _failed(delivery: Delivery, error: client.PagerDutyError, connection: Connection | None, token: str) -> str:
     _hold_lease(delivery, token)
     if delivery.action == "note":
         _durably()
@@ -332,21 +335,21 @@ def _failed(delivery, error, connection, token):
     return "failed"
 
 
-def _refuses_routing_key(error):
+def _refuses_routing_key(error: client.PagerDutyError) -> bool:
     """The Events API's 400 for a key it does not know or that is malformed ("Invalid routing key", "Length of
     'routing_key' is incorrect"…): the credentials are wrong, so pause rather than drop."""
     body = (error.body or "").lower()
     return error.status == 400 and ("invalid routing key" in body or "'routing_key'" in body)
 
 
-def backoff_seconds(attempts, retry_after=None):
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     """Retry-After when PagerDuty gives one; else exponential with jitter, capped."""
     if retry_after is not None:
         return max(retry_after, 0.5)
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
 
 
-def _retry(delivery, error):
+def _retry(delivery: Delivery, error: client.PagerDutyError) -> str:
     """Due again after the backoff; the engines claim it then (no RQ scheduler, nothing lost if this worker dies).
     A 429 holds the whole key, so its other deliveries wait as PagerDuty asked too."""
     wait = backoff_seconds(delivery.attempts, error.retry_after)
@@ -357,7 +360,7 @@ def _retry(delivery, error):
     return "retrying"
 
 
-def _pause(delivery, error):
+def _pause(delivery: Delivery, error: client.PagerDutyError) -> str:
     from webapp.connection.services import mark_auth_failure
 
     delivery.status = "paused"
