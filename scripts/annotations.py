@@ -33,14 +33,16 @@ def functions(path: Path) -> list[tuple[str, bool]]:
 
 def share(package: str) -> tuple[int, int, list[str]]:
     """(annotated, total, names of the unannotated) in one package folder."""
-    found = [item for path in sorted((ROOT / package).rglob("*.py")) for item in functions(path)]
+    folder = ROOT / package
+    paths = folder.glob("*.py") if package == "webapp" else folder.rglob("*.py")  # webapp: its top-level modules
+    found = [item for path in sorted(paths) for item in functions(path)]
     return sum(ok for _, ok in found), len(found), [name for name, ok in found if not ok]
 
 
 def packages() -> list[str]:
     """Every area of webapp/ (and its top-level modules as one), and jobs/."""
     areas = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "webapp").iterdir() if (p / "__init__.py").exists())
-    return [*areas, "jobs"]
+    return ["webapp", *areas, "jobs"]
 
 
 def main(argv: list[str]) -> int:
