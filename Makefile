@@ -26,12 +26,14 @@ run: setup
 test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# ruff; the import contracts of docs/architecture.md (.importlinter); mypy on the typed subset (pyproject.toml).
+# ruff; the import contracts of docs/architecture.md (.importlinter); mypy on the typed subset (pyproject.toml); the
+# share of annotated functions per package (at least 90% in the typed ones).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
+	$(PY) scripts/annotations.py
 
 # Re-resolve the locks from pyproject.toml after changing a dependency (the production lock follows the dev one).
 lock:

@@ -19,12 +19,12 @@ def teardown(org_id: int, run_id: int) -> str:
     return lifecycle.teardown(org_id, run_id)
 
 
-def webhook_subscribe(org_id: int, run_id: int) -> str:
+def webhook_subscribe(org_id: int, run_id: int) -> str | None:
     """Create or reuse (and repair) the org's webhook subscription."""
     return setup.run(org_id, run_id, "subscribe")
 
 
-def webhook_enable(org_id: int, run_id: int) -> str:
+def webhook_enable(org_id: int, run_id: int) -> str | None:
     """Re-enable the org's webhook subscription in PagerDuty."""
     return setup.run(org_id, run_id, "enable")
 
@@ -34,6 +34,6 @@ def webhook_move(org_id: int, run_id: int) -> str:
     return regenerate.move_subscription(org_id, run_id)
 
 
-def webhook_remove_stale(org_id: int, run_id: int) -> str:
+def webhook_remove_stale(org_id: int, run_id: int) -> str | None:
     """Delete the account's subscriptions that still send to an old URL of this org."""
     return regenerate.run_removal(org_id, run_id)

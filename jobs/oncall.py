@@ -5,7 +5,7 @@ import logging
 from jobs.fanout import one_job_per_org
 from webapp.oncall import schedules
 from webapp.oncall.services import orgs_in_pagerduty_mode
-from webapp.oncall.sync import sync_org as sync
+from webapp.oncall.sync import sync_oncall
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ def sync_all() -> int:
 
 def sync_org(org_id: int) -> str:
     """Sync org `org_id`'s on-call with its PagerDuty schedule."""
-    outcome: str = sync(org_id)
+    outcome: str = sync_oncall(org_id)
     log.info("on-call sync org %s: %s", org_id, outcome)
     return outcome
 

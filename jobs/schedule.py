@@ -7,8 +7,11 @@ removes it (a crash between rq-scheduler's two writes, a flushed key) the watchd
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from redis import Redis
 from rq.job import Job
 from rq.queue import Queue
 from rq.utils import import_attribute
@@ -21,17 +24,19 @@ from webapp.periodic import job_function, periodic_jobs, record_restored, record
 __all__ = ["periodic_jobs", "reconcile", "restore_missing", "run_periodic", "build_scheduler"]
 log = logging.getLogger(__name__)
 PERIODIC_PREFIX = "periodic-"
+# (name, function path, period in seconds, queue), as webapp.periodic.periodic_jobs lists them.
+PeriodicJob = tuple[str, str, int, str]
 RUNNER = "jobs.schedule.run_periodic"
 
 
-def run_periodic(name):
+def run_periodic(name: str) -> object:
     """Run the periodic job `name`, then record its last run (a run that raises records none, so it shows overdue)."""
     result = import_attribute(job_function(name))()
     record_run(name)
     return result
 
 
-def reconcile(scheduler, jobs, now=None):
+def reconcile(scheduler: Scheduler, jobs: Sequence[PeriodicJob], now: datetime | None = None) -> list[str]:
     """Make the scheduler hold exactly these jobs, once each; safe to repeat and to run from two schedulers."""
     wanted = {PERIODIC_PREFIX + name: (RUNNER, [name], period, queue) for name, _, period, queue in jobs}
     for job in scheduler.get_jobs():
@@ -46,7 +51,7 @@ def reconcile(scheduler, jobs, now=None):
     return sorted(wanted)
 
 
-def restore_missing(scheduler, jobs, now=None):
+def restore_missing(scheduler: Scheduler, jobs: Sequence[PeriodicJob], now: datetime | None = None) -> list[str]:
     """Put back every periodic job whose registration or record is gone; returns their names (each one counted).
 
     Records are made persistent on the way: a failed run leaves RQ's failure expiry on its job's record.
@@ -69,7 +74,7 @@ def restore_missing(scheduler, jobs, now=None):
     return restored
 
 
-def _register(scheduler, name, period, queue, now=None):
+def _register(scheduler: Scheduler, name: str, period: int, queue: str, now: datetime | None = None) -> None:
     scheduler.schedule(
         scheduled_time=now or datetime.now(UTC),
         func=RUNNER,
@@ -85,24 +90,24 @@ def _register(scheduler, name, period, queue, now=None):
 class PeriodicScheduler(Scheduler):
     """rq-scheduler that keeps periodic records from expiring, queues one copy at most, and runs the watchdog."""
 
-    def __init__(self, *args, periodic=(), **kwargs):
+    def __init__(self, *args: Any, periodic: Sequence[PeriodicJob] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.periodic = list(periodic)
 
-    def heartbeat(self):
+    def heartbeat(self) -> None:
         """rq-scheduler's heartbeat in Redis, then PagerBridge's own in the database (only once Redis answered: a
         scheduler that cannot reach Redis is not scheduling, and its lag must show)."""
         super().heartbeat()
         beat(Kind.SCHEDULER)
 
-    def enqueue_jobs(self):
+    def enqueue_jobs(self) -> list[Job]:
         """One pass under the scheduler lock: queue what is due, then restore missing registrations."""
         jobs = super().enqueue_jobs()
         if self.periodic:
             restore_missing(self, self.periodic)
         return jobs
 
-    def enqueue_job(self, job):
+    def enqueue_job(self, job: Job) -> Job | None:
         """Queue a due job; a periodic one still waiting from its last turn keeps its place and is not doubled."""
         if not job.id.startswith(PERIODIC_PREFIX):
             return super().enqueue_job(job)
@@ -114,6 +119,6 @@ class PeriodicScheduler(Scheduler):
         return None
 
 
-def build_scheduler(connection, interval=5, periodic=()):
+def build_scheduler(connection: Redis, interval: int = 5, periodic: Sequence[PeriodicJob] = ()) -> PeriodicScheduler:
     """The scheduler on the app's Redis; with `periodic`, its watchdog keeps those jobs registered."""
     return PeriodicScheduler(queue_name="default", connection=connection, interval=interval, periodic=periodic)

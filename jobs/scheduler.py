@@ -7,10 +7,12 @@ delays the first pass). Its heartbeat is in the database, so its lag shows while
 
 import logging
 import time
+from collections.abc import Sequence
 
+from flask import Flask
 from redis.exceptions import RedisError
 
-from jobs.schedule import build_scheduler, periodic_jobs, reconcile
+from jobs.schedule import PeriodicJob, build_scheduler, periodic_jobs, reconcile
 from webapp import create_app
 from webapp.logs import configure_logging
 from webapp.queues import rq_redis
@@ -24,7 +26,7 @@ def backoff(attempt: int) -> float:
     return min(MAX_WAIT, FIRST_WAIT * 2 ** max(0, attempt - 1))
 
 
-def run_once(app, jobs) -> None:
+def run_once(app: Flask, jobs: Sequence[PeriodicJob]) -> None:
     """Reconcile, then run until stopped or Redis fails (which raises)."""
     scheduler = build_scheduler(rq_redis(), periodic=jobs)
     ids = reconcile(scheduler, jobs)
@@ -32,7 +34,7 @@ def run_once(app, jobs) -> None:
     scheduler.run()
 
 
-def main():
+def main() -> None:
     """Run until stopped; every pass also restores missing registrations (the watchdog), and a Redis outage is
     waited out rather than ending the process.
 

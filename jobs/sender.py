@@ -10,6 +10,10 @@ Run as many as needed: deliveries are leased in the database, so any number shar
 import logging
 import signal
 import threading
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from sqlalchemy import Engine
 
 from webapp import config, create_app
 from webapp.extensions import db
@@ -17,10 +21,13 @@ from webapp.health.liveness import Kind, forget
 from webapp.logs import configure_logging
 from webapp.metrics import counters
 
+if TYPE_CHECKING:
+    from webapp.alerts.engine import DeliveryEngine
+
 log = logging.getLogger("pagerbridge.sender")
 
 
-def relax_commit_durability(engine) -> None:
+def relax_commit_durability(engine: Engine) -> None:
     """The sender's commits record what was sent; the outbox rows themselves are written durably by the web.
 
     Only a PostgreSQL crash can forget the last few milliseconds of these commits (a sender's own crash cannot:
@@ -34,13 +41,13 @@ def relax_commit_durability(engine) -> None:
     from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
-    def _async_commits(connection, _record):
+    def _async_commits(connection: Any, _record: object) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
         connection.commit()
 
 
-def build_app(in_flight: int, lease_seconds: int):
+def build_app(in_flight: int, lease_seconds: int) -> Flask:
     """The app, with a connection pool sized for the sender threads (they hold a connection only between calls).
 
     No ping before each use: after a database restart SQLAlchemy drops the whole pool at the first error, and the
@@ -82,7 +89,7 @@ def main() -> None:
         forget(Kind.SENDER)  # a clean stop is not a death: its heartbeat row goes rather than ageing
 
 
-def _start(app, in_flight, org_limit, stop):
+def _start(app: Flask, in_flight: int, org_limit: int, stop: threading.Event) -> "DeliveryEngine | None":
     """Start the engine, waiting with backoff while the database cannot be reached (never exit for it)."""
     from webapp.alerts.engine import DeliveryEngine
 

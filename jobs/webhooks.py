@@ -8,9 +8,9 @@ from webapp.webhooks import inbox, services
 log = logging.getLogger(__name__)
 
 
-def process_receipt(receipt_id: int) -> str:
+def process_receipt(receipt_id: int) -> str | None:
     """Apply webhook receipt `receipt_id` once."""
-    outcome: str = services.apply_receipt(receipt_id)
+    outcome = services.apply_receipt(receipt_id)
     log.info("webhook receipt %s: %s", receipt_id, outcome)
     return outcome
 

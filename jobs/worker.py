@@ -10,10 +10,14 @@ import signal
 import sys
 import time
 from importlib import import_module
+from types import FrameType
+from typing import NoReturn
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.exceptions import StopRequested
+from rq.job import Job
+from rq.queue import Queue
 
 from webapp import create_app
 from webapp.extensions import db
@@ -39,11 +43,11 @@ class AppWorker(JobLogging, SimpleWorker):
 
     stop_asked = False  # RQ sets its own flag only when a job is running; an idle worker just stops
 
-    def handle_warm_shutdown_request(self):
+    def handle_warm_shutdown_request(self) -> None:
         AppWorker.stop_asked = True
         super().handle_warm_shutdown_request()
 
-    def execute_job(self, job, queue):
+    def execute_job(self, job: Job, queue: Queue) -> bool:
         try:
             return super().execute_job(job, queue)
         finally:
@@ -56,12 +60,12 @@ def preload() -> None:
         import_module(name)
 
 
-def _stop_before_work(_signum, _frame):
+def _stop_before_work(_signum: int, _frame: FrameType | None) -> NoReturn:
     """A SIGTERM before RQ has installed its own handlers: nothing is running yet, so stop cleanly now."""
     raise SystemExit(0)
 
 
-def rejoin_registry(worker):
+def rejoin_registry(worker: SimpleWorker) -> bool:
     """Put the worker back in RQ's registry when Redis lost it (restarted empty, flushed): RQ's own heartbeat
     recreates the worker's hash but never rejoins `rq:workers`, so rq tools would miss a live worker for good."""
     from rq import worker_registration
@@ -80,7 +84,7 @@ def rejoin_registry(worker):
     return True
 
 
-def work_until_stopped(current, queues):
+def work_until_stopped(current: list[AppWorker], queues: list[str]) -> None:
     """Run the RQ worker until a stop is asked for; RQ quits on a Redis failure it does not expect (a restart, a
     closed connection), so a worker that quit without being asked starts again (under a new name) after a pause.
 
@@ -113,7 +117,7 @@ def backoff(attempt: int) -> float:
     return min(30.0, 2.0 ** min(attempt, 5))
 
 
-def start_worker(queues, attempt: int = 0) -> AppWorker:
+def start_worker(queues: list[str], attempt: int = 0) -> AppWorker:
     """A new RQ worker, waiting with backoff while Redis does not answer (RQ's constructor already talks to it)."""
     while True:
         try:
@@ -124,7 +128,7 @@ def start_worker(queues, attempt: int = 0) -> AppWorker:
             time.sleep(backoff(attempt))
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Work the queues until SIGTERM (RQ's own handling: finish the current job, then exit)."""
     signal.signal(signal.SIGTERM, _stop_before_work)  # RQ replaces it with its own when work() starts
     configure_logging("worker")

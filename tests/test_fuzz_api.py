@@ -5,14 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzzing import TEXT, fuzz_settings, json_bodies, path_segments, query_strings
-from webapp.models.work import (
-    INCIDENT_KINDS,
-    INCIDENT_SEVERITIES,
-    INCIDENT_STATUSES,
-    PROVIDERS,
-    REPORT_SEVERITIES,
-    REPORT_STATUSES,
-)
+from webapp.models.incident import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES, PROVIDERS
+from webapp.models.report import REPORT_SEVERITIES, REPORT_STATUSES
 
 TEXTS = st.one_of(TEXT, st.lists(TEXT, max_size=3))
 REPORT = {"title": TEXT, "description": TEXT, "researcher_email": TEXT, "severity": st.sampled_from(REPORT_SEVERITIES)}

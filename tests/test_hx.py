@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from webapp.hx import VARY_HEADERS, render, respond, wants_fragment
+from webapp.hx import VARY_HEADERS, current_url, render, respond, wants_fragment
 
 HTMX = {"HX-Request": "true", "HX-Target": "rows"}
 
@@ -45,9 +45,6 @@ def test_respond_without_a_message_sends_only_the_events(app):
         assert trigger == {"toast": {"level": "danger", "message": "No."}, "deliveriesChanged": True}
 
 
-FULL_VARY = {"hx-request", "hx-target", "hx-boosted", "hx-history-restore-request"}
-
-
 def vary_of(response):
     return {value.strip().lower() for value in response.headers.get("Vary", "").split(",")}
 
@@ -75,3 +72,12 @@ def test_the_module_does_not_shadow_the_extension():
     from webapp import extensions
 
     assert not hasattr(webapp, "htmx") or webapp.htmx is extensions.htmx
+
+
+def test_reading_the_page_htmx_came_from_varies_on_it(app):
+    """An answer that depends on HX-Current-URL (the live state out of band) must not be cached across pages."""
+    with app.test_request_context(headers={"HX-Request": "true", "HX-Current-URL": "http://x/webhooks/settings"}):
+        assert current_url() == "http://x/webhooks/settings"
+        assert "hx-current-url" in vary_of(app.process_response(app.response_class("")))
+    with app.test_request_context(headers={"HX-Request": "true", "HX-Current-URL": "http://x/"}):
+        assert "hx-current-url" not in vary_of(app.process_response(app.response_class("")))

@@ -49,7 +49,7 @@ def connect_demo(org_id):
     """Connect to the sandbox's demo account, subscribe its webhooks, and set up services, routes and on-call."""
     from webapp.connection.services import connect_api_token
     from webapp.oncall.services import set_mode
-    from webapp.oncall.sync import sync_org
+    from webapp.oncall.sync import sync_oncall
     from webapp.routing import assignments, inventory, services
     from webapp.routing.sync import run_sync
     from webapp.webhooks.setup import create_subscription
@@ -106,7 +106,7 @@ def connect_demo(org_id):
     _step(
         lines,
         "on-call follows the Security Primary schedule",
-        lambda: (set_mode(org_id, "pagerduty", "PSCHED1", "Security Primary"), sync_org(org_id)),
+        lambda: (set_mode(org_id, "pagerduty", "PSCHED1", "Security Primary"), sync_oncall(org_id)),
     )
     return lines
 

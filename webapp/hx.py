@@ -3,7 +3,7 @@
 Named hx, not htmx, so that it never shadows flask_htmx's extension (`webapp.extensions.htmx`).
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response, g, render_template
@@ -12,6 +12,7 @@ from flask_htmx import make_response
 from flask_htmx.constants import HTMX_STOP_POLLING
 from werkzeug.wrappers import Response as BaseResponse
 
+from webapp.errors import DomainError
 from webapp.extensions import htmx
 
 STOP_POLLING = HTMX_STOP_POLLING
@@ -27,6 +28,8 @@ def init_app(app: Flask) -> None:
 def _add_vary(response: Response) -> Response:
     if g.get("hx_branched"):
         vary(response)
+    if g.get("hx_read_current_url"):
+        response.vary.add("HX-Current-URL")
     return response
 
 
@@ -41,6 +44,12 @@ def is_htmx() -> bool:
     """Whether htmx sent this request (and note that the answer depends on it)."""
     g.hx_branched = True
     return bool(htmx)
+
+
+def current_url() -> str:
+    """The URL of the page htmx sent this request from ("" without one); the answer then varies on it."""
+    g.hx_read_current_url = True
+    return htmx.current_url or ""
 
 
 def wants_fragment(target: str | None = None) -> bool:
@@ -66,6 +75,15 @@ def respond(
     """A response with a toast (when `message` is given) and domain events in HX-Trigger."""
     trigger = {**(toast(level or "success", message) if message else {}), **(events or {})}
     return make_response(body, status, trigger=trigger or None, **headers)
+
+
+def act(action: Callable[[], object], message: str, events: Mapping[str, Any] | None = None) -> Response:
+    """Run a button's `action()`: a success toast and `events`, or a danger toast (with its status) when refused."""
+    try:
+        action()
+    except DomainError as error:
+        return respond("", error.status, "danger", error.message)
+    return respond("", 200, "success", message, events=events)
 
 
 def render(

@@ -4,6 +4,7 @@ them."""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -13,7 +14,7 @@ from webapp.extensions import db
 from webapp.schemas import adapter, error_fields
 
 # The modules that own sections of the settings document; each lists its own in SETTINGS_SECTIONS.
-SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.settings", "webapp.oncall.settings", "webapp.sla.services")
+SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.export", "webapp.oncall.export", "webapp.sla.services")
 NOT_APPLIED = "The settings file was not applied: fix these fields."
 NOT_APPLIED_AT = "The settings file was not applied: section {key} failed"
 
@@ -31,7 +32,7 @@ class Section:
     key: str
     export: Callable[[int], object]
     schema: object
-    apply: Callable[[int, object], None]
+    apply: Callable[[int, Any], None]
     check: Callable[[int, object], dict] | None = None
     messages: dict = field(default_factory=dict)
     prepare: Callable[[int, object], None] | None = None

@@ -1,9 +1,10 @@
-"""Org scoping and role checks shared by every area."""
+"""Org scoping, role checks and the search box's match, shared by every area."""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import or_
 
 from webapp.errors import NotFound
 from webapp.extensions import db
@@ -18,6 +19,12 @@ def get_in_org(model, org_id, record_id, what=None, fresh=False, **fields):
     if record is None or record.org_id != org_id:
         raise NotFound(f"No such {what or model.__name__.lower()}.", fields=fields or None)
     return record
+
+
+def contains_any(text, *columns, also=()):
+    """The condition of a search box: any of `columns` contains `text` (case-insensitive), or any of `also` holds."""
+    like = f"%{text.strip()}%"
+    return or_(*(column.ilike(like) for column in columns), *also)
 
 
 def admin_required(view):

@@ -1,13 +1,16 @@
 """Helpers for one unit of work's database session: rows read several times are read once."""
 
 from contextlib import contextmanager
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webapp.extensions import db
 
 ROWS_KEY = "pagerbridge_rows"
+Row = TypeVar("Row")
 
 
 def held(row):
@@ -19,6 +22,15 @@ def held(row):
     if row is not None:
         db.session.info.setdefault(ROWS_KEY, {})[id(row)] = row
     return row
+
+
+def created_on_first_use(found: Row | None, model: type[Row], org_id: int) -> Row:
+    """`found`, or else the org's one row of `model` (its settings, its connection), added and flushed now."""
+    if found is None:
+        found = model(org_id=org_id)
+        db.session.add(found)
+        db.session.flush()
+    return found
 
 
 def remembered(kind, key, load):
@@ -35,6 +47,11 @@ def remembered(kind, key, load):
 def remember(kind: str, key: object, row: object) -> None:
     """Say that `row` is what `remembered(kind, key, ...)` would load (it was read along with something else)."""
     db.session.info.setdefault(ROWS_KEY, {})[(kind, key)] = row
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (its result is a cursor result, which the session's typing does not say)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @contextmanager

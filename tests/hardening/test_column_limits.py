@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tests.fuzzing import fuzz_settings
 from webapp.api import schemas as api
 from webapp.models import ApiToken, CloudResource, Cluster, Connection, Incident, OnCallSettings, Report, User
-from webapp.routing.settings import NamespaceRouteDocument, ResourceRouteDocument
+from webapp.routing.export import NamespaceRouteDocument, ResourceRouteDocument
 from webapp.schemas import PagerDutyId, adapter, column_length
 
 # (schema, the model whose same-named columns hold its fields)

@@ -22,20 +22,20 @@ DOCUMENT = {
 @pytest.fixture()
 def refusing_vdp(db, connected, monkeypatch):
     """Synced services, none configured yet; PagerDuty refuses to configure the VDP service."""
-    from webapp.routing import services
+    from webapp.routing import pagerduty_api
     from webapp.routing.sync import run_sync
 
     run_sync(connected.id)
     db.session.execute(db.update(Service).values(enabled=False, integration_key=None, is_default=False, is_vdp=False))
     db.session.commit()
-    real = services.events_integration
+    real = pagerduty_api.events_integration
 
     def events_integration(credentials, pd_id):
         if pd_id == "PVDP001":
             raise pd_client.PagerDutyError("Forbidden (403): not allowed", 403)
         return real(credentials, pd_id)
 
-    monkeypatch.setattr(services, "events_integration", events_integration)
+    monkeypatch.setattr(pagerduty_api, "events_integration", events_integration)
     return connected
 
 

@@ -10,7 +10,7 @@ from tests.conftest import PD_TOKEN, wait_for
 from webapp.errors import DomainError
 from webapp.models import OnCallSettings, Shift
 from webapp.oncall import services
-from webapp.oncall.sync import sync_org
+from webapp.oncall.sync import sync_oncall
 
 HOUR = 3600
 
@@ -42,22 +42,22 @@ def current_email(org_id):
 
 def test_handover_at_the_shift_boundary_and_case_insensitive_match(db, connected, rota):
     with time_machine.travel(rota + timedelta(minutes=10), tick=False):
-        sync_org(connected.id)
+        sync_oncall(connected.id)
         assert current_email(connected.id) == connected.admin_email
         rows = db.session.scalar(db.select(db.func.count()).select_from(Shift))
-        assert "still on call" in sync_org(connected.id)
+        assert "still on call" in sync_oncall(connected.id)
         assert db.session.scalar(db.select(db.func.count()).select_from(Shift)) == rows
     with time_machine.travel(rota + timedelta(minutes=70), tick=False):
-        sync_org(connected.id)
+        sync_oncall(connected.id)
         assert current_email(connected.id) == connected.member_email
         assert len(db.session.get(OnCallSettings, connected.id).upcoming) >= 2
 
 
 def test_unknown_email_keeps_the_previous_shift_and_warns(db, connected, rota, runner):
     with time_machine.travel(rota + timedelta(minutes=10), tick=False):
-        sync_org(connected.id)
+        sync_oncall(connected.id)
         services.set_mode(connected.id, "pagerduty", "PGHOSTS", "Ghosts")
-        assert "matches no user" in sync_org(connected.id)
+        assert "matches no user" in sync_oncall(connected.id)
     assert current_email(connected.id) == connected.admin_email
     settings = db.session.get(OnCallSettings, connected.id)
     assert settings.unmatched_email == "ghost@example.com" and settings.unmatched_name == "Ghost"
@@ -67,10 +67,10 @@ def test_unknown_email_keeps_the_previous_shift_and_warns(db, connected, rota, r
 
 def test_override_lasts_until_the_next_sync(db, connected, rota):
     with time_machine.travel(rota + timedelta(minutes=10), tick=False):
-        sync_org(connected.id)
+        sync_oncall(connected.id)
         services.set_manual(connected.id, connected.member.id)
         assert services.current_shift(connected.id).source == "override"
-        sync_org(connected.id)
+        sync_oncall(connected.id)
         assert current_email(connected.id) == connected.admin_email
         assert services.current_shift(connected.id).source == "pagerduty"
 
@@ -96,10 +96,10 @@ def test_new_reports_are_assigned_to_whoever_is_on_call(api, db, org):
 
 
 def test_refused_token_marks_the_connection_and_keeps_the_shift(db, connected, rota, pd_account):
-    sync_org(connected.id)
+    sync_oncall(connected.id)
     before = current_email(connected.id)
     pd_account.state.add_fault("401", count=1, scope="rest")
-    assert sync_org(connected.id).startswith("kept the current shift")
+    assert sync_oncall(connected.id).startswith("kept the current shift")
     assert current_email(connected.id) == before
     from webapp.health.badge import status_badge
 
@@ -132,5 +132,5 @@ def test_shift_based_schedule_is_read_through_the_v3_api(db, connected, pd_accou
     )
     services.set_mode(connected.id, "pagerduty", "PSHIFT1", "Shifts")
     with time_machine.travel(datetime.fromtimestamp(start, UTC) + timedelta(minutes=10), tick=False):
-        assert sync_org(connected.id).startswith(f"{connected.member_email} now on call")
+        assert sync_oncall(connected.id).startswith(f"{connected.member_email} now on call")
     assert services.current_shift(connected.id).pd_user_id == "PMEMBER"

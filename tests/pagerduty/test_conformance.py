@@ -482,7 +482,7 @@ def test_oncall_sync_reads_oncalls_of_the_schedule(db, pd, linked):
     from datetime import datetime
 
     from webapp.oncall import services
-    from webapp.oncall.sync import sync_org
+    from webapp.oncall.sync import sync_oncall
 
     services.set_mode(linked.id, "pagerduty", "PCLASS1", "Primary")
     pd.answer(
@@ -494,7 +494,7 @@ def test_oncall_sync_reads_oncalls_of_the_schedule(db, pd, linked):
         ),
     )
     now = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
-    assert sync_org(linked.id, now).startswith(f"{linked.admin_email} now on call")
+    assert sync_oncall(linked.id, now).startswith(f"{linked.admin_email} now on call")
     sent = query(pd.calls("GET", "/oncalls")[0])
     assert sent["schedule_ids[]"] == ["PCLASS1"] and sent["include[]"] == ["users"]
     assert datetime.fromisoformat(sent["since"][0]) == now and sent["limit"] == ["100"]
@@ -518,7 +518,7 @@ def test_oncall_sync_of_a_shift_based_schedule_reads_its_final_schedule(db, pd, 
     from datetime import datetime
 
     from webapp.oncall import services
-    from webapp.oncall.sync import sync_org
+    from webapp.oncall.sync import sync_oncall
 
     services.set_mode(linked.id, "pagerduty", "PSHIFT1", "Follow the sun")
     pd.answer("GET", "/oncalls", page("oncalls", []))
@@ -541,7 +541,7 @@ def test_oncall_sync_of_a_shift_based_schedule_reads_its_final_schedule(db, pd, 
     )
     pd.answer("GET", "/users/PMEMBER", {"user": user("PMEMBER", linked.member_email, "Member")})
     now = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
-    assert sync_org(linked.id, now).startswith(f"{linked.member_email} now on call")
+    assert sync_oncall(linked.id, now).startswith(f"{linked.member_email} now on call")
     sent = query(pd.calls("GET", "/v3/schedules/PSHIFT1")[0])
     assert sent["include[]"] == ["final_schedule"] and datetime.fromisoformat(sent["since"][0]) == now
     assert datetime.fromisoformat(sent["until"][0]) > now

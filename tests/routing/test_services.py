@@ -7,7 +7,7 @@ from webapp.errors import Conflict
 from webapp.models import Incident, JobRun, Service
 from webapp.routing import assignments, inventory, services
 from webapp.routing.resolve import route_for_incident, route_for_vdp
-from webapp.routing.sync import run_sync, sync_all
+from webapp.routing.sync import run_sync, sync_services_all
 
 
 @pytest.fixture()
@@ -29,7 +29,7 @@ def test_sync_reads_every_page_and_flags_removed(db, connected, many, pd_account
     assert "232 services" in run_sync(connected.id, run.id)
     assert db.session.get(JobRun, run.id).status == "done" and db.session.get(JobRun, run.id).progress == 232
     pd_account.state.remove_service("PPLAT01")
-    assert "1 gone" in sync_all(connected.id)[0]
+    assert "1 gone" in sync_services_all(connected.id)[0]
     assert service(db, connected, "PPLAT01").removed_at is not None
     assert db.session.scalar(db.select(db.func.count()).select_from(Service)) == 232
 

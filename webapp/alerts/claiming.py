@@ -11,13 +11,15 @@ one short statement, so the wait is a few milliseconds at most).
 """
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Row,
+    Select,
     Text,
     Update,
     and_,
@@ -30,6 +32,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.sql.elements import BindParameter
 
 from webapp.alerts.liveness import dead_before, dead_sender_names
 from webapp.alerts.outbox import DUE_EARLY, SENDABLE_STATUSES, earlier_of_key_open, lease_seconds
@@ -109,7 +112,7 @@ def _whole_row() -> list[ColumnElement]:
     return [sealed if column.name == "routing_key" else column for column in table.columns]
 
 
-def _claimable():
+def _claimable() -> tuple[ColumnElement[bool], ...]:
     return (
         Delivery.status.in_(SENDABLE_STATUSES),
         or_(
@@ -121,7 +124,7 @@ def _claimable():
     )
 
 
-def live_lease():
+def live_lease() -> ColumnElement[bool]:
     """The delivery is leased by a sender that is alive and within its lease: it counts as in flight."""
     return and_(
         Delivery.lease_until >= bindparam("now"),
@@ -129,10 +132,10 @@ def live_lease():
     )
 
 
-def _candidates():
+def _candidates() -> Select[Any]:
     """Due, not waiting behind an earlier delivery of its dedup key, not behind a key that holds a future slot;
     ranked per org so that each org's first pick comes before any org's second."""
-    now = bindparam("now")
+    now: BindParameter[datetime] = bindparam("now")
     earlier_open = earlier_of_key_open()
     slotted = db.aliased(Delivery)
     key_waits_for_slot = (

@@ -1,11 +1,13 @@
 """What goes inside a PagerDuty event: summary within limits, source, severity, details, links back."""
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from flask import current_app
 
 from webapp.extensions import db
-from webapp.models import Org
+from webapp.models import Incident, Org, Report, WarRoom
 from webapp.unit_of_work import held
 
 MAX_SUMMARY = 1024
@@ -19,32 +21,35 @@ EVENT_LABELS = {
 }
 
 
-def summary(text):
+def summary(text: object) -> str:
     """Cut a summary to PagerDuty's 1,024 characters."""
     text = " ".join(str(text).split())
     return text if len(text) <= MAX_SUMMARY else text[: MAX_SUMMARY - 1] + "…"
 
 
-def link(path):
+def link(path: str) -> str:
     """An absolute link to a PagerBridge page."""
     return current_app.config["PUBLIC_URL"] + path
 
 
-def _slug(org_id):
+def _slug(org_id: int) -> str:
     return held(db.session.get(Org, org_id)).slug
 
 
-def report_payload(report, event_type, severity, include_sensitive):
-    """The payload (and links) of a VDP event about one report."""
-    details = {
-        "report_id": report.id,
+def report_fields(report: Report) -> dict[str, Any]:
+    """A report's title, severity, status and SLA, as both PagerDuty's custom details and the API show them."""
+    return {
         "title": report.title,
         "severity": report.severity,
         "status": report.status,
         "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
         "sla_state": report.sla_state,
-        "link": link(f"/reports/{report.id}"),
     }
+
+
+def report_payload(report: Report, event_type: str, severity: str, include_sensitive: bool) -> dict[str, Any]:
+    """The payload (and links) of a VDP event about one report."""
+    details = {"report_id": report.id, **report_fields(report), "link": link(f"/reports/{report.id}")}
     if include_sensitive:
         details.update(description=report.description, researcher_email=report.researcher_email)
     label = EVENT_LABELS.get(event_type, event_type.replace("_", " ").capitalize())
@@ -66,11 +71,11 @@ def report_payload(report, event_type, severity, include_sensitive):
     )
 
 
-def _text(value):
+def _text(value: object) -> object:
     return value if isinstance(value, (str, list)) or value is None else str(value)
 
 
-def incident_payload(incident, severity):
+def incident_payload(incident: Incident, severity: str) -> dict[str, Any]:
     """The payload of a runtime incident event, with root cause, affected resources and remediation steps."""
     where = (
         f"{incident.cluster}/{incident.namespace}"
@@ -111,7 +116,7 @@ def incident_payload(incident, severity):
     )
 
 
-def war_room_payload(war_room, reports, severity):
+def war_room_payload(war_room: WarRoom, reports: Sequence[Report], severity: str) -> dict[str, Any]:
     """The payload of a war-room activation listing the reports at risk or breached."""
     slug = _slug(war_room.org_id)
     details = {
@@ -145,7 +150,7 @@ def war_room_payload(war_room, reports, severity):
     )
 
 
-def fit(event):
+def fit(event: dict[str, Any]) -> dict[str, Any]:
     """Trim custom details, longest values first, until the event is within PagerDuty's size limit."""
     details = event["payload"]["custom_details"]
     while len(json.dumps(event).encode()) > MAX_EVENT_BYTES:

@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import Row
 
 from webapp.alerts import liveness, pacing
@@ -35,14 +36,14 @@ METRICS_SECONDS = 1.0
 class DeliveryEngine:
     """Sends up to `in_flight` deliveries at once; no org has more than `org_limit` in flight across engines."""
 
-    def __init__(self, app, in_flight=32, org_limit=64, name=None):
+    def __init__(self, app: Flask, in_flight: int = 32, org_limit: int = 64, name: str | None = None) -> None:
         self.app, self.capacity, self.org_limit = app, in_flight, org_limit
         self.name = name or liveness.new_sender_name()
         self.pool = ThreadPoolExecutor(in_flight, thread_name_prefix="pagerbridge-send")
         self.lock = threading.Lock()
         self.sending = 0
         self.backlogged = self.claim_requested = False
-        self.due_times = []  # epoch seconds at which a delivery this engine handed back falls due
+        self.due_times: list[float] = []  # epoch seconds at which a delivery this engine handed back falls due
         self.kick, self.room, self.stopping = threading.Event(), threading.Event(), threading.Event()
         # Since when this engine has reached the database without a failure (None: it is failing now). Peers
         # silent longer than that may only have been cut off too: their leases are taken over once it is long.
@@ -54,7 +55,7 @@ class DeliveryEngine:
             threading.Thread(target=self._flush_metrics, name="pagerbridge-metrics", daemon=True),
         ]
 
-    def start(self):
+    def start(self) -> "DeliveryEngine":
         """Register this sender, then start claiming and sending."""
         with self.app.app_context():
             try:
@@ -66,7 +67,7 @@ class DeliveryEngine:
             thread.start()
         return self
 
-    def stop(self, timeout=30):
+    def stop(self, timeout: float = 30) -> None:
         """Claim nothing more and let the sends in flight finish (their leases cover a harder stop)."""
         self.stopping.set()
         self.kick.set()
@@ -83,7 +84,7 @@ class DeliveryEngine:
             finally:
                 db.session.remove()
 
-    def _heartbeat(self):
+    def _heartbeat(self) -> None:
         """Say this sender is alive every HEARTBEAT_SECONDS; learn how many share the pace if Redis goes away."""
         while not self.stopping.wait(liveness.HEARTBEAT_SECONDS):
             with self.app.app_context():
@@ -98,7 +99,7 @@ class DeliveryEngine:
                 finally:
                     db.session.remove()
 
-    def peers_judged(self):
+    def peers_judged(self) -> bool:
         """Whether this engine has reached the database long enough to call a silent peer dead (after a database
         outage every heartbeat is old: taking each other's leases then sent the same events again and again)."""
         since = self.reachable_since
@@ -111,13 +112,13 @@ class DeliveryEngine:
             with self.app.app_context():
                 counters.flush()
 
-    def request_claim(self):
+    def request_claim(self) -> None:
         """Claim a round as soon as the dispatcher can."""
         with self.lock:
             self.claim_requested = True
         self.kick.set()
 
-    def free(self):
+    def free(self) -> int:
         """How many more sends this engine can start now."""
         with self.lock:
             return self.capacity - self.sending
@@ -146,7 +147,7 @@ class DeliveryEngine:
                 wake_senders()  # more may be due than this engine has room for: another engine can help
         return len(batch)
 
-    def _dispatch(self):
+    def _dispatch(self) -> None:
         next_poll = 0.0
         while not self.stopping.is_set():
             sender_tick(self.app)  # the sender's heartbeat, from this loop (throttled inside), and PagerDuty's probe
@@ -162,7 +163,7 @@ class DeliveryEngine:
             self.kick.wait(self._wait(next_poll))
             self.kick.clear()
 
-    def _due(self, now):
+    def _due(self, now: float) -> bool:
         with self.lock:
             due = False
             while self.due_times and self.due_times[0] <= now:
@@ -170,14 +171,14 @@ class DeliveryEngine:
                 due = True
             return due
 
-    def _wait(self, next_poll):
+    def _wait(self, next_poll: float) -> float:
         with self.lock:
             until = min([next_poll, *self.due_times[:1]])
             backlogged = self.backlogged
         wait = max(0.0, until - time.time())
         return min(wait, BACKLOG_WAIT) if backlogged else wait
 
-    def _listen(self):
+    def _listen(self) -> None:
         """Block on the wake-up list while there is room; each signal means a claim round now."""
         with self.app.app_context():
             redis = get_redis()

@@ -1,6 +1,9 @@
 """Forms of the Alert rules tab."""
 
+from typing import Any
+
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField
 
 from webapp.alerts.rules import INCIDENT_SEVERITY_ORDER, PD_SEVERITIES, RULE_EVENTS
@@ -8,7 +11,7 @@ from webapp.alerts.rules import INCIDENT_SEVERITY_ORDER, PD_SEVERITIES, RULE_EVE
 PD_CHOICES = [(value, value.capitalize()) for value in PD_SEVERITIES]
 
 
-def rule_form(name, rule, formdata=None):
+def rule_form(name: str, rule: dict[str, Any], formdata: MultiDict[str, str] | None = None) -> FlaskForm:
     """A form for one VDP event rule, prefixed by its name."""
 
     class RuleForm(FlaskForm):

@@ -9,11 +9,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ScalarSelect, delete, select, update
 
 from webapp.extensions import db
 from webapp.models import Sender
 from webapp.models.types import utcnow
+from webapp.unit_of_work import rowcount
 
 HEARTBEAT_SECONDS = 2.0
 DEAD_AFTER_SECONDS = 10.0  # five missed heartbeats: the sender is dead and its leases lapse
@@ -49,7 +50,7 @@ def beat(name: str, in_flight: int) -> None:
     """The sender is alive; recreates its row if a cleanup removed it while it was stalled. Commits."""
     now = utcnow()
     result = db.session.execute(update(Sender).where(Sender.name == name).values(seen_at=now, in_flight=in_flight))
-    if result.rowcount == 0:
+    if rowcount(result) == 0:
         db.session.add(
             Sender(name=name, host=socket.gethostname()[:255], pid=os.getpid(), in_flight=in_flight, seen_at=now)
         )
@@ -67,7 +68,7 @@ def dead_before() -> datetime:
     return utcnow() - timedelta(seconds=DEAD_AFTER_SECONDS)
 
 
-def dead_sender_names():
+def dead_sender_names() -> ScalarSelect[str]:
     """A subquery of the names of senders seen dead (a claim takes their leases at once)."""
     from sqlalchemy import bindparam
 
@@ -85,4 +86,4 @@ def forget_dead(older_than_seconds: float = 3600.0) -> int:
     """Drop rows of senders dead for long (their leases have been taken over by then). Commits."""
     result = db.session.execute(delete(Sender).where(Sender.seen_at < utcnow() - timedelta(seconds=older_than_seconds)))
     db.session.commit()
-    return result.rowcount
+    return rowcount(result)

@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from sqlalchemy import func, or_, update
@@ -14,6 +15,15 @@ from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.queues import wake_senders, wake_senders_after_commit
 
+if TYPE_CHECKING:
+    from webapp.routing.resolve import Route
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Exists
+
+from webapp.models import Subject
+from webapp.unit_of_work import rowcount
+
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 60  # longer than any one call may take (the client's timeouts), so a live sender keeps its lease
 SENDABLE_STATUSES = WAITING_DELIVERY_STATUSES
@@ -22,12 +32,12 @@ PRIORITY = {"critical": 3, "error": 2, "warning": 1, "info": 0}
 DUE_EARLY = timedelta(milliseconds=20)
 
 
-def lease_seconds():
+def lease_seconds() -> int:
     """How long a claim holds a delivery; a sender that dies mid-send loses it after that long."""
     return current_app.config.get("LEASE_SECONDS", LEASE_SECONDS)
 
 
-def latest_trigger(org_id, dedup_key):
+def latest_trigger(org_id: int, dedup_key: str) -> Delivery | None:
     """The trigger this dedup key went (or will go) out with: acks and resolves must use its routing key."""
     return db.session.scalar(
         db.select(Delivery)
@@ -43,14 +53,31 @@ def latest_trigger(org_id, dedup_key):
 
 
 def queue_event(
-    org_id, *, action, event_type, dedup_key=None, subject=None, severity=None, payload=None, route=None, priority=None
-):
+    org_id: int,
+    *,
+    action: str,
+    event_type: str,
+    dedup_key: str | None = None,
+    subject: Subject | None = None,
+    severity: str | None = None,
+    payload: dict[str, Any] | None = None,
+    route: "Route | None" = None,
+    priority: int | None = None,
+) -> Delivery:
     """Write a Delivery in the current transaction; it is sent after commit. Returns the Delivery."""
     delivery = _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority)
     return _store(org_id, [delivery])[0]
 
 
-def queue_events(org_id, items, *, action, event_type, severity, route):
+def queue_events(
+    org_id: int,
+    items: Iterable[tuple[str, Subject, dict[str, Any]]],
+    *,
+    action: str,
+    event_type: str,
+    severity: str,
+    route: "Route | None",
+) -> list[Delivery]:
     """Many deliveries to one route at once, `items` being (dedup key, subject, payload): one flush, and one Redis
     round trip after commit. The SLA evaluator uses it for a pass's transitions."""
     return _store(
@@ -62,7 +89,7 @@ def queue_events(org_id, items, *, action, event_type, severity, route):
     )
 
 
-def _store(org_id, deliveries):
+def _store(org_id: int, deliveries: list[Delivery]) -> list[Delivery]:
     """Add new deliveries of one org (paused while its credentials are refused); the pending ones go after commit."""
     paused = _connection_paused(org_id)
     for delivery in deliveries:
@@ -75,7 +102,17 @@ def _store(org_id, deliveries):
     return deliveries
 
 
-def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payload, route, priority):
+def _new_delivery(
+    org_id: int,
+    action: str,
+    event_type: str,
+    dedup_key: str | None,
+    subject: Subject | None,
+    severity: str | None,
+    payload: dict[str, Any] | None,
+    route: "Route | None",
+    priority: int | None,
+) -> Delivery:
     delivery = Delivery(
         org_id=org_id,
         action=action,
@@ -99,7 +136,7 @@ def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payl
     return delivery
 
 
-def _connection_paused(org_id):
+def _connection_paused(org_id: int) -> bool:
     """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
     from webapp.connection.services import connection_for
 
@@ -107,7 +144,7 @@ def _connection_paused(org_id):
     return connection is not None and connection.state == "error"
 
 
-def earlier_of_key_open():
+def earlier_of_key_open() -> Exists:
     """EXISTS an earlier open delivery of the same org and dedup key: such a delivery waits its turn (a resolve never
     overtakes its trigger). Every way of claiming deliveries uses it."""
     earlier = db.aliased(Delivery)
@@ -123,7 +160,7 @@ def earlier_of_key_open():
     )
 
 
-def make_due(delivery, routing_key=None):
+def make_due(delivery: Delivery, routing_key: str | None = None) -> None:
     """Send `delivery` again from scratch, now (redeliver, reroute): the senders are woken after commit, and a new
     routing key brings its own pace group. The caller commits."""
     if routing_key is not None:
@@ -135,7 +172,7 @@ def make_due(delivery, routing_key=None):
     wake_senders_after_commit()
 
 
-def release_successor(delivery):
+def release_successor(delivery: Delivery) -> None:
     """Once a delivery has settled (committed), wake the next open one for the same dedup key.
 
     Looking only after the commit leaves no gap: a successor that saw this one still open was written before it.
@@ -157,7 +194,7 @@ def release_successor(delivery):
         wake_senders()
 
 
-def due_delivery_ids(org_id=None, limit=1000):
+def due_delivery_ids(org_id: int | None = None, limit: int = 1000) -> Sequence[int]:
     """Open deliveries whose next try has come and that nobody holds, most urgent first."""
     now = utcnow()
     query = db.select(Delivery.id).where(
@@ -170,7 +207,7 @@ def due_delivery_ids(org_id=None, limit=1000):
     return db.session.scalars(query.order_by(Delivery.priority.desc(), Delivery.id).limit(limit)).all()
 
 
-def sweep(org_id=None):
+def sweep(org_id: int | None = None) -> list[str]:
     """Count what is due (a lost wake-up, a Redis outage, a killed worker's lapsed lease) and wake the senders;
     returns lines saying what it found. The engines also look for due deliveries every second by themselves."""
     ids = due_delivery_ids(org_id)
@@ -185,7 +222,7 @@ def sweep(org_id=None):
     return [f"{len(ids)} deliveries due ({lapsed} of them left by a sender that stopped), senders woken"]
 
 
-def resume_paused(org_id):
+def resume_paused(org_id: int) -> int:
     """After a successful reconnect, paused deliveries go out again (in order: the engines claim oldest first)."""
     result = db.session.execute(
         update(Delivery)
@@ -193,12 +230,12 @@ def resume_paused(org_id):
         .values(status="pending", next_attempt_at=utcnow(), lease_until=None, slot_at=None)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount:
+    if rowcount(result):
         wake_senders_after_commit()
-    return result.rowcount
+    return rowcount(result)
 
 
-def pause_open(org_id):
+def pause_open(org_id: int) -> None:
     """Pause every pending or retrying delivery of the org (credentials refused)."""
     db.session.execute(
         update(Delivery)
@@ -208,7 +245,7 @@ def pause_open(org_id):
     )
 
 
-def cancel_open(org_id):
+def cancel_open(org_id: int) -> int:
     """Cancel every open delivery of the org and forget their keys (disconnect)."""
     result = db.session.execute(
         update(Delivery)
@@ -221,4 +258,4 @@ def cancel_open(org_id):
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rowcount(result)

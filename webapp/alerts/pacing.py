@@ -39,17 +39,17 @@ return 1
 """
 
 
-def pace_group(routing_key):
+def pace_group(routing_key: str) -> str:
     """A short, stable name for an integration key's pace: it groups deliveries without revealing the key."""
     return hashlib.sha256(routing_key.encode()).hexdigest()[:24]
 
 
-def pace_key(routing_key):
+def pace_key(routing_key: str) -> str:
     """The Redis key for an integration key's pace (a hash: the key itself never reaches Redis)."""
     return "pace:" + pace_group(routing_key)
 
 
-def _interval_ms():
+def _interval_ms() -> float | None:
     per_minute = current_app.config["EVENTS_PER_MINUTE"]
     return 60000.0 / per_minute if per_minute and per_minute > 0 else None
 
@@ -57,12 +57,12 @@ def _interval_ms():
 class LocalPace:
     """This process's own pace per key (GCRA without burst), for while Redis is away."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.senders = 1
-        self.next_free = {}  # pace key -> epoch ms of its next free slot in this process
+        self.next_free: dict[str, float] = {}  # pace key -> epoch ms of its next free slot in this process
 
-    def reserve(self, key, interval_ms, now_ms):
+    def reserve(self, key: str, interval_ms: float, now_ms: int) -> float:
         """Reserve the key's next local slot; returns how many ms to wait for it."""
         with self.lock:
             slot = max(self.next_free.get(key, now_ms), now_ms)
@@ -71,7 +71,7 @@ class LocalPace:
                 self.next_free = {k: v for k, v in self.next_free.items() if v > now_ms}
             return slot - now_ms
 
-    def hold(self, key, until_ms):
+    def hold(self, key: str, until_ms: int) -> None:
         with self.lock:
             self.next_free[key] = max(self.next_free.get(key, 0), until_ms)
 
@@ -99,7 +99,7 @@ def reserve_slot(routing_key: str) -> float:
     return wait_ms / 1000.0
 
 
-def hold(routing_key, seconds):
+def hold(routing_key: str, seconds: float) -> None:
     """No slot of this key before `seconds` from now (PagerDuty asked us to wait); every worker sees it."""
     now_ms = int(time.time() * 1000)
     interval_ms = _interval_ms() or 0.0

@@ -1,11 +1,12 @@
 """Alert rules, incident notification settings, severity mapping and auto-resolve: defaults, reads, validated saves."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import create_model
 from pydantic.types import Strict as StrictType
 
 from webapp.audit.services import record_change
+from webapp.models import Incident
 from webapp.orgs.services import settings_for
 from webapp.schemas import Strict
 from webapp.settings_io import Section
@@ -27,7 +28,7 @@ DEFAULT_NOTIFICATIONS = {"kubernetes": True, "cloud": True, "skip_transient": Fa
 DEFAULT_SEVERITY_MAPPING = {"low": "info", "medium": "warning", "high": "error", "critical": "critical"}
 
 
-def alert_rules(org_id):
+def alert_rules(org_id: int) -> dict[str, dict[str, Any]]:
     """Every VDP event's {enabled, severity}, defaults filled in."""
     stored = settings_for(org_id).alert_rules or {}
     return {
@@ -39,37 +40,37 @@ def alert_rules(org_id):
     }
 
 
-def rule_for(org_id, name):
+def rule_for(org_id: int, name: str) -> dict[str, Any]:
     """One rule: {"enabled", "severity"}."""
     return alert_rules(org_id)[name]
 
 
-def incident_notifications(org_id):
+def incident_notifications(org_id: int) -> dict[str, Any]:
     """Which runtime incidents page PagerDuty."""
     return {**DEFAULT_NOTIFICATIONS, **(settings_for(org_id).incident_notifications or {})}
 
 
-def severity_mapping(org_id):
+def severity_mapping(org_id: int) -> dict[str, str]:
     """Incident severity → PagerDuty severity."""
     return {**DEFAULT_SEVERITY_MAPPING, **(settings_for(org_id).severity_mapping or {})}
 
 
-def auto_resolve_reports(org_id):
+def auto_resolve_reports(org_id: int) -> bool:
     """Whether closing a report resolves its PagerDuty incident."""
     return settings_for(org_id).auto_resolve_reports
 
 
-def include_sensitive_details(org_id):
+def include_sensitive_details(org_id: int) -> bool:
     """Whether report descriptions and researcher identity may go to PagerDuty."""
     return settings_for(org_id).include_sensitive_details
 
 
-def rule_off_reason(name):
+def rule_off_reason(name: str) -> str:
     """Why an event of a switched-off rule paged nobody."""
     return f"the “{RULE_EVENTS[name][0]}” alert rule is off"
 
 
-def incident_wanted(org_id, incident):
+def incident_wanted(org_id: int, incident: Incident) -> tuple[bool, str]:
     """Whether the notification settings let this incident page PagerDuty, and why not."""
     settings = incident_notifications(org_id)
     if not settings.get(incident.kind, True):
@@ -83,63 +84,66 @@ def incident_wanted(org_id, incident):
 
 
 # ----- the declared shapes of settings import
-PdSeverity = Literal[PD_SEVERITIES]
+PdSeverity = Literal[PD_SEVERITIES]  # type: ignore[valid-type]  # the words, from the one tuple
 
 
 class Rule(Strict):
     """One VDP event's rule; what is left out keeps its current value."""
 
-    enabled: bool = None
+    # Left out keeps the current value; a null is refused all the same (so the annotation says bool).
+    enabled: bool = None  # type: ignore[assignment]
     severity: PdSeverity = None
 
 
-AlertRules = create_model("AlertRules", __base__=Strict, **dict.fromkeys(RULE_EVENTS, (Rule, None)))
+AlertRules = create_model(  # type: ignore[call-overload]
+    "AlertRules", __base__=Strict, **dict.fromkeys(RULE_EVENTS, (Rule, None))
+)
 
 
 class IncidentNotifications(Strict):
     """Which runtime incidents page PagerDuty."""
 
-    kubernetes: bool = None
-    cloud: bool = None
-    skip_transient: bool = None
-    min_severity: Literal[INCIDENT_SEVERITY_ORDER] = None
+    kubernetes: bool = None  # type: ignore[assignment]
+    cloud: bool = None  # type: ignore[assignment]
+    skip_transient: bool = None  # type: ignore[assignment]
+    min_severity: Literal[INCIDENT_SEVERITY_ORDER] = None  # type: ignore[valid-type]
 
 
-SeverityMapping = create_model(
+SeverityMapping = create_model(  # type: ignore[call-overload]
     "SeverityMapping", __base__=Strict, **dict.fromkeys(INCIDENT_SEVERITY_ORDER, (PdSeverity, None))
 )
 
 
 # ----- saving
-def save_alert_rules(org_id, rules):
+def save_alert_rules(org_id: int, rules: dict[str, dict[str, Any]]) -> None:
     """Store alert rules (each merged over the current one) and audit what changed."""
     settings, before = settings_for(org_id), alert_rules(org_id)
     settings.alert_rules = {**before, **{name: {**before[name], **rule} for name, rule in rules.items()}}
     record_change(org_id, "alert_rules.updated", before, settings.alert_rules)
 
 
-def save_notifications(org_id, value):
+def save_notifications(org_id: int, value: dict[str, Any]) -> None:
     """Store incident notification settings."""
     before = incident_notifications(org_id)
     settings_for(org_id).incident_notifications = after = {**before, **value}
     record_change(org_id, "incident_notifications.updated", before, after)
 
 
-def save_severity_mapping(org_id, value):
+def save_severity_mapping(org_id: int, value: dict[str, str]) -> None:
     """Store the severity mapping."""
     before = severity_mapping(org_id)
     settings_for(org_id).severity_mapping = after = {**before, **value}
     record_change(org_id, "severity_mapping.updated", before, after)
 
 
-def save_auto_resolve(org_id, value):
+def save_auto_resolve(org_id: int, value: bool) -> None:
     """Store the auto-resolve toggle."""
     before = {"enabled": auto_resolve_reports(org_id)}
     settings_for(org_id).auto_resolve_reports = value
     record_change(org_id, "auto_resolve_reports.updated", before, {"enabled": value})
 
 
-def save_sensitive_details(org_id, value):
+def save_sensitive_details(org_id: int, value: bool) -> None:
     """Store whether sensitive report details may be sent."""
     before = {"enabled": include_sensitive_details(org_id)}
     settings_for(org_id).include_sensitive_details = value

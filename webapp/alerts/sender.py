@@ -9,10 +9,11 @@ import logging
 import random
 import re
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 from types import SimpleNamespace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Row, Update, bindparam, case, or_, select, text, update
 
@@ -23,7 +24,7 @@ from webapp.analytics import record
 from webapp.connection.refusals import reroute_refused
 from webapp.extensions import db
 from webapp.metrics.hooks import LATENCIES
-from webapp.models import Delivery, Incident, Report
+from webapp.models import Delivery, Incident, Report, Subject
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.queues import wake_senders
@@ -39,7 +40,7 @@ SLOT_LATE = timedelta(seconds=2)
 KEY_PATTERN = re.compile(r"\b[0-9a-zA-Z_+\-]{20,}\b")
 
 
-def redact(text, secrets):
+def redact(text: str, secrets: Iterable[str | None]) -> str:
     """A response text with any secret, and anything shaped like a key, removed."""
     for secret in filter(None, secrets):
         text = text.replace(secret, "[redacted]")
@@ -192,7 +193,7 @@ def _hold_lease(delivery: Leased, token: str) -> Delivery:
     return held
 
 
-def _durably():
+def _durably() -> None:
     """This transaction's commit waits for the disk, whatever the sender's default (a note must not be forgotten)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL synchronous_commit TO on"))
@@ -203,7 +204,7 @@ def _paced(delivery: Leased, token: str) -> datetime | None:
     (returns when it is due; None means send now)."""
     if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
         return None
-    wait = reserve_slot(delivery.routing_key)
+    wait = reserve_slot(delivery.routing_key)  # type: ignore[arg-type]  # a paced action always has its key
     if wait <= 0:
         return None
     due = utcnow() + timedelta(seconds=wait)
@@ -279,7 +280,7 @@ def _find_incident(delivery: Leased, subject: Report | Incident | None, credenti
     return incident_id
 
 
-def _note_posted(credentials, incident_id, payload):
+def _note_posted(credentials: client.Credentials, incident_id: str, payload: dict[str, Any]) -> bool:
     """Whether the incident already carries a note with this content (the newest first)."""
     content = (payload or {}).get("content")
     notes = client.rest(credentials, "GET", f"/incidents/{incident_id}/notes").get("notes", [])
@@ -287,11 +288,11 @@ def _note_posted(credentials, incident_id, payload):
 
 
 def _subject(delivery: Leased) -> Report | Incident | None:
-    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
-    return db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type or "")
+    return cast(Subject | None, db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None)
 
 
-def _secrets(delivery, connection):
+def _secrets(delivery: Leased, connection: Any) -> list[str | None]:
     values = [delivery.routing_key]
     if connection:
         values += [connection.api_token, connection.integration_key, connection.routing_key]
@@ -378,21 +379,21 @@ def _failed(delivery: Delivery, error: client.PagerDutyError, connection: Any) -
     return "failed"
 
 
-def _refuses_routing_key(error):
+def _refuses_routing_key(error: client.PagerDutyError) -> bool:
     """The Events API's 400 for a key it does not know or that is malformed ("Invalid routing key", "Length of
     'routing_key' is incorrect"…): the credentials are wrong, so pause rather than drop."""
     body = (error.body or "").lower()
     return error.status == 400 and ("invalid routing key" in body or "'routing_key'" in body)
 
 
-def backoff_seconds(attempts, retry_after=None):
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
     """Retry-After when PagerDuty gives one; else exponential with jitter, capped."""
     if retry_after is not None:
         return max(retry_after, 0.5)
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempts - 1)) * random.uniform(0.5, 1.5)
 
 
-def _retry(delivery, error):
+def _retry(delivery: Delivery, error: client.PagerDutyError) -> str:
     """Due again after the backoff; the engines claim it then (no RQ scheduler, nothing lost if this worker dies).
     A 429 holds the whole key, so its other deliveries wait as PagerDuty asked too."""
     wait = backoff_seconds(delivery.attempts, error.retry_after)
@@ -405,7 +406,7 @@ def _retry(delivery, error):
     return "retrying"
 
 
-def _pause(delivery, error):
+def _pause(delivery: Delivery, error: client.PagerDutyError) -> str:
     from webapp.connection.services import mark_auth_failure
 
     delivery.status = "paused"

@@ -1,7 +1,10 @@
 """Settings → PagerDuty → Alert rules: VDP events, incident notifications, severity mapping."""
 
-from flask import render_template, request
+from typing import Any
+
+from flask import Response, render_template, request
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from webapp.alerts import bp, rules
 from webapp.alerts.forms import NotificationsForm, rule_form
@@ -10,7 +13,7 @@ from webapp.hx import respond
 from webapp.tenancy import admin_required
 
 
-def _notifications_form(org_id, formdata=None):
+def _notifications_form(org_id: int, formdata: MultiDict[str, str] | None = None) -> NotificationsForm:
     data = {
         **rules.incident_notifications(org_id),
         **{f"map_{k}": v for k, v in rules.severity_mapping(org_id).items()},
@@ -20,7 +23,7 @@ def _notifications_form(org_id, formdata=None):
     return NotificationsForm(formdata=formdata, data=data)
 
 
-def _page(org_id):
+def _page(org_id: int) -> dict[str, Any]:
     return {
         "rule_forms": [
             (name, RULE, rule_form(name, rule))
@@ -32,14 +35,14 @@ def _page(org_id):
 
 @bp.get("/", endpoint="rules")
 @admin_required
-def rules_page():
+def rules_page() -> str:
     """The Alert rules tab."""
     return render_template("alerts/rules.html", **_page(current_user.org_id))
 
 
 @bp.post("/rules/<name>")
 @admin_required
-def save_rule(name):
+def save_rule(name: str) -> Response:
     """Save one event's toggle and severity (its Save button; htmx, with a toast)."""
     if name not in rules.RULE_EVENTS:
         return respond("", 404, "danger", "Unknown rule.")
@@ -56,7 +59,7 @@ def save_rule(name):
 
 @bp.post("/notifications")
 @admin_required
-def save_notifications():
+def save_notifications() -> Response:
     """Save incident notifications, severity mapping and the report toggles."""
     form = _notifications_form(current_user.org_id, formdata=request.form)
     if not form.validate():

@@ -10,7 +10,7 @@ from sqlalchemy import Integer, String, case, cast, func, literal, literal_colum
 
 from webapp.extensions import db
 from webapp.models import Incident, Report, WarRoom
-from webapp.models.work import CLOSED_REPORT_STATUSES
+from webapp.models.report import CLOSED_REPORT_STATUSES
 
 DEFAULT_DAYS = 30
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -6,7 +6,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from webapp.api.schemas import IncidentKind, IncidentSeverity, IncidentStatus, Provider, ReportSeverity, ReportStatus
-from webapp.models.work import PAGERDUTY_STATUSES, PAGERDUTY_URGENCIES, SLA_STATES
+from webapp.models.mirror import PAGERDUTY_STATUSES, PAGERDUTY_URGENCIES
+from webapp.models.report import SLA_STATES
 
 
 class TimelineEntry(BaseModel):

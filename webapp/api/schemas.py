@@ -6,14 +6,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from webapp.models import CloudResource, Cluster, Incident, Namespace, Report
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
-from webapp.models.work import (
-    INCIDENT_KINDS,
-    INCIDENT_SEVERITIES,
-    INCIDENT_STATUSES,
-    PROVIDERS,
-    REPORT_SEVERITIES,
-    REPORT_STATUSES,
-)
+from webapp.models.incident import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES, PROVIDERS
+from webapp.models.report import REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.schemas import UNION_TAGS, Lenient, UtcTime, column_length, column_text, text, text_or_list
 
 ReportSeverity = Literal[REPORT_SEVERITIES]

@@ -9,9 +9,9 @@ from webapp.commands.errors import cli_errors
 
 RUNNERS = {
     "sla": "webapp.sla.services:evaluate_all",
-    "oncall": "webapp.oncall.services:sync_all",
+    "oncall": "webapp.oncall.sync:sync_oncall_all",
     "sweep": "webapp.alerts.outbox:sweep",
-    "services": "webapp.routing.sync:sync_all",
+    "services": "webapp.routing.sync:sync_services_all",
     "reconcile": "webapp.webhooks.reconcile:reconcile_all",
     "health": "webapp.health.services:check_all",
 }

@@ -60,7 +60,7 @@ def restore_routes(org_id, run_id=None):
     account does not have are flagged gone, so their routes fall back and health names them. Returns a summary."""
     from webapp.connection.refusals import mark_sound
     from webapp.connection.services import credentials_for, mark_auth_failure
-    from webapp.routing.pagerduty_api import create_events_integration, events_integration
+    from webapp.routing.pagerduty_api import find_or_create_events_integration
 
     run = db.session.get(JobRun, run_id) if run_id else None
     services = services_to_restore(org_id)
@@ -68,9 +68,7 @@ def restore_routes(org_id, run_id=None):
     credentials, restored, missing = credentials_for(org_id), [], []
     for step, service in enumerate(services, start=1):
         try:
-            integration = events_integration(credentials, service.pd_id) or create_events_integration(
-                credentials, service.pd_id
-            )
+            integration = find_or_create_events_integration(credentials, service.pd_id)
         except client.PagerDutyError as error:
             if error.is_auth_failure:
                 mark_auth_failure(org_id, error.message)

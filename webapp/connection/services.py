@@ -12,6 +12,7 @@ from webapp.pagerduty import client
 from webapp.pagerduty.accounts import connection_for, credentials_for  # noqa: F401  (re-exported)
 from webapp.public_urls import webhook_url
 from webapp.schemas import column_length, fit
+from webapp.unit_of_work import created_on_first_use
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
 
@@ -50,7 +51,7 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     _check_region(region)
     _check_key(integration_key, "integration_key", "integration key")
     email, summary = validate_api_token(api_token, region)
-    connection = _connection_row(org_id)
+    connection = created_on_first_use(connection_for(org_id), Connection, org_id)
     connection.method, connection.region, connection.api_token = "api_token", region, api_token
     connection.integration_key, connection.routing_key, connection.service_name = integration_key, None, None
     fits = email and len(email) <= column_length(Connection.account_email)
@@ -78,7 +79,7 @@ def connect_routing_key(org_id, routing_key, service_name, region="us"):
     _check_key(routing_key, "routing_key", "routing key")
     if not service_name:
         raise DomainError("Connection failed: name the PagerDuty service.", fields={"service_name": "required"})
-    connection = _connection_row(org_id)
+    connection = created_on_first_use(connection_for(org_id), Connection, org_id)
     connection.method, connection.region, connection.routing_key = "routing_key", region, routing_key
     connection.service_name, connection.api_token = fit(Connection.service_name, service_name), None
     connection.integration_key = None
@@ -89,14 +90,6 @@ def connect_routing_key(org_id, routing_key, service_name, region="us"):
 def _check_region(region):
     if region not in ("us", "eu"):
         raise DomainError("Connection failed: the region must be US or EU.", fields={"region": "us or eu"})
-
-
-def _connection_row(org_id):
-    connection = connection_for(org_id)
-    if connection is None:
-        connection = Connection(org_id=org_id)
-        db.session.add(connection)
-    return connection
 
 
 def _mark_connected(connection, detail):

@@ -7,7 +7,7 @@ from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report
-from webapp.models.work import CLOSED_REPORT_STATUSES
+from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.pagerduty.accounts import connection_for
 from webapp.routing.resolve import DISCONNECTED_LABEL
 

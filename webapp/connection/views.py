@@ -11,7 +11,7 @@ from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health.badge import status_badge
-from webapp.hx import STOP_POLLING, redirect_to, render, respond, wants_fragment
+from webapp.hx import STOP_POLLING, current_url, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
@@ -242,7 +242,7 @@ def live_state_oob():
 
     from webapp.webhooks.views import state_context
 
-    path = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    path = urlsplit(current_url()).path
     if path.startswith(url_for("webhooks.settings")):
         body = render_template("webhooks/_state.html", panel_oob=True, **state_context(current_user.org_id))
     else:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from webapp.deliveries import bp, services
 from webapp.errors import DomainError
-from webapp.hx import STOP_POLLING, render, respond, wants_fragment
+from webapp.hx import STOP_POLLING, act, render, wants_fragment
 from webapp.models.delivery import DELIVERY_ACTIONS, DELIVERY_STATUSES
 from webapp.tenancy import admin_required
 
@@ -46,8 +46,8 @@ def index():
 @admin_required
 def redeliver(delivery_id):
     """Send a failed delivery again."""
-    try:
-        services.redeliver(current_user.org_id, delivery_id)
-    except DomainError as error:
-        return respond("", error.status, "danger", error.message)
-    return respond(message="Queued for redelivery.", events={"deliveriesChanged": True})
+    return act(
+        lambda: services.redeliver(current_user.org_id, delivery_id),
+        "Queued for redelivery.",
+        events={"deliveriesChanged": True},
+    )

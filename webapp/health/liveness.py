@@ -109,7 +109,7 @@ class HeartbeatThread(threading.Thread):
     """Beats for a process every BEAT_SECONDS, in the app's context; `also` runs after each beat (e.g. rejoining
     RQ's registry after Redis came back empty)."""
 
-    def __init__(self, app, kind: Kind, name: str | None = None, also: Callable[[], None] | None = None) -> None:
+    def __init__(self, app, kind: Kind, name: str | None = None, also: Callable[[], object] | None = None) -> None:
         super().__init__(name=f"pagerbridge-heartbeat-{kind}", daemon=True)
         self.app, self.kind, self.beat_name, self.also = app, kind, name, also
         self.stopping = threading.Event()

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from webapp.models.work import INCIDENT_SEVERITIES, INCIDENT_STATUSES
+from webapp.models.incident import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 
 
 class IncidentForm(FlaskForm):

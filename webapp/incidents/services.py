@@ -1,15 +1,13 @@
 """Runtime incidents: created (idempotently by external id), moved and resolved; pages and the API call these."""
 
-from sqlalchemy import or_
-
 from webapp.alerts import events
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Incident
+from webapp.models.incident import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.models.types import utcnow
-from webapp.models.work import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.routing.inventory import record_from_incident
-from webapp.tenancy import get_in_org
+from webapp.tenancy import contains_any, get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.unit_of_work import insert_or_nothing
 from webapp.webhooks.mirror import as_json as mirror_json
@@ -89,15 +87,7 @@ def search(org_id, q=None, kind=None, status=None, severity=None):
     """A filtered query of the org's incidents, newest first."""
     query = db.select(Incident).filter_by(org_id=org_id)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(
-            or_(
-                Incident.title.ilike(like),
-                Incident.cluster.ilike(like),
-                Incident.namespace.ilike(like),
-                Incident.resource_id.ilike(like),
-            )
-        )
+        query = query.where(contains_any(q, Incident.title, Incident.cluster, Incident.namespace, Incident.resource_id))
     if kind in INCIDENT_KINDS:
         query = query.filter_by(kind=kind)
     if status == "open":

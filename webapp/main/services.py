@@ -5,7 +5,7 @@ from sqlalchemy import func, text
 
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report, Shift
-from webapp.models.work import CLOSED_REPORT_STATUSES
+from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.queues import get_redis
 
 

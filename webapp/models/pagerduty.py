@@ -1,4 +1,4 @@
-"""The org's PagerDuty side: connection, services, webhook secrets and receipts, background runs."""
+"""The org's PagerDuty side: connection, services, webhook secrets and receipts."""
 
 from datetime import datetime
 
@@ -7,12 +7,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
 from webapp.models.types import EncryptedText, OrgRecord, OrgScoped, UTCDateTime, org_index, utcnow
-from webapp.models.vocabularies import ConnectionMethod, ConnectionState, JobRunStatus, Region, words
+from webapp.models.vocabularies import ConnectionMethod, ConnectionState, Region, words
 
 CONNECTION_METHODS = words(ConnectionMethod)
 CONNECTION_STATES = words(ConnectionState)
 REGIONS = words(Region)
-JOB_RUN_STATUSES = words(JobRunStatus)
 
 
 class Connection(db.Model):
@@ -126,23 +125,3 @@ class Service(OrgScoped, db.Model):
         ),
         db.Index("ix_pagerduty_services_org_name", "org_id", "name"),
     )
-
-
-class JobRun(OrgScoped, db.Model):
-    """A user-started background run (Sync Services, Test Connection) whose progress a page polls."""
-
-    __tablename__ = "job_runs"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(db.String(32))
-    status: Mapped[str] = mapped_column(db.String(16), default="queued")
-    progress: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int | None] = mapped_column(db.Integer)
-    message: Mapped[str | None] = mapped_column(db.Text)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (org_index("job_runs"),)
-
-    @property
-    def is_finished(self):
-        return self.status in ("done", "failed")

@@ -9,24 +9,20 @@ from sqlalchemy import func
 from webapp.audit.services import record, record_change
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
-from webapp.models import OnCallSettings, Org, Shift, User
+from webapp.models import OnCallSettings, Shift, User
 from webapp.models.oncall import ONCALL_MODES
 from webapp.models.types import utcnow
 from webapp.schemas import PagerDutyId, checked, fit
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry
+from webapp.unit_of_work import created_on_first_use
 
 log = logging.getLogger(__name__)
 
 
 def settings_of(org_id):
     """The org's on-call settings row, created on first use."""
-    settings = db.session.get(OnCallSettings, org_id)
-    if settings is None:
-        settings = OnCallSettings(org_id=org_id)
-        db.session.add(settings)
-        db.session.flush()
-    return settings
+    return created_on_first_use(db.session.get(OnCallSettings, org_id), OnCallSettings, org_id)
 
 
 def current_shift(org_id, now=None):
@@ -137,12 +133,3 @@ def orgs_in_pagerduty_mode(org_id=None):
     if org_id is not None:
         query = query.where(OnCallSettings.org_id == org_id)
     return db.session.scalars(query).all()
-
-
-def sync_all(org_id=None):
-    """Sync every org in PagerDuty mode (or one); returns a line per org."""
-    from webapp.oncall.sync import sync_org
-
-    return [f"{db.session.get(Org, oid).slug}: {sync_org(oid)}" for oid in orgs_in_pagerduty_mode(org_id)] or [
-        "no org follows a PagerDuty schedule"
-    ]

@@ -4,10 +4,10 @@ from webapp.connection.services import credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.job_registry import SYNC_ONCALL_ORG
-from webapp.models import OnCallSettings
+from webapp.models import OnCallSettings, Org
 from webapp.models.types import utcnow
 from webapp.oncall.pagerduty_api import oncall_entries
-from webapp.oncall.services import current_shift, settings_of, start_shift, user_by_email
+from webapp.oncall.services import current_shift, orgs_in_pagerduty_mode, settings_of, start_shift, user_by_email
 from webapp.pagerduty import client
 from webapp.queues import enqueue
 from webapp.schemas import fit
@@ -18,7 +18,7 @@ def queue_sync(org_id):
     return enqueue(SYNC_ONCALL_ORG, org_id, queue="default", job_id=f"oncall-sync-{org_id}")
 
 
-def sync_org(org_id, now=None):
+def sync_oncall(org_id, now=None):
     """One sync: update the current shift only when the person or the shift changed; returns what happened."""
     now = now or utcnow()
     settings = settings_of(org_id)
@@ -44,6 +44,13 @@ def sync_org(org_id, now=None):
     outcome = _apply_current(org_id, settings, next((s for s in shifts if s["start"] <= now < s["end"]), None))
     db.session.commit()
     return outcome
+
+
+def sync_oncall_all(org_id=None):
+    """Sync every org in PagerDuty mode (or one) now, in the foreground; returns a line per org."""
+    return [f"{db.session.get(Org, oid).slug}: {sync_oncall(oid)}" for oid in orgs_in_pagerduty_mode(org_id)] or [
+        "no org follows a PagerDuty schedule"
+    ]
 
 
 def _failed(settings, now, message):

@@ -5,7 +5,7 @@ import re
 from webapp.errors import Conflict, DomainError, NotFound
 from webapp.extensions import db
 from webapp.models import OnCallSettings, Org, OrgSettings
-from webapp.unit_of_work import held
+from webapp.unit_of_work import created_on_first_use, held
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -38,9 +38,4 @@ def org_by_slug(slug):
 
 def settings_for(org_id):
     """The org's settings row, created on first use."""
-    settings = db.session.get(OrgSettings, org_id)
-    if settings is None:
-        settings = OrgSettings(org_id=org_id)
-        db.session.add(settings)
-        db.session.flush()
-    return held(settings)
+    return held(created_on_first_use(db.session.get(OrgSettings, org_id), OrgSettings, org_id))

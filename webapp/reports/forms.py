@@ -5,7 +5,7 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from webapp.models import Report
-from webapp.models.work import REPORT_SEVERITIES, REPORT_STATUSES
+from webapp.models.report import REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.schemas import ColumnLength
 
 

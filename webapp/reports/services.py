@@ -1,17 +1,16 @@
 """VDP reports: the one place they are created, assessed and moved; both the pages and the API call these."""
 
-from sqlalchemy import or_
-
 from webapp.alerts import events
+from webapp.alerts.content import report_fields
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.inputs import parse_id
 from webapp.models import Report
+from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.models.types import utcnow
-from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
 from webapp.sla.policy import deadline_for, refresh_deadline
-from webapp.tenancy import get_in_org
+from webapp.tenancy import contains_any, get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.webhooks.mirror import as_json as mirror_json
 
@@ -57,36 +56,44 @@ def create_report(org_id, title, description="", researcher_email=None, severity
     return report
 
 
+# What a move of each field is checked against, and how its timeline line reads.
+MOVES = {
+    "severity": (REPORT_SEVERITIES, "report.assessed", "Severity assessed"),
+    "status": (REPORT_STATUSES, "report.status", "Status changed"),
+}
+
+
+def _move(org_id, report_id, field, value, actor):
+    """Set the report's severity or status (a known word) with its timeline line and SLA deadline, uncommitted;
+    returns (report, the previous value)."""
+    report = get_report(org_id, report_id)
+    allowed, kind, line = MOVES[field]
+    if value not in allowed:
+        raise DomainError(f"Unknown {field}.", fields={field: f"one of {', '.join(allowed)}"})
+    previous = getattr(report, field)
+    if previous != value:
+        setattr(report, field, value)
+        add_entry(report, kind, f"{line}: {previous} → {value}.", actor)
+        refresh_deadline(report)
+    return report, previous
+
+
 def assess_report(org_id, report_id, severity, actor=None):
     """Set a report's severity; its SLA deadline follows, and critical assessments alert."""
-    report = get_report(org_id, report_id)
-    if severity not in REPORT_SEVERITIES:
-        raise DomainError("Unknown severity.", fields={"severity": f"one of {', '.join(REPORT_SEVERITIES)}"})
-    previous = report.severity
-    if previous == severity:
-        return report
-    report.severity = severity
-    add_entry(report, "report.assessed", f"Severity assessed: {previous} → {severity}.", actor)
-    refresh_deadline(report)
-    events.on_report_assessed(report, previous)
-    db.session.commit()
+    report, previous = _move(org_id, report_id, "severity", severity, actor)
+    if previous != severity:
+        events.on_report_assessed(report, previous)
+        db.session.commit()
     return report
 
 
 def set_report_status(org_id, report_id, status, actor=None):
     """Move a report through triage; closing it resolves its PagerDuty incident when the org wants that."""
-    report = get_report(org_id, report_id)
-    if status not in REPORT_STATUSES:
-        raise DomainError("Unknown status.", fields={"status": f"one of {', '.join(REPORT_STATUSES)}"})
-    previous = report.status
-    if previous == status:
-        return report
-    report.status = status
-    add_entry(report, "report.status", f"Status changed: {previous} → {status}.", actor)
-    refresh_deadline(report)
-    if status in CLOSED_REPORT_STATUSES and previous not in CLOSED_REPORT_STATUSES:
-        events.on_report_closed(report)
-    db.session.commit()
+    report, previous = _move(org_id, report_id, "status", status, actor)
+    if previous != status:
+        if status in CLOSED_REPORT_STATUSES and previous not in CLOSED_REPORT_STATUSES:
+            events.on_report_closed(report)
+        db.session.commit()
     return report
 
 
@@ -94,12 +101,9 @@ def search(org_id, q=None, status=None, severity=None, sla=None, sort="newest"):
     """A filtered, sorted query of the org's reports."""
     query = db.select(Report).filter_by(org_id=org_id)
     if q:
-        like = f"%{q.strip()}%"
-        conditions = [Report.title.ilike(like), Report.researcher_email.ilike(like)]
         report_id = parse_id(q.strip().lstrip("#"))
-        if report_id is not None:
-            conditions.append(Report.id == report_id)
-        query = query.where(or_(*conditions))
+        by_id = () if report_id is None else (Report.id == report_id,)
+        query = query.where(contains_any(q, Report.title, Report.researcher_email, also=by_id))
     if status == "open":
         query = query.where(Report.status.not_in(CLOSED_REPORT_STATUSES))
     elif status in REPORT_STATUSES:
@@ -117,12 +121,8 @@ def report_json(report, timeline=True):
     """The contract's report shape (without reading the timeline when `timeline` is false)."""
     body = {
         "id": report.id,
-        "title": report.title,
-        "severity": report.severity,
-        "status": report.status,
+        **report_fields(report),
         "submitted_at": report.submitted_at.isoformat(),
-        "sla_deadline": report.sla_deadline.isoformat() if report.sla_deadline else None,
-        "sla_state": report.sla_state,
         "assignee_email": report.assignee.email if report.assignee else None,
         "pagerduty": mirror_json(report),
     }

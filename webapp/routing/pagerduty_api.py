@@ -23,3 +23,8 @@ def create_events_integration(credentials, service_pd_id):
     """Create an Events API v2 integration named for PagerBridge; returns it with its key."""
     body = {"integration": {"type": EVENTS_V2, "name": "PagerBridge"}}
     return client.rest(credentials, "POST", f"/services/{service_pd_id}/integrations", json=body)["integration"]
+
+
+def find_or_create_events_integration(credentials, service_pd_id):
+    """The service's Events API v2 integration with its key: the existing one, else one created for PagerBridge."""
+    return events_integration(credentials, service_pd_id) or create_events_integration(credentials, service_pd_id)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from webapp.models import Incident
-from webapp.models.work import INCIDENT_KINDS
+from webapp.models.incident import INCIDENT_KINDS
 from webapp.routing.resolve import outlook, route_for_incident
 
 

@@ -27,7 +27,7 @@ class Route:
     """A target for an Events API event, or none (routing_key None) with the reason."""
 
     routing_key: str | None
-    label: str
+    label: str | None
     reason: str
     service_id: int | None = None
     hold: str = ""  # "paused" or "filtered": routed, yet an alert raised now would not be paged (see `outlook`)

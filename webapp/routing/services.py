@@ -1,6 +1,6 @@
 """Services: configure, default, VDP service; the cloud-resource search of the assignment picker."""
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.orm import load_only
 
 from webapp.audit.services import record
@@ -9,8 +9,8 @@ from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import CloudResource, Service
 from webapp.pagerduty import client
-from webapp.routing.pagerduty_api import create_events_integration, events_integration
-from webapp.tenancy import get_in_org
+from webapp.routing.pagerduty_api import find_or_create_events_integration
+from webapp.tenancy import contains_any, get_in_org
 
 PAGE_SIZE = 50
 
@@ -63,9 +63,7 @@ def provision_service(org_id, service):
         raise Conflict("This service is gone from PagerDuty; sync again or pick another.")
     credentials = credentials_for(org_id)
     try:
-        integration = events_integration(credentials, service.pd_id) or create_events_integration(
-            credentials, service.pd_id
-        )
+        integration = find_or_create_events_integration(credentials, service.pd_id)
     except client.PagerDutyError as error:
         raise IntegrationRefused(
             f"PagerDuty did not let us configure {service.name}: {error.message}",
@@ -117,13 +115,6 @@ def search_resources(org_id, q, limit=20):
     """Resources whose id, name, type or provider contains q (search-as-you-type)."""
     query = db.select(CloudResource).filter_by(org_id=org_id)
     if q:
-        like = f"%{q.strip()}%"
-        query = query.where(
-            or_(
-                CloudResource.resource_id.ilike(like),
-                CloudResource.name.ilike(like),
-                CloudResource.resource_type.ilike(like),
-                CloudResource.provider.ilike(like),
-            )
-        )
+        columns = (CloudResource.resource_id, CloudResource.name, CloudResource.resource_type, CloudResource.provider)
+        query = query.where(contains_any(q, *columns))
     return db.session.scalars(query.order_by(CloudResource.resource_id).limit(limit)).all()

@@ -101,8 +101,8 @@ def _finish(run, status, message, total=None):
     return message
 
 
-def sync_all(org_id=None):
-    """Sync one org, or every connected API-token org; returns a line per org."""
+def sync_services_all(org_id=None):
+    """Sync Services for one org, or every connected API-token org, in the foreground; returns a line per org."""
     query = db.select(Connection.org_id).filter_by(state="connected", method="api_token")
     if org_id is not None:
         query = query.where(Connection.org_id == org_id)

@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from webapp.alerts import events
 from webapp.extensions import db
 from webapp.models import Org, OrgSettings, Report, TimelineEntry, WarRoom
+from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.models.types import utcnow
-from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.sla.policy import at_risk_lead_hours, policy_with_defaults
 from webapp.timeline import add_entry
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from webapp.models.work import CLOSED_REPORT_STATUSES
+from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.orgs.services import settings_for
 
 DEFAULT_HOURS = {"none": 720, "low": 336, "medium": 168, "high": 72, "critical": 24, "super-critical": 8}

@@ -9,7 +9,7 @@ from webapp.audit.services import record_change
 from webapp.extensions import db
 from webapp.metrics.counters import record_sla_pass
 from webapp.models import Report
-from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
+from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
 from webapp.orgs.services import settings_for
 from webapp.schemas import Number, Strict
 from webapp.settings_io import Section, section_errors

@@ -6,7 +6,7 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.hx import respond
 from webapp.models import Report, WarRoom
-from webapp.models.work import REPORT_SEVERITIES
+from webapp.models.report import REPORT_SEVERITIES
 from webapp.sla import bp
 from webapp.sla.policy import sla_policy
 from webapp.sla.services import policy_errors, save_policy

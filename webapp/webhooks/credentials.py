@@ -11,7 +11,8 @@ import time
 from functools import cache
 
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, event, inspect
+from sqlalchemy import Select, bindparam, event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from webapp.extensions import db
 from webapp.models import Org, WebhookSecret
@@ -21,10 +22,10 @@ log = logging.getLogger(__name__)
 VERSION_KEY = "pagerbridge:webhook-credentials-version"
 CHANGED_KEY = "pagerbridge_webhook_credentials_changed"
 KEEP_SECONDS = 60  # a bound for the unlikely case that a bump was lost with Redis
-_known = {}  # token -> (version, read at, org id, secrets)
+_known: dict[str, tuple[bytes, float, int, list[str]]] = {}  # token -> (version, read at, org id, secrets)
 
 
-def org_and_secrets(token):
+def org_and_secrets(token: str | None) -> tuple[int | None, list[str]]:
     """(org id, its active signing secrets) for a webhook token; (None, []) when the token is unknown."""
     if not token:
         return None, []
@@ -40,14 +41,14 @@ def org_and_secrets(token):
     return org_id, secrets
 
 
-def _version():
+def _version() -> bytes | None:
     try:
         return get_redis().get(VERSION_KEY) or b"0"
     except RedisError:
         return None
 
 
-def _read(token):
+def _read(token: str) -> tuple[int | None, list[str]]:
     with db.engine.connect() as connection:  # the endpoint holds no session transaction open
         rows = connection.execute(_lookup_statement(), {"token": token}).all()
     if not rows:
@@ -56,7 +57,7 @@ def _read(token):
 
 
 @cache
-def _lookup_statement():
+def _lookup_statement() -> Select[int, str]:
     return (
         db.select(Org.id, WebhookSecret.secret)
         .outerjoin(WebhookSecret, db.and_(WebhookSecret.org_id == Org.id, WebhookSecret.retired_at.is_(None)))
@@ -64,7 +65,7 @@ def _lookup_statement():
     )
 
 
-def _note_changes(session, _context, _instances):
+def _note_changes(session: Session, _context: object, _instances: object) -> None:
     """Before a flush: does it touch a signing secret or a webhook token?"""
     if any(
         isinstance(row, WebhookSecret) or (isinstance(row, Org) and _token_changed(row))
@@ -73,11 +74,11 @@ def _note_changes(session, _context, _instances):
         session.info[CHANGED_KEY] = True
 
 
-def _token_changed(org):
+def _token_changed(org: Org) -> bool:
     return inspect(org).attrs.webhook_token.history.has_changes()
 
 
-def _note_bulk_changes(state):
+def _note_bulk_changes(state: ORMExecuteState) -> None:
     """UPDATE or DELETE statements on the secrets or the orgs (disconnect wipes secrets in one statement)."""
     if (
         (state.is_update or state.is_delete)
@@ -87,7 +88,7 @@ def _note_bulk_changes(state):
         state.session.info[CHANGED_KEY] = True
 
 
-def _bump_after_commit(session):
+def _bump_after_commit(session: Session) -> None:
     if session.info.pop(CHANGED_KEY, False):
         try:
             get_redis().incr(VERSION_KEY)
@@ -99,11 +100,11 @@ def _bump_after_commit(session):
             )
 
 
-def _forget_after_rollback(session, _previous=None):
+def _forget_after_rollback(session: Session, _previous: object = None) -> None:
     session.info.pop(CHANGED_KEY, None)
 
 
-def install_session_hooks():
+def install_session_hooks() -> None:
     """Hook the session class once: note changes to tokens and secrets, bump the version after their commit."""
     from sqlalchemy.orm import Session
 

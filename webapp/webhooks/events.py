@@ -1,12 +1,13 @@
 """Which PagerDuty webhook events PagerBridge uses (F47), and what each one does to its report, incident or war room."""
 
+from datetime import datetime
 from enum import StrEnum
 
 from webapp.analytics import record
-from webapp.models import WarRoom
+from webapp.models import Subject, WarRoom
 from webapp.webhooks import mirror
 from webapp.webhooks.mirror import Transition
-from webapp.webhooks.payload import parse_event
+from webapp.webhooks.payload import Event, IncidentData, parse_event
 
 
 class EventType(StrEnum):
@@ -85,7 +86,7 @@ WAR_ROOM_STATUSES = {
 }
 
 
-def _apply_war_room(room: WarRoom, event_type: EventType, at, agent: str | None, body: dict) -> str:
+def _apply_war_room(room: WarRoom, event_type: EventType, at: datetime, agent: str | None, body: dict) -> str:
     """PagerDuty's status change of a war room's incident, in its own time, kept for the response figures."""
     status = WAR_ROOM_STATUSES.get(event_type)
     if status is None:
@@ -97,7 +98,9 @@ def _apply_war_room(room: WarRoom, event_type: EventType, at, agent: str | None,
 WORD_AGENTS = (Transition.ACKNOWLEDGED, Transition.RESOLVED)  # lines that always name someone, as before
 
 
-def _apply_other(subject, event_type, event, snapshot, at, agent) -> str:
+def _apply_other(
+    subject: Subject, event_type: str, event: Event, snapshot: IncidentData | None, at: datetime, agent: str | None
+) -> str:
     if event_type == EventType.ANNOTATED:
         note = event.data
         if note is None or not mirror.apply_note(subject, at, agent, note.id, note.content or "", bool(note.trimmed)):

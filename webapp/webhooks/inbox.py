@@ -22,7 +22,7 @@ DRAIN_LEASE_SECONDS = 60
 DRAIN_JOB = "jobs.webhooks.drain_inbox"
 
 
-def push(receipt_id):
+def push(receipt_id: int) -> None:
     """Put a stored receipt in the inbox, and queue a drain job unless one is queued or running."""
     try:
         with get_redis().pipeline(transaction=False) as pipeline:
@@ -42,12 +42,12 @@ def push(receipt_id):
             _drop_flag()
 
 
-def _drop_flag():
+def _drop_flag() -> None:
     with suppress(RedisError):
         get_redis().delete(DRAINING_KEY)
 
 
-def drain(limit=10_000):
+def drain(limit: int = 10_000) -> int:
     """Apply receipts from the inbox until it is empty; returns how many were taken (failures included)."""
     redis, applied = get_redis(), 0
     while applied < limit:

@@ -8,17 +8,22 @@ mirrored state, so a late or repeated event never undoes a newer one.
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, TypeAlias
 
 from webapp.analytics import record
 from webapp.extensions import db
-from webapp.models import Delivery, Incident, Report, TimelineEntry
-from webapp.models.work import PAGERDUTY_URGENCIES
+from webapp.models import Delivery, Incident, Report, Subject, TimelineEntry
+from webapp.models.mirror import PAGERDUTY_URGENCIES
 from webapp.timeline import add_entry
+from webapp.webhooks.payload import IncidentData
 
 RECONCILED = " (found by reconciliation)"
 MAX_NOTE = 2000
 NOTE_MARGIN = timedelta(minutes=5)  # notes read back overlap the last read by this much (their ids dedupe)
 SAME_EVENT = timedelta(minutes=1)  # PagerDuty's status time read back vs its webhook's occurred_at for one change
+
+# The PagerDuty incident an event or a read-back names: its JSON, or the parsed webhook payload.
+PdIncident: TypeAlias = dict[str, Any] | IncidentData
 
 
 class Transition(StrEnum):
@@ -44,23 +49,31 @@ def _by(agent: str | None) -> str:
     return f" by {agent}" if agent else ""
 
 
-def apply_acknowledged(subject, at: datetime, agent: str | None, incident=None, reconciled=False) -> bool:
+def apply_acknowledged(
+    subject: Subject, at: datetime, agent: str | None, incident: PdIncident | None = None, reconciled: bool = False
+) -> bool:
     """Acknowledged in PagerDuty: True when the mirror now says acknowledged (False: a newer status stands)."""
     return _transition(subject, Transition.ACKNOWLEDGED, at, agent, "Acknowledged via PagerDuty", incident, reconciled)
 
 
-def apply_unacknowledged(subject, at: datetime, agent: str | None, incident=None, reconciled=False) -> bool:
+def apply_unacknowledged(
+    subject: Subject, at: datetime, agent: str | None, incident: PdIncident | None = None, reconciled: bool = False
+) -> bool:
     """The acknowledgement timed out (with PagerDuty's agent when it names one): the mirror is triggered again."""
     lead = "Acknowledgement timed out in PagerDuty"
     return _transition(subject, Transition.UNACKNOWLEDGED, at, agent, lead, incident, reconciled)
 
 
-def apply_resolved(subject, at: datetime, agent: str | None, incident=None, reconciled=False) -> bool:
+def apply_resolved(
+    subject: Subject, at: datetime, agent: str | None, incident: PdIncident | None = None, reconciled: bool = False
+) -> bool:
     """Resolved in PagerDuty (the triage status stays a human decision here)."""
     return _transition(subject, Transition.RESOLVED, at, agent, "Resolved via PagerDuty", incident, reconciled)
 
 
-def apply_reopened(subject, at: datetime, agent: str | None, incident=None, reconciled=False) -> bool:
+def apply_reopened(
+    subject: Subject, at: datetime, agent: str | None, incident: PdIncident | None = None, reconciled: bool = False
+) -> bool:
     """A resolved incident reopened in PagerDuty: the mirror is triggered again, from the first escalation level."""
     changed = _transition(subject, Transition.REOPENED, at, agent, "Reopened in PagerDuty", incident, reconciled)
     if changed:
@@ -76,7 +89,15 @@ APPLY = {
 }
 
 
-def _transition(subject, transition, at, agent, lead, incident, reconciled) -> bool:
+def _transition(
+    subject: Subject,
+    transition: Transition,
+    at: datetime,
+    agent: str | None,
+    lead: str,
+    incident: PdIncident | None,
+    reconciled: bool,
+) -> bool:
     if transition != Transition.UNACKNOWLEDGED:  # the response figures keep the first acknowledgement
         service = incident.get("service") if isinstance(incident, dict) else None
         record.note_status(subject, str(transition), at, agent, service)
@@ -85,7 +106,7 @@ def _transition(subject, transition, at, agent, lead, incident, reconciled) -> b
     link(subject, incident)
     if not is_newer(subject.pd_status_at, at):
         return False
-    earlier_step = RANK[STATUS_AFTER[transition]] < RANK.get(subject.pd_status, 0)
+    earlier_step = RANK[STATUS_AFTER[transition]] < RANK.get(subject.pd_status or "", 0)
     if not reconciled and at == subject.pd_status_at and earlier_step:
         return False  # the same instant: the later step of the lifecycle stands (what PagerDuty reads now wins)
     if subject.pd_status_at is None and subject.pd_status == "resolved" and transition == Transition.ACKNOWLEDGED:
@@ -99,7 +120,7 @@ def is_newer(applied_at: datetime | None, at: datetime) -> bool:
     return applied_at is None or at >= applied_at
 
 
-def link(subject, incident) -> None:
+def link(subject: Subject, incident: PdIncident | None) -> None:
     """Remember the PagerDuty incident's id and page (a dict or IncidentData)."""
     if incident is None:
         return
@@ -108,7 +129,7 @@ def link(subject, incident) -> None:
     subject.pd_incident_url = get("html_url") or subject.pd_incident_url
 
 
-def already_reconciled(subject, transition: Transition, at: datetime) -> bool:
+def already_reconciled(subject: Subject, transition: Transition, at: datetime) -> bool:
     """A late webhook repeating what reconciliation already found (and put on the timeline): the newest status line
     is this transition, found by reconciliation, at (about) this time."""
     if subject.pd_status != STATUS_AFTER[transition]:
@@ -127,11 +148,11 @@ def already_reconciled(subject, transition: Transition, at: datetime) -> bool:
     )
 
 
-def _column(subject):
+def _column(subject: Subject) -> Any:
     return TimelineEntry.report_id if isinstance(subject, Report) else TimelineEntry.incident_id
 
 
-def as_json(subject) -> dict:
+def as_json(subject: Subject) -> dict[str, Any]:
     """The API's `pagerduty` object: status, incident_url, priority (PagerDuty's name or null), urgency, assignees."""
     return {
         "status": subject.pd_status,
@@ -143,7 +164,7 @@ def as_json(subject) -> dict:
 
 
 def apply_details(
-    subject,
+    subject: Subject,
     at: datetime,
     urgency: str | None = None,
     priority: str | None = None,
@@ -173,20 +194,20 @@ def apply_details(
     return True
 
 
-def apply_priority(subject, at: datetime, agent: str | None, priority: str | None) -> None:
+def apply_priority(subject: Subject, at: datetime, agent: str | None, priority: str | None) -> None:
     """incident.priority_updated: a timeline line (the value comes with the snapshot)."""
     words = f"Priority set to {priority}" if priority else "Priority removed"
     add_entry(subject, "pagerduty.priority", f"{words} in PagerDuty{_by(agent)}.", actor=agent, at=at)
 
 
-def apply_reassigned(subject, at: datetime, agent: str | None, assignees: list[str] | None) -> None:
+def apply_reassigned(subject: Subject, at: datetime, agent: str | None, assignees: list[str] | None) -> None:
     """incident.reassigned (or delegated): a timeline line naming the new assignees."""
     to = f" to {', '.join(assignees)}" if assignees else ""
     add_entry(subject, "pagerduty.reassigned", f"Reassigned in PagerDuty{_by(agent)}{to}.", actor=agent, at=at)
 
 
 def apply_escalated(
-    subject, at: datetime, agent: str | None, assignees: list[str] | None, level: int | None = None
+    subject: Subject, at: datetime, agent: str | None, assignees: list[str] | None, level: int | None = None
 ) -> None:
     """incident.escalated: a timeline line, and the escalation level (PagerDuty's, else one more) when newest."""
     if level is None:
@@ -198,7 +219,9 @@ def apply_escalated(
     add_entry(subject, "pagerduty.escalated", f"Escalated in PagerDuty{where}{to}.", actor=agent, at=at)
 
 
-def apply_note(subject, at: datetime, agent: str | None, note_id: str | None, content: str, trimmed=False) -> bool:
+def apply_note(
+    subject: Subject, at: datetime, agent: str | None, note_id: str | None, content: str, trimmed: bool = False
+) -> bool:
     """A note added in PagerDuty, once: not when PagerDuty echoes PagerBridge's own note, nor when already shown."""
     content = (content or "").strip()
     if not content or is_own_note(subject, content, trimmed):
@@ -213,7 +236,7 @@ def apply_note(subject, at: datetime, agent: str | None, note_id: str | None, co
     return True
 
 
-def is_own_note(subject, content: str, trimmed=False) -> bool:
+def is_own_note(subject: Subject, content: str, trimmed: bool = False) -> bool:
     """Whether PagerBridge sent this note (PagerDuty's echo may be trimmed: then its start must match)."""
     kind = "incident" if isinstance(subject, Incident) else "report"
     sent = db.session.scalars(

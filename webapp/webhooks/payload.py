@@ -39,17 +39,17 @@ class IncidentData(_Lenient):
     content: str | None = None  # a note's text (incident.annotated)
     trimmed: bool | None = False
 
-    def assignee_names(self):
+    def assignee_names(self) -> list[str] | None:
         """The names of who is assigned now (None when the payload does not say)."""
         if self.assignees is None:
             return None
         return [a.summary for a in self.assignees if a.summary][:20]
 
-    def says(self, field):
+    def says(self, field: str) -> bool:
         """Whether the payload carries `field` at all (a null priority says "no priority")."""
         return field in self.model_fields_set
 
-    def the_incident(self):
+    def the_incident(self) -> "IncidentData":
         """This resource if it is an incident, else the incident it names (empty when it names none)."""
         if self.type == "incident":
             return self
@@ -65,7 +65,7 @@ class Event(_Lenient):
     data: IncidentData | None = None
 
     @property
-    def incident(self):
+    def incident(self) -> IncidentData:
         """The incident the event is about (empty when it is about none)."""
         return self.data.the_incident() if self.data else IncidentData()
 
@@ -74,7 +74,7 @@ class UnexpectedShape(ValueError):
     """The event does not have the shape PagerBridge reads; says where, in a few words."""
 
 
-def parse_event(body):
+def parse_event(body: object) -> Event:
     """The event of a stored webhook body, or UnexpectedShape naming the first fields that do not fit."""
     event = body.get("event") if isinstance(body, dict) else None
     if not isinstance(event, dict):

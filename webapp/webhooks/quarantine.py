@@ -1,12 +1,14 @@
 """Webhooks that could not be applied: listed in the delivery log with their error, retried by hand."""
 
+from collections.abc import Sequence
+
 from webapp.errors import Conflict, NotFound
 from webapp.extensions import db
 from webapp.models import WebhookReceipt
 from webapp.queues import enqueue_after_commit
 
 
-def failing_receipts(org_id, limit=50):
+def failing_receipts(org_id: int, limit: int = 50) -> Sequence[WebhookReceipt]:
     """The org's receipts that failed to apply at least once and are not applied yet, quarantined ones first."""
     return db.session.scalars(
         db.select(WebhookReceipt)
@@ -16,7 +18,7 @@ def failing_receipts(org_id, limit=50):
     ).all()
 
 
-def retry(org_id, receipt_id):
+def retry(org_id: int, receipt_id: int) -> WebhookReceipt:
     """Apply a failing or quarantined receipt again, with its count of failures started afresh."""
     receipt = db.session.get(WebhookReceipt, receipt_id)
     if receipt is None or receipt.org_id != org_id:

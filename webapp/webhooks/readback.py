@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from webapp.models import Report
+from webapp.models import Report, Subject
 from webapp.webhooks import mirror
 from webapp.webhooks.services import parse_time
 
 
-def apply_incident(subject, incident: dict, now: datetime) -> list[str]:
+def apply_incident(subject: Subject, incident: dict, now: datetime) -> list[str]:
     """Apply one PagerDuty incident (REST shape) to its subject: status, urgency, priority, assignees; what changed."""
     changes = _status(subject, incident)
     mirror.link(subject, incident)
@@ -37,7 +37,7 @@ def assignee_names(incident: dict) -> list[str]:
     ][:20]
 
 
-def _status(subject, incident: dict) -> list[str]:
+def _status(subject: Subject, incident: dict) -> list[str]:
     status, ours = incident.get("status"), subject.pd_status
     by = _summary(incident.get("last_status_change_by"))
     changed_at = parse_time(incident.get("last_status_change_at") or incident.get("updated_at"))
@@ -65,7 +65,7 @@ def _status(subject, incident: dict) -> list[str]:
     return changes
 
 
-def apply_notes(subject, notes: list[dict], now: datetime) -> int:
+def apply_notes(subject: Subject, notes: list[dict], now: datetime) -> int:
     """Notes PagerDuty holds that the timeline does not show yet (read since the last read); how many were added."""
     added = 0
     for note in notes:
@@ -79,7 +79,7 @@ def apply_notes(subject, notes: list[dict], now: datetime) -> int:
     return added
 
 
-def _summary(reference) -> str | None:
+def _summary(reference: object) -> str | None:
     return (reference or {}).get("summary") if isinstance(reference, dict) else None
 
 
@@ -87,6 +87,6 @@ def _by(who: str | None) -> str:
     return f" by {who}" if who else ""
 
 
-def describe(subject) -> str:
+def describe(subject: Subject) -> str:
     """'report 5' or 'incident 7'."""
     return f"{'report' if isinstance(subject, Report) else 'incident'} {subject.id}"

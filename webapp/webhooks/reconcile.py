@@ -3,14 +3,17 @@
 import logging
 import math
 import random
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from webapp.connection.services import credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Incident, Org, Report
+from webapp.models import Connection, Incident, Org, Report, Subject
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.client import Credentials
 from webapp.webhooks.readback import apply_incident, apply_notes, describe
 from webapp.webhooks.services import alert_keys, parse_time
 
@@ -29,10 +32,10 @@ MAX_GROUPED_LOOKUPS = 20
 class Budget:
     """REST calls left for one org's run; `take` says whether one more may be made."""
 
-    def __init__(self, calls=None):
+    def __init__(self, calls: int | None = None) -> None:
         self.left, self.used, self.exhausted = calls if calls is not None else MAX_CALLS, 0, False
 
-    def take(self):
+    def take(self) -> bool:
         if self.left <= 0:
             self.exhausted = True
             return False
@@ -40,7 +43,7 @@ class Budget:
         return True
 
 
-def orgs_to_reconcile(org_id=None):
+def orgs_to_reconcile(org_id: int | None = None) -> Sequence[int]:
     """Ids of the orgs connected with an API token (only they can read incidents back)."""
     query = db.select(Connection.org_id).where(
         Connection.method == "api_token", Connection.state == "connected", Connection.api_token.is_not(None)
@@ -50,7 +53,7 @@ def orgs_to_reconcile(org_id=None):
     return db.session.scalars(query.order_by(Connection.org_id)).all()
 
 
-def reconcile_all(org_id=None):
+def reconcile_all(org_id: int | None = None) -> list[str]:
     """Reconcile every org connected with an API token (or one); lines saying what was done."""
     org_ids = orgs_to_reconcile(org_id)
     if not org_ids:
@@ -58,10 +61,10 @@ def reconcile_all(org_id=None):
     return [line for one in org_ids for line in reconcile_org(one)]
 
 
-def reconcile_org(org_id, now=None):
+def reconcile_org(org_id: int, now: datetime | None = None) -> list[str]:
     """Read back this org's quiet open PagerDuty incidents and apply what PagerDuty says; lines saying what."""
     now = now or utcnow()
-    slug = db.session.get(Org, org_id).slug
+    slug = db.session.get_one(Org, org_id).slug
     subjects = quiet_open_subjects(org_id, now)
     if not subjects:
         return [f"{slug}: no open PagerDuty incident quiet for more than 10 minutes"]
@@ -86,10 +89,10 @@ def reconcile_org(org_id, now=None):
     return [summary] + [f"{slug}: {line}" for line in applied]
 
 
-def quiet_open_subjects(org_id, now):
+def quiet_open_subjects(org_id: int, now: datetime) -> list[Subject]:
     """Reports and incidents whose PagerDuty incident is open here (or was resolved in the last day) and that nothing
     touched for 10 minutes."""
-    subjects = []
+    subjects: list[Subject] = []
     for model in (Report, Incident):
         watched = db.or_(
             model.pd_status.in_(OPEN), db.and_(model.pd_status == "resolved", model.pd_status_at > now - REOPEN_WATCH)
@@ -100,16 +103,16 @@ def quiet_open_subjects(org_id, now):
     return subjects
 
 
-def key_of(subject):
+def key_of(subject: Subject) -> str:
     """The dedup key the subject's events carry."""
     return f"{'report' if isinstance(subject, Report) else 'incident'}-{subject.id}"
 
 
-def _created(subject):
+def _created(subject: Subject) -> datetime:
     return subject.submitted_at if isinstance(subject, Report) else subject.created_at
 
 
-def read_back(org_id, subjects, now, budget):
+def read_back(org_id: int, subjects: list[Subject], now: datetime, budget: Budget) -> dict[str, dict[str, Any]]:
     """PagerDuty's newest incident for each subject's key: {dedup key: incident}.
 
     One listing of the window the subjects were created in, 100 a page, when that takes fewer calls than asking for
@@ -135,7 +138,9 @@ def read_back(org_id, subjects, now, budget):
     return _by_key(credentials, subjects, budget)
 
 
-def _every_page(credentials, window, first, budget):
+def _every_page(
+    credentials: Credentials, window: dict[str, str], first: dict[str, Any], budget: Budget
+) -> list[dict[str, Any]]:
     incidents, page, offset = list(first.get("incidents", [])), first, 0
     while page.get("more") and offset + 2 * PAGE <= OFFSET_WINDOW and budget.take():
         offset += PAGE
@@ -144,12 +149,19 @@ def _every_page(credentials, window, first, budget):
     return incidents
 
 
-def _match_listing(org_id, subjects, incidents, budget):
+def _match_listing(
+    org_id: int, subjects: list[Subject], incidents: list[dict[str, Any]], budget: Budget
+) -> dict[str, dict[str, Any]]:
     keys = {key_of(subject) for subject in subjects}
     by_pd_id = {subject.pd_incident_id: key_of(subject) for subject in subjects if subject.pd_incident_id}
-    found, grouped = {}, []
+    found: dict[str, dict[str, Any]] = {}
+    grouped: list[dict[str, Any]] = []
     for incident in incidents:
-        key = incident.get("incident_key") if incident.get("incident_key") in keys else by_pd_id.get(incident.get("id"))
+        key = (
+            incident.get("incident_key")
+            if incident.get("incident_key") in keys
+            else by_pd_id.get(incident.get("id") or "")
+        )
         if key:
             _keep_newest(found, key, incident)
         elif not incident.get("incident_key"):
@@ -162,13 +174,13 @@ def _match_listing(org_id, subjects, incidents, budget):
     return found
 
 
-def _keep_newest(found, key, incident):
+def _keep_newest(found: dict[str, dict[str, Any]], key: str, incident: dict[str, Any]) -> None:
     """A key can have several PagerDuty incidents over time (a trigger after a resolve opens a new one)."""
     if key not in found or parse_time(incident.get("created_at")) >= parse_time(found[key].get("created_at")):
         found[key] = incident
 
 
-def _by_key(credentials, subjects, budget):
+def _by_key(credentials: Credentials, subjects: list[Subject], budget: Budget) -> dict[str, dict[str, Any]]:
     found = {}
     for subject in random.sample(subjects, len(subjects)):
         if not budget.take():
@@ -184,7 +196,7 @@ def _by_key(credentials, subjects, budget):
     return found
 
 
-def _apply(org_id, subject, incident, now, budget):
+def _apply(org_id: int, subject: Subject, incident: dict[str, Any] | None, now: datetime, budget: Budget) -> str | None:
     """Apply one PagerDuty incident's state and its notes since the last read to its subject; a line when something
     changed."""
     if incident is None:
@@ -203,5 +215,5 @@ def _apply(org_id, subject, incident, now, budget):
     return f"{describe(subject)} {', '.join(changes)} (found by reconciliation)"
 
 
-def _iso(moment):
+def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -35,7 +35,7 @@ def moves_subscription(org_id: int) -> bool:
 
 def regenerate(org_id: int) -> JobRun | None:
     """A new webhook URL; with an API token, a job moves PagerDuty's subscription to it (returns the JobRun)."""
-    org = db.session.get(Org, org_id)
+    org = db.session.get_one(Org, org_id)
     moves = moves_subscription(org_id)
     record(org_id, REGENERATED, {"old_url_sha256": digest(org.webhook_token), "moves_subscription": moves})
     org.webhook_token = new_webhook_token()
@@ -87,7 +87,7 @@ def old_digests(org_id: int) -> set[str]:
 
 def stale_subscriptions(org_id: int, listed: list[dict]) -> list[dict]:
     """The subscriptions in `listed` that send to an old URL of this org (regenerated since)."""
-    org = db.session.get(Org, org_id)
+    org = db.session.get_one(Org, org_id)
     prefix, current, digests = _webhook_prefix(), webhook_url(org), old_digests(org_id)
     stale = []
     for subscription in listed:
@@ -139,7 +139,7 @@ def start_removal(org_id: int) -> JobRun:
     return run
 
 
-def run_removal(org_id: int, run_id: int | None = None) -> str:
+def run_removal(org_id: int, run_id: int | None = None) -> str | None:
     """The job behind `start_removal`."""
     run = db.session.get(JobRun, run_id) if run_id else None
     progress(run, "running", "Deleting subscriptions to old URLs in PagerDuty…", 0)

@@ -1,11 +1,13 @@
 """Inbound webhooks: verify, store once per webhook id, then apply to timelines in a job."""
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any, cast
 
 from flask import current_app, request
-from sqlalchemy import bindparam, create_engine
+from sqlalchemy import Engine, bindparam, create_engine
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -14,12 +16,13 @@ from webapp import inputs
 from webapp.analytics import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Incident, Report, WebhookReceipt
+from webapp.models import Connection, Incident, Report, Subject, WarRoom, WebhookReceipt
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
+from webapp.unit_of_work import rowcount
 from webapp.webhooks.credentials import org_and_secrets
-from webapp.webhooks.payload import UnexpectedShape
+from webapp.webhooks.payload import IncidentData, UnexpectedShape
 from webapp.webhooks.signatures import verify_signature
 
 log = logging.getLogger(__name__)
@@ -31,12 +34,12 @@ MAX_ATTEMPTS = 3  # failures to apply before a receipt is quarantined
 class Rejected(Exception):
     """The delivery is refused; `status` is the HTTP answer."""
 
-    def __init__(self, status, reason):
+    def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status, self.reason = status, reason
 
 
-def accept(token, raw_body, signature, webhook_id):
+def accept(token: str, raw_body: bytes, signature: str | None, webhook_id: str | None) -> tuple[int | None, bool]:
     """Verify and store a delivery; returns (receipt id, created). Raises Rejected with 401/400."""
     org_id, secrets = org_and_secrets(token)
     if org_id is None or not verify_signature(signature, raw_body, secrets):
@@ -69,7 +72,7 @@ def accept(token, raw_body, signature, webhook_id):
     return receipt_id, receipt_id is not None
 
 
-def _note_replay(org_id, webhook_id, event_id):
+def _note_replay(org_id: int, webhook_id: str, event_id: str) -> None:
     """A signed event already stored under another webhook id came again: count it on the receipt, log it, and
     let the endpoint's metrics say 'replay' (a retry under the same webhook id is a plain duplicate)."""
     with intake_engine().connect() as connection:
@@ -87,18 +90,18 @@ def _note_replay(org_id, webhook_id, event_id):
         log.warning("webhook replay refused: event %s of org %s came again as webhook %s", event_id, org_id, webhook_id)
 
 
-def incident_of(event):
+def incident_of(event: dict[str, Any]) -> dict[str, Any]:
     """The PagerDuty incident an event is about: its data, or for other resources (a note) the incident they name."""
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data: dict[str, Any] = event["data"] if isinstance(event.get("data"), dict) else {}
     if data.get("type", "incident") != "incident":
-        data = data.get("incident") if isinstance(data.get("incident"), dict) else {}
+        data = data["incident"] if isinstance(data.get("incident"), dict) else {}
     return data
 
 
 RECEIPT_FIELDS = ("org_id", "webhook_id", "event_id", "event_type", "pd_incident_id", "body", "received_at")
 
 
-def _insert_once(**values):
+def _insert_once(**values: Any) -> int | None:
     """Store the receipt unless this webhook id or signed event id was seen already, committed in one statement; the
     new id or None.
 
@@ -112,9 +115,10 @@ def _insert_once(**values):
         except DBAPIError as error:
             if not error.connection_invalidated or attempt == 2:
                 raise
+    return None  # not reached: the second attempt returns or raises
 
 
-def intake_engine():
+def intake_engine() -> Engine:
     """The app's engine for storing receipts: the main engine pings the database before every use, which would cost
     the endpoint a round trip per webhook; this one handles a dropped connection when it meets one instead."""
     engine = current_app.extensions.get("pagerbridge_intake_engine")
@@ -125,7 +129,7 @@ def intake_engine():
 
 
 @cache  # built once: the webhook endpoint is the hottest path PagerDuty drives
-def _insert_statement(dialect):
+def _insert_statement(dialect: str) -> Any:
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return (
         insert(WebhookReceipt)
@@ -135,7 +139,7 @@ def _insert_statement(dialect):
     )
 
 
-def apply_receipt(receipt_id):
+def apply_receipt(receipt_id: int) -> str | None:
     """Apply a stored delivery once: timeline entry and PagerDuty status on the matching report or incident.
 
     Never raises for the receipt's own sake: a failure is counted on the receipt (quarantined at MAX_ATTEMPTS, or at
@@ -151,10 +155,10 @@ def apply_receipt(receipt_id):
         .values(processed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         db.session.rollback()
         return "already processed"
-    receipt = db.session.get(WebhookReceipt, receipt_id)
+    receipt = db.session.get_one(WebhookReceipt, receipt_id)
     try:
         receipt.outcome = _apply(receipt)
         connection = db.session.scalar(db.select(Connection).filter_by(org_id=receipt.org_id))
@@ -170,7 +174,7 @@ def apply_receipt(receipt_id):
     return receipt.outcome
 
 
-def record_failure(receipt_id, error):
+def record_failure(receipt_id: int, error: Exception) -> str:
     """Count a failed application; quarantine the receipt at MAX_ATTEMPTS (or at once for an unreadable shape)."""
     shape = isinstance(error, UnexpectedShape)
     message = f"unexpected shape: {error}" if shape else f"{type(error).__name__}: {error}"
@@ -180,7 +184,7 @@ def record_failure(receipt_id, error):
         .values(attempts=MAX_ATTEMPTS if shape else WebhookReceipt.attempts + 1, last_error=message[:500])
         .execution_options(synchronize_session=False)
     )
-    receipt = db.session.get(WebhookReceipt, receipt_id)
+    receipt = db.session.get_one(WebhookReceipt, receipt_id)
     db.session.refresh(receipt)
     if receipt.attempts >= MAX_ATTEMPTS:
         receipt.quarantined_at, receipt.outcome = utcnow(), "quarantined"
@@ -192,13 +196,13 @@ def record_failure(receipt_id, error):
     return f"failed (attempt {receipt.attempts} of {MAX_ATTEMPTS})"
 
 
-def _apply(receipt):
+def _apply(receipt: WebhookReceipt) -> str:
     from webapp.webhooks.events import apply_event
 
     return apply_event(receipt.org_id, receipt.event_type, receipt.body)
 
 
-def parse_time(value):
+def parse_time(value: object) -> datetime:
     """When PagerDuty says it happened, in UTC; now when it says nothing readable."""
     try:
         when = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -207,7 +211,7 @@ def parse_time(value):
         return utcnow()
 
 
-def find_subject(org_id, incident):
+def find_subject(org_id: int, incident: IncidentData) -> Subject | WarRoom | None:
     """The report, incident or war room behind a PagerDuty incident (IncidentData): its key, our stored id, else its
     alerts'."""
     subject = subject_for_key(org_id, incident.incident_key)
@@ -222,21 +226,22 @@ def find_subject(org_id, incident):
     return subject
 
 
-def subject_for_key(org_id, dedup_key):
+def subject_for_key(org_id: int, dedup_key: object) -> Subject | WarRoom | None:
     """report-<id>, incident-<id> or war-room-<slug>-<number> of this org."""
     if not isinstance(dedup_key, str):
         return None
     if dedup_key.startswith(record.WAR_ROOM_PREFIX):
         return record.war_room_for_key(org_id, dedup_key)
-    for prefix, model in (("report-", Report), ("incident-", Incident)):
+    models: tuple[tuple[str, type[Subject]], ...] = (("report-", Report), ("incident-", Incident))
+    for prefix, model in models:
         subject_id = inputs.parse_id(dedup_key[len(prefix) :]) if dedup_key.startswith(prefix) else None
         if subject_id is not None:
-            subject = db.session.get(model, subject_id)
+            subject = cast(Subject | None, db.session.get(model, subject_id))
             return subject if subject is not None and subject.org_id == org_id else None
     return None
 
 
-def alert_keys(org_id, pd_incident_id):
+def alert_keys(org_id: int, pd_incident_id: str) -> list[str]:
     """The alert keys of a grouped PagerDuty incident (its incident_key is empty then)."""
     try:
         alerts = client.paginate(credentials_for(org_id), f"/incidents/{pd_incident_id}/alerts", "alerts")
@@ -246,7 +251,7 @@ def alert_keys(org_id, pd_incident_id):
     return [alert.get("alert_key") for alert in alerts if alert.get("alert_key")]
 
 
-def unprocessed_ids(limit=500):
+def unprocessed_ids(limit: int = 500) -> Sequence[int]:
     """Receipts a job has not applied yet (Redis was down, a worker died, or applying failed), quarantine aside."""
     return db.session.scalars(
         db.select(WebhookReceipt.id)

@@ -1,19 +1,23 @@
 """Webhook setup: create the PagerDuty subscription, paste or rotate secrets, regenerate the URL."""
 
+from collections.abc import Sequence
+from typing import Any
+
 from webapp.audit.services import record
 from webapp.connection.services import add_signing_secret, connection_for, credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Org, WebhookSecret
+from webapp.models import Connection, JobRun, Org, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.client import Credentials
 from webapp.public_urls import webhook_url
 from webapp.webhooks.events import EventType
 
 SUBSCRIBED_EVENTS = [event_type.value for event_type in EventType]
 
 
-def _subscription_body(org, url):
+def _subscription_body(org: Org, url: str) -> dict[str, Any]:
     return {
         "webhook_subscription": {
             "type": "webhook_subscription",
@@ -25,20 +29,20 @@ def _subscription_body(org, url):
     }
 
 
-def _api_connection(org_id):
+def _api_connection(org_id: int) -> Connection:
     connection = connection_for(org_id)
     if connection is None or connection.state != "connected" or connection.method != "api_token":
         raise DomainError("Creating the subscription needs a working API-token connection; paste a secret instead.")
     return connection
 
 
-def subscriptions_to(credentials, url):
+def subscriptions_to(credentials: Credentials, url: str) -> list[dict[str, Any]]:
     """Every subscription of the account that delivers to `url` (all pages)."""
     listed = client.paginate(credentials, "/webhook_subscriptions", "webhook_subscriptions")
     return [s for s in listed if (s.get("delivery_method") or {}).get("url") == url]
 
 
-def holds_secret_of(org_id, connection, subscription):
+def holds_secret_of(org_id: int, connection: Connection, subscription: dict[str, Any]) -> bool:
     """Whether PagerBridge holds the secret this subscription signs with (PagerDuty never shows it again).
 
     One PagerBridge created carries the secret PagerDuty returned then (source "pagerduty"): it must still be
@@ -50,7 +54,7 @@ def holds_secret_of(org_id, connection, subscription):
     return "manual" in sources and not connection.subscription_owned
 
 
-def create_subscription(org_id, url=None):
+def create_subscription(org_id: int, url: str | None = None) -> dict[str, Any]:
     """Idempotent: reuse (and repair) the account's subscription to this org's URL, else create one.
 
     A subscription whose secret PagerBridge does not hold (`holds_secret_of`) is replaced (PagerDuty returns a secret
@@ -58,7 +62,7 @@ def create_subscription(org_id, url=None):
     duplicates to the same URL are deleted, so each acknowledgement arrives once. Returns the subscription.
     """
     connection = _api_connection(org_id)
-    org = db.session.get(Org, org_id)
+    org = db.session.get_one(Org, org_id)
     url = url or webhook_url(org)
     credentials = credentials_for(org_id)
     try:
@@ -94,7 +98,7 @@ def create_subscription(org_id, url=None):
     return subscription
 
 
-def ensure_events(credentials, subscription):
+def ensure_events(credentials: Credentials, subscription: dict[str, Any]) -> dict[str, Any]:
     """Add the event types PagerBridge uses that a subscription lacks (one PUT, keeping any others it has)."""
     listed = subscription.get("events") or []
     missing = [event_type for event_type in SUBSCRIBED_EVENTS if event_type not in listed]
@@ -106,7 +110,7 @@ def ensure_events(credentials, subscription):
     ]
 
 
-def _remove_old_urls(org_id, credentials, created):
+def _remove_old_urls(org_id: int, credentials: Credentials, created: bool) -> None:
     """Exactly one subscription and, when PagerDuty just gave a new secret, only that secret: the account's
     subscriptions to an old URL of this org (regenerated since) are deleted."""
     from webapp.webhooks.regenerate import remove_stale
@@ -119,7 +123,7 @@ def _remove_old_urls(org_id, credentials, created):
         raise DomainError(f"PagerDuty did not delete the subscription to the old URL: {error.message}") from None
 
 
-def _repair(credentials, subscription):
+def _repair(credentials: Credentials, subscription: dict[str, Any]) -> dict[str, Any]:
     """Turn a kept subscription back on: PUT active when switched off, POST enable when PagerDuty disabled it; and
     subscribe it to every event type PagerBridge uses."""
     subscription = ensure_events(credentials, subscription)
@@ -135,7 +139,7 @@ def _repair(credentials, subscription):
     return subscription
 
 
-def enable_subscription(org_id):
+def enable_subscription(org_id: int) -> dict[str, Any]:
     """The Re-enable button: turn the org's subscription back on in PagerDuty."""
     connection = _api_connection(org_id)
     if not connection.webhook_subscription_id:
@@ -152,14 +156,14 @@ def enable_subscription(org_id):
     return subscription
 
 
-def _clear_subscription_findings(org_id):
+def _clear_subscription_findings(org_id: int) -> None:
     from webapp.health.findings import clear
 
     for code in ("subscription_disabled", "subscription_missing", "no_signing_secret"):
         clear(org_id, code)
 
 
-def start(org_id, action):
+def start(org_id: int, action: str) -> JobRun:
     """Run `subscribe` or `enable` in a job the page polls (no PagerDuty call inside a page request)."""
     from webapp.connection.lifecycle import start_run
 
@@ -171,12 +175,11 @@ def start(org_id, action):
     return run
 
 
-def run(org_id, run_id, action):
+def run(org_id: int, run_id: int, action: str) -> str | None:
     """The job behind `start`: its outcome in words on the JobRun."""
     from webapp.connection.lifecycle import progress
-    from webapp.models import JobRun
 
-    job_run = db.session.get(JobRun, run_id)
+    job_run = db.session.get_one(JobRun, run_id)
     progress(job_run, "running", "Asking PagerDuty…")
     try:
         subscription = (create_subscription if action == "subscribe" else enable_subscription)(org_id)
@@ -188,7 +191,7 @@ def run(org_id, run_id, action):
     return job_run.message
 
 
-def paste_secret(org_id, secret):
+def paste_secret(org_id: int, secret: str | None) -> None:
     """The manual path: store a signing secret copied from PagerDuty."""
     secret = (secret or "").strip()
     if len(secret) < 8:
@@ -197,7 +200,7 @@ def paste_secret(org_id, secret):
     db.session.commit()
 
 
-def retire_secret(org_id, secret_id):
+def retire_secret(org_id: int, secret_id: int) -> None:
     """End a secret's use (after a rotation)."""
     secret = db.session.get(WebhookSecret, secret_id)
     if secret is None or secret.org_id != org_id or secret.retired_at is not None:
@@ -207,22 +210,22 @@ def retire_secret(org_id, secret_id):
     db.session.commit()
 
 
-def regenerate_token(org_id):
+def regenerate_token(org_id: int) -> Org:
     """A new webhook URL; the old one stops working at once (PagerDuty's subscription follows in a job)."""
     from webapp.webhooks.regenerate import regenerate
 
     regenerate(org_id)
-    return db.session.get(Org, org_id)
+    return db.session.get_one(Org, org_id)
 
 
-def active_secret_rows(org_id):
+def active_secret_rows(org_id: int) -> Sequence[WebhookSecret]:
     """Active secrets, newest first."""
     return db.session.scalars(
         db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id.desc())
     ).all()
 
 
-def webhook_findings(org_id):
+def webhook_findings(org_id: int) -> list[Any]:
     """What the last health check found wrong with the subscription, its secret or the signatures."""
     from webapp.health.findings import findings
 
@@ -230,11 +233,9 @@ def webhook_findings(org_id):
     return [f for f in findings(org_id) if f.code in codes]
 
 
-def latest_run(org_id):
+def latest_run(org_id: int) -> JobRun | None:
     """The newest subscribe or re-enable run, while it runs or for a few minutes after (the tab shows it)."""
     from datetime import timedelta
-
-    from webapp.models import JobRun
 
     run = db.session.scalar(
         db.select(JobRun)

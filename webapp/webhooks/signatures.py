@@ -2,14 +2,15 @@
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 
 
-def expected_signature(secret, raw_body):
+def expected_signature(secret: str, raw_body: bytes) -> str:
     """The v1 signature PagerDuty computes for a body."""
     return hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(header, raw_body, secrets):
+def verify_signature(header: str | None, raw_body: bytes, secrets: Iterable[str]) -> bool:
     """True when any v1 signature in the header matches any active secret (compared in constant time).
 
     Compared as bytes: a header with non-ASCII characters is simply a signature that does not match.

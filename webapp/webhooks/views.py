@@ -1,16 +1,19 @@
 """The webhook endpoint and the Webhook tab."""
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.connection.services import connection_for
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf, db
 from webapp.health.checks import count_webhook_refusal
-from webapp.hx import respond
+from webapp.hx import act
 from webapp.metrics.hooks import counted_webhook
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
@@ -22,7 +25,7 @@ log = logging.getLogger(__name__)
 @bp.post("/pagerduty/<token>")
 @csrf.exempt
 @counted_webhook
-def receive(token):
+def receive(token: str) -> tuple[Response, int]:
     """Verify, store once, answer at once; a job applies the effect."""
     if (request.content_length or 0) > services.MAX_BODY:
         return jsonify(error="body too large"), 413
@@ -38,7 +41,7 @@ def receive(token):
         if rejected.reason == "bad or missing signature":
             count_webhook_refusal(token)
         return jsonify(error=rejected.reason if rejected.status != 401 else "unauthorized"), rejected.status
-    if created:
+    if created and receipt_id is not None:
         inbox.push(receipt_id)
     return jsonify(status="accepted", duplicate=not created), 202
 
@@ -53,7 +56,7 @@ WEBHOOK_CODES = (
 )
 
 
-def state_context(org_id):
+def state_context(org_id: int) -> dict[str, Any]:
     """The Webhook tab's live state: findings, subscription, secrets, a run while it works, the button's words."""
     from webapp.health.findings import findings
     from webapp.webhooks.regenerate import moves_subscription
@@ -73,7 +76,7 @@ def state_context(org_id):
     else:
         broken = standing or not secrets or subscription_state == "stale"
         label = "Repair subscription" if broken else "Re-create subscription"
-    if moves_subscription(org_id):
+    if connection is not None and moves_subscription(org_id):
         warning = (
             "Regenerating stops PagerDuty's acknowledgements until its subscription uses the new URL: PagerBridge "
             f"moves subscription {connection.webhook_subscription_id} to the new URL at once (with a new signing "
@@ -95,7 +98,7 @@ def state_context(org_id):
     }
 
 
-def _moved_state(org_id):
+def _moved_state(org_id: int) -> str | None:
     """ "moving" while Regenerate URL's move runs, "stale" when it failed (PagerDuty still sends to the old URL),
     until a later Create subscription succeeds; None otherwise."""
     from webapp.models import JobRun
@@ -111,7 +114,7 @@ def _moved_state(org_id):
 
 @bp.get("/settings")
 @admin_required
-def settings():
+def settings() -> str:
     """The Webhook tab: URL, secrets, subscription, last delivery."""
     org = current_user.org
     return render_template("webhooks/settings.html", url=webhook_url(org), **state_context(org.id))
@@ -119,12 +122,12 @@ def settings():
 
 @bp.get("/settings/state")
 @admin_required
-def state():
+def state() -> str:
     """The tab's live part alone (reloaded when a run finishes)."""
     return render_template("webhooks/_state.html", **state_context(current_user.org_id))
 
 
-def _act(action, success, level="success"):
+def _act(action: Callable[[], object], success: str, level: str = "success") -> BaseResponse:
     try:
         action()
     except DomainError as error:
@@ -138,7 +141,7 @@ def _act(action, success, level="success"):
 
 @bp.post("/settings/subscription")
 @admin_required
-def create_subscription():
+def create_subscription() -> BaseResponse:
     """One click: the PagerDuty subscription and its secret."""
     return _act(
         lambda: setup.start(current_user.org_id, "subscribe"),
@@ -149,21 +152,21 @@ def create_subscription():
 
 @bp.post("/settings/secrets")
 @admin_required
-def paste_secret():
+def paste_secret() -> BaseResponse:
     """Store a pasted secret (also the start of a rotation)."""
     return _act(lambda: setup.paste_secret(current_user.org_id, request.form.get("secret")), "Signing secret saved.")
 
 
 @bp.post("/settings/secrets/<id:secret_id>/retire")
 @admin_required
-def retire_secret(secret_id):
+def retire_secret(secret_id: int) -> BaseResponse:
     """Retire an old secret after a rotation."""
     return _act(lambda: setup.retire_secret(current_user.org_id, secret_id), "Secret retired.")
 
 
 @bp.post("/settings/regenerate")
 @admin_required
-def regenerate():
+def regenerate() -> BaseResponse:
     """A new webhook URL (the old one stops working); with an API token a job moves PagerDuty's subscription to it."""
     from webapp.webhooks.regenerate import regenerate as regenerate_url
 
@@ -183,7 +186,7 @@ def regenerate():
 
 @bp.get("/settings/received")
 @admin_required
-def received():
+def received() -> str:
     """The delivery log's section of webhooks that could not be applied (loaded and refreshed by htmx)."""
     receipts = quarantine.failing_receipts(current_user.org_id)
     return render_template("webhooks/_received.html", receipts=receipts, max_attempts=services.MAX_ATTEMPTS)
@@ -191,10 +194,10 @@ def received():
 
 @bp.post("/settings/received/<id:receipt_id>/retry")
 @admin_required
-def retry_receipt(receipt_id):
+def retry_receipt(receipt_id: int) -> Response:
     """Apply a failing or quarantined webhook again."""
-    try:
-        quarantine.retry(current_user.org_id, receipt_id)
-    except DomainError as error:
-        return respond("", error.status, "danger", error.message)
-    return respond("", 200, "success", "Queued to be applied again.", events={"webhooksChanged": True})
+    return act(
+        lambda: quarantine.retry(current_user.org_id, receipt_id),
+        "Queued to be applied again.",
+        events={"webhooksChanged": True},
+    )

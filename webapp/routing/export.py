@@ -6,7 +6,7 @@ from pydantic import Field
 
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
-from webapp.models.work import PROVIDERS
+from webapp.models.incident import PROVIDERS
 from webapp.schemas import PagerDutyId, Strict, text
 from webapp.settings_io import Section
 
