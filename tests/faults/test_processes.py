@@ -69,14 +69,26 @@ def test_killed_workers_are_counted_down_within_30_seconds(db, processes, connec
     assert [f.code for f in status_badge(connected.id)["findings"]] == ["no_sender"]
 
 
+RQ_RETRIES = "could not connect to Redis instance"  # RQ's own words when its dequeue loop retries
+
+
 def test_a_worker_waits_out_a_redis_that_stays_away_and_rejoins_when_it_is_back(db, processes, private_redis):
     """Found by bench/faults.py (Redis away for 10 s): the worker started RQ again after 2 s, RQ's constructor met
     the absent Redis, and the process exited."""
     worker = processes("jobs.worker", REDIS_URL=private_redis.url)
     wait_for(lambda: len(Worker.all(connection=Redis.from_url(private_redis.url))) == 1, timeout=40)
     private_redis.stop()
-    wait_for(lambda: "starting again in 2 s" in worker.log(), timeout=60)
-    wait_for(lambda: worker.poll() is not None or "starting the RQ worker again in" in worker.log(), timeout=60)
+    # Where Redis goes away decides who waits: RQ's own dequeue loop retries a lost connection itself; elsewhere RQ
+    # quits, and our loop starts it again ("starting again in 2 s"), whose constructor then meets the absent Redis.
+    wait_for(lambda: "starting again in 2 s" in worker.log() or RQ_RETRIES in worker.log(), timeout=60)
+    wait_for(
+        lambda: (
+            worker.poll() is not None
+            or "starting the RQ worker again in" in worker.log()
+            or worker.log().count(RQ_RETRIES) >= 3
+        ),
+        timeout=60,
+    )
     assert worker.poll() is None, worker.log()
     private_redis.start()
     wait_for(lambda: len(Worker.all(connection=Redis.from_url(private_redis.url))) == 1, timeout=60)
