@@ -12,8 +12,9 @@ import signal
 import threading
 
 from webapp import config, create_app
+from webapp.alerts.engine import DeliveryEngine
 from webapp.extensions import db
-from webapp.health.liveness import Kind, forget
+from webapp.liveness import Kind, forget
 from webapp.logs import configure_logging
 
 log = logging.getLogger("pagerbridge.sender")
@@ -82,8 +83,6 @@ def main() -> None:
 
 def _start(app, in_flight, org_limit, stop):
     """Start the engine, waiting with backoff while the database cannot be reached (never exit for it)."""
-    from webapp.alerts.engine import DeliveryEngine
-
     backoff = 0.5
     while not stop.is_set():
         try:

@@ -17,7 +17,7 @@ from webapp.alerts import liveness, pacing
 from webapp.alerts.claiming import claim_batch
 from webapp.alerts.sender import send_claimed
 from webapp.extensions import db
-from webapp.health.liveness import sender_tick
+from webapp.liveness import sender_tick
 from webapp.queues import WAKE_KEY, get_redis, wake_senders
 
 log = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from webapp.models import Delivery
 from webapp.models.delivery import OPEN_DELIVERY_STATUSES
 from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
+from webapp.pagerduty.accounts import connection_for
 from webapp.queues import wake_senders, wake_senders_after_commit
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,6 @@ def _new_delivery(org_id, action, event_type, dedup_key, subject, severity, payl
 
 def _connection_paused(org_id):
     """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
-    from webapp.connection.services import connection_for
-
     connection = connection_for(org_id)
     return connection is not None and connection.state == "error"
 
@@ -196,16 +195,6 @@ def resume_paused(org_id):
     if result.rowcount:
         wake_senders_after_commit()
     return result.rowcount
-
-
-def pause_open(org_id):
-    """Pause every pending or retrying delivery of the org (credentials refused)."""
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.org_id == org_id, Delivery.status.in_(WAITING_DELIVERY_STATUSES))
-        .values(status="paused")
-        .execution_options(synchronize_session=False)
-    )
 
 
 def cancel_open(org_id):

@@ -17,13 +17,14 @@ from sqlalchemy import bindparam, or_, select, text, update
 
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
+from webapp.alerts.refusals import reroute_refused
 from webapp.analytics import record
-from webapp.connection.refusals import reroute_refused
+from webapp.counters import LATENCIES
 from webapp.extensions import db
-from webapp.metrics.hooks import LATENCIES
 from webapp.models import Delivery, Incident, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for, mark_auth_failure
 from webapp.queues import wake_senders
 from webapp.unit_of_work import kept_loaded
 
@@ -60,8 +61,6 @@ _facts_cache: dict[int, tuple[float, Facts]] = {}
 
 def connection_facts(org_id: int) -> Facts:
     """The org's connection facts, read at most every FACTS_SECONDS per sender process (not once per send)."""
-    from webapp.connection.services import connection_for
-
     cached = _facts_cache.get(org_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
@@ -90,8 +89,6 @@ def send_claimed(delivery_id: int, lease_token: str):
 
 
 def _process(delivery, facts, token):
-    from webapp.connection.services import connection_for
-
     due = _paced(delivery, token)
     if due is not None:
         return "paced", due
@@ -188,8 +185,6 @@ def _holds_slot(delivery):
 
 
 def _send(delivery, region, token):
-    from webapp.connection.services import credentials_for
-
     if delivery.action == "note":
         return _send_note(delivery, credentials_for(delivery.org_id), token)
     event = {
@@ -358,8 +353,6 @@ def _retry(delivery, error):
 
 
 def _pause(delivery, error):
-    from webapp.connection.services import mark_auth_failure
-
     delivery.status = "paused"
     db.session.commit()
     mark_auth_failure(delivery.org_id, error.message)

@@ -141,6 +141,7 @@ def orgs_in_pagerduty_mode(org_id=None):
 
 def sync_all(org_id=None):
     """Sync every org in PagerDuty mode (or one); returns a line per org."""
+    # why: the sync reads shifts and users through this module (a cycle inside on-call)
     from webapp.oncall.sync import sync_org
 
     return [f"{db.session.get(Org, oid).slug}: {sync_org(oid)}" for oid in orgs_in_pagerduty_mode(org_id)] or [

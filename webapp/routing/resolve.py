@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.orgs import alert_rules as rules
 from webapp.pagerduty.accounts import connection_for
 
 DISCONNECTED_LABEL = "Not sent: PagerDuty was disconnected"
@@ -34,8 +35,6 @@ REPORT_RULES = ("new_report", "critical_assessed")
 def held_for(org_id, incident=None):
     """(hold, why) when an alert raised now would not be paged though routed: the notification settings filter it
     out (the sender's own rules) or alerts are paused (refused credentials); None when it would be paged."""
-    from webapp.alerts import rules
-
     if incident is not None:
         wanted, why = rules.incident_wanted(org_id, incident)
         if not wanted:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from webapp.models.types import utcnow
 from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.orgs.services import settings_for
 
@@ -37,6 +38,9 @@ def at_risk_lead_hours(policy, severity):
 
 def refresh_deadline(report):
     """Recompute a report's SLA deadline from its submission time and current severity (closed: state kept as is)."""
+    # why: the evaluator reads the policy from this module (a cycle inside SLA)
+    from webapp.sla.evaluator import transition_now
+
     policy = sla_policy(report.org_id)
     report.sla_deadline = report.submitted_at + timedelta(hours=float(policy["hours"][report.severity]))
     if report.status in CLOSED_REPORT_STATUSES:
@@ -45,7 +49,6 @@ def refresh_deadline(report):
     if state == "ok":
         report.sla_state = "ok"
         return
-    from webapp.sla.evaluator import transition_now
 
     if not transition_now(report, state):
         report.sla_state = state
@@ -53,8 +56,6 @@ def refresh_deadline(report):
 
 def state_at(deadline, lead_hours, now=None):
     """ok, at_risk (within `lead_hours` of the deadline) or breached."""
-    from webapp.models.types import utcnow
-
     now = now or utcnow()
     if now >= deadline:
         return "breached"

@@ -5,12 +5,12 @@ import math
 import random
 from datetime import timedelta
 
-from webapp.connection.services import credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Org, Report
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import credentials_for
 from webapp.webhooks.readback import apply_incident, apply_notes, describe
 from webapp.webhooks.services import alert_keys, parse_time
 

@@ -18,6 +18,7 @@ from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
 from webapp.webhooks.credentials import org_and_secrets
+from webapp.webhooks.events import apply_event
 from webapp.webhooks.payload import UnexpectedShape
 from webapp.webhooks.signatures import verify_signature
 
@@ -192,8 +193,6 @@ def record_failure(receipt_id, error):
 
 
 def _apply(receipt):
-    from webapp.webhooks.events import apply_event
-
     return apply_event(receipt.org_id, receipt.event_type, receipt.body)
 
 

@@ -1,14 +1,18 @@
 """Webhook setup: create the PagerDuty subscription, paste or rotate secrets, regenerate the URL."""
 
 from webapp.audit.services import record
-from webapp.connection.services import add_signing_secret, connection_for, credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Org, WebhookSecret
+from webapp.health.findings import clear, findings
+from webapp.jobruns import progress, start_run
+from webapp.models import JobRun, Org, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for
 from webapp.public_urls import webhook_url
+from webapp.webhooks.credentials import add_signing_secret
 from webapp.webhooks.events import EventType
+from webapp.webhooks.regenerate import regenerate, remove_stale
 
 SUBSCRIBED_EVENTS = [event_type.value for event_type in EventType]
 
@@ -109,8 +113,6 @@ def ensure_events(credentials, subscription):
 def _remove_old_urls(org_id, credentials, created):
     """Exactly one subscription and, when PagerDuty just gave a new secret, only that secret: the account's
     subscriptions to an old URL of this org (regenerated since) are deleted."""
-    from webapp.webhooks.regenerate import remove_stale
-
     db.session.flush()
     newest = active_secret_rows(org_id)[0].id if created else None
     try:
@@ -153,16 +155,12 @@ def enable_subscription(org_id):
 
 
 def _clear_subscription_findings(org_id):
-    from webapp.health.findings import clear
-
     for code in ("subscription_disabled", "subscription_missing", "no_signing_secret"):
         clear(org_id, code)
 
 
 def start(org_id, action):
     """Run `subscribe` or `enable` in a job the page polls (no PagerDuty call inside a page request)."""
-    from webapp.connection.lifecycle import start_run
-
     connection = _api_connection(org_id)
     if action == "enable" and not connection.webhook_subscription_id:
         raise DomainError("There is no webhook subscription to re-enable: create one on the Webhook tab.")
@@ -173,9 +171,6 @@ def start(org_id, action):
 
 def run(org_id, run_id, action):
     """The job behind `start`: its outcome in words on the JobRun."""
-    from webapp.connection.lifecycle import progress
-    from webapp.models import JobRun
-
     job_run = db.session.get(JobRun, run_id)
     progress(job_run, "running", "Asking PagerDuty…")
     try:
@@ -209,8 +204,6 @@ def retire_secret(org_id, secret_id):
 
 def regenerate_token(org_id):
     """A new webhook URL; the old one stops working at once (PagerDuty's subscription follows in a job)."""
-    from webapp.webhooks.regenerate import regenerate
-
     regenerate(org_id)
     return db.session.get(Org, org_id)
 
@@ -224,8 +217,6 @@ def active_secret_rows(org_id):
 
 def webhook_findings(org_id):
     """What the last health check found wrong with the subscription, its secret or the signatures."""
-    from webapp.health.findings import findings
-
     codes = ("subscription_missing", "subscription_disabled", "no_signing_secret", "webhooks_refused")
     return [f for f in findings(org_id) if f.code in codes]
 
@@ -233,8 +224,6 @@ def webhook_findings(org_id):
 def latest_run(org_id):
     """The newest subscribe or re-enable run, while it runs or for a few minutes after (the tab shows it)."""
     from datetime import timedelta
-
-    from webapp.models import JobRun
 
     run = db.session.scalar(
         db.select(JobRun)

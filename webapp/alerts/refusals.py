@@ -2,9 +2,12 @@
 
 import logging
 
+from webapp.alerts.outbox import make_due
 from webapp.extensions import db
 from webapp.models import Incident, Report, Service
 from webapp.models.types import utcnow
+from webapp.routing.resolve import fallback_route
+from webapp.timeline import add_entry
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +22,6 @@ def reroute_refused(delivery, error, connection):
     """Called by the sender when PagerDuty refuses a delivery's key. When the key is one service's and another
     target remains, the service is marked broken and the delivery goes there at once: returns "rerouted".
     None means pause the org as before (the API token was refused, or the key was the only one in use)."""
-    from webapp.alerts.outbox import make_due
-
     if error.is_auth_failure or not refuses_integration(error) or delivery.action == "note":
         return None
     service = db.session.get(Service, delivery.service_id) if delivery.service_id else None
@@ -40,8 +41,6 @@ def reroute_refused(delivery, error, connection):
 
 
 def _fallback(service, error):
-    from webapp.routing.resolve import fallback_route
-
     return fallback_route(
         service.org_id, f"{service.name} refused its integration key ({error.message})", skip_service_id=service.id
     )
@@ -61,8 +60,6 @@ def mark_sound(service):
 
 
 def _note_on_timeline(delivery, message):
-    from webapp.timeline import add_entry
-
     model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
     subject = db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
     if subject is not None:

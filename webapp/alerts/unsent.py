@@ -3,13 +3,14 @@ the ones still open are paged on one explicit request."""
 
 from sqlalchemy.orm import aliased
 
+from webapp.alerts.outbox import queue_event
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report
 from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.pagerduty.accounts import connection_for
-from webapp.routing.resolve import DISCONNECTED_LABEL
+from webapp.routing.resolve import DISCONNECTED_LABEL, route_for_incident, route_for_vdp
 
 
 def _unsent_conditions(org_id: int) -> list:
@@ -60,9 +61,6 @@ def unsent_open(org_id: int) -> list[Delivery]:
 
 def page_unsent(org_id: int) -> int:
     """The "Page N open alerts now" button: each unsent open alert is queued again through today's routes."""
-    from webapp.alerts.outbox import queue_event
-    from webapp.routing.resolve import route_for_incident, route_for_vdp
-
     connection = connection_for(org_id)
     if connection is None or connection.state != "connected":
         raise DomainError("Reconnect PagerDuty first: nothing can be paged while it is disconnected or refused.")
