@@ -9,7 +9,7 @@ from webapp.inputs import parse_id
 from webapp.models import Report
 from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.oncall.services import assign_new_report
-from webapp.sla.policy import refresh_deadline
+from webapp.sla.evaluator import refresh_deadline
 from webapp.tenancy import get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.webhooks.mirror import as_json as mirror_json

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from webapp.models.types import utcnow
-from webapp.models.work import CLOSED_REPORT_STATUSES
 from webapp.orgs.services import settings_for
 
 DEFAULT_HOURS = {"none": 720, "low": 336, "medium": 168, "high": 72, "critical": 24, "super-critical": 8}
@@ -34,24 +33,6 @@ def at_risk_lead_hours(policy, severity):
     if policy["at_risk_hours"]:
         return float(policy["at_risk_hours"])
     return float(policy["hours"][severity]) * float(policy["at_risk_percent"]) / 100
-
-
-def refresh_deadline(report):
-    """Recompute a report's SLA deadline from its submission time and current severity (closed: state kept as is)."""
-    # why: the evaluator reads the policy from this module (a cycle inside SLA)
-    from webapp.sla.evaluator import transition_now
-
-    policy = sla_policy(report.org_id)
-    report.sla_deadline = report.submitted_at + timedelta(hours=float(policy["hours"][report.severity]))
-    if report.status in CLOSED_REPORT_STATUSES:
-        return
-    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, report.severity))
-    if state == "ok":
-        report.sla_state = "ok"
-        return
-
-    if not transition_now(report, state):
-        report.sla_state = state
 
 
 def state_at(deadline, lead_hours, now=None):

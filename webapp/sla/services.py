@@ -14,8 +14,8 @@ from webapp.models.work import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
 from webapp.orgs.services import settings_for
 from webapp.schemas import Number, Strict
 from webapp.settings_io import Section, section_errors
-from webapp.sla.evaluator import evaluate, summary_lines
-from webapp.sla.policy import refresh_deadline, sla_policy
+from webapp.sla.evaluator import evaluate, refresh_deadline, summary_lines
+from webapp.sla.policy import sla_policy
 
 MAX_HOURS = 24 * 366
 
