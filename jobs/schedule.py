@@ -18,7 +18,7 @@ from rq.utils import import_attribute
 from rq_scheduler import Scheduler
 from rq_scheduler.utils import to_unix
 
-from webapp.health.liveness import Kind, beat
+from webapp.liveness import Kind, beat
 from webapp.periodic import job_function, periodic_jobs, record_restored, record_run
 
 __all__ = ["periodic_jobs", "reconcile", "restore_missing", "run_periodic", "build_scheduler"]

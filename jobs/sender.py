@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from sqlalchemy import Engine
 
-from webapp import config, create_app
+from webapp import config, counters, create_app
+from webapp.alerts.engine import DeliveryEngine
 from webapp.extensions import db
-from webapp.health.liveness import Kind, forget
+from webapp.liveness import Kind, forget
 from webapp.logs import configure_logging
-from webapp.metrics import counters
 
 if TYPE_CHECKING:
     from webapp.alerts.engine import DeliveryEngine
@@ -91,8 +91,6 @@ def main() -> None:
 
 def _start(app: Flask, in_flight: int, org_limit: int, stop: threading.Event) -> "DeliveryEngine | None":
     """Start the engine, waiting with backoff while the database cannot be reached (never exit for it)."""
-    from webapp.alerts.engine import DeliveryEngine
-
     backoff = 0.5
     while not stop.is_set():
         try:

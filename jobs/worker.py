@@ -21,7 +21,7 @@ from rq.queue import Queue
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.health.liveness import HeartbeatThread, Kind, forget
+from webapp.liveness import HeartbeatThread, Kind, forget
 from webapp.logs import JobLogging, configure_logging
 from webapp.queues import QUEUE_NAMES, rq_redis
 

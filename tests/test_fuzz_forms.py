@@ -5,9 +5,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzzing import INTEGERS, TEXT, form_bodies, fuzz_settings, path_segments, query_strings
-from webapp.alerts.rules import RULE_EVENTS
 from webapp.models.incident import INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.models.report import REPORT_SEVERITIES, REPORT_STATUSES
+from webapp.orgs.alert_rules import RULE_EVENTS
 
 FORM = "application/x-www-form-urlencoded"
 BOOL = st.sampled_from(["y", "on", "", "0"])

@@ -1,9 +1,9 @@
 """Rows read once per unit of work, and kept loaded where the unit of work owns them."""
 
 from tests.sql import recorded
-from webapp.connection.services import connection_for
 from webapp.models import Connection, Incident
 from webapp.orgs.services import settings_for
+from webapp.pagerduty.accounts import connection_for
 from webapp.timeline import add_entry, entries_for, start_timeline
 from webapp.unit_of_work import held, kept_loaded, remembered
 

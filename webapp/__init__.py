@@ -6,6 +6,8 @@ from webapp import extensions, hx
 from webapp.config import load_config
 from webapp.extensions import csrf, db, login_manager, migrate
 
+# The imports below sit inside the functions on purpose: this module runs first whenever any `webapp.*` module is
+# imported (a job, a test, `webapp.config`), and the factory is the one place that wires every area together.
 BLUEPRINTS = (
     "auth",
     "main",
@@ -55,13 +57,14 @@ def register_extensions(app):
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    from webapp import models  # noqa: F401  (registers the tables)
-    from webapp.auth.services import load_user
+    from webapp import models  # noqa: F401  # why: registers the tables, once an app is built
+    from webapp.auth.services import load_user  # why: the factory wires the areas (see the note above)
 
     login_manager.user_loader(load_user)
-    from webapp.queues import install_session_hooks
+    from webapp.queues import install_session_hooks  # why: the factory wires the areas
 
     install_session_hooks()
+    # why: the factory wires the areas
     from webapp.webhooks.credentials import install_session_hooks as install_credential_hooks
 
     install_credential_hooks()
@@ -69,7 +72,7 @@ def register_extensions(app):
 
 def register_input_handling(app):
     """Hostile input answered in one place: the `id` URL converter, strict JSON, NUL and integer checks."""
-    from webapp.inputs import install
+    from webapp.inputs import install  # why: the factory wires the areas
 
     install(app)
 
@@ -79,23 +82,23 @@ def register_blueprints(app):
     from importlib import import_module
 
     for name in BLUEPRINTS:
-        module = import_module(f"webapp.{name}")
-        app.register_blueprint(module.bp)
-    from webapp.layout import register_layout
+        views = import_module(f"webapp.{name}.views")
+        app.register_blueprint(views.bp)
+    from webapp.layout import register_layout  # why: the layout reads every area's services
 
     register_layout(app)
 
 
 def register_errorhandlers(app):
     """HTML error pages for the browser, the contract's JSON shape under /api."""
-    from webapp.errors import register
+    from webapp.error_pages import register  # why: the error pages read health and main
 
     register(app)
 
 
 def register_security(app):
     """Security headers, client addresses through trusted proxies, rate limits."""
-    from webapp import ratelimit, security
+    from webapp import ratelimit, security  # why: the rate limit reads the API's tokens
 
     security.register(app)
     ratelimit.init_app(app)
@@ -103,18 +106,22 @@ def register_security(app):
 
 def register_observability(app):
     """JSON logs with a line per request, the request id, and what the metrics count in this process."""
-    from webapp.logs import configure_logging
-    from webapp.metrics.hooks import install_delivery_hooks, note_web_process
-    from webapp.request_log import register_request_logging
+    from webapp.logs import configure_logging  # why: the factory wires the areas
+
+    # why: metrics sit above every area they count; the client is handed their hook here
+    from webapp.metrics.hooks import install_delivery_hooks, note_web_process, pagerduty_answered
+    from webapp.pagerduty import client  # why: the factory wires the areas
+    from webapp.request_log import register_request_logging  # why: the factory wires the areas
 
     configure_logging("web")
     register_request_logging(app)
     app.after_request(note_web_process)
     install_delivery_hooks()
+    client.on_answer(pagerduty_answered)
 
 
 def register_commands(app):
     """The contract's command line (flask --app wsgi ...)."""
-    from webapp.commands import register
+    from webapp.commands import register  # why: the CLI imports every area's services
 
     register(app)

@@ -1,8 +1,21 @@
 """Demo data: an org with users and a token, connected to the PagerDuty sandbox, with routes, on-call and work."""
 
+from webapp.api.services import create_token
 from webapp.config import pagerduty_api_override
+from webapp.connection.services import connect_api_token
 from webapp.extensions import db
+from webapp.incidents.services import create_incident
 from webapp.models import Org, Service
+from webapp.models.types import utcnow
+from webapp.oncall.services import set_mode
+from webapp.oncall.sync import sync_oncall
+from webapp.orgs.services import create_org
+from webapp.reports.services import assess_report, create_report
+from webapp.routing import assignments, inventory, services
+from webapp.routing.sync import run_sync
+from webapp.sla.evaluator import evaluate
+from webapp.users.services import create_user
+from webapp.webhooks.setup import create_subscription
 
 DEMO_SLUG = "acme"
 DEMO_ADMIN = ("admin@example.com", "demo-password")
@@ -13,10 +26,6 @@ SANDBOX_VDP_KEY = "d" * 31 + "1"
 
 def load_demo():
     """Create the demo org once (idempotent) and return lines saying what exists."""
-    from webapp.api.services import create_token
-    from webapp.orgs.services import create_org
-    from webapp.users.services import create_user
-
     org = db.session.scalar(db.select(Org).filter_by(slug=DEMO_SLUG))
     if org is not None:
         return [f"The demo org '{DEMO_SLUG}' exists already.", _sign_in_line()]
@@ -47,13 +56,6 @@ def _step(lines, label, action):
 
 def connect_demo(org_id):
     """Connect to the sandbox's demo account, subscribe its webhooks, and set up services, routes and on-call."""
-    from webapp.connection.services import connect_api_token
-    from webapp.oncall.services import set_mode
-    from webapp.oncall.sync import sync_oncall
-    from webapp.routing import assignments, inventory, services
-    from webapp.routing.sync import run_sync
-    from webapp.webhooks.setup import create_subscription
-
     lines = []
 
     def by_name(name):
@@ -113,9 +115,6 @@ def connect_demo(org_id):
 
 def add_work(org_id):
     """A few reports and incidents so every page has something to show."""
-    from webapp.incidents.services import create_incident
-    from webapp.reports.services import assess_report, create_report
-
     lines = []
 
     def work():
@@ -165,11 +164,6 @@ def add_work(org_id):
 def _report_at_risk(org_id):
     """A report submitted 20 hours ago, assessed critical: with 24 h allowed and 25% left, it is at risk at once."""
     from datetime import timedelta
-
-    from webapp.extensions import db
-    from webapp.models.types import utcnow
-    from webapp.reports.services import assess_report, create_report
-    from webapp.sla.evaluator import evaluate
 
     report = create_report(
         org_id,

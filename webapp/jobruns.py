@@ -1,4 +1,5 @@
-"""The progress component of a background run (Sync Services, Test Connection, health checks, repairs)."""
+"""A background run (Sync Services, Test Connection, health checks, repairs): starting it, recording its progress,
+and the component its page polls."""
 
 from flask import render_template
 
@@ -6,7 +7,31 @@ from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.hx import STOP_POLLING, respond
 from webapp.models import JobRun
+from webapp.models.types import utcnow
+from webapp.queues import enqueue_after_commit
 from webapp.tenancy import get_in_org
+
+
+def start_run(org_id, kind, job, total=None, message="Waiting for a worker…", queue="default"):
+    """A JobRun the page polls, and its job enqueued by dotted path after commit (the caller commits)."""
+    run = JobRun(org_id=org_id, kind=kind, status="queued", total=total, message=message)
+    db.session.add(run)
+    db.session.flush()
+    enqueue_after_commit(job, org_id, run.id, queue=queue)
+    return run
+
+
+def progress(run, status, message, step=None):
+    """Record a run's progress and commit what the work did so far (so the polling page sees it); without a run
+    (the CLI's foreground work) the work is committed all the same."""
+    if run is None:
+        db.session.commit()
+        return
+    run.status, run.message = status, message
+    run.progress = step if step is not None else run.progress
+    if status in ("done", "failed"):
+        run.finished_at = utcnow()
+    db.session.commit()
 
 
 def started(start, org_id, template, finished):
@@ -23,7 +48,7 @@ def started(start, org_id, template, finished):
     return render_template(template, run=run, error=None)
 
 
-def progress(org_id, run_id, template, what, events=None, level=None):
+def polled(org_id, run_id, template, what, events=None, level=None):
     """The run's component while it works; once it is finished, 286 stops the polling with a toast and `events`.
 
     `level(run)` styles the toast (by default done is success and failed is danger)."""

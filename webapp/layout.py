@@ -3,10 +3,10 @@
 from flask import request
 from flask_login import current_user
 
-from webapp.connection.views import connection_banner
+from webapp.connection.services import connection_banner
 from webapp.formatting import register_filters
 from webapp.health.badge import status_badge
-from webapp.sla.views import war_room_banner
+from webapp.sla.services import war_room_banner
 
 MAIN_NAV = (
     ("Dashboard", "main.dashboard", False),

@@ -115,6 +115,9 @@ def configure_logging(process_name):
 
     The first call names the process (the worker calls it before create_app, which calls it again as "web").
     """
+    # why: error reporting redacts with this module's patterns
+    from webapp.errorreporting import init_error_reporting
+
     if _configured:
         return _configured["handler"]
     handler = ConsoleHandler()
@@ -129,7 +132,6 @@ def configure_logging(process_name):
     root.setLevel(config.log_level())
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    from webapp.errorreporting import init_error_reporting
 
     init_error_reporting(process_name)
     _configured.update(handler=handler, process=process_name)

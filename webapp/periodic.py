@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from webapp.liveness import Kind, beat
 from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,6 @@ def job_function(name):
 
 def record_run(name, at=None):
     """Remember that `name` just finished a run: in the database (which a Redis flush cannot erase) and in Redis."""
-    from webapp.health.liveness import Kind, beat
-
     if at is None:
         beat(Kind.PERIODIC, name)
     try:

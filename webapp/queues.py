@@ -15,6 +15,7 @@ from redis.retry import Retry
 from rq import Queue
 from sqlalchemy import event
 
+from webapp.audit.services import requester
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,6 @@ def enqueue(func, *args, queue="default", job_id=None, **kwargs):
 
 def enqueue_after_commit(func, *args, queue="default", **kwargs):
     """Enqueue once the current transaction commits, so the job sees the rows that caused it."""
-    from webapp.audit.services import requester
-
     actor = requester()
     if actor and "meta" not in kwargs:  # what the job changes is audited as the person who started it
         kwargs["meta"] = {"actor": actor}
@@ -109,7 +108,8 @@ def _flush_after_commit(session):
             enqueue(func, *args, queue=queue, **kwargs)
     except Exception:  # noqa: BLE001
         log.exception("after a commit, waking the senders or queueing jobs failed; the sweep catches up")
-        from webapp.metrics.counters import count_after_commit_failure
+        # why: the counters keep their figures in Redis through this module (they import it)
+        from webapp.counters import count_after_commit_failure
 
         count_after_commit_failure()
 

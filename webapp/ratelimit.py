@@ -11,6 +11,7 @@ from flask import current_app, make_response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from webapp.api.auth import resolved_token
 from webapp.errors import json_error, wants_json
 
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window", swallow_errors=True, key_prefix="pb")
@@ -40,8 +41,6 @@ def api_limit():
 def api_token_key():
     """The API budget's key: a live token's own budget; unknown, revoked or missing tokens share one per client
     address (40 random strings are one budget, not 40)."""
-    from webapp.api.auth import resolved_token
-
     found = resolved_token()
     return f"token:{found[0]}" if found else "address:" + client_address()
 

@@ -7,16 +7,18 @@ from importlib import import_module
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.errors import DomainError
-from webapp.extensions import db
 from webapp.schemas import adapter, error_fields
 
 # The modules that own sections of the settings document; each lists its own in SETTINGS_SECTIONS.
-SECTION_MODULES = ("webapp.alerts.rules", "webapp.routing.export", "webapp.oncall.export", "webapp.sla.services")
+SECTION_MODULES = (
+    "webapp.orgs.alert_rules",
+    "webapp.routing.export",
+    "webapp.oncall.export",
+    "webapp.sla.services",
+)
 NOT_APPLIED = "The settings file was not applied: fix these fields."
-NOT_APPLIED_AT = "The settings file was not applied: section {key} failed"
 
 
 @dataclass(frozen=True)
@@ -70,36 +72,4 @@ def validated_settings(org_id, document):
             errors.update({f"{key}.{path}" if path else key: message for path, message in found.items()})
     if errors:
         raise DomainError(NOT_APPLIED, fields=errors)
-    return cleaned
-
-
-def import_settings(org_id, document):
-    """Validate every section, do PagerDuty's side of each, then apply them all in one transaction: all or nothing.
-
-    A failure rolls everything back and raises a DomainError naming the section and why, for the page and the CLI.
-    """
-    cleaned, known = validated_settings(org_id, document), sections()
-    key = None
-    try:
-        for step in ("prepare", "apply"):
-            for key, value in cleaned.items():
-                action = getattr(known[key], step)
-                if action is not None:
-                    action(org_id, value)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if getattr(error, "auth_failure", None):  # PagerDuty refused the credentials: the connection turns red
-            from webapp.connection.services import mark_auth_failure
-
-            mark_auth_failure(org_id, error.auth_failure)
-        message = f"{NOT_APPLIED_AT.format(key=key)}: {error.message}"
-        raise DomainError(message, fields={key: error.message}, status=error.status) from None
-    except SQLAlchemyError as error:
-        db.session.rollback()
-        reason = f"the database refused it ({type(error).__name__})"
-        raise DomainError(f"{NOT_APPLIED_AT.format(key=key)}: {reason}.", fields={key: reason}, status=409) from None
-    except Exception:
-        db.session.rollback()
-        raise
     return cleaned

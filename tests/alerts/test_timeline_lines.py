@@ -9,8 +9,8 @@ from tests import factories
 from tests.api.test_incidents import K8S
 from tests.conftest import DEFAULT_KEY
 from tests.sending import send_now
-from webapp.alerts import rules
 from webapp.models import Delivery
+from webapp.orgs import alert_rules as rules
 
 
 def messages(api, path):

@@ -1,7 +1,7 @@
 """The Alert rules tab: toggles and severities saved with htmx, notification settings, audit."""
 
-from webapp.alerts import rules
 from webapp.models import AuditEntry
+from webapp.orgs import alert_rules as rules
 
 
 def test_rules_page_lists_the_five_events_with_seed_defaults(admin_client, member_client):

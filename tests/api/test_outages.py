@@ -21,8 +21,7 @@ class BrokenRedis:
 
 
 def test_a_stored_incident_is_201_whatever_fails_after_the_commit(api, db, connected, monkeypatch, caplog):
-    from webapp import queues
-    from webapp.metrics import counters
+    from webapp import counters, queues
 
     monkeypatch.setattr(queues, "get_redis", lambda: BrokenRedis())
     monkeypatch.setattr(counters, "get_redis", lambda: BrokenRedis())
@@ -36,9 +35,8 @@ def test_a_stored_incident_is_201_whatever_fails_after_the_commit(api, db, conne
 
 
 def test_after_commit_hook_failures_are_caught_logged_and_counted(db, org, monkeypatch, caplog):
-    from webapp import queues
+    from webapp import counters, queues
     from webapp.audit.services import record
-    from webapp.metrics import counters
 
     def explode(*_args, **_kwargs):
         raise AttributeError("broken client")

@@ -77,7 +77,7 @@ def _screenshot(page, path, prefix):
 
 
 def test_a_rule_toggle_saves_as_it_changes(page, live_server, connected, db):
-    from webapp.alerts.rules import rule_for
+    from webapp.orgs.alert_rules import rule_for
 
     problems = []
     _watch(page, problems)

@@ -17,7 +17,7 @@ def _choose(page, tmp_path, document):
 
 
 def test_import_preview_then_apply(page, live_server, org, db, tmp_path):
-    from webapp.alerts.rules import alert_rules
+    from webapp.orgs.alert_rules import alert_rules
 
     sign_in(page, live_server, org.admin_email)
     page.goto(live_server + "/settings/transfer/")

@@ -20,7 +20,7 @@ def test_export_imports_back_unchanged(runner, org, tmp_path):
 
 
 def test_a_full_document_applies(runner, org, tmp_path):
-    from webapp.alerts.rules import alert_rules, incident_notifications, severity_mapping
+    from webapp.orgs.alert_rules import alert_rules, incident_notifications, severity_mapping
     from webapp.sla.policy import sla_policy
 
     document = {
@@ -64,7 +64,7 @@ def test_a_full_document_applies(runner, org, tmp_path):
     ],
 )
 def test_bad_values_name_their_path_and_nothing_applies(runner, org, tmp_path, document, path):
-    from webapp.alerts.rules import alert_rules
+    from webapp.orgs.alert_rules import alert_rules
 
     result = _import(
         runner,

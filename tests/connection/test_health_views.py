@@ -103,7 +103,8 @@ def test_members_cannot_start_checks(member_client, connected):
 
 
 def test_the_webhook_tab_says_what_the_last_check_found(admin_client, db, connected):
-    from webapp.connection.services import add_signing_secret, connection_for
+    from webapp.pagerduty.accounts import connection_for
+    from webapp.webhooks.credentials import add_signing_secret
 
     connection_for(connected.id).webhook_subscription_id = "PSUB001"
     db.session.commit()

@@ -7,10 +7,13 @@ from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
 from webapp.connection import lifecycle, services
 from webapp.health.badge import status_badge
 from webapp.models import Delivery, Incident, JobRun, NamespaceRoute, Service, WebhookSecret
+from webapp.pagerduty.accounts import mark_auth_failure
 from webapp.routing import assignments, inventory
 from webapp.routing import services as routing
 from webapp.routing.resolve import route_for_incident, route_for_vdp
+from webapp.routing.services import start_test
 from webapp.routing.sync import run_sync
+from webapp.webhooks.credentials import add_signing_secret
 
 PAY_KEY = "c" * 31 + "3"
 
@@ -75,7 +78,7 @@ def test_reconnect_to_another_account_names_the_services_whose_routes_no_longer_
 
 
 def test_a_new_token_without_a_secret_keeps_the_active_secrets(db, connected):
-    services.add_signing_secret(connected.id, "whsec-kept-1234", "manual")
+    add_signing_secret(connected.id, "whsec-kept-1234", "manual")
     db.session.commit()
     services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
     assert db.session.scalars(db.select(WebhookSecret.secret).filter_by(retired_at=None)).all() == ["whsec-kept-1234"]
@@ -116,7 +119,7 @@ def test_disconnect_leaves_a_subscription_it_did_not_create(db, connected, pd):
         json={"webhook_subscription": {"delivery_method": spec, "events": ["incident.resolved"]}},
         headers={"Authorization": f"Token token={PD_TOKEN}"},
     ).raise_for_status()
-    services.add_signing_secret(connected.id, "whsec-pasted-1234", "manual")
+    add_signing_secret(connected.id, "whsec-pasted-1234", "manual")
     db.session.commit()
     assert services.disconnect(connected.id)[1] is None
     assert len(pd.state.accounts[PD_TOKEN].subscriptions) == 1
@@ -173,8 +176,8 @@ def test_test_connection_that_works_while_paused_resumes_in_order(db, connected)
             )
         )
     db.session.commit()
-    services.mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
-    run = probe.start_test(connected.id)
+    mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
+    run = start_test(connected.id)
     message = probe.run_test(connected.id, run.id)
     assert "2 paused alerts resume in order" in message
     assert services.connection_for(connected.id).state == "connected"
@@ -209,7 +212,7 @@ def test_new_credentials_drop_the_old_checks_findings(db, connected):
 def test_the_preview_is_not_green_while_alerts_are_paused(htmx_client, db, routed):
     url = "/settings/routing/preview?kind=kubernetes&cluster=prod&namespace=payments"
     assert "alert-success" in htmx_client.get(url).get_data(as_text=True)
-    services.mark_auth_failure(routed.id, "PagerDuty refused the credentials (HTTP 401)")
+    mark_auth_failure(routed.id, "PagerDuty refused the credentials (HTTP 401)")
     body = htmx_client.get(url).get_data(as_text=True)
     assert "Paused, then to Payments" in body and "alert-warning" in body and "Alerts are paused" in body
     services.disconnect(routed.id)

@@ -5,9 +5,10 @@ import json
 
 from tests.conftest import PD_TOKEN
 from webapp.connection import probe
-from webapp.connection.services import connection_for, mark_auth_failure
 from webapp.health.services import check_org, start_check
 from webapp.models import Delivery, HealthFinding, JobRun
+from webapp.pagerduty.accounts import connection_for, mark_auth_failure
+from webapp.routing.services import start_test
 from webapp.webhooks import setup
 
 
@@ -64,7 +65,7 @@ def test_an_old_refusal_result_never_stands_above_every_check_passes(admin_clien
 def test_a_test_that_resumes_paused_alerts_reloads_the_health_panel(htmx_client, db, pd, connected):
     mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
     assert "Alerts are paused" in page(htmx_client, "/settings/pagerduty/health")
-    run = probe.start_test(connected.id)
+    run = start_test(connected.id)
     probe.run_test(connected.id, run.id)
     response = htmx_client.get(f"/settings/pagerduty/test/{run.id}")
     assert response.status_code == 286 and "connectionChanged" in json.loads(response.headers["HX-Trigger"])

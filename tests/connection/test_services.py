@@ -7,6 +7,7 @@ from webapp.connection import services
 from webapp.errors import DomainError
 from webapp.health.badge import status_badge
 from webapp.models import AuditEntry, Connection, Delivery, WebhookSecret
+from webapp.pagerduty.accounts import mark_auth_failure
 
 
 def test_api_token_is_validated_with_a_real_call(db, org, pd_account):
@@ -45,7 +46,7 @@ def test_auth_failure_pauses_and_reconnect_resumes(db, connected):
         )
     )
     db.session.commit()
-    services.mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
+    mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
     assert status_badge(connected.id)["state"] == "error"
     assert db.session.scalar(db.select(Delivery.status)) == "paused"
     services.connect_api_token(connected.id, PD_TOKEN, VDP_KEY)
@@ -54,7 +55,7 @@ def test_auth_failure_pauses_and_reconnect_resumes(db, connected):
 
 
 def test_disconnect_cancels_and_wipes_but_keeps_rules(db, connected):
-    from webapp.alerts import rules
+    from webapp.orgs import alert_rules as rules
 
     rules.save_alert_rules(connected.id, {"new_report": {"enabled": False, "severity": "info"}})
     db.session.add(

@@ -2,8 +2,8 @@
 the ones still open are paged on one explicit request."""
 
 from tests.conftest import PD_TOKEN
+from webapp.alerts.unsent import unsent_open
 from webapp.connection import services
-from webapp.connection.unsent import unsent_open
 from webapp.incidents.services import create_incident
 from webapp.models import Delivery, Service
 from webapp.routing import services as routing

@@ -50,7 +50,7 @@ def test_disconnect(admin_client, db, connected):
 
 
 def test_error_banner_on_every_page(admin_client, db, connected):
-    from webapp.connection.services import mark_auth_failure
+    from webapp.pagerduty.accounts import mark_auth_failure
 
     mark_auth_failure(connected.id, "PagerDuty refused the credentials (HTTP 401)")
     body = admin_client.get("/reports/").get_data(as_text=True)

@@ -10,9 +10,9 @@ from tests import factories
 from tests.conftest import DEFAULT_KEY, wait_for
 from tests.faults.test_postgres import flask
 from webapp.connection.services import status_lines  # noqa: F401 - first: the badge imports the connection package
-from webapp.health import breaker
 from webapp.health.badge import status_badge
 from webapp.models import Delivery
+from webapp.pagerduty import breaker
 
 K8S = {"kind": "kubernetes", "title": "Node down", "severity": "high", "cluster": "prod", "namespace": "api"}
 OUTAGE_SECONDS = 40

@@ -9,7 +9,7 @@ from redis import Redis
 from rq import Worker
 
 from tests.conftest import wait_for
-from webapp.health import liveness
+from webapp import liveness
 from webapp.metrics import readings
 
 

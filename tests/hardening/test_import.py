@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzzing import JSON_VALUES, RAW_BODIES, TEXT, fuzz_settings
-from webapp.alerts.rules import alert_rules
 from webapp.models import Service
+from webapp.orgs.alert_rules import alert_rules
 from webapp.pagerduty import client as pd_client
 
 DOCUMENT = {

@@ -6,7 +6,7 @@ import logging
 from tests.webhooks.test_inbox import acknowledgements
 from tests.webhooks.test_services import setup_org
 from tests.webhooks.test_views import SECRET, event_body, post, sign
-from webapp.metrics import counters
+from webapp import counters
 from webapp.models import WebhookReceipt
 from webapp.webhooks import inbox
 

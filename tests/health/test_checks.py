@@ -12,6 +12,7 @@ from webapp.models import HealthFinding, OnCallSettings, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.routing import services as routing
 from webapp.routing.sync import run_sync
+from webapp.webhooks.credentials import add_signing_secret
 from webapp.webhooks.setup import create_subscription, enable_subscription
 
 
@@ -85,7 +86,7 @@ def test_a_subscription_deleted_in_pagerduty_or_without_a_secret_warns(db, conne
 def test_bad_signatures_in_the_last_hour_warn(client, db, connected, redis):
     from tests.webhooks.test_views import event_body, sign
 
-    services.add_signing_secret(connected.id, "whsec-right-1234")
+    add_signing_secret(connected.id, "whsec-right-1234")
     db.session.commit()
     body = event_body()
     url = f"/webhooks/pagerduty/{connected.model.webhook_token}"
@@ -164,7 +165,7 @@ def test_the_no_worker_finding_fires_only_when_no_sender_is_alive(db, api, conne
     """Overdue alerts with a live sender are not blamed on the worker (they wait on PagerDuty, or the pace)."""
     from datetime import timedelta
 
-    from webapp.health import liveness
+    from webapp import liveness
     from webapp.models import Delivery
     from webapp.models.types import utcnow
 

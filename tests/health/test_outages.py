@@ -8,11 +8,12 @@ import pytest
 from tests import factories
 from tests.conftest import DEFAULT_KEY
 from tests.sending import send_now
+from webapp import liveness
 from webapp.connection.services import status_lines  # first: the badge imports the connection package
-from webapp.health import breaker, liveness
 from webapp.health.badge import status_badge
 from webapp.models import Delivery
 from webapp.models.types import utcnow
+from webapp.pagerduty import breaker
 
 K8S = {"kind": "kubernetes", "title": "Pod crash-looping", "severity": "high", "cluster": "prod", "namespace": "api"}
 

@@ -42,6 +42,6 @@ def value(samples, name, **labels):
 @pytest.fixture(autouse=True)
 def counting(monkeypatch):
     """Counting on, whatever Redis outage an earlier test simulated in this process."""
-    from webapp.metrics import counters
+    from webapp import counters
 
     monkeypatch.setattr(counters, "_paused_until", [0.0])

@@ -113,7 +113,7 @@ def test_webhooks_by_outcome(client, db, org, scrape):
 
 def test_workers_count_their_own_heartbeats_not_rqs_registry(db, redis, scrape):
     """Finding 3: RQ's registration outlives a killed worker by minutes; only a live heartbeat counts."""
-    from webapp.health import liveness
+    from webapp import liveness
 
     assert value(scrape(), "pagerbridge_worker_heartbeat_age_seconds") == math.inf
     worker = Worker(["default"], connection=redis, name="metrics-test-worker")
@@ -156,12 +156,12 @@ def test_sla_pass_seconds_after_a_pass(db, org, scrape):
 
 def test_counts_add_up_across_processes(db, scrape, test_env):
     """What another process (a second gunicorn worker, an RQ worker on another dyno) counts shows in this scrape."""
-    from webapp.metrics import counters
+    from webapp import counters
 
     counters.count_webhook("accepted")
     script = (
         "from webapp import create_app\n"
-        "from webapp.metrics import counters\n"
+        "from webapp import counters\n"
         "with create_app().app_context():\n"
         "    counters.count_webhook('accepted')\n"
         "    counters.count_pagerduty_response('events', 202)\n"
@@ -177,7 +177,7 @@ def test_counting_never_fails_the_work_when_redis_is_down(app, db, monkeypatch):
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    from webapp.metrics import counters
+    from webapp import counters
 
     attempts = []
 
@@ -204,7 +204,7 @@ def test_a_scrape_is_a_handful_of_statements(db, org, client, metrics_token):
 def test_database_figures_still_answer_while_redis_is_down(db, org, scrape, monkeypatch):
     from redis.exceptions import ConnectionError
 
-    from webapp.metrics import counters
+    from webapp import counters
 
     db.session.add(delivery(org.id, age=60))
     db.session.commit()
@@ -223,7 +223,7 @@ def test_scheduler_lag_reports_from_the_database_when_redis_is_flushed_or_down(d
     """Finding 5: a stopped scheduler's lag grows from its last heartbeat; it never vanishes."""
     from redis.exceptions import ConnectionError
 
-    from webapp.health import liveness
+    from webapp import liveness
     from webapp.metrics import readings
 
     assert value(scrape(), "pagerbridge_scheduler_lag_seconds") == math.inf  # never seen: an alert fires

@@ -114,7 +114,8 @@ def test_periodic_job_syncs_through_the_worker(worker, db, connected, rota):
 
 
 def test_settings_roundtrip(db, connected, rota):
-    from webapp.settings_io import export_settings, import_settings
+    from webapp.settings_io import export_settings
+    from webapp.transfer.services import import_settings
 
     assert export_settings(connected.id)["oncall"] == {"mode": "pagerduty", "schedule": "PROTA01"}
     import_settings(connected.id, {"oncall": {"mode": "manual", "schedule": "PROTA01"}})

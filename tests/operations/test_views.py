@@ -9,7 +9,7 @@ import pytest
 from rq import Queue
 
 from tests import factories
-from webapp.metrics import counters
+from webapp import counters
 from webapp.models import Delivery
 from webapp.models.types import utcnow
 
@@ -56,7 +56,7 @@ def test_a_quiet_system_says_what_is_missing(operator_client):
 
 
 def test_live_processes_queues_jobs_and_answers(operator_client, redis):
-    from webapp.health import liveness
+    from webapp import liveness
 
     liveness.beat(liveness.Kind.WORKER, "ops-test-worker")
     liveness.beat(liveness.Kind.SENDER, "ops-test-sender")
@@ -154,7 +154,7 @@ def test_a_periodic_job_overdue_for_its_period_is_late(operator_client, redis, a
 
 
 def test_an_org_admin_sees_states_but_no_other_tenant_or_host_figures(admin_client, redis):
-    from webapp.health import liveness
+    from webapp import liveness
 
     liveness.beat(liveness.Kind.WORKER, "ops-secret-worker")
     Queue("default", connection=redis).enqueue("jobs.maintenance.heartbeat")

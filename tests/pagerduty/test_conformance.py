@@ -240,7 +240,7 @@ def send(db, **filters):
 
 
 def test_token_validation_reads_users_me_then_falls_back_for_account_tokens(db, org, pd, linked):
-    from webapp.connection.services import connection_for, validate_api_token
+    from webapp.pagerduty.accounts import connection_for, validate_api_token
 
     assert connection_for(linked.id).account_email == OWNER and len(pd.calls("GET", "/users/me")) == 1
     pd.answer(
@@ -432,8 +432,8 @@ def answer_one_classic_schedule(pd):
 
 
 def test_schedules_list_classic_and_shift_based(db, pd, linked):
-    from webapp.connection.services import credentials_for
     from webapp.oncall.pagerduty_api import list_schedules
+    from webapp.pagerduty.accounts import credentials_for
 
     answer_one_classic_schedule(pd)
     pd.answer(
@@ -457,8 +457,8 @@ def test_schedules_list_classic_and_shift_based(db, pd, linked):
 
 
 def test_schedules_list_keeps_classic_ones_when_v3_is_forbidden(db, pd, linked):
-    from webapp.connection.services import credentials_for
     from webapp.oncall.pagerduty_api import list_schedules
+    from webapp.pagerduty.accounts import credentials_for
 
     answer_one_classic_schedule(pd)
     pd.answer("GET", "/v3/schedules", {"error": {"message": "Access Denied", "code": 2010}}, status=403)
@@ -610,7 +610,7 @@ def v3_webhook(event_type, pd_incident, incident_key):
 
 
 def test_webhook_for_a_grouped_incident_reads_its_alerts(db, api, pd, linked):
-    from webapp.connection.services import add_signing_secret
+    from webapp.webhooks.credentials import add_signing_secret
     from webapp.webhooks.services import accept, apply_receipt
     from webapp.webhooks.signatures import expected_signature
 
@@ -667,9 +667,9 @@ def test_eu_region_uses_the_eu_hosts(db, org, pd):
 
 def test_an_annotated_webhook_names_the_incident_of_its_note(db, api, linked):
     """incident.annotated carries the note as its data: the incident is the note's `incident` reference."""
-    from webapp.connection.services import add_signing_secret
     from webapp.models import WebhookReceipt
     from webapp.reports.services import create_report
+    from webapp.webhooks.credentials import add_signing_secret
     from webapp.webhooks.services import accept, apply_receipt
     from webapp.webhooks.signatures import expected_signature
 

@@ -42,9 +42,9 @@ def subscription(url, active=True, disabled=False, description="PagerBridge (org
 
 
 def test_the_health_check_reads_token_services_and_subscription(db, pd, linked, platform):
-    from webapp.connection.services import add_signing_secret
     from webapp.health.services import check_org
     from webapp.models import Connection
+    from webapp.webhooks.credentials import add_signing_secret
     from webapp.webhooks.setup import webhook_url
 
     db.session.scalar(db.select(Connection)).webhook_subscription_id = SUB_ID
@@ -68,8 +68,8 @@ def test_the_health_check_reads_token_services_and_subscription(db, pd, linked, 
 
 
 def test_subscribe_reuses_and_repairs_the_existing_subscription(db, pd, linked):
-    from webapp.connection.services import add_signing_secret
     from webapp.models import Connection
+    from webapp.webhooks.credentials import add_signing_secret
     from webapp.webhooks.setup import create_subscription, webhook_url
 
     add_signing_secret(linked.id, "whsec-kept-secret", "pagerduty")
@@ -92,7 +92,9 @@ def test_subscribe_reuses_and_repairs_the_existing_subscription(db, pd, linked):
 
 def test_disconnect_deletes_its_own_subscription(db, pd, linked):
     from webapp.connection import lifecycle
-    from webapp.connection.services import add_signing_secret, connection_for, disconnect
+    from webapp.connection.services import disconnect
+    from webapp.pagerduty.accounts import connection_for
+    from webapp.webhooks.credentials import add_signing_secret
 
     add_signing_secret(linked.id, "whsec-own-secret", "pagerduty")
     connection = connection_for(linked.id)

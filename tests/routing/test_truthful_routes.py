@@ -2,10 +2,11 @@
 method disables routing actions with the reason; switching methods asks first and says what stops."""
 
 from tests.conftest import DEFAULT_KEY
-from webapp.alerts import rules
-from webapp.connection.services import connect_routing_key, mark_auth_failure
+from webapp.connection.services import connect_routing_key
 from webapp.incidents.services import create_incident
 from webapp.models import Service
+from webapp.orgs import alert_rules as rules
+from webapp.pagerduty.accounts import mark_auth_failure
 from webapp.routing import services as routing
 from webapp.routing.sync import run_sync
 

@@ -109,7 +109,8 @@ def test_war_room_activates_lists_ends_and_reactivates(app, db, org):
 
 
 def test_at_risk_by_hours_left(db, org):
-    from webapp.settings_io import export_settings, import_settings
+    from webapp.settings_io import export_settings
+    from webapp.transfer.services import import_settings
 
     import_settings(org.id, {"sla_policy": {"at_risk_hours": 2}})
     assert export_settings(org.id)["sla_policy"]["at_risk_hours"] == 2
@@ -122,7 +123,8 @@ def test_at_risk_by_hours_left(db, org):
 
 def test_policy_validation_and_import(db, org):
     from webapp.errors import DomainError
-    from webapp.settings_io import export_settings, import_settings
+    from webapp.settings_io import export_settings
+    from webapp.transfer.services import import_settings
 
     import_settings(org.id, {"sla_policy": {"hours": {"critical": 12.5}, "at_risk_percent": 40}})
     exported = export_settings(org.id)["sla_policy"]

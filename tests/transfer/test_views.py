@@ -3,7 +3,7 @@
 import io
 import json
 
-from webapp.alerts.rules import alert_rules
+from webapp.orgs.alert_rules import alert_rules
 from webapp.sla.policy import sla_policy
 
 

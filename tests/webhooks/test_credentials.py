@@ -7,9 +7,10 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from tests.sql import recorded
 from tests.webhooks.test_views import OTHER, SECRET, event_body, post, sign
 from webapp.connection import lifecycle
-from webapp.connection.services import add_signing_secret, disconnect
+from webapp.connection.services import disconnect
 from webapp.models import Connection, WebhookSecret
 from webapp.webhooks import credentials
+from webapp.webhooks.credentials import add_signing_secret
 from webapp.webhooks.setup import paste_secret, regenerate_token, retire_secret
 
 

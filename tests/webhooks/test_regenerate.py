@@ -2,11 +2,11 @@
 one secret), subscriptions to old URLs are found and removed, and the pasted-secret path warns until one arrives."""
 
 from tests.conftest import PD_TOKEN
-from webapp.connection.services import connection_for
 from webapp.health.badge import status_badge
 from webapp.health.findings import findings
 from webapp.health.services import check_org
 from webapp.models import JobRun, Org, WebhookSecret
+from webapp.pagerduty.accounts import connection_for
 from webapp.public_urls import webhook_url
 from webapp.webhooks import regenerate
 from webapp.webhooks.setup import create_subscription

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("alerts", __name__, url_prefix="/settings/alerts")
-
-from webapp.alerts import views  # noqa: E402,F401

@@ -18,12 +18,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Row
 
+from webapp import counters
 from webapp.alerts import liveness, pacing
 from webapp.alerts.claiming import claim_rows
 from webapp.alerts.sender import send_leased
 from webapp.extensions import db
-from webapp.health.liveness import sender_tick
-from webapp.metrics import counters
+from webapp.liveness import sender_tick
 from webapp.queues import WAKE_KEY, get_redis, wake_senders
 
 log = logging.getLogger(__name__)

@@ -3,10 +3,13 @@
 from collections.abc import Sequence
 from typing import Any
 
-from webapp.alerts import content, rules
+from webapp.alerts import content
 from webapp.alerts.outbox import latest_trigger, queue_event, queue_events
 from webapp.extensions import db
-from webapp.models import Delivery, Incident, Org, Report, Subject, WarRoom
+from webapp.models import Delivery, Incident, Org, Report, Subject, TimelineEntry, WarRoom
+from webapp.models.types import utcnow
+from webapp.orgs import alert_rules as rules
+from webapp.pagerduty.accounts import connection_for
 from webapp.routing.resolve import Route, route_for_incident, route_for_vdp
 from webapp.timeline import add_entry, record_delivery
 
@@ -70,7 +73,6 @@ def explained_route(org_id: int, route: Route | None) -> Route | None:
     """The resolver's route, but without a connection nothing can route: say that rather than what is missing."""
     if route is None or route.routing_key:
         return route
-    from webapp.connection.services import connection_for
 
     connection = connection_for(org_id)
     if connection is not None and connection.state != "disconnected":
@@ -81,9 +83,6 @@ def explained_route(org_id: int, route: Route | None) -> Route | None:
 
 def _not_paged_batch(reports: Sequence[Report], message: str) -> None:
     """One timeline line per report of an evaluator pass, in one statement."""
-    from webapp.models import TimelineEntry
-    from webapp.models.types import utcnow
-
     now = utcnow()
     db.session.execute(
         db.insert(TimelineEntry),
@@ -151,7 +150,6 @@ def on_incident_updated(incident: Incident, changed_fields: Sequence[str]) -> De
     trigger = latest_trigger(incident.org_id, incident_key(incident))
     if not tracked or trigger is None or not trigger.routing_key or incident.status == "resolved":
         return None
-    from webapp.connection.services import connection_for
 
     connection = connection_for(incident.org_id)
     if connection is not None and connection.method == "api_token" and connection.api_token:
@@ -238,7 +236,6 @@ def on_war_room_activated(war_room: WarRoom) -> Delivery | None:
     rule = rules.rule_for(war_room.org_id, "war_room")
     if not rule["enabled"]:
         return None
-    from webapp.models import Report
 
     reports = db.session.scalars(db.select(Report).where(Report.id.in_(war_room.report_ids or []))).all()
     return queue_event(

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField
 
-from webapp.alerts.rules import INCIDENT_SEVERITY_ORDER, PD_SEVERITIES, RULE_EVENTS
+from webapp.orgs.alert_rules import INCIDENT_SEVERITY_ORDER, PD_SEVERITIES, RULE_EVENTS
 
 PD_CHOICES = [(value, value.capitalize()) for value in PD_SEVERITIES]
 

@@ -13,6 +13,7 @@ from webapp.models import Delivery
 from webapp.models.delivery import OPEN_DELIVERY_STATUSES
 from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
+from webapp.pagerduty.accounts import connection_for
 from webapp.queues import wake_senders, wake_senders_after_commit
 
 if TYPE_CHECKING:
@@ -138,8 +139,6 @@ def _new_delivery(
 
 def _connection_paused(org_id: int) -> bool:
     """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
-    from webapp.connection.services import connection_for
-
     connection = connection_for(org_id)
     return connection is not None and connection.state == "error"
 
@@ -233,16 +232,6 @@ def resume_paused(org_id: int) -> int:
     if rowcount(result):
         wake_senders_after_commit()
     return rowcount(result)
-
-
-def pause_open(org_id: int) -> None:
-    """Pause every pending or retrying delivery of the org (credentials refused)."""
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.org_id == org_id, Delivery.status.in_(WAITING_DELIVERY_STATUSES))
-        .values(status="paused")
-        .execution_options(synchronize_session=False)
-    )
 
 
 def cancel_open(org_id: int) -> int:

@@ -20,13 +20,14 @@ from sqlalchemy import Connection, Row, Update, bindparam, case, or_, select, te
 from webapp import crypto
 from webapp.alerts import outbox
 from webapp.alerts.pacing import hold, reserve_slot
+from webapp.alerts.refusals import reroute_refused
 from webapp.analytics import record
-from webapp.connection.refusals import reroute_refused
+from webapp.counters import LATENCIES
 from webapp.extensions import db
-from webapp.metrics.hooks import LATENCIES
 from webapp.models import Delivery, Incident, Report, Subject
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for, mark_auth_failure
 from webapp.queues import wake_senders
 from webapp.unit_of_work import kept_loaded
 
@@ -66,8 +67,6 @@ _facts_cache: dict[int, tuple[float, Facts]] = {}
 
 def connection_facts(org_id: int) -> Facts:
     """The org's connection facts, read at most every FACTS_SECONDS per sender process (not once per send)."""
-    from webapp.connection.services import connection_for
-
     cached = _facts_cache.get(org_id)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
@@ -115,8 +114,6 @@ def _settled(delivery: Leased, lease_token: str) -> tuple[str, datetime | None]:
 
 
 def _process(delivery: Leased, facts: Facts, token: str) -> tuple[str, datetime | None]:
-    from webapp.connection.services import connection_for
-
     due = _paced(delivery, token)
     if due is not None:
         return "paced", due
@@ -222,8 +219,6 @@ def _holds_slot(delivery: Leased) -> bool:
 
 
 def _send(delivery: Leased, region: str, token: str) -> Any:
-    from webapp.connection.services import credentials_for
-
     if delivery.action == "note":
         return _send_note(delivery, credentials_for(delivery.org_id), token)
     event = {
@@ -407,8 +402,6 @@ def _retry(delivery: Delivery, error: client.PagerDutyError) -> str:
 
 
 def _pause(delivery: Delivery, error: client.PagerDutyError) -> str:
-    from webapp.connection.services import mark_auth_failure
-
     delivery.status = "paused"
     db.session.commit()
     mark_auth_failure(delivery.org_id, error.message)

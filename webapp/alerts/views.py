@@ -6,10 +6,11 @@ from flask import Response, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from webapp.alerts import bp, rules
+from webapp.alerts import bp
 from webapp.alerts.forms import NotificationsForm, rule_form
 from webapp.extensions import db
 from webapp.hx import respond
+from webapp.orgs import alert_rules as rules
 from webapp.tenancy import admin_required
 
 

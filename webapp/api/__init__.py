@@ -6,5 +6,3 @@ from webapp.extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-from webapp.api import views  # noqa: E402,F401

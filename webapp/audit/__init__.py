@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/settings/audit")
-
-from webapp.audit import views  # noqa: E402,F401

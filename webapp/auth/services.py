@@ -8,7 +8,6 @@ from datetime import timedelta
 from functools import cache
 
 from redis.exceptions import RedisError
-from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
@@ -16,6 +15,7 @@ from webapp.inputs import parse_id
 from webapp.models import User
 from webapp.models.types import utcnow
 from webapp.queues import get_redis
+from webapp.users.services import find_user_by_email
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,6 @@ def load_user(session_id):
     if user is None or not user.session_secret:
         return None
     return user if hmac.compare_digest(user.session_secret.encode(), secret.encode("utf-8", "replace")) else None
-
-
-def find_user_by_email(email):
-    """The user with this email, compared case-insensitively."""
-    return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
 @cache

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from webapp.commands import jobs, orgs, pagerduty, settings
+from webapp.extensions import db
 
 
 def register(app):
@@ -29,8 +30,6 @@ def committing(command: click.Command) -> click.Command:
 
     @functools.wraps(callback)
     def run(*args, **kwargs):
-        from webapp.extensions import db
-
         try:
             result = callback(*args, **kwargs)
         except BaseException:

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from webapp.commands.errors import cli_errors
+from webapp.orgs.services import org_by_slug
 
 RUNNERS = {
     "sla": "webapp.sla.services:evaluate_all",
@@ -34,8 +35,6 @@ def jobs():
 @with_appcontext
 def run(name, org_slug):
     """Run the SLA evaluator, on-call sync, outbox sweep, Sync Services, the health check or the reconciliation now."""
-    from webapp.orgs.services import org_by_slug
-
     with cli_errors():
         org_id = org_by_slug(org_slug).id if org_slug else None
         lines = runner(name)(org_id=org_id)

@@ -3,7 +3,16 @@
 import click
 from flask.cli import with_appcontext
 
+from webapp.api import services as token_services
+from webapp.api.services import tokens_of
 from webapp.commands.errors import cli_errors
+from webapp.config import is_production
+from webapp.demo import load_demo
+from webapp.orgs import services as org_services
+from webapp.orgs.services import org_by_slug
+from webapp.secrets_rotation import rotate_all
+from webapp.users import services as user_services
+from webapp.users.services import set_operator
 
 
 @click.group("orgs")
@@ -17,10 +26,8 @@ def orgs():
 @with_appcontext
 def create_org(slug, name):
     """Create an org."""
-    from webapp.orgs.services import create_org as create
-
     with cli_errors():
-        org = create(slug, name)
+        org = org_services.create_org(slug, name)
     click.echo(f"Created org {org.slug} ({org.name}).")
 
 
@@ -46,15 +53,12 @@ def create_user(email, org_slug, role, password, name):
     """Create a user in an org."""
     from email_validator import EmailNotValidError, validate_email
 
-    from webapp.orgs.services import org_by_slug
-    from webapp.users.services import create_user as create
-
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from None
     with cli_errors():
-        user = create(org_by_slug(org_slug).id, email, role, password, name)
+        user = user_services.create_user(org_by_slug(org_slug).id, email, role, password, name)
     click.echo(f"Created {user.role} {user.email} in {org_slug}.")
 
 
@@ -64,8 +68,6 @@ def create_user(email, org_slug, role, password, name):
 @with_appcontext
 def operator(email, revoke):
     """Grant (or --revoke) the operator role: the deployment-wide Operations view. Only this command grants it."""
-    from webapp.users.services import set_operator
-
     with cli_errors():
         user = set_operator(email, not revoke)
     click.echo(f"{user.email} {'is' if user.is_operator else 'is no longer'} an operator.")
@@ -82,11 +84,8 @@ def tokens():
 @with_appcontext
 def create_token(org_slug, name):
     """Print a new API token for the org (shown once)."""
-    from webapp.api.services import create_token as create
-    from webapp.orgs.services import org_by_slug
-
     with cli_errors():
-        token = create(org_by_slug(org_slug).id, name, actor="cli")
+        token = token_services.create_token(org_by_slug(org_slug).id, name, actor="cli")
     click.echo(token)
 
 
@@ -99,9 +98,6 @@ def _when(moment):
 @with_appcontext
 def list_tokens(org_slug):
     """One line per token: id, name, created, last used, revoked."""
-    from webapp.api.services import tokens_of
-    from webapp.orgs.services import org_by_slug
-
     with cli_errors():
         found = tokens_of(org_by_slug(org_slug).id)
     for token in found:
@@ -120,11 +116,8 @@ def list_tokens(org_slug):
 @with_appcontext
 def revoke_token(org_slug, token_id):
     """Revoke a token at once: its next API call answers 401."""
-    from webapp.api.services import revoke_token as revoke
-    from webapp.orgs.services import org_by_slug
-
     with cli_errors():
-        token = revoke(org_by_slug(org_slug).id, token_id, actor="cli")
+        token = token_services.revoke_token(org_by_slug(org_slug).id, token_id, actor="cli")
     click.echo(f"Revoked token {token.id} ({token.name or 'unnamed'}).")
 
 
@@ -137,8 +130,6 @@ def secrets():
 @with_appcontext
 def rotate():
     """Re-encrypt every stored secret under the first key of ENCRYPTION_KEYS."""
-    from webapp.secrets_rotation import rotate_all
-
     click.echo(f"Re-encrypted {rotate_all()} secret values under the newest key.")
 
 
@@ -146,9 +137,6 @@ def rotate():
 @with_appcontext
 def demo():
     """Load demo data connected to the PagerDuty sandbox (refused in production: the demo passwords are public)."""
-    from webapp.config import is_production
-    from webapp.demo import load_demo
-
     if is_production():
         raise click.ClickException(
             "The demo refuses to run in production: it creates users with published passwords. "

@@ -6,6 +6,12 @@ import click
 from flask.cli import with_appcontext
 
 from webapp.commands.errors import cli_errors
+from webapp.connection import services
+from webapp.connection.services import status_lines
+from webapp.error_pages import database_unavailable
+from webapp.health.outages import redis_answers
+from webapp.orgs.services import org_by_slug
+from webapp.webhooks.setup import create_subscription
 
 
 @click.group("pagerduty")
@@ -24,9 +30,6 @@ def pagerduty():
 @with_appcontext
 def connect(org_slug, api_token, integration_key, signing_secret, routing_key, service_name, region):
     """Connect with an API token, or with --routing-key and --service-name (legacy)."""
-    from webapp.connection import services
-    from webapp.orgs.services import org_by_slug
-
     if bool(api_token) == bool(routing_key):
         raise click.UsageError("Give either --api-token or --routing-key (with --service-name).")
     with cli_errors():
@@ -47,9 +50,6 @@ def connect(org_slug, api_token, integration_key, signing_secret, routing_key, s
 @with_appcontext
 def status(org_slug):
     """Print the connection's state, last error, webhook URL and standing warnings."""
-    from webapp.connection.services import status_lines
-    from webapp.orgs.services import org_by_slug
-
     with cli_errors(), database_outage_said():
         lines = status_lines(org_by_slug(org_slug))
     for line in lines:
@@ -59,9 +59,6 @@ def status(org_slug):
 @contextmanager
 def database_outage_said():
     """PostgreSQL not answering is said in words (and exits 1), never shown as a traceback."""
-    from webapp.errors import database_unavailable
-    from webapp.health.outages import redis_answers
-
     try:
         yield
     except Exception as error:
@@ -80,9 +77,6 @@ def database_outage_said():
 @with_appcontext
 def disconnect(org_slug):
     """Stop all alerts, cancel pending ones, delete the subscription PagerBridge created; routes are kept."""
-    from webapp.connection import services
-    from webapp.orgs.services import org_by_slug
-
     with cli_errors():
         org = org_by_slug(org_slug)
         cancelled, _ = services.disconnect(org.id, foreground=True)
@@ -94,9 +88,6 @@ def disconnect(org_slug):
 @with_appcontext
 def subscribe(org_slug):
     """Create the webhook subscription, or reuse and repair the one PagerDuty has for this org's URL."""
-    from webapp.orgs.services import org_by_slug
-    from webapp.webhooks.setup import create_subscription
-
     with cli_errors():
         subscription = create_subscription(org_by_slug(org_slug).id)
     click.echo(subscription["id"])

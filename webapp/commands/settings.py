@@ -6,6 +6,9 @@ import click
 from flask.cli import with_appcontext
 
 from webapp.commands.errors import cli_errors
+from webapp.orgs.services import org_by_slug
+from webapp.settings_io import export_settings
+from webapp.transfer.services import import_settings, read_document
 
 
 @click.group("settings")
@@ -18,9 +21,6 @@ def settings_group():
 @with_appcontext
 def export(org_slug):
     """Print the org's settings as JSON."""
-    from webapp.orgs.services import org_by_slug
-    from webapp.settings_io import export_settings
-
     with cli_errors():
         document = export_settings(org_by_slug(org_slug).id)
     click.echo(json.dumps(document, indent=2, sort_keys=True))
@@ -32,10 +32,6 @@ def export(org_slug):
 @with_appcontext
 def import_(org_slug, file):
     """Apply a settings file, validated, all or nothing."""
-    from webapp.orgs.services import org_by_slug
-    from webapp.settings_io import import_settings
-    from webapp.transfer.services import read_document
-
     with cli_errors():
         document = read_document(file.read())
         import_settings(org_by_slug(org_slug).id, document)

@@ -2,37 +2,18 @@
 
 import logging
 
+from webapp.alerts.refusals import mark_sound
 from webapp.audit.services import record
 from webapp.extensions import db
+from webapp.health.findings import record as record_finding
+from webapp.jobruns import progress, start_run
 from webapp.models import JobRun, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for, mark_auth_failure
+from webapp.routing.pagerduty_api import find_or_create_events_integration
 
 log = logging.getLogger(__name__)
-
-
-def start_run(org_id, kind, job, total=None, message="Waiting for a worker…", queue="default"):
-    """A JobRun the page polls, and its job enqueued by dotted path after commit (the caller commits)."""
-    from webapp.queues import enqueue_after_commit
-
-    run = JobRun(org_id=org_id, kind=kind, status="queued", total=total, message=message)
-    db.session.add(run)
-    db.session.flush()
-    enqueue_after_commit(job, org_id, run.id, queue=queue)
-    return run
-
-
-def progress(run, status, message, step=None):
-    """Record a run's progress and commit what the work did so far (so the polling page sees it); without a run
-    (the CLI's foreground work) the work is committed all the same."""
-    if run is None:
-        db.session.commit()
-        return
-    run.status, run.message = status, message
-    run.progress = step if step is not None else run.progress
-    if status in ("done", "failed"):
-        run.finished_at = utcnow()
-    db.session.commit()
 
 
 def services_to_restore(org_id):
@@ -58,10 +39,6 @@ def restore_after_connect(org_id, foreground=False):
 def restore_routes(org_id, run_id=None):
     """For each configured service: its Events API v2 integration (found or created) and key; services the
     account does not have are flagged gone, so their routes fall back and health names them. Returns a summary."""
-    from webapp.connection.refusals import mark_sound
-    from webapp.connection.services import credentials_for, mark_auth_failure
-    from webapp.routing.pagerduty_api import find_or_create_events_integration
-
     run = db.session.get(JobRun, run_id) if run_id else None
     services = services_to_restore(org_id)
     progress(run, "running", f"Restoring {len(services)} services' routes…", 0)
@@ -124,8 +101,6 @@ def after_disconnect(connection, foreground=False):
 
 def teardown(org_id, run_id=None):
     """Delete PagerBridge's webhook subscription in PagerDuty, retire its secret, wipe the API token."""
-    from webapp.connection.services import connection_for, credentials_for
-
     run = db.session.get(JobRun, run_id) if run_id else None
     connection = connection_for(org_id)
     if connection is None or connection.state != "disconnected":
@@ -154,8 +129,6 @@ def teardown(org_id, run_id=None):
 
 
 def _delete_subscription(org_id, credentials, subscription_id):
-    from webapp.health.findings import record as record_finding
-
     try:
         client.rest_response(credentials, "DELETE", f"/webhook_subscriptions/{subscription_id}")
         return f"Webhook subscription {subscription_id} deleted in PagerDuty."
@@ -173,8 +146,6 @@ def _delete_subscription(org_id, credentials, subscription_id):
 
 def _remember_deleted(org_id, subscription_id):
     """After a reconnect the webhooks do not come back by themselves: say so until a subscription exists again."""
-    from webapp.health.findings import record as record_finding
-
     record_finding(
         org_id,
         "subscription_missing",

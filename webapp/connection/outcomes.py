@@ -1,5 +1,6 @@
 """How a finished run's outcome is styled: from the run and the live badge, so a result never contradicts it."""
 
+from webapp.health.badge import status_badge
 from webapp.models import JobRun
 
 # Runs whose message reports what stands (the check's findings, the routes it could not restore): their level is the
@@ -14,7 +15,6 @@ def run_level(run: JobRun | None) -> str:
         return "info"
     if run.status == "failed":
         return "danger"
-    from webapp.health.badge import status_badge
 
     state = status_badge(run.org_id)["state"]
     if state == "error":

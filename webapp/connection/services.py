@@ -2,36 +2,24 @@
 
 import re
 
-from webapp.alerts.outbox import cancel_open, pause_open, resume_paused
+from flask import url_for
+
+from webapp.alerts.outbox import cancel_open, resume_paused
 from webapp.audit.services import record
+from webapp.connection import lifecycle
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Service, WebhookSecret
+from webapp.health.badge import status_badge
+from webapp.health.findings import findings, forget_for_new_connection
+from webapp.models import Connection, Service
 from webapp.models.types import utcnow
-from webapp.pagerduty import client
-from webapp.pagerduty.accounts import connection_for, credentials_for  # noqa: F401  (re-exported)
+from webapp.pagerduty.accounts import connection_for, credentials_for, validate_api_token  # noqa: F401  (re-exported)
 from webapp.public_urls import webhook_url
 from webapp.schemas import column_length, fit
 from webapp.unit_of_work import created_on_first_use
+from webapp.webhooks.credentials import add_signing_secret
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z]{32}$")
-
-
-def validate_api_token(api_token, region):
-    """Check a REST API token with real calls; returns (account email, summary) or raises DomainError."""
-    credentials = client.Credentials(region, api_token)
-    try:
-        try:
-            me = client.rest(credentials, "GET", "/users/me")["user"]
-            return me.get("email"), f"{me.get('name') or me.get('email')} (user token)"
-        except client.PagerDutyError as error:
-            if error.is_auth_failure or error.status is None or error.status >= 500:
-                raise
-        client.rest(credentials, "GET", "/abilities")
-        users = client.rest(credentials, "GET", "/users", params={"limit": 1}).get("users") or [{}]
-        return users[0].get("email"), "Account token"
-    except client.PagerDutyError as error:
-        raise DomainError(f"Connection failed: {error.message}", fields={"api_token": error.message}) from None
 
 
 def _check_key(value, field, label):
@@ -62,7 +50,6 @@ def connect_api_token(org_id, api_token, integration_key=None, signing_secret=No
     connection = _mark_connected(
         connection, {"method": "api_token", "region": region, "integration_key": bool(integration_key)}
     )
-    from webapp.connection import lifecycle
 
     outcome = lifecycle.restore_after_connect(org_id, foreground=restore_now)
     connection.restore_run = None if restore_now else outcome
@@ -93,8 +80,6 @@ def _check_region(region):
 
 
 def _mark_connected(connection, detail):
-    from webapp.health.findings import forget_for_new_connection
-
     connection.state, connection.connected_at = "connected", utcnow()
     connection.last_error = connection.last_error_at = None
     forget_for_new_connection(connection)
@@ -105,35 +90,12 @@ def _mark_connected(connection, detail):
     return connection
 
 
-def add_signing_secret(org_id, secret, source="manual"):
-    """Store a webhook signing secret; at most two stay active (the oldest is retired)."""
-    active = db.session.scalars(
-        db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id)
-    ).all()
-    for old in active[:-1] if len(active) >= 2 else []:
-        old.retired_at = utcnow()
-    db.session.add(WebhookSecret(org_id=org_id, secret=secret, source=source))
-    record(org_id, "webhook.secret_added", {"source": source})
-
-
-def mark_auth_failure(org_id, message):
-    """PagerDuty refused our credentials: the connection turns red and every open alert pauses."""
-    connection = connection_for(org_id)
-    if connection is None:
-        return
-    connection.state, connection.last_error, connection.last_error_at = "error", message[:500], utcnow()
-    pause_open(org_id)
-    db.session.commit()
-
-
 def disconnect(org_id, foreground=False):
     """Stop all alerts at once and cancel open deliveries; services, the default and every route stay.
 
     Keys are wiped (a reconnect finds them again). A subscription PagerBridge created is deleted in PagerDuty by a
     job (or at once with `foreground`), which then wipes the API token; returns (cancelled count, JobRun or None).
     """
-    from webapp.connection import lifecycle
-
     connection = connection_for(org_id)
     if connection is None or connection.state == "disconnected":
         raise DomainError("PagerDuty is not connected.")
@@ -150,9 +112,6 @@ def disconnect(org_id, foreground=False):
 
 def status_lines(org):
     """`pagerduty status`: state, method, last error, webhook URL, last webhook and one line per standing finding."""
-    from webapp.health.badge import status_badge
-    from webapp.health.findings import findings
-
     connection = connection_for(org.id)
     badge = status_badge(org.id)
     state = "connected" if badge["state"] == "attention" else badge["state"]
@@ -170,3 +129,45 @@ def status_lines(org):
     standing = findings(org.id) if connection else []
     lines += [f"note: {f.message}" for f in standing if not f.counts]
     return lines + ([f"warning: {f.message}" for f in standing if f.counts] or ["warnings: none"])
+
+
+def connection_banner(org_id):
+    """Banners on every page: paused alerts (red), standing findings (amber), the routing-key method (info)."""
+    badge = status_badge(org_id)
+    link = {"link": url_for("connection.overview"), "kind": "connection"}
+    if badge["state"] == "error":
+        return [
+            {
+                **link,
+                "level": "danger",
+                "link_label": "Reconnect",
+                "message": f"PagerDuty refused our credentials ({badge['error']}). "
+                "Alerts are paused and kept; reconnect to send them.",
+            }
+        ]
+    banners = []
+    if badge["state"] == "attention":
+        first, more = badge["findings"][0], len(badge["findings"]) - 1
+        extra = f" (and {more} more)" if more else ""
+        banners.append(
+            {
+                **link,
+                "kind": "health",
+                "level": "warning",
+                "link_label": "See what to do",
+                "message": (f"PagerDuty needs attention: {first.message}{extra}."),
+            }
+        )
+    if badge["state"] != "disconnected":
+        banners += [
+            {
+                **link,
+                "kind": "routing-key",
+                "level": "info",
+                "link_label": "Overview",
+                "message": f"{f.message[0].upper()}{f.message[1:]}.",
+            }
+            for f in findings(org_id)
+            if f.code == "routing_key_method"
+        ]
+    return banners

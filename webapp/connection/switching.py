@@ -1,5 +1,4 @@
-"""Switching connection methods asks first, saying what will stop; routing actions say why the legacy method
-disables them."""
+"""Switching connection methods asks first, saying what will stop."""
 
 from webapp.pagerduty.accounts import connection_for
 
@@ -20,18 +19,5 @@ def switch_warning(org_id: int, to_api_token: bool) -> str | None:
             "Switch to the legacy routing key? Every alert then goes to that one key: routing by namespace, resource "
             "and default service stops (routes are kept for a return to the token), and Sync Services, on-call from "
             "PagerDuty, health checks and webhook subscription repairs stop, as the API token is forgotten."
-        )
-    return None
-
-
-def routing_locked(connection) -> str | None:
-    """Why Sync, Configure and Set as default cannot work now (None when they can)."""
-    if connection is None or connection.state == "disconnected":
-        return "Connect PagerDuty with an API token to sync and configure services."
-    if connection.method == "routing_key":
-        return (
-            "Not available with the legacy routing-key method: every alert goes to "
-            f"{connection.service_name or 'its one key'}. "
-            "Connect with an API token to sync services and route by service."
         )
     return None

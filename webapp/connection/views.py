@@ -4,17 +4,22 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp import jobruns
-from webapp.alerts import rules
-from webapp.connection import bp, outcomes, probe, services, switching
+from webapp.alerts.unsent import page_unsent as page
+from webapp.connection import bp, lifecycle, outcomes, services, switching
 from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.health.badge import status_badge
+from webapp.health.findings import findings
+from webapp.health.services import last_check, start_check
 from webapp.hx import STOP_POLLING, current_url, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun
+from webapp.orgs import alert_rules as rules
 from webapp.public_urls import webhook_url
+from webapp.routing import services as routing_services
 from webapp.tenancy import admin_required
+from webapp.webhooks import regenerate, setup
+from webapp.webhooks.views import state_context
 
 RUN_KINDS = (
     "health_check",
@@ -54,13 +59,10 @@ def overview_context(form=None):
 def health_context():
     """The health panel: standing findings, the last check, and a background run while it works (once finished, its
     result was a toast and the findings are the live state: an old result never stands above them)."""
-    from webapp.health.findings import findings
-
     org_id = current_user.org_id
     latest = db.session.scalar(
         db.select(JobRun).where(JobRun.org_id == org_id, JobRun.kind.in_(RUN_KINDS)).order_by(JobRun.id.desc()).limit(1)
     )
-    from webapp.health.services import last_check
 
     return {
         "connection": services.connection_for(org_id),
@@ -145,7 +147,9 @@ def connect():
 @admin_required
 def start_test():
     """Start Test Connection; the returned component polls until the test is done."""
-    return jobruns.started(probe.start_test, current_user.org_id, "connection/_test_result.html", test_status)
+    return jobruns.started(
+        routing_services.start_test, current_user.org_id, "connection/_test_result.html", test_status
+    )
 
 
 @bp.get("/test/<id:run_id>")
@@ -153,7 +157,7 @@ def start_test():
 def test_status(run_id):
     """The test's progress; once it is finished, 286 stops the polling and the badge, banners and the health panel
     follow (a test that resumed paused alerts leaves no "alerts are paused" behind)."""
-    return jobruns.progress(
+    return jobruns.polled(
         current_user.org_id,
         run_id,
         "connection/_test_result.html",
@@ -193,10 +197,6 @@ def health():
 @admin_required
 def health_action(action):
     """Check now, Repair routes, Re-enable, Create subscription: each a job whose progress the panel shows."""
-    from webapp.connection import lifecycle
-    from webapp.health.services import start_check
-    from webapp.webhooks import regenerate, setup
-
     starters = {
         "remove_stale": regenerate.start_removal,
         "check": start_check,
@@ -213,8 +213,6 @@ def health_action(action):
 @admin_required
 def page_unsent():
     """Page N open alerts now: the alerts raised while disconnected go out through today's routes (queued)."""
-    from webapp.connection.unsent import page_unsent as page
-
     try:
         count = page(current_user.org_id)
     except DomainError as error:
@@ -228,7 +226,7 @@ def run_status(run_id):
     """A background run's progress; 286 stops the polling once it is finished, and the panel reloads."""
     # Finished, the live state comes out of band in the same answer (the health panel, or the Webhook tab's state,
     # and the badge), so the result never stands above stale findings; connectionChanged tells the rest.
-    response = jobruns.progress(
+    response = jobruns.polled(
         current_user.org_id, run_id, "connection/_run.html", "run", {"connectionChanged": True}, outcomes.run_level
     )
     if getattr(response, "status_code", 200) == STOP_POLLING:
@@ -240,55 +238,9 @@ def live_state_oob():
     """The page's live state, out of band: the Webhook tab's state there, else the health panel; and the badge."""
     from urllib.parse import urlsplit
 
-    from webapp.webhooks.views import state_context
-
     path = urlsplit(current_url()).path
     if path.startswith(url_for("webhooks.settings")):
         body = render_template("webhooks/_state.html", panel_oob=True, **state_context(current_user.org_id))
     else:
         body = render_template("connection/_health.html", panel_oob=True, **health_context())
     return body + render_template("settings/_badge.html", oob=True)
-
-
-def connection_banner(org_id):
-    """Banners on every page: paused alerts (red), standing findings (amber), the routing-key method (info)."""
-    from webapp.health.findings import findings
-
-    badge = status_badge(org_id)
-    link = {"link": url_for("connection.overview"), "kind": "connection"}
-    if badge["state"] == "error":
-        return [
-            {
-                **link,
-                "level": "danger",
-                "link_label": "Reconnect",
-                "message": f"PagerDuty refused our credentials ({badge['error']}). "
-                "Alerts are paused and kept; reconnect to send them.",
-            }
-        ]
-    banners = []
-    if badge["state"] == "attention":
-        first, more = badge["findings"][0], len(badge["findings"]) - 1
-        extra = f" (and {more} more)" if more else ""
-        banners.append(
-            {
-                **link,
-                "kind": "health",
-                "level": "warning",
-                "link_label": "See what to do",
-                "message": (f"PagerDuty needs attention: {first.message}{extra}."),
-            }
-        )
-    if badge["state"] != "disconnected":
-        banners += [
-            {
-                **link,
-                "kind": "routing-key",
-                "level": "info",
-                "link_label": "Overview",
-                "message": f"{f.message[0].upper()}{f.message[1:]}.",
-            }
-            for f in findings(org_id)
-            if f.code == "routing_key_method"
-        ]
-    return banners

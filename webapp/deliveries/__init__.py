@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("deliveries", __name__, url_prefix="/settings/deliveries")
-
-from webapp.deliveries import views  # noqa: E402,F401

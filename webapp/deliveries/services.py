@@ -1,5 +1,6 @@
 """The delivery log: filtered lists and redelivery."""
 
+from webapp.alerts.outbox import make_due
 from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
 from webapp.models import Delivery
@@ -51,8 +52,6 @@ def any_in_flight(org_id):
 
 def redeliver(org_id, delivery_id):
     """Send a failed delivery again from scratch."""
-    from webapp.alerts.outbox import make_due
-
     delivery = get_in_org(Delivery, org_id, delivery_id, "delivery")
     if delivery.status != "failed" or delivery.action == "test":
         raise Conflict("Only failed deliveries can be redelivered.")

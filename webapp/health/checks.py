@@ -2,13 +2,21 @@
 
 import logging
 
+from webapp.alerts.refusals import mark_broken, mark_sound
+from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.extensions import db as database
 from webapp.health.findings import Finding
-from webapp.models import OnCallSettings, Service, WebhookSecret
+from webapp.models import OnCallSettings, Org, Service, WebhookSecret
 from webapp.models.types import utcnow
+from webapp.oncall.pagerduty_api import list_schedules
 from webapp.pagerduty import client
-from webapp.pagerduty.accounts import connection_for, note_vdp_service
+from webapp.pagerduty.accounts import connection_for, mark_auth_failure, note_vdp_service, validate_api_token
+from webapp.public_urls import webhook_url
 from webapp.queues import get_redis
+from webapp.webhooks.credentials import org_and_secrets
+from webapp.webhooks.regenerate import stale_subscriptions
+from webapp.webhooks.setup import ensure_events, subscriptions_to
 
 log = logging.getLogger(__name__)
 CHECKED_CODES = (
@@ -31,8 +39,6 @@ def count_webhook_refusal(token):
     Redis round trip; the org comes from the endpoint's own cache)."""
     from redis.exceptions import RedisError
 
-    from webapp.webhooks.credentials import org_and_secrets
-
     org_id, _ = org_and_secrets(token)
     if org_id is None:
         return
@@ -51,9 +57,6 @@ def webhook_refusals(org_id):
 
 def run_checks(org_id, connection, credentials, standing_codes):
     """Every check; returns the Finding list (the caller stores it). Stops early when PagerDuty refuses the token."""
-    from webapp.connection.services import validate_api_token
-    from webapp.errors import DomainError
-
     try:
         validate_api_token(credentials.api_token, credentials.region)
     except DomainError as error:
@@ -76,8 +79,6 @@ def run_checks(org_id, connection, credentials, standing_codes):
 
 
 def _token_finding(org_id, error):
-    from webapp.connection.services import mark_auth_failure
-
     reason = error.fields.get("api_token") or error.message
     if "HTTP 401" in reason or "HTTP 403" in reason:
         mark_auth_failure(org_id, reason)
@@ -91,8 +92,6 @@ def _token_finding(org_id, error):
 
 def _services(org_id, credentials):
     """Each configured service and its integration still exist (all services, 100 a call)."""
-    from webapp.connection.refusals import mark_broken, mark_sound
-
     configured = db.session.scalars(
         db.select(Service).filter_by(org_id=org_id, enabled=True).where(Service.integration_key.isnot(None))
     ).all()
@@ -120,8 +119,6 @@ def _services(org_id, credentials):
 
 def _subscription(org_id, connection, credentials, was_missing):
     """The subscription exists and is on; a secret exists while it does."""
-    from webapp.webhooks.setup import subscriptions_to, webhook_url
-
     secrets = db.session.scalar(
         db.select(db.func.count()).where(WebhookSecret.org_id == org_id, WebhookSecret.retired_at.is_(None))
     )
@@ -138,16 +135,11 @@ def _subscription(org_id, connection, credentials, was_missing):
     if subscription is not None and _delivers_to(subscription) != _current_url(org_id):
         subscription = None  # it sends to an old URL of this org: _stale names it, and it is not ours any more
     if subscription is None:
-        from webapp.extensions import db as database
-        from webapp.models import Org
-
         matches = subscriptions_to(credentials, webhook_url(database.session.get(Org, org_id)))
         subscription = matches[0] if matches else None
         if subscription is not None:
             connection.webhook_subscription_id = subscription["id"]
     if subscription is not None:
-        from webapp.webhooks.setup import ensure_events
-
         try:
             subscription = ensure_events(credentials, subscription)  # older subscriptions lack the events F47 uses
         except client.PagerDutyError as error:  # the check itself must go on: the next run tries again
@@ -192,16 +184,11 @@ def _delivers_to(subscription):
 
 
 def _current_url(org_id):
-    from webapp.models import Org
-    from webapp.public_urls import webhook_url
-
     return webhook_url(db.session.get(Org, org_id))
 
 
 def _stale(org_id, credentials):
     """Subscriptions of the account that still send to an old URL of this org (its URL was regenerated)."""
-    from webapp.webhooks.regenerate import stale_subscriptions
-
     listed = client.paginate(credentials, "/webhook_subscriptions", "webhook_subscriptions")
     return [
         Finding(
@@ -217,8 +204,6 @@ def _stale(org_id, credentials):
 
 def _schedule(org_id, credentials):
     """The on-call schedule of PagerDuty mode still exists."""
-    from webapp.oncall.pagerduty_api import list_schedules
-
     oncall = db.session.get(OnCallSettings, org_id)
     if not (oncall and oncall.mode == "pagerduty" and oncall.schedule_id):
         return []

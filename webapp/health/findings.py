@@ -4,9 +4,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 
+from webapp.alerts.unsent import count_unsent
 from webapp.extensions import db
-from webapp.models import Connection, Delivery, HealthFinding, NamespaceRoute, OnCallSettings, ResourceRoute, Service
+from webapp.models import (
+    AuditEntry,
+    Connection,
+    Delivery,
+    HealthFinding,
+    NamespaceRoute,
+    OnCallSettings,
+    ResourceRoute,
+    Service,
+)
 from webapp.models.types import utcnow
+from webapp.queues import enqueue_after_commit
 from webapp.routing.resolve import fallback_route, service_problem
 
 LEVEL_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -69,8 +80,6 @@ KEPT_ACROSS_CONNECTIONS = ("subscription_left", "subscription_missing")
 def forget_for_new_connection(connection):
     """New credentials: what the last checks found about the old ones no longer stands; an API-token connection is
     checked again at once (after commit). Webhook findings stay until a check finds the subscription."""
-    from webapp.queues import enqueue_after_commit
-
     db.session.execute(
         db.delete(HealthFinding)
         .where(HealthFinding.org_id == connection.org_id, HealthFinding.code.not_in(KEPT_ACROSS_CONNECTIONS))
@@ -93,10 +102,12 @@ def findings(org_id):
 
 
 def _collect(org_id):
+    # why: outages builds its findings with this module's Finding (a cycle inside health)
+    from webapp.health import outages
+
     connection = db.session.scalar(select(Connection).filter_by(org_id=org_id))
     if connection is None or connection.state == "disconnected":
         return _stored(org_id, only=KEPT_ACROSS_CONNECTIONS)
-    from webapp.health import outages
 
     items = _stored(org_id) + _paused(org_id, connection) + outages.pagerduty_findings(org_id, connection)
     items += outages.sender_findings(org_id) + outages.redis_findings() + _routes(org_id, connection)
@@ -184,8 +195,6 @@ def _routes(org_id, connection):
 def _url_unconfirmed(org_id, connection):
     """After Regenerate URL without a subscription PagerBridge could move: a warning until a signed webhook arrives
     at the new URL (PagerDuty sends to the old one, which refuses it, until someone pastes the new URL there)."""
-    from webapp.models import AuditEntry
-
     entry = db.session.scalar(
         select(AuditEntry)
         .filter_by(org_id=org_id, action="webhook.url_regenerated")
@@ -210,8 +219,6 @@ def _url_unconfirmed(org_id, connection):
 
 def _unsent(org_id, connection):
     """Alerts raised while PagerDuty was disconnected and still open: paged only on request (Page N open alerts)."""
-    from webapp.connection.unsent import count_unsent
-
     if connection.state != "connected":
         return []
     count = count_unsent(org_id)

@@ -6,12 +6,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from webapp import liveness
 from webapp.extensions import db
 from webapp.health.findings import Finding
 from webapp.models import Delivery
 from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
+from webapp.pagerduty import breaker
 from webapp.pagerduty.client import api_base, events_base
+from webapp.queues import get_redis
 
 # An alert due this long ago and still not taken by a sender means no sender is sending.
 OVERDUE_SECONDS = 120
@@ -37,8 +40,6 @@ def _waiting(count: int, next_try: datetime | None) -> str:
 def pagerduty_findings(org_id: int, connection) -> list[Finding]:
     """PagerDuty answering 5xx, timing out or refusing connections (from the breaker, or failing deliveries when
     Redis forgot it), and keys PagerDuty is throttling."""
-    from webapp.health import breaker
-
     held = db.session.execute(
         select(func.count(), func.min(Delivery.next_attempt_at), func.min(Delivery.updated_at)).where(
             Delivery.org_id == org_id,
@@ -124,8 +125,6 @@ def _throttled(org_id: int) -> list[Finding]:
 
 def sender_findings(org_id: int) -> list[Finding]:
     """No sender alive: a sender has run here and none beats now, or alerts are overdue with none alive."""
-    from webapp.health import liveness
-
     ages = liveness.ages(liveness.Kind.SENDER)  # read once: a beat landing between two reads must not look dead
     seen = min(ages.values()) if ages else None
     if seen is not None and seen <= liveness.LIVE_SECONDS:
@@ -162,8 +161,6 @@ def _due(org_id: int) -> tuple[int, int]:
 
 def redis_answers() -> bool:
     """Whether Redis answers a ping (checked at most every 5 s per process)."""
-    from webapp.queues import get_redis
-
     if time.monotonic() - _redis_seen[0] < REDIS_CHECK_SECONDS:
         return _redis_seen[1]
     try:

@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.health import checks, findings
+from webapp.jobruns import progress, start_run
 from webapp.models import Connection, HealthFinding, JobRun, Org
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for
 from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,6 @@ def orgs_to_check(org_id=None):
 
 def check_org(org_id, run_id=None):
     """Check the org against PagerDuty and store what stands; returns a summary line."""
-    from webapp.connection.lifecycle import progress
-    from webapp.connection.services import connection_for, credentials_for
-
     run = db.session.get(JobRun, run_id) if run_id else None
     progress(run, "running", "Checking the token, services, subscription and schedule in PagerDuty…")
     connection = connection_for(org_id)
@@ -103,8 +102,6 @@ def check_all(org_id=None):
 
 def start_check(org_id):
     """Check now: a JobRun the Overview polls, and the job."""
-    from webapp.connection.lifecycle import start_run
-
     if not orgs_to_check(org_id):
         raise DomainError("Connect PagerDuty with an API token to check it.")
     run = start_run(org_id, "health_check", "jobs.health.check_org", total=1)

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
-
-from webapp.incidents import views  # noqa: E402,F401

@@ -3,6 +3,7 @@
 from flask import current_app
 
 from webapp.extensions import db
+from webapp.layout import SETTINGS_NAV
 from webapp.models import User
 
 MEMBER_PAGES = (
@@ -22,8 +23,6 @@ def may_see(user, endpoint: str) -> bool:
 
 def first_settings_page(user) -> str:
     """The endpoint of the first settings page the user may see, else their own account page."""
-    from webapp.layout import SETTINGS_NAV
-
     pages = (endpoint for _, section in SETTINGS_NAV for _, endpoint in section)
     return next((endpoint for endpoint in pages if may_see(user, endpoint)), "auth.account")
 

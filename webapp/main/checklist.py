@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func
 
-from webapp.connection.services import connection_for
 from webapp.extensions import db
 from webapp.formatting import humanize_delta as ago
 from webapp.models import Delivery, OnCallSettings, Service, Shift, WebhookReceipt
+from webapp.pagerduty.accounts import connection_for
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report, Shift
 from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.queues import get_redis
+from webapp.routing.resolve import DISCONNECTED_LABEL
 
 
 def dashboard_summary(org_id):
@@ -48,8 +49,6 @@ def dashboard_summary(org_id):
 
 def _delivery_counts(org_id):
     """Deliveries by status; those not sent because PagerDuty was disconnected are counted apart from "no route"."""
-    from webapp.routing.resolve import DISCONNECTED_LABEL
-
     unsent = (Delivery.status == "no_route") & (Delivery.target_label == DISCONNECTED_LABEL)
     shown = db.case((unsent, "not_sent_disconnected"), else_=Delivery.status)
     return dict(

@@ -8,6 +8,8 @@ from webapp.extensions import csrf
 from webapp.main import bp, services
 from webapp.main.access import first_settings_page
 from webapp.main.checklist import setup_checklist
+from webapp.models import Incident
+from webapp.routing.resolve import outlook
 
 
 @bp.get("/")
@@ -32,9 +34,6 @@ def settings():
 def current_route(subject):
     """Where an alert about a report or incident goes now, and why, and whether it would be paused or filtered out
     (the item pages show it)."""
-    from webapp.models import Incident
-    from webapp.routing.resolve import outlook
-
     incident = subject if isinstance(subject, Incident) else None
     return outlook(subject.org_id, events.current_route(subject), incident)
 

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("metrics", __name__)
-
-from webapp.metrics import views  # noqa: E402,F401

@@ -6,8 +6,10 @@ import logging
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from webapp import counters
 from webapp.extensions import db
-from webapp.metrics import counters, readings
+from webapp.metrics import readings
+from webapp.pagerduty import breaker
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +111,6 @@ class PagerBridgeCollector:
         )
 
     def breaker(self):
-        from webapp.health import breaker
-
         outages = breaker.outages()
         yield _gauge(
             "pagerduty_failing",

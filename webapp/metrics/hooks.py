@@ -1,48 +1,19 @@
-"""Where the counters are fed: PagerDuty answers, webhook requests, deliveries marked delivered, web liveness."""
+"""Where the app factory feeds the counters: PagerDuty answers, deliveries marked delivered, web liveness."""
 
-from functools import wraps
-
-from flask import request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, object_session
-from werkzeug.exceptions import HTTPException
 
-from webapp.metrics import counters
-
-LATENCIES = "pagerbridge_delivery_latencies"
-WEBHOOK_OUTCOMES = {202: "accepted", 400: "invalid", 401: "unauthorized", 413: "too_large"}
+from webapp import counters
+from webapp.counters import LATENCIES
+from webapp.models import Delivery
+from webapp.pagerduty import breaker
 
 
 def pagerduty_answered(url, status):
     """Count one PagerDuty answer (or a network error/timeout); the Events API is told apart by its path."""
     counters.count_pagerduty_response("events" if url.endswith("/v2/enqueue") else "rest", status)
-    from webapp.health import breaker  # imported late: the breaker reads models, which import the client
 
     breaker.answered(url, status)
-
-
-def counted_webhook(view):
-    """Count each request to the webhook endpoint by outcome (a 202 for a webhook already stored is 'duplicate')."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        try:
-            result = view(*args, **kwargs)
-        except HTTPException as error:  # Flask refusing the request itself (e.g. a body over MAX_CONTENT_LENGTH)
-            counters.count_webhook(WEBHOOK_OUTCOMES.get(error.code, str(error.code)))
-            raise
-        except Exception:
-            counters.count_webhook("error")
-            raise
-        body, status = result if isinstance(result, tuple) else (result, 200)
-        outcome = WEBHOOK_OUTCOMES.get(status, str(status))
-        if status == 202 and (body.get_json(silent=True) or {}).get("duplicate"):
-            replay = request.environ.get("pagerbridge.webhook_replay")  # a signed event stored under another id
-            outcome = "replay" if replay else "duplicate"
-        counters.count_webhook(outcome)
-        return result
-
-    return wrapped
 
 
 def _delivered(target, value, _old, _initiator):
@@ -64,8 +35,6 @@ def _forget_after_rollback(session, previous_transaction=None):
 
 def install_delivery_hooks():
     """Observe delivery latency wherever a Delivery row is marked delivered through the ORM, once per process."""
-    from webapp.models import Delivery
-
     if not event.contains(Delivery.delivered_at, "set", _delivered):
         event.listen(Delivery.delivered_at, "set", _delivered)
         event.listen(Session, "after_commit", _observe_after_commit)

@@ -6,9 +6,11 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from sqlalchemy import func
 
+from webapp import counters
+from webapp.alerts.outbox import PRIORITY
 from webapp.extensions import db
-from webapp.metrics import counters
-from webapp.models import Delivery
+from webapp.liveness import FORGET_AFTER, LIVE_SECONDS
+from webapp.models import Delivery, Heartbeat
 from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
 from webapp.queues import QUEUE_NAMES, get_redis
@@ -21,8 +23,6 @@ WAITING_STATUSES = WAITING_DELIVERY_STATUSES
 
 def deliveries_waiting(org_id=None):
     """{queue: count} of deliveries waiting to be sent (pending or retrying), every queue present."""
-    from webapp.alerts.outbox import PRIORITY  # the alerts package imports the PagerDuty client, which counts here
-
     query = db.select(Delivery.priority, func.count()).where(Delivery.status.in_(WAITING_STATUSES))
     if org_id is not None:
         query = query.where(Delivery.org_id == org_id)
@@ -59,9 +59,6 @@ def queue_depths():
 
 def heartbeats(now=None):
     """{kind: {name: seconds since its last beat}} of every heartbeat of the last day, in one query."""
-    from webapp.health.liveness import FORGET_AFTER
-    from webapp.models import Heartbeat
-
     now = now or time.time()
     rows = db.session.execute(
         db.select(Heartbeat.kind, Heartbeat.name, Heartbeat.beat_at).where(Heartbeat.beat_at >= utcnow() - FORGET_AFTER)
@@ -75,8 +72,6 @@ def heartbeats(now=None):
 def processes(kind, beats=None, now=None):
     """[{name, heartbeat_age, alive}] of the processes of `kind` (worker, sender, scheduler) seen in the last
     day, live ones first: alive while the heartbeat is younger than liveness.LIVE_SECONDS."""
-    from webapp.health.liveness import LIVE_SECONDS
-
     beats = beats if beats is not None else heartbeats(now)
     rows = [
         {"name": name, "heartbeat_age": age, "alive": age <= LIVE_SECONDS} for name, age in beats.get(kind, {}).items()
@@ -162,8 +157,6 @@ def periodic_last_runs_known(now=None, beats=None):
 def scheduler_lag_known(now=None, beats=None):
     """The scheduler's lag even when Redis is down or was flushed: the larger of rq-scheduler's own lag and how
     long the scheduler's heartbeat (in the database) is overdue; +Inf when no scheduler was ever seen."""
-    from webapp.health.liveness import LIVE_SECONDS
-
     now = now or time.time()
     beat_age = (beats if beats is not None else heartbeats(now)).get("scheduler", {})
     from_beat = max(0.0, min(beat_age.values()) - LIVE_SECONDS) if beat_age else None

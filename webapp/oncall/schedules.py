@@ -5,12 +5,11 @@ import logging
 
 from redis.exceptions import RedisError
 
-from webapp.connection.services import mark_auth_failure
 from webapp.errors import DomainError
 from webapp.job_registry import READ_SCHEDULES
 from webapp.oncall.pagerduty_api import list_schedules
 from webapp.pagerduty import client
-from webapp.pagerduty.accounts import credentials_for
+from webapp.pagerduty.accounts import credentials_for, mark_auth_failure
 from webapp.queues import enqueue, get_redis
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,5 @@
 """The on-call schedule sync: who is on call now, matched to org users by email."""
 
-from webapp.connection.services import credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.job_registry import SYNC_ONCALL_ORG
@@ -9,6 +8,7 @@ from webapp.models.types import utcnow
 from webapp.oncall.pagerduty_api import oncall_entries
 from webapp.oncall.services import current_shift, orgs_in_pagerduty_mode, settings_of, start_shift, user_by_email
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import credentials_for, mark_auth_failure
 from webapp.queues import enqueue
 from webapp.schemas import fit
 

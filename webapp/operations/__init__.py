@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("operations", __name__, url_prefix="/settings/operations")
-
-from webapp.operations import views  # noqa: E402,F401

@@ -7,12 +7,14 @@ from statistics import quantiles
 from redis.exceptions import RedisError
 from rq.job import Job
 
+from webapp import counters
 from webapp.extensions import db
 from webapp.formatting import plural
-from webapp.health.liveness import LIVE_SECONDS
-from webapp.metrics import counters, readings
+from webapp.liveness import LIVE_SECONDS
+from webapp.metrics import readings
 from webapp.models import Delivery
 from webapp.models.types import utcnow
+from webapp.pagerduty import breaker
 from webapp.queues import get_redis
 
 WEB_FRESH_SECONDS = 120
@@ -107,8 +109,6 @@ def _scheduler(now, beats):
 
 
 def _pagerduty():
-    from webapp.health import breaker
-
     try:
         return [outage.describe() for outage in breaker.outages().values()]
     except Exception:  # noqa: BLE001 - no state readable: nothing known to be failing

@@ -11,7 +11,6 @@ from flask import current_app
 from requests.adapters import HTTPAdapter
 
 from webapp.config import REGION_HOSTS
-from webapp.metrics.hooks import pagerduty_answered
 
 REST_ACCEPT = "application/vnd.pagerduty+json;version=2"
 TIMEOUT = (3.05, 10)
@@ -22,6 +21,21 @@ _session = requests.Session()
 for _prefix in ("https://", "http://"):
     _session.mount(_prefix, HTTPAdapter(pool_connections=4, pool_maxsize=128))
 _session.trust_env = False  # the environment's proxy and CA settings are read once per host (below), not per call
+# Told of every answer (the URL, and the HTTP status or "timeout"/"network_error"): the app factory hands in the
+# metrics' counter, which sits above the client in the layer order.
+_answer_hooks: list[Callable[[str, int | str], None]] = []
+
+
+def on_answer(hook: Callable[[str, int | str], None]) -> None:
+    """Call `hook(url, status)` on every answer from PagerDuty (installed once, however often the app is built)."""
+    if hook not in _answer_hooks:
+        _answer_hooks.append(hook)
+
+
+def pagerduty_answered(url: str, status: int | str) -> None:
+    """Tell the installed hooks of one answer."""
+    for hook in _answer_hooks:
+        hook(url, status)
 
 
 class PagerDutyError(Exception):

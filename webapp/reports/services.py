@@ -9,7 +9,8 @@ from webapp.models import Report
 from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPORT_STATUSES
 from webapp.models.types import utcnow
 from webapp.oncall.services import assign_new_report
-from webapp.sla.policy import deadline_for, refresh_deadline
+from webapp.sla.evaluator import refresh_deadline
+from webapp.sla.policy import deadline_for
 from webapp.tenancy import contains_any, get_in_org
 from webapp.timeline import add_entry, as_json, entries_for, start_timeline
 from webapp.webhooks.mirror import as_json as mirror_json

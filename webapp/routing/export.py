@@ -4,9 +4,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from webapp.audit.services import record_change
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, ResourceRoute, Service
 from webapp.models.incident import PROVIDERS
+from webapp.routing import inventory, services
 from webapp.schemas import PagerDutyId, Strict, text
 from webapp.settings_io import Section
 
@@ -106,8 +108,6 @@ def _named_services(value):
 def prepare_routing(org_id, value):
     """PagerDuty's side, before any section changes: every service the document names gets its integration (found
     or made); a refusal raises before anything is written."""
-    from webapp.routing import services
-
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
     for pd_id in _named_services(value):
         service = by_pd[pd_id]
@@ -117,9 +117,6 @@ def prepare_routing(org_id, value):
 
 def apply_routing(org_id, value):
     """Replace routes with the document's; the services it names were configured by `prepare_routing`."""
-    from webapp.audit.services import record_change
-    from webapp.routing import inventory
-
     by_pd = {s.pd_id: s for s in db.session.scalars(db.select(Service).filter_by(org_id=org_id))}
     before = export_routing(org_id)
 

@@ -6,6 +6,7 @@ from sqlalchemy import or_
 
 from webapp.extensions import db
 from webapp.models import CloudResource, Cluster, Incident, Namespace, NamespaceRoute, ResourceRoute, Service
+from webapp.orgs import alert_rules as rules
 from webapp.pagerduty.accounts import connection_for
 from webapp.routing.inventory import remember_namespace, remember_resource
 
@@ -44,8 +45,6 @@ REPORT_RULES = ("new_report", "critical_assessed")
 def held_for(org_id, incident=None):
     """(hold, why) when an alert raised now would not be paged though routed: the notification settings filter it
     out (the sender's own rules) or alerts are paused (refused credentials); None when it would be paged."""
-    from webapp.alerts import rules
-
     if incident is not None:
         wanted, why = rules.incident_wanted(org_id, incident)
         if not wanted:

@@ -1,15 +1,19 @@
-"""Services: configure, default, VDP service; the cloud-resource search of the assignment picker."""
+"""Services: configure, default, VDP service, a test event to one service's key (Test Connection's target too); the
+cloud-resource search of the assignment picker; why the legacy method locks the routing actions."""
 
 from sqlalchemy import update
 from sqlalchemy.orm import load_only
 
 from webapp.audit.services import record
-from webapp.connection.services import credentials_for, mark_auth_failure
 from webapp.errors import Conflict, DomainError
 from webapp.extensions import db
-from webapp.models import CloudResource, Service
+from webapp.models import CloudResource, JobRun, Service
 from webapp.pagerduty import client
-from webapp.routing.pagerduty_api import find_or_create_events_integration
+from webapp.pagerduty.accounts import connection_for, credentials_for, mark_auth_failure
+from webapp.queues import enqueue_after_commit
+from webapp.routing.pagerduty_api import (
+    find_or_create_events_integration,
+)
 from webapp.tenancy import contains_any, get_in_org
 
 PAGE_SIZE = 50
@@ -118,3 +122,62 @@ def search_resources(org_id, q, limit=20):
         columns = (CloudResource.resource_id, CloudResource.name, CloudResource.resource_type, CloudResource.provider)
         query = query.where(contains_any(q, *columns))
     return db.session.scalars(query.order_by(CloudResource.resource_id).limit(limit)).all()
+
+
+def routing_locked(connection) -> str | None:
+    """Why Sync, Configure and Set as default cannot work now (None when they can)."""
+    if connection is None or connection.state == "disconnected":
+        return "Connect PagerDuty with an API token to sync and configure services."
+    if connection.method == "routing_key":
+        return (
+            "Not available with the legacy routing-key method: every alert goes to "
+            f"{connection.service_name or 'its one key'}. "
+            "Connect with an API token to sync services and route by service."
+        )
+    return None
+
+
+def test_routing_key(org_id, connection, service_id=None):
+    """The key a test event goes to, with its label; DomainError when there is none.
+
+    With `service_id`, that configured service's own key ("Send test to Payments" on the Services tab).
+    """
+    if service_id is not None:
+        service = db.session.get(Service, service_id)
+        if service is None or service.org_id != org_id or not service.enabled or not service.integration_key:
+            raise DomainError("Configure this service before sending it a test event.")
+        return service.integration_key, service.name
+    if connection.method == "routing_key":
+        return connection.routing_key, connection.service_name
+    if connection.integration_key:
+        return connection.integration_key, "VDP integration key"
+    service = db.session.scalar(
+        db.select(Service)
+        .where(
+            Service.org_id == org_id,
+            Service.enabled.is_(True),
+            Service.integration_key.isnot(None),
+            Service.broken_at.is_(None),
+            Service.removed_at.is_(None),
+        )
+        .order_by(Service.is_default.desc(), Service.name)
+        .limit(1)
+    )
+    if service is None:
+        raise DomainError("Nothing to send a test event to: add an integration key or configure a service.")
+    return service.integration_key, service.name
+
+
+def start_test(org_id, service_id=None):
+    """Create the JobRun that the page polls, and queue the job (to one service's key with `service_id`)."""
+    connection = connection_for(org_id)
+    if connection is None or connection.state == "disconnected":
+        raise DomainError("Connect PagerDuty before testing the connection.")
+    test_routing_key(org_id, connection, service_id)
+    run = JobRun(org_id=org_id, kind="test_connection", status="queued", total=2, message="Queued")
+    db.session.add(run)
+    db.session.commit()
+    extra = () if service_id is None else (service_id,)
+    enqueue_after_commit("jobs.connection.run_test", org_id, run.id, *extra, queue="default")
+    db.session.commit()
+    return run

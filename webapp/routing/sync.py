@@ -1,13 +1,12 @@
 """Sync Services: import every PagerDuty service with visible progress; flag the ones gone."""
 
-from webapp.connection.services import connection_for, credentials_for, mark_auth_failure
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.job_registry import SYNC_SERVICES
 from webapp.models import Connection, JobRun, Org, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
-from webapp.pagerduty.accounts import note_vdp_service
+from webapp.pagerduty.accounts import connection_for, credentials_for, mark_auth_failure, note_vdp_service
 from webapp.queues import enqueue_after_commit
 from webapp.routing.pagerduty_api import list_services
 

@@ -11,6 +11,7 @@ from webapp.models import Cluster, JobRun, Service
 from webapp.pagerduty.accounts import connection_for
 from webapp.routing import assignments, bp, inventory, services
 from webapp.routing.preview import explain
+from webapp.routing.services import routing_locked, start_test
 from webapp.routing.sync import start_sync
 from webapp.tenancy import admin_required, get_in_org
 
@@ -22,8 +23,6 @@ PREVIEW = ("routing/preview.html", "routing/_preview_result.html", "preview-resu
 
 
 def _render(tab, **context):
-    from webapp.connection.switching import routing_locked
-
     context.setdefault("connection", connection_for(current_user.org_id))
     context.setdefault("locked", routing_locked(context["connection"]))
     return render(*tab, **context)
@@ -58,7 +57,7 @@ def sync():
 @admin_required
 def sync_status(run_id):
     """Sync progress; once it is finished, 286 stops the polling and the services list refreshes."""
-    return jobruns.progress(current_user.org_id, run_id, "routing/_sync.html", "sync", {"servicesChanged": True})
+    return jobruns.polled(current_user.org_id, run_id, "routing/_sync.html", "sync", {"servicesChanged": True})
 
 
 @bp.post("/services/<id:service_id>/<action>")
@@ -87,8 +86,6 @@ def service_action(service_id, action):
 @admin_required
 def test_service(service_id):
     """Send test to <service>: a trigger and resolve to that service's key; the button becomes its progress."""
-    from webapp.connection.probe import start_test
-
     service = get_in_org(Service, current_user.org_id, service_id, "service")
     try:
         run = start_test(current_user.org_id, service.id)

@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import Org, OrgSettings, Report, TimelineEntry, WarRoom
 from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.models.types import utcnow
-from webapp.sla.policy import at_risk_lead_hours, policy_with_defaults
+from webapp.sla.policy import at_risk_lead_hours, deadline_for, policy_with_defaults, sla_policy, state_at
 from webapp.timeline import add_entry
 
 OPEN = Report.status.not_in(CLOSED_REPORT_STATUSES)
@@ -105,6 +105,21 @@ def transition_now(report, state, now=None):
     add_entry(report, f"sla.{state}", _message(state, report))
     (events.on_sla_breached if state == "breached" else events.on_sla_at_risk)(report)
     return True
+
+
+def refresh_deadline(report):
+    """Recompute a report's SLA deadline from its submission time and current severity (closed: state kept as is)."""
+    policy = sla_policy(report.org_id)
+    report.sla_deadline = deadline_for(report.org_id, report.severity, report.submitted_at)
+    if report.status in CLOSED_REPORT_STATUSES:
+        return
+    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, report.severity))
+    if state == "ok":
+        report.sla_state = "ok"
+        return
+
+    if not transition_now(report, state):
+        report.sla_state = state
 
 
 def attention_counts(org_id=None):

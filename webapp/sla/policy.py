@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from webapp.models.report import CLOSED_REPORT_STATUSES
+from webapp.models.types import utcnow
 from webapp.orgs.services import settings_for
 
 DEFAULT_HOURS = {"none": 720, "low": 336, "medium": 168, "high": 72, "critical": 24, "super-critical": 8}
@@ -40,26 +40,8 @@ def deadline_for(org_id: int, severity: str, submitted_at: datetime) -> datetime
     return submitted_at + timedelta(hours=float(sla_policy(org_id)["hours"][severity]))
 
 
-def refresh_deadline(report):
-    """Recompute a report's SLA deadline from its submission time and current severity (closed: state kept as is)."""
-    policy = sla_policy(report.org_id)
-    report.sla_deadline = deadline_for(report.org_id, report.severity, report.submitted_at)
-    if report.status in CLOSED_REPORT_STATUSES:
-        return
-    state = state_at(report.sla_deadline, at_risk_lead_hours(policy, report.severity))
-    if state == "ok":
-        report.sla_state = "ok"
-        return
-    from webapp.sla.evaluator import transition_now
-
-    if not transition_now(report, state):
-        report.sla_state = state
-
-
 def state_at(deadline, lead_hours, now=None):
     """ok, at_risk (within `lead_hours` of the deadline) or breached."""
-    from webapp.models.types import utcnow
-
     now = now or utcnow()
     if now >= deadline:
         return "breached"

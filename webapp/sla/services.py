@@ -3,17 +3,19 @@
 import time
 from typing import Annotated
 
+from flask import url_for
 from pydantic import Field, create_model
 
 from webapp.audit.services import record_change
+from webapp.counters import record_sla_pass
 from webapp.extensions import db
-from webapp.metrics.counters import record_sla_pass
-from webapp.models import Report
+from webapp.models import Report, WarRoom
 from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES
 from webapp.orgs.services import settings_for
 from webapp.schemas import Number, Strict
 from webapp.settings_io import Section, section_errors
-from webapp.sla.policy import refresh_deadline, sla_policy
+from webapp.sla.evaluator import evaluate, refresh_deadline, summary_lines
+from webapp.sla.policy import sla_policy
 
 MAX_HOURS = 24 * 366
 
@@ -77,10 +79,26 @@ SETTINGS_SECTIONS = (Section("sla_policy", exported_policy, SlaPolicy, save_poli
 
 def evaluate_all(org_id=None):
     """One evaluator pass; returns lines describing what it did."""
-    from webapp.sla.evaluator import evaluate, summary_lines
-
     started = time.perf_counter()
     outcome = evaluate(org_id)
     if org_id is None:
         record_sla_pass(time.perf_counter() - started)
     return summary_lines(outcome)
+
+
+def war_room_banner(org_id):
+    """While a war room is active, every page of the org lists its reports."""
+    room = db.session.scalar(db.select(WarRoom).filter_by(org_id=org_id, ended_at=None))
+    if room is None:
+        return []
+    titles = db.session.execute(db.select(Report.id, Report.title).where(Report.id.in_(room.report_ids or []))).all()
+    listed = "; ".join(f"#{rid} {title}" for rid, title in titles[:8])
+    return [
+        {
+            "level": "danger",
+            "kind": "war-room",
+            "link": url_for("reports.index", sla="attention"),
+            "link_label": "Open the reports",
+            "message": f"War room #{room.number} active: {len(titles)} reports at risk or breached ({listed}).",
+        }
+    ]

@@ -1,11 +1,10 @@
 """Settings → PagerDuty → SLA: the policy form; and the war-room banner across the org's pages."""
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_login import current_user
 
 from webapp.extensions import db
 from webapp.hx import respond
-from webapp.models import Report, WarRoom
 from webapp.models.report import REPORT_SEVERITIES
 from webapp.sla import bp
 from webapp.sla.policy import sla_policy
@@ -53,21 +52,3 @@ def save():
         "sla/_form.html", policy=sla_policy(current_user.org_id), errors={}, severities=REPORT_SEVERITIES
     )
     return respond(body, message="SLA policy saved; deadlines updated.")
-
-
-def war_room_banner(org_id):
-    """While a war room is active, every page of the org lists its reports."""
-    room = db.session.scalar(db.select(WarRoom).filter_by(org_id=org_id, ended_at=None))
-    if room is None:
-        return []
-    titles = db.session.execute(db.select(Report.id, Report.title).where(Report.id.in_(room.report_ids or []))).all()
-    listed = "; ".join(f"#{rid} {title}" for rid, title in titles[:8])
-    return [
-        {
-            "level": "danger",
-            "kind": "war-room",
-            "link": url_for("reports.index", sla="attention"),
-            "link_label": "Open the reports",
-            "message": f"War room #{room.number} active: {len(titles)} reports at risk or breached ({listed}).",
-        }
-    ]

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("tokens", __name__, url_prefix="/settings/tokens")
-
-from webapp.tokens import views  # noqa: E402,F401

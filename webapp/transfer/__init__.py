@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("transfer", __name__, url_prefix="/settings/transfer")
-
-from webapp.transfer import views  # noqa: E402,F401

@@ -1,10 +1,16 @@
-"""Reading an uploaded settings document and describing what applying it would change."""
+"""Reading an uploaded settings document, describing what applying it would change, and applying it."""
 
 import json
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from webapp import inputs
 from webapp.errors import DomainError
-from webapp.settings_io import export_settings, validated_settings
+from webapp.extensions import db
+from webapp.pagerduty.accounts import mark_auth_failure
+from webapp.settings_io import export_settings, sections, validated_settings
+
+NOT_APPLIED_AT = "The settings file was not applied: section {key} failed"
 
 MAX_BYTES = 1024 * 1024
 
@@ -48,3 +54,33 @@ def preview(org_id, document):
 def as_json(value):
     """A value as the settings file writes it."""
     return json.dumps(value, sort_keys=True)
+
+
+def import_settings(org_id, document):
+    """Validate every section, do PagerDuty's side of each, then apply them all in one transaction: all or nothing.
+
+    A failure rolls everything back and raises a DomainError naming the section and why, for the page and the CLI.
+    """
+    cleaned, known = validated_settings(org_id, document), sections()
+    key = None
+    try:
+        for step in ("prepare", "apply"):
+            for key, value in cleaned.items():
+                action = getattr(known[key], step)
+                if action is not None:
+                    action(org_id, value)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if getattr(error, "auth_failure", None):  # PagerDuty refused the credentials: the connection turns red
+            mark_auth_failure(org_id, error.auth_failure)
+        message = f"{NOT_APPLIED_AT.format(key=key)}: {error.message}"
+        raise DomainError(message, fields={key: error.message}, status=error.status) from None
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        reason = f"the database refused it ({type(error).__name__})"
+        raise DomainError(f"{NOT_APPLIED_AT.format(key=key)}: {reason}.", fields={key: reason}, status=409) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return cleaned

@@ -7,11 +7,11 @@ from flask_login import current_user
 
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.settings_io import export_settings, import_settings
+from webapp.settings_io import export_settings
 from webapp.tenancy import admin_required
 from webapp.transfer import bp
 from webapp.transfer.display import shower
-from webapp.transfer.services import as_json, preview, read_document
+from webapp.transfer.services import as_json, import_settings, preview, read_document
 
 
 @bp.get("/")

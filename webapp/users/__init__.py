@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("users", __name__, url_prefix="/settings/users")
-
-from webapp.users import views  # noqa: E402,F401

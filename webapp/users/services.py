@@ -93,8 +93,6 @@ def remove_user(org_id, user_id):
 
 def set_operator(email, granted):
     """Grant or take away the operator role (the deployment-wide Operations view); the CLI is the only caller."""
-    from webapp.auth.services import find_user_by_email
-
     user = find_user_by_email(email)
     if user is None:
         raise NotFound(f"No user with the email {email}.")
@@ -102,3 +100,8 @@ def set_operator(email, granted):
     record(user.org_id, "user.operator_granted" if granted else "user.operator_revoked", {"email": user.email}, "cli")
     db.session.commit()
     return user
+
+
+def find_user_by_email(email):
+    """The user with this email, compared case-insensitively."""
+    return db.session.scalar(db.select(User).where(func.lower(User.email) == email.strip().lower()))

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("vdp", __name__, url_prefix="/vdp")
-
-from webapp.vdp import views  # noqa: E402,F401

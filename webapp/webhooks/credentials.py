@@ -1,4 +1,5 @@
-"""Who a webhook token belongs to and its active signing secrets: cached per process, invalidated through Redis.
+"""Who a webhook token belongs to and its active signing secrets (stored here, cached per process, invalidated
+through Redis).
 
 Reading the org and decrypting its secrets on every webhook cost more than the rest of the endpoint. Each process
 keeps what it read, tagged with a version number kept in Redis; every committed change to a webhook token or a
@@ -14,8 +15,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import Select, bindparam, event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from webapp.audit.services import record
 from webapp.extensions import db
 from webapp.models import Org, WebhookSecret
+from webapp.models.types import utcnow
 from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
@@ -113,3 +116,14 @@ def install_session_hooks() -> None:
         event.listen(Session, "do_orm_execute", _note_bulk_changes)
         event.listen(Session, "after_commit", _bump_after_commit)
         event.listen(Session, "after_soft_rollback", _forget_after_rollback)
+
+
+def add_signing_secret(org_id: int, secret: str, source: str = "manual") -> None:
+    """Store a webhook signing secret; at most two stay active (the oldest is retired)."""
+    active = db.session.scalars(
+        db.select(WebhookSecret).filter_by(org_id=org_id, retired_at=None).order_by(WebhookSecret.id)
+    ).all()
+    for old in active[:-1] if len(active) >= 2 else []:
+        old.retired_at = utcnow()
+    db.session.add(WebhookSecret(org_id=org_id, secret=secret, source=source))
+    record(org_id, "webhook.secret_added", {"source": source})

@@ -37,6 +37,7 @@ WORDS = {EventType.ACKNOWLEDGED: "acknowledged via pagerduty", EventType.RESOLVE
 
 def apply_event(org_id: int, event_type: str, body: dict) -> str:
     """Apply one stored webhook body to its report or incident; the outcome in a few words."""
+    # why: the webhook pipeline in services applies events through this module (a cycle inside webhooks)
     from webapp.webhooks.services import find_subject, parse_time
 
     if event_type not in USED:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from webapp.connection.services import credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.models import Connection, Incident, Org, Report, Subject
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import credentials_for
 from webapp.pagerduty.client import Credentials
 from webapp.webhooks.readback import apply_incident, apply_notes, describe
 from webapp.webhooks.services import alert_keys, parse_time

@@ -4,14 +4,15 @@ and any subscription of the account still sending to an old URL of this org is f
 import hashlib
 
 from webapp.audit.services import record
-from webapp.connection.lifecycle import progress, start_run
-from webapp.connection.services import connection_for, credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.health.findings import clear
+from webapp.jobruns import progress, start_run
 from webapp.models import AuditEntry, JobRun, Org, WebhookSecret
 from webapp.models.org import new_webhook_token
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for
 from webapp.public_urls import external_url, webhook_url
 
 REGENERATED = "webhook.url_regenerated"
@@ -50,6 +51,7 @@ def regenerate(org_id: int) -> JobRun | None:
 
 def move_subscription(org_id: int, run_id: int | None = None) -> str:
     """The job: create the subscription to the new URL, delete the ones to old URLs, keep only the new secret."""
+    # why: setup starts regeneration from here (a cycle inside webhooks)
     from webapp.webhooks.setup import create_subscription
 
     run = db.session.get(JobRun, run_id) if run_id else None
@@ -122,8 +124,6 @@ def remove_stale(org_id: int, credentials: client.Credentials, keep_secret_id: i
             .values(retired_at=utcnow())
         )
     if removed:
-        from webapp.health.findings import clear
-
         clear(org_id, "subscription_stale")
         record(org_id, "webhook.stale_subscriptions_removed", {"subscription_ids": removed})
     return removed

@@ -22,6 +22,7 @@ from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
 from webapp.unit_of_work import rowcount
 from webapp.webhooks.credentials import org_and_secrets
+from webapp.webhooks.events import apply_event
 from webapp.webhooks.payload import IncidentData, UnexpectedShape
 from webapp.webhooks.signatures import verify_signature
 
@@ -197,8 +198,6 @@ def record_failure(receipt_id: int, error: Exception) -> str:
 
 
 def _apply(receipt: WebhookReceipt) -> str:
-    from webapp.webhooks.events import apply_event
-
     return apply_event(receipt.org_id, receipt.event_type, receipt.body)
 
 

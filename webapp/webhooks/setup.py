@@ -4,15 +4,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from webapp.audit.services import record
-from webapp.connection.services import add_signing_secret, connection_for, credentials_for
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.health.findings import clear, findings
+from webapp.jobruns import progress, start_run
 from webapp.models import Connection, JobRun, Org, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
+from webapp.pagerduty.accounts import connection_for, credentials_for
 from webapp.pagerduty.client import Credentials
 from webapp.public_urls import webhook_url
+from webapp.webhooks.credentials import add_signing_secret
 from webapp.webhooks.events import EventType
+from webapp.webhooks.regenerate import regenerate, remove_stale
 
 SUBSCRIBED_EVENTS = [event_type.value for event_type in EventType]
 
@@ -113,8 +117,6 @@ def ensure_events(credentials: Credentials, subscription: dict[str, Any]) -> dic
 def _remove_old_urls(org_id: int, credentials: Credentials, created: bool) -> None:
     """Exactly one subscription and, when PagerDuty just gave a new secret, only that secret: the account's
     subscriptions to an old URL of this org (regenerated since) are deleted."""
-    from webapp.webhooks.regenerate import remove_stale
-
     db.session.flush()
     newest = active_secret_rows(org_id)[0].id if created else None
     try:
@@ -157,16 +159,12 @@ def enable_subscription(org_id: int) -> dict[str, Any]:
 
 
 def _clear_subscription_findings(org_id: int) -> None:
-    from webapp.health.findings import clear
-
     for code in ("subscription_disabled", "subscription_missing", "no_signing_secret"):
         clear(org_id, code)
 
 
 def start(org_id: int, action: str) -> JobRun:
     """Run `subscribe` or `enable` in a job the page polls (no PagerDuty call inside a page request)."""
-    from webapp.connection.lifecycle import start_run
-
     connection = _api_connection(org_id)
     if action == "enable" and not connection.webhook_subscription_id:
         raise DomainError("There is no webhook subscription to re-enable: create one on the Webhook tab.")
@@ -177,8 +175,6 @@ def start(org_id: int, action: str) -> JobRun:
 
 def run(org_id: int, run_id: int, action: str) -> str | None:
     """The job behind `start`: its outcome in words on the JobRun."""
-    from webapp.connection.lifecycle import progress
-
     job_run = db.session.get_one(JobRun, run_id)
     progress(job_run, "running", "Asking PagerDuty…")
     try:
@@ -212,8 +208,6 @@ def retire_secret(org_id: int, secret_id: int) -> None:
 
 def regenerate_token(org_id: int) -> Org:
     """A new webhook URL; the old one stops working at once (PagerDuty's subscription follows in a job)."""
-    from webapp.webhooks.regenerate import regenerate
-
     regenerate(org_id)
     return db.session.get_one(Org, org_id)
 
@@ -227,8 +221,6 @@ def active_secret_rows(org_id: int) -> Sequence[WebhookSecret]:
 
 def webhook_findings(org_id: int) -> list[Any]:
     """What the last health check found wrong with the subscription, its secret or the signatures."""
-    from webapp.health.findings import findings
-
     codes = ("subscription_missing", "subscription_disabled", "no_signing_secret", "webhooks_refused")
     return [f for f in findings(org_id) if f.code in codes]
 

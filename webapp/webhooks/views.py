@@ -8,16 +8,20 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
-from webapp.connection.services import connection_for
+from webapp.counters import counted_webhook
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf, db
 from webapp.health.checks import count_webhook_refusal
+from webapp.health.findings import findings
 from webapp.hx import act
-from webapp.metrics.hooks import counted_webhook
+from webapp.models import JobRun
+from webapp.pagerduty.accounts import connection_for
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
 from webapp.webhooks import bp, inbox, quarantine, services, setup
+from webapp.webhooks.regenerate import moves_subscription
+from webapp.webhooks.regenerate import regenerate as regenerate_url
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,6 @@ WEBHOOK_CODES = (
 
 def state_context(org_id: int) -> dict[str, Any]:
     """The Webhook tab's live state: findings, subscription, secrets, a run while it works, the button's words."""
-    from webapp.health.findings import findings
-    from webapp.webhooks.regenerate import moves_subscription
-
     connection = connection_for(org_id)
     secrets = [(row, mask(row.secret)) for row in setup.active_secret_rows(org_id)]
     standing = [f for f in findings(org_id) if f.code in WEBHOOK_CODES]
@@ -101,8 +102,6 @@ def state_context(org_id: int) -> dict[str, Any]:
 def _moved_state(org_id: int) -> str | None:
     """ "moving" while Regenerate URL's move runs, "stale" when it failed (PagerDuty still sends to the old URL),
     until a later Create subscription succeeds; None otherwise."""
-    from webapp.models import JobRun
-
     kinds = ("webhook_move", "webhook_subscribe")
     runs = db.session.scalars(
         db.select(JobRun).where(JobRun.org_id == org_id, JobRun.kind.in_(kinds)).order_by(JobRun.id.desc()).limit(1)
@@ -168,8 +167,6 @@ def retire_secret(secret_id: int) -> BaseResponse:
 @admin_required
 def regenerate() -> BaseResponse:
     """A new webhook URL (the old one stops working); with an API token a job moves PagerDuty's subscription to it."""
-    from webapp.webhooks.regenerate import regenerate as regenerate_url
-
     run = regenerate_url(current_user.org_id)
     if run is not None:
         flash(

@@ -1,26 +1,29 @@
 """One integration refused: mark that service's route broken and send its alerts on to the fallback, not pause."""
 
 import logging
+from typing import Any
 
+from webapp.alerts.outbox import make_due
 from webapp.extensions import db
-from webapp.models import Incident, Report, Service
+from webapp.models import Delivery, Incident, Report, Service
 from webapp.models.types import utcnow
+from webapp.pagerduty.client import PagerDutyError
+from webapp.routing.resolve import Route, fallback_route
+from webapp.timeline import add_entry
 
 log = logging.getLogger(__name__)
 
 
-def refuses_integration(error):
+def refuses_integration(error: PagerDutyError) -> bool:
     """The Events API's 400 for a key it does not know, or a 404 for the integration."""
     body = (error.body or "").lower()
     return error.status == 404 or (error.status == 400 and ("invalid routing key" in body or "'routing_key'" in body))
 
 
-def reroute_refused(delivery, error, connection):
+def reroute_refused(delivery: Delivery, error: PagerDutyError, connection: Any) -> str | None:
     """Called by the sender when PagerDuty refuses a delivery's key. When the key is one service's and another
     target remains, the service is marked broken and the delivery goes there at once: returns "rerouted".
     None means pause the org as before (the API token was refused, or the key was the only one in use)."""
-    from webapp.alerts.outbox import make_due
-
     if error.is_auth_failure or not refuses_integration(error) or delivery.action == "note":
         return None
     service = db.session.get(Service, delivery.service_id) if delivery.service_id else None
@@ -39,15 +42,13 @@ def reroute_refused(delivery, error, connection):
     return "rerouted"
 
 
-def _fallback(service, error):
-    from webapp.routing.resolve import fallback_route
-
+def _fallback(service: Service, error: PagerDutyError) -> Route:
     return fallback_route(
         service.org_id, f"{service.name} refused its integration key ({error.message})", skip_service_id=service.id
     )
 
 
-def mark_broken(service, reason):
+def mark_broken(service: Service, reason: str) -> None:
     """The service's route is broken until a check or a repair finds its integration again (the caller commits);
     the health model names it while it is."""
     if service.broken_at is None:
@@ -55,15 +56,13 @@ def mark_broken(service, reason):
     service.broken_reason = reason[:500]
 
 
-def mark_sound(service):
+def mark_sound(service: Service) -> None:
     """A check found the service's integration again: its route works (the caller commits)."""
     service.broken_at = service.broken_reason = None
 
 
-def _note_on_timeline(delivery, message):
-    from webapp.timeline import add_entry
-
-    model = {"report": Report, "incident": Incident}.get(delivery.subject_type)
+def _note_on_timeline(delivery: Delivery, message: str) -> None:
+    model = {"report": Report, "incident": Incident}.get(delivery.subject_type or "")
     subject = db.session.get(model, delivery.subject_id) if model and delivery.subject_id else None
     if subject is not None:
         add_entry(subject, "pagerduty.rerouted", message)

@@ -1,15 +1,18 @@
 """Alerts raised while PagerDuty was disconnected: recorded as not sent (never "no route"), and after a reconnect
 the ones still open are paged on one explicit request."""
 
+from typing import cast
+
 from sqlalchemy.orm import aliased
 
+from webapp.alerts.outbox import queue_event
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Delivery, Incident, Report
+from webapp.models import Delivery, Incident, Report, Subject
 from webapp.models.report import CLOSED_REPORT_STATUSES
 from webapp.pagerduty.accounts import connection_for
-from webapp.routing.resolve import DISCONNECTED_LABEL
+from webapp.routing.resolve import DISCONNECTED_LABEL, route_for_incident, route_for_vdp
 
 
 def _unsent_conditions(org_id: int) -> list:
@@ -60,18 +63,24 @@ def unsent_open(org_id: int) -> list[Delivery]:
 
 def page_unsent(org_id: int) -> int:
     """The "Page N open alerts now" button: each unsent open alert is queued again through today's routes."""
-    from webapp.alerts.outbox import queue_event
-    from webapp.routing.resolve import route_for_incident, route_for_vdp
-
     connection = connection_for(org_id)
     if connection is None or connection.state != "connected":
         raise DomainError("Reconnect PagerDuty first: nothing can be paged while it is disconnected or refused.")
     paged = 0
     for old in unsent_open(org_id):
-        subject = db.session.get(Incident if old.subject_type == "incident" else Report, old.subject_id)
+        model: type[Subject] = Incident if old.subject_type == "incident" else Report
+        subject = cast(Subject | None, db.session.get(model, old.subject_id))
         route = route_for_incident(subject) if old.subject_type == "incident" else route_for_vdp(org_id)
-        fields = {"action": "trigger", "event_type": old.event_type, "dedup_key": old.dedup_key}
-        queue_event(org_id, subject=subject, severity=old.severity, payload=old.payload, route=route, **fields)
+        queue_event(
+            org_id,
+            subject=subject,
+            severity=old.severity,
+            payload=old.payload,
+            route=route,
+            action="trigger",
+            event_type=old.event_type,
+            dedup_key=old.dedup_key,
+        )
         paged += 1
     record(org_id, "pagerduty.unsent_paged", {"count": paged})
     db.session.commit()

@@ -13,14 +13,19 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import and_, func, or_, select, update
+from flask import Flask
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
+from webapp.config import REGION_HOSTS
 from webapp.extensions import db
 from webapp.models import Connection, Delivery
 from webapp.models.types import utcnow
+from webapp.pagerduty.client import api_base, events_base
+from webapp.queues import get_redis, wake_senders
 
 log = logging.getLogger(__name__)
 KEY = "pagerbridge:pagerduty:host:{}"
@@ -62,7 +67,7 @@ class Outage:
         return f"PagerDuty is answering {self.status} to {what} since {since}"
 
 
-def failing_status(status) -> bool:
+def failing_status(status: int | str) -> bool:
     """An answer that means PagerDuty itself is failing: 5xx, a timeout, a network error."""
     return not isinstance(status, int) or status >= 500
 
@@ -77,7 +82,7 @@ def breaker_name(url: str) -> str:
     return f"{'events' if url.endswith('/v2/enqueue') else 'rest'}:{host_of(url)}"
 
 
-def answered(url: str, status) -> None:
+def answered(url: str, status: int | str) -> None:
     """Feed one answer from PagerDuty (an HTTP status, or 'timeout'/'network_error'); never raises."""
     try:
         host = breaker_name(url)
@@ -91,9 +96,7 @@ def answered(url: str, status) -> None:
         log.warning("the PagerDuty breaker could not record an answer", exc_info=True)
 
 
-def _redis():
-    from webapp.queues import get_redis
-
+def _redis() -> Any:  # the shared client (answers bytes)
     return get_redis()
 
 
@@ -148,14 +151,11 @@ def _closed(host: str) -> None:
 
 
 def _regions_of(host: str) -> list[str]:
-    from webapp.config import REGION_HOSTS
-    from webapp.pagerduty.client import api_base, events_base
-
     host = host.partition(":")[2]
     return [r for r in REGION_HOSTS if host in (host_of(events_base(r)), host_of(api_base(r)))]
 
 
-def _held_by_pagerduty():
+def _held_by_pagerduty() -> tuple[ColumnElement[bool], ...]:
     """Deliveries backing off because PagerDuty failed (not a 429: a throttled key keeps its own wait)."""
     return (
         Delivery.status == "retrying",
@@ -178,8 +178,6 @@ def release_held(host: str) -> int:
     with db.engine.begin() as connection:
         released = connection.execute(statement).rowcount
     if released:
-        from webapp.queues import wake_senders
-
         wake_senders(4)
     return released
 
@@ -204,7 +202,7 @@ def outages() -> dict[str, Outage]:
 
 
 def _outage(host: str, raw: dict) -> Outage:
-    def at(value):
+    def at(value: str) -> datetime:
         return datetime.fromtimestamp(float(value), UTC)
 
     return Outage(
@@ -218,8 +216,6 @@ def _outage(host: str, raw: dict) -> Outage:
 
 def outage_for_region(region: str) -> Outage | None:
     """The outage at the Events API host of `region`, or None while PagerDuty answers."""
-    from webapp.pagerduty.client import events_base
-
     return outages().get(breaker_name(events_base(region) + "/v2/enqueue"))
 
 
@@ -235,14 +231,13 @@ def probe() -> None:
     from flask import current_app
 
     _probing.set()
-    threading.Thread(target=_probe, args=(current_app._get_current_object(), targets), daemon=True).start()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threading.Thread(target=_probe, args=(app, targets), daemon=True).start()
 
 
 def _probe_targets() -> list[str]:
     """Events URLs worth probing: those of regions whose held deliveries all wait longer than a probe period (a
     retry due sooner asks PagerDuty itself), and of hosts whose breaker is open with nothing held."""
-    from webapp.pagerduty.client import events_base
-
     soon = utcnow() + timedelta(seconds=PROBE_SECONDS)
     rows = db.session.execute(
         select(Connection.region, func.min(Delivery.next_attempt_at))
@@ -268,7 +263,7 @@ def _take_probe_turn() -> bool:
         return True
 
 
-def _probe(app, urls: list[str]) -> None:
+def _probe(app: Flask, urls: list[str]) -> None:
     try:
         with app.app_context():
             for url in urls:
@@ -277,7 +272,7 @@ def _probe(app, urls: list[str]) -> None:
         _probing.clear()
 
 
-def _ask(url: str):
+def _ask(url: str) -> int | str:
     """An empty event: PagerDuty answers 400 (invalid event) when it is up; nothing is created."""
     try:
         return requests.post(

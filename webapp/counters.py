@@ -12,11 +12,18 @@ import os
 import threading
 import time
 from collections import Counter
+from functools import wraps
+
+from flask import request
+from werkzeug.exceptions import HTTPException
 
 from webapp.config import host_name
 from webapp.queues import get_redis
 
 log = logging.getLogger(__name__)
+# The session key under which the sender and the ORM hook collect delivery latencies until the commit.
+LATENCIES = "pagerbridge_delivery_latencies"
+WEBHOOK_OUTCOMES = {202: "accepted", 400: "invalid", 401: "unauthorized", 413: "too_large"}
 PREFIX = "pagerbridge:metrics:"
 RESPONSES_KEY = PREFIX + "pagerduty-responses"
 WEBHOOKS_KEY = PREFIX + "webhooks-received"
@@ -224,3 +231,27 @@ def web_heartbeats(now=None):
 
 def _hgetall(key):
     return get_redis().hgetall(key)
+
+
+def counted_webhook(view):
+    """Count each request to the webhook endpoint by outcome (a 202 for a webhook already stored is 'duplicate')."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        try:
+            result = view(*args, **kwargs)
+        except HTTPException as error:  # Flask refusing the request itself (e.g. a body over MAX_CONTENT_LENGTH)
+            count_webhook(WEBHOOK_OUTCOMES.get(error.code, str(error.code)))
+            raise
+        except Exception:
+            count_webhook("error")
+            raise
+        body, status = result if isinstance(result, tuple) else (result, 200)
+        outcome = WEBHOOK_OUTCOMES.get(status, str(status))
+        if status == 202 and (body.get_json(silent=True) or {}).get("duplicate"):
+            replay = request.environ.get("pagerbridge.webhook_replay")  # a signed event stored under another id
+            outcome = "replay" if replay else "duplicate"
+        count_webhook(outcome)
+        return result
+
+    return wrapped

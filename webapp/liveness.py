@@ -16,9 +16,11 @@ from enum import StrEnum
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from webapp.counters import process_name as name
 from webapp.extensions import db
 from webapp.models import Heartbeat
 from webapp.models.types import utcnow
+from webapp.pagerduty import breaker
 
 log = logging.getLogger(__name__)
 BEAT_SECONDS = 5.0
@@ -37,8 +39,6 @@ class Kind(StrEnum):
 
 def process_name() -> str:
     """This process as Operations names it: the dyno (Heroku) or host, and the pid."""
-    from webapp.metrics.counters import process_name as name
-
     return name()
 
 
@@ -142,7 +142,6 @@ def sender_tick(app) -> None:
     if now - _last_sender_tick[0] < BEAT_SECONDS:
         return
     _last_sender_tick[0] = now
-    from webapp.health import breaker
 
     with app.app_context():
         beat(Kind.SENDER)
