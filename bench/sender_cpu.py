@@ -83,7 +83,7 @@ def main() -> None:
     os.environ.setdefault("SECRET_KEY", "bench")
     from jobs.sender import build_app, relax_commit_durability
     from webapp.extensions import db
-    from webapp.metrics import counters
+    from webapp import counters
     from webapp.pagerduty import client
 
     app = build_app(32, 60)

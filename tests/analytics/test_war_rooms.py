@@ -55,7 +55,7 @@ def grouped_webhook(client, org, db, incident, event_type, occurred, agent):
 
 def activate_war_rooms(*orgs):
     """Two critical reports in each org, at risk together at ACTIVATED: the evaluator opens war room #1 of each."""
-    from webapp.settings_io import import_settings
+    from webapp.transfer.services import import_settings
 
     for org in orgs:
         import_settings(org.id, {"alert_rules": RULES_OFF})

@@ -246,7 +246,7 @@ def test_scheduler_lag_reports_from_the_database_when_redis_is_flushed_or_down(d
 
 def test_a_sender_keeps_its_counts_until_it_flushes_them_in_one_round_trip(db, api, pd, connected, scrape, monkeypatch):
     from tests.sending import send_now
-    from webapp.metrics import counters
+    from webapp import counters
 
     factories.default_service(connected.id, DEFAULT_KEY)
     for n in range(2):
