@@ -114,7 +114,7 @@ def test_a_run_the_worker_finished_before_its_start_was_answered_still_brings_it
         check_org(org_id, run.id)
         return run
 
-    monkeypatch.setattr("webapp.health.services.start_check", finished_at_once)
+    monkeypatch.setattr(views, "start_check", finished_at_once)
     response = htmx_client.post("/settings/pagerduty/health/check", headers={"HX-Current-URL": "/settings/pagerduty/"})
     assert response.status_code == views.STOP_POLLING and toast(response)["level"] == "success"
     assert "connectionChanged" in json.loads(response.headers["HX-Trigger"])
