@@ -82,8 +82,8 @@ def main() -> None:
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     os.environ.setdefault("SECRET_KEY", "bench")
     from jobs.sender import build_app, relax_commit_durability
-    from webapp.extensions import db
     from webapp import counters
+    from webapp.extensions import db
     from webapp.pagerduty import client
 
     app = build_app(32, 60)

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from webapp.errors import DomainError, json_error, wants_json
 from webapp.extensions import db
-from webapp.health.outages import redis_answers
+from webapp.findings.outages import redis_answers
 from webapp.main.access import admin_emails, member_pages
 
 

@@ -200,7 +200,7 @@ def test_after_deleting_its_subscription_a_reconnect_warns_until_it_is_created_a
 
 
 def test_new_credentials_drop_the_old_checks_findings(db, connected):
-    from webapp.health.findings import record
+    from webapp.findings.services import record
 
     record(connected.id, "token_refused", "PagerDuty refused the API token")
     db.session.commit()

@@ -4,14 +4,15 @@ import requests
 
 from tests.conftest import DEFAULT_KEY, PD_TOKEN, VDP_KEY
 from webapp.connection import services
+from webapp.findings.services import findings
 from webapp.health import checks
 from webapp.health.badge import status_badge
-from webapp.health.findings import findings
 from webapp.health.services import check_all, check_org
 from webapp.models import HealthFinding, OnCallSettings, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.routing import services as routing
 from webapp.routing.sync import run_sync
+from webapp.webhooks import refusals
 from webapp.webhooks.credentials import add_signing_secret
 from webapp.webhooks.setup import create_subscription, enable_subscription
 
@@ -91,11 +92,11 @@ def test_bad_signatures_in_the_last_hour_warn(client, db, connected, redis):
     body = event_body()
     url = f"/webhooks/pagerduty/{connected.model.webhook_token}"
     assert client.post(url, data=body, headers={"X-PagerDuty-Signature": sign(body, "whsec-wrong")}).status_code == 401
-    assert 3590 < redis.ttl(checks.REFUSALS_KEY.format(connected.id)) <= 3600
+    assert 3590 < redis.ttl(refusals.REFUSALS_KEY.format(connected.id)) <= 3600
     check_org(connected.id)
     message = db.session.scalar(db.select(HealthFinding.message).filter_by(code="webhooks_refused"))
     assert message == f"{checks.REFUSED_MESSAGE} (1 refused in the last hour)"
-    redis.delete(checks.REFUSALS_KEY.format(connected.id))
+    redis.delete(refusals.REFUSALS_KEY.format(connected.id))
     check_org(connected.id)
     assert "webhooks_refused" not in codes(connected.id)
 
@@ -128,7 +129,7 @@ def test_findings_survive_a_restart_and_the_cli_runs_every_org(db, connected, ru
 def test_a_check_that_clashes_with_a_concurrent_one_is_stored_once(db, connected, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from webapp.health import findings as model
+    from webapp.findings import services as model
     from webapp.health import services as health
 
     real, calls = model.replace, []

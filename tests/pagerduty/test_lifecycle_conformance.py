@@ -61,7 +61,7 @@ def test_the_health_check_reads_token_services_and_subscription(db, pd, linked, 
     pd.answer("GET", "/webhook_subscriptions", page("webhook_subscriptions", [subscription(url, disabled=True)]))
     check_org(linked.id)
     assert query(pd.calls("GET", "/services")[0])["include[]"] == ["integrations"]
-    from webapp.health.findings import findings
+    from webapp.findings.services import findings
 
     assert [f.code for f in findings(linked.id) if f.counts] == ["subscription_disabled"]
     assert pd.verify() == 5  # users/me at connect and at the check, services, the subscription, the account's list

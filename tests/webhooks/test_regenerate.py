@@ -2,8 +2,8 @@
 one secret), subscriptions to old URLs are found and removed, and the pasted-secret path warns until one arrives."""
 
 from tests.conftest import PD_TOKEN
+from webapp.findings.services import findings
 from webapp.health.badge import status_badge
-from webapp.health.findings import findings
 from webapp.health.services import check_org
 from webapp.models import JobRun, Org, WebhookSecret
 from webapp.pagerduty.accounts import connection_for

@@ -9,7 +9,7 @@ from webapp.commands.errors import cli_errors
 from webapp.connection import services
 from webapp.connection.services import status_lines
 from webapp.error_pages import database_unavailable
-from webapp.health.outages import redis_answers
+from webapp.findings.outages import redis_answers
 from webapp.orgs.services import org_by_slug
 from webapp.webhooks.setup import create_subscription
 

@@ -5,7 +5,7 @@ import logging
 from webapp.alerts.refusals import mark_sound
 from webapp.audit.services import record
 from webapp.extensions import db
-from webapp.health.findings import record as record_finding
+from webapp.findings.services import record as record_finding
 from webapp.jobruns import progress, start_run
 from webapp.models import JobRun, Service, WebhookSecret
 from webapp.models.types import utcnow

@@ -9,8 +9,8 @@ from webapp.audit.services import record
 from webapp.connection import lifecycle
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.findings.services import findings, forget_for_new_connection
 from webapp.health.badge import status_badge
-from webapp.health.findings import findings, forget_for_new_connection
 from webapp.models import Connection, Service
 from webapp.models.types import utcnow
 from webapp.pagerduty.accounts import connection_for, credentials_for, validate_api_token  # noqa: F401  (re-exported)

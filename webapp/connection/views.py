@@ -10,7 +10,7 @@ from webapp.connection.forms import ConnectForm
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.health.findings import findings
+from webapp.findings.services import findings
 from webapp.health.services import last_check, start_check
 from webapp.hx import STOP_POLLING, current_url, redirect_to, render, respond, wants_fragment
 from webapp.models import JobRun

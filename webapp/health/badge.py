@@ -1,6 +1,6 @@
 """The status badge on every settings page, from the connection and the one health model."""
 
-from webapp.health.findings import findings
+from webapp.findings.services import findings
 from webapp.pagerduty.accounts import connection_for
 
 BADGE_LABELS = {

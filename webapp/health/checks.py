@@ -6,15 +6,14 @@ from webapp.alerts.refusals import mark_broken, mark_sound
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.extensions import db as database
-from webapp.health.findings import Finding
+from webapp.findings.services import Finding
 from webapp.models import OnCallSettings, Org, Service, WebhookSecret
 from webapp.models.types import utcnow
 from webapp.oncall.pagerduty_api import list_schedules
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import connection_for, mark_auth_failure, note_vdp_service, validate_api_token
 from webapp.public_urls import webhook_url
-from webapp.queues import get_redis
-from webapp.webhooks.credentials import org_and_secrets
+from webapp.webhooks.refusals import webhook_refusals
 from webapp.webhooks.regenerate import stale_subscriptions
 from webapp.webhooks.setup import ensure_events, subscriptions_to
 
@@ -29,30 +28,7 @@ CHECKED_CODES = (
     "webhooks_refused",
     "subscription_stale",
 )
-REFUSALS_KEY = "pagerbridge:webhook-refusals:{}"
-REFUSAL_WINDOW = 3600
 REFUSED_MESSAGE = "PagerDuty's acknowledgements are being refused: the signing secret does not match"
-
-
-def count_webhook_refusal(token):
-    """The webhook endpoint refused a bad signature for a known URL: count it for an hour after the latest (one
-    Redis round trip; the org comes from the endpoint's own cache)."""
-    from redis.exceptions import RedisError
-
-    org_id, _ = org_and_secrets(token)
-    if org_id is None:
-        return
-    key = REFUSALS_KEY.format(org_id)
-    try:
-        with get_redis().pipeline() as pipeline:
-            pipeline.incr(key).expire(key, REFUSAL_WINDOW).execute()
-    except RedisError:
-        pass  # counting is best effort; the refusal itself stands
-
-
-def webhook_refusals(org_id):
-    """Bad-signature refusals in the hour up to the latest one (0 when none for an hour)."""
-    return int(get_redis().get(REFUSALS_KEY.format(org_id)) or 0)
 
 
 def run_checks(org_id, connection, credentials, standing_codes):

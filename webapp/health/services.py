@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.health import checks, findings
+from webapp.findings import services as findings
+from webapp.health import checks
 from webapp.jobruns import progress, start_run
 from webapp.models import Connection, HealthFinding, JobRun, Org
 from webapp.pagerduty import client

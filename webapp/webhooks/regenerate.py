@@ -6,7 +6,7 @@ import hashlib
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.health.findings import clear
+from webapp.findings.services import clear
 from webapp.jobruns import progress, start_run
 from webapp.models import AuditEntry, JobRun, Org, WebhookSecret
 from webapp.models.org import new_webhook_token

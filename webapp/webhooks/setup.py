@@ -6,7 +6,7 @@ from typing import Any
 from webapp.audit.services import record
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.health.findings import clear, findings
+from webapp.findings.services import clear, findings
 from webapp.jobruns import progress, start_run
 from webapp.models import Connection, JobRun, Org, WebhookSecret
 from webapp.models.types import utcnow

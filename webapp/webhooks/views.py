@@ -12,14 +12,14 @@ from webapp.counters import counted_webhook
 from webapp.crypto import mask
 from webapp.errors import DomainError
 from webapp.extensions import csrf, db
-from webapp.health.checks import count_webhook_refusal
-from webapp.health.findings import findings
+from webapp.findings.services import findings
 from webapp.hx import act
 from webapp.models import JobRun
 from webapp.pagerduty.accounts import connection_for
 from webapp.public_urls import webhook_url
 from webapp.tenancy import admin_required
 from webapp.webhooks import bp, inbox, quarantine, services, setup
+from webapp.webhooks.refusals import count_webhook_refusal
 from webapp.webhooks.regenerate import moves_subscription
 from webapp.webhooks.regenerate import regenerate as regenerate_url
 

@@ -103,7 +103,7 @@ def findings(org_id):
 
 def _collect(org_id):
     # why: outages builds its findings with this module's Finding (a cycle inside health)
-    from webapp.health import outages
+    from webapp.findings import outages
 
     connection = db.session.scalar(select(Connection).filter_by(org_id=org_id))
     if connection is None or connection.state == "disconnected":

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 
 from webapp import liveness
 from webapp.extensions import db
-from webapp.health.findings import Finding
+from webapp.findings.services import Finding
 from webapp.models import Delivery
 from webapp.models.types import utcnow
 from webapp.models.vocabularies import WAITING_DELIVERY_STATUSES
