@@ -19,14 +19,20 @@ def click_in_sandbox(page, sandbox_url, report_id, button, fill=None, select=Non
     row.get_by_role("button", name=button).click()
 
 
-def shows(page, url, text, timeout=15, pd=None, badge=None):
-    """Reload until the line shows (and the PagerDuty badge says `badge`: the page reads the report and its timeline
-    in two statements, so one load may fall between a webhook's commit and the next)."""
+def shows(page, url, text, timeout=15, pd=None, badge=None, mirror=None):
+    """Reload until the line shows (and the PagerDuty badge says `badge`, and each `mirror` field its value: the page
+    reads the report and its timeline in two statements, so one load may fall between a webhook's commit and the
+    next)."""
 
     def look():
         page.goto(url)
-        return page.get_by_text(text).count() > 0 and (
-            badge is None or page.locator(f'[data-pd-status="{badge}"]').count() > 0
+        fields = (
+            page.locator(f'[data-mirror="{name}"]').inner_text() == value for name, value in (mirror or {}).items()
+        )
+        return (
+            page.get_by_text(text).count() > 0
+            and (badge is None or page.locator(f'[data-pd-status="{badge}"]').count() > 0)
+            and all(fields)
         )
 
     try:
@@ -59,9 +65,13 @@ def test_the_report_page_mirrors_what_happens_in_pagerduty(page, live_server, co
     shows(page, report_url, "Acknowledgement timed out in PagerDuty.", pd=pd_account, badge="triggered")
 
     click_in_sandbox(sandbox_page, pd_account.url, report_id, "Set priority", select="P1")
-    shows(page, report_url, "Priority set to P1 in PagerDuty by Responder.", pd=pd_account)
-    assert page.locator('[data-mirror="priority"]').inner_text() == "P1"
-    assert page.locator('[data-mirror="assignees"]').inner_text() == "Responder"
+    shows(
+        page,
+        report_url,
+        "Priority set to P1 in PagerDuty by Responder.",
+        pd=pd_account,
+        mirror={"priority": "P1", "assignees": "Responder"},
+    )
 
     click_in_sandbox(sandbox_page, pd_account.url, report_id, "Add note", fill="Rolled back the login service.")
     shows(page, report_url, "Note in PagerDuty by Responder: Rolled back the login service.")
