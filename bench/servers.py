@@ -10,6 +10,8 @@ from pathlib import Path
 
 from common import STARTED, free_port
 
+from scripts.dev import redis_command
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -33,9 +35,8 @@ class OwnRedis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self):
-        arguments = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self.process = subprocess.Popen(
-            ["redis-server", *arguments, "--dir", self.directory],
+            redis_command("redis-server", self.port, Path(self.directory)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

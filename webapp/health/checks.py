@@ -5,7 +5,6 @@ import logging
 from webapp.alerts.refusals import mark_broken, mark_sound
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.extensions import db as database
 from webapp.findings.services import Finding
 from webapp.models import OnCallSettings, Org, Service, WebhookSecret
 from webapp.models.types import utcnow
@@ -111,7 +110,7 @@ def _subscription(org_id, connection, credentials, was_missing):
     if subscription is not None and _delivers_to(subscription) != _current_url(org_id):
         subscription = None  # it sends to an old URL of this org: _stale names it, and it is not ours any more
     if subscription is None:
-        matches = subscriptions_to(credentials, webhook_url(database.session.get(Org, org_id)))
+        matches = subscriptions_to(credentials, webhook_url(db.session.get(Org, org_id)))
         subscription = matches[0] if matches else None
         if subscription is not None:
             connection.webhook_subscription_id = subscription["id"]
