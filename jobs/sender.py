@@ -50,14 +50,14 @@ def relax_commit_durability(engine: Engine) -> None:
 def build_app(in_flight: int, lease_seconds: int) -> Flask:
     """The app, with a connection pool sized for the sender threads (they hold a connection only between calls).
 
-    No ping before each use: after a database restart SQLAlchemy drops the whole pool at the first error, and the
-    one delivery that met it is sent again when its lease lapses.
+    Connections idle for a while are pinged before use (webapp/dbpool.py), busy ones not: after a database restart
+    SQLAlchemy drops the whole pool at the first error, and the one delivery that met it is sent again when its
+    lease lapses.
     """
     return create_app(
         {
             "LEASE_SECONDS": lease_seconds,
             "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": False,
                 "pool_recycle": 1800,
                 "pool_size": min(8, max(in_flight, 1)),
                 "max_overflow": max(in_flight // 4, 4),

@@ -4,6 +4,7 @@ from flask import Flask
 
 from webapp import extensions, hx
 from webapp.config import load_config
+from webapp.dbpool import ping_idle_connections
 from webapp.extensions import csrf, db, login_manager, migrate
 
 # The imports below sit inside the functions on purpose: this module runs first whenever any `webapp.*` module is
@@ -50,6 +51,9 @@ def create_app(overrides=None):
 def register_extensions(app):
     """Bind the extensions and the models to this app."""
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     extensions.htmx.init_app(app)

@@ -184,7 +184,6 @@ def load_config(env: Env = os.environ) -> dict[str, Any]:
         "SECRET_KEY": secret_key,
         "ENCRYPTION_KEYS": [k.strip() for k in encryption_keys.split(",") if k.strip()],
         "SQLALCHEMY_DATABASE_URI": database_url(env),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url(env),
         "PUBLIC_URL": public_url,
         "PAGERDUTY_API_URL": pagerduty_api_override(env),
