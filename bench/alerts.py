@@ -26,10 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from common import (
+    JsonClient,
     bench_env,
+    box_cpu_seconds,
     cpu_seconds,
     gunicorn,
     percentile,
+    postgres_cpu_seconds,
     run_procfile,
     sandbox_process,
     start,
@@ -101,9 +104,8 @@ def post_all(url, token, count, rate, services, prefix="bench", critical_every=1
     sent, failures, lock, local = {}, [], threading.Lock(), threading.local()
 
     def one(n):
-        if not hasattr(local, "session"):  # one keep-alive connection per sender thread, as a detector would keep
-            local.session = requests.Session()
-            local.session.headers["Authorization"] = f"Bearer {token}"
+        if not hasattr(local, "client"):  # one keep-alive connection per sender thread, as a detector would keep
+            local.client = JsonClient(url, {"Authorization": f"Bearer {token}"})
         critical = n % critical_every == 0
         body = {
             "kind": "kubernetes",
@@ -113,15 +115,15 @@ def post_all(url, token, count, rate, services, prefix="bench", critical_every=1
             "namespace": f"ns-{n % services}",
             "external_id": f"{prefix}-{n}",
         }
-        response = local.session.post(url + "/api/v1/incidents", json=body, timeout=30)
+        status, answer = local.client.post("/api/v1/incidents", body)
         with lock:
-            if response.status_code == 201:
-                key = f"incident-{response.json()['id']}"
+            if status == 201:
+                key = f"incident-{answer['id']}"
                 sent[key] = (time.time(), critical)
                 if on_sent:
                     on_sent(key)
             else:
-                failures.append(response.status_code)
+                failures.append(status)
 
     start_at = time.time()
     with ThreadPoolExecutor(max_workers=64) as pool:
@@ -183,6 +185,15 @@ def report(sent, received, order, throttled, last_post):
         print(f"critical: {len(critical)}, the last of them arrived {critical[-1] + 1}th of {len(ours)}")
 
 
+def print_cpu(count, senders, used, box, postgres, here, seconds):
+    """CPU per incident of each part of the run, and of the whole box (2 cores give 10 ms per incident at 200/s)."""
+    web, sender, sandbox = used[0], sum(used[1 : 1 + senders]), used[-1]
+    parts = {"web": web, "senders": sender, "PostgreSQL": postgres, "sandbox": sandbox, "load generator": here}
+    parts["the rest (kernel, Redis, worker, scheduler)"] = box - sum(parts.values())
+    shares = ", ".join(f"{name} {1000 * value / max(count, 1):.1f}" for name, value in parts.items())
+    print(f"CPU per incident (ms): {shares}; box {1000 * box / max(count, 1):.1f} ({box / seconds:.2f} cores busy)")
+
+
 def parser(description=__doc__, **defaults):
     """The command line (shared with bench/storm.py, which only changes the defaults)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -220,16 +231,17 @@ def main(args=None):
         f"answering in {args.pd_latency_ms:g} ms; {'Procfile' if args.procfile else 'plain'} processes, "
         f"{args.senders} senders; load {os.getloadavg()[0]:.1f}"
     )
-    cpu_before = [cpu_seconds(process) for process in processes]
+    cpu_before = [cpu_seconds(process) for process in [*processes, sandbox]]
+    box_before, postgres_before, here_before = box_cpu_seconds(), postgres_cpu_seconds(), time.process_time()
+    measured_from = time.time()
     sent = post_all(url, token, count, 1000 if args.burst else args.rate, services)
     last_post = max(at for at, _ in sent.values())
     received, order, throttled = wait_for_all(sandbox_url, sent, 900 if args.burst else 120)
     report(sent, received, order, throttled, last_post)
-    used = [cpu_seconds(process) - before for process, before in zip(processes, cpu_before, strict=True)]
-    print(
-        f"CPU per incident: web {1000 * used[0] / max(len(sent), 1):.1f} ms, senders "
-        f"{1000 * sum(used[1 : 1 + args.senders]) / max(len(sent), 1):.1f} ms"
-    )
+    used = [cpu_seconds(process) - before for process, before in zip([*processes, sandbox], cpu_before, strict=True)]
+    box, postgres = box_cpu_seconds() - box_before, postgres_cpu_seconds() - postgres_before
+    here, seconds = time.process_time() - here_before, time.time() - measured_from
+    print_cpu(len(sent), args.senders, used, box, postgres, here, seconds)
     stop(*processes, sandbox)
     return sent, received, throttled
 
