@@ -88,18 +88,21 @@ def one_snapshot(view: View) -> View:
 
     A page reads a report, then its timeline, then its deliveries: under PostgreSQL's default READ COMMITTED a
     webhook committed between two of them would show "Priority set to P1" beside a priority still "None set".
-    REPEATABLE READ takes one snapshot at the first statement (the user's own row); SQLite runs one transaction at a
-    time anyway. Put it above `login_required`, so the snapshot is taken before the user is read.
+    REPEATABLE READ takes one snapshot at the first statement (the user's own row). SQLite's driver begins a
+    transaction only before a write, so each read would be its own snapshot there: an explicit BEGIN makes the reads
+    one transaction, whose shared lock holds a writer's commit back until the page is done. Put it above
+    `login_required`, so the snapshot is taken before the user is read.
     """
 
     @wraps(view)
     def in_one_snapshot(*args: Any, **kwargs: Any) -> Any:
-        if db.engine.dialect.name != "postgresql":
-            return view(*args, **kwargs)
-        session = db.session()
+        session, dialect = db.session(), db.engine.dialect.name
         if session.in_transaction():
             session.commit()  # only where a session outlives its request (tests): what it read came before
-        session.connection(execution_options=SNAPSHOT)
+        if dialect == "postgresql":
+            session.connection(execution_options=SNAPSHOT)
+        elif dialect == "sqlite":
+            session.connection().exec_driver_sql("BEGIN")
         try:
             return view(*args, **kwargs)
         finally:
