@@ -5,7 +5,7 @@ import time
 from flask import jsonify, request
 
 from sandbox import incidents as inc
-from sandbox import v3
+from sandbox import sending, v3
 from sandbox.api import account, base_url, bp, page, rest_error, state
 from sandbox.oncall import parse_time
 from sandbox.state import new_id
@@ -114,7 +114,7 @@ def create_note(incident_id):
         state().notes.append(note)
     # PagerDuty tells every subscription about the note, the API caller's own included (PagerBridge sees its echo).
     reference = v3.user_reference(user, base_url()) if user else note["user"]
-    inc.send_to_subscribers(
+    sending.send_to_subscribers(
         state(), incident, v3.envelope("incident.annotated", v3.note_data(incident, note, base_url()), reference)
     )
     return jsonify(note=note_object(note))  # 200, as PagerDuty documents (not 201)

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 
 from sandbox import incidents as inc
+from sandbox import sending
 from sandbox.demo import DEMO_SEED
 
 ui = Blueprint("ui", __name__, template_folder="templates")
@@ -66,7 +67,7 @@ def control_act(incident_id, action):
     )
     if records is None:
         return jsonify(error="no such incident or action"), 404
-    return jsonify(webhooks=[inc.outcome(r) for r in records])
+    return jsonify(webhooks=[sending.outcome(r) for r in records])
 
 
 @control.post("/reset")
@@ -126,7 +127,7 @@ def notes():
 @control.get("/webhook_deliveries")
 def webhook_deliveries():
     with state().lock:
-        return jsonify(webhook_deliveries=[inc.outcome(r) for r in state().webhook_deliveries])
+        return jsonify(webhook_deliveries=[sending.outcome(r) for r in state().webhook_deliveries])
 
 
 @control.route("/faults", methods=["POST", "DELETE"])

@@ -1,19 +1,15 @@
 """Incidents in the sandbox: opened, merged, acknowledged and resolved by Events API events, with v3 webhooks."""
 
-import hashlib
-import hmac
-import json
-import threading
 import time
 import uuid
 
-import requests
-
 from sandbox import v3
+from sandbox.sending import send_to_subscribers, subscribers
 from sandbox.state import new_id
 
 SEVERITIES = ("critical", "error", "warning", "info")
 ACTIONS = ("trigger", "acknowledge", "resolve")
+_STATUS_AFTER = {"acknowledge": "acknowledged", "resolve": "resolved"}
 
 
 iso = v3.iso
@@ -60,7 +56,12 @@ def _payload_errors(payload):
 
 
 def ingest(state, body, base_url):
-    """Apply a valid event: open or merge an incident, or acknowledge/resolve it. Returns the dedup key."""
+    """Apply a valid event: open or merge an incident, or acknowledge/resolve it. Returns the dedup key.
+
+    As PagerDuty does, a new incident sends incident.triggered and a status change incident.acknowledged or
+    incident.resolved to the account's subscriptions (the service is the agent), built under the lock so each body
+    is the incident as the event left it, and sent on threads of their own, off the request's.
+    """
     with state.lock:
         key, action = body["routing_key"], body["event_action"]
         dedup = body.get("dedup_key") or uuid.uuid4().hex
@@ -69,6 +70,7 @@ def ingest(state, body, base_url):
         )
         incident = _open_incident(state, key, dedup)
         if action == "trigger":
+            event = None if incident else "incident.triggered"
             incident = incident or _create_incident(state, key, dedup, body, base_url)
             incident["alerts"].append(
                 {
@@ -81,16 +83,15 @@ def ingest(state, body, base_url):
                     "status": "triggered",
                 }
             )
-        elif incident:
-            change_status(
-                state,
-                incident,
-                "acknowledged" if action == "acknowledge" else "resolved",
-                base_url,
-                notify=False,
-                via_events_api=True,
-            )
-        return dedup
+            webhook = event and service_webhook(state, incident, event, base_url, incident["created_at"])
+        elif incident and set_status(state, incident, _STATUS_AFTER[action], base_url, None):
+            changed = f"incident.{incident['status']}"
+            webhook = service_webhook(state, incident, changed, base_url, incident["status_changed_at"])
+        else:
+            webhook = None
+    if webhook:
+        send_to_subscribers(state, incident, webhook)
+    return dedup
 
 
 def _open_incident(state, routing_key, dedup):
@@ -135,23 +136,39 @@ def _create_incident(state, routing_key, dedup, body, base_url):
     return incident
 
 
-def change_status(state, incident, status, base_url, agent=None, notify=True, sync=False, via_events_api=False):
-    """Acknowledge or resolve an incident, by `agent` (a user, else the account's first) or through the Events API
-    (the service is the agent then); with notify, send incident.<status> webhooks to its account."""
+def change_status(state, incident, status, base_url, agent=None, notify=True, sync=False):
+    """Acknowledge or resolve an incident by `agent` (a user, else the account's first); with notify, send
+    incident.<status> webhooks to its account."""
+    with state.lock:
+        account = state.account_for_service(incident["service_id"])
+        agent = agent or (_first_user(account) if account else None)
+        if not set_status(state, incident, status, base_url, agent) or not (notify and account):
+            return []
+        event = webhook_event(state, incident, f"incident.{status}", base_url, agent or _first_user(account))
+    return send_to_subscribers(state, incident, event, sync)
+
+
+def set_status(state, incident, status, base_url, agent):
+    """Acknowledge or resolve an incident, by `agent` (a user) or, with None, through the Events API (the service is
+    the agent then); whether it changed (a resolved incident stays resolved)."""
     with state.lock:
         if incident["status"] == "resolved" or incident["status"] == status:
-            return []
-        account = state.account_for_service(incident["service_id"])
+            return False
         now = time.time()
-        agent = None if via_events_api else agent or (_first_user(account) if account else None)
         by = _user_reference(agent, base_url) if agent else _service_reference(state, incident, base_url)
         incident["status"], incident["updated_at"] = status, now
         incident["status_changed_at"], incident["status_changed_by"] = now, by
         incident["acknowledgements"] = [{"at": now, "acknowledger": by}] if status == "acknowledged" else []
-        if not (notify and account):
-            return []
-        event = webhook_event(state, incident, f"incident.{status}", base_url, agent or _first_user(account))
-    return send_to_subscribers(state, incident, event, sync)
+        return True
+
+
+def service_webhook(state, incident, event_type, base_url, occurred_at):
+    """The v3 body of a change made through the Events API (its agent: the service), at PagerDuty's time of it; None
+    when no subscription would take it, so an account without one pays nothing for it."""
+    if not subscribers(state, incident, event_type):
+        return None
+    data = v3.incident_data(state, incident, base_url)
+    return v3.envelope(event_type, data, _service_reference(state, incident, base_url), occurred_at)
 
 
 def _first_user(account):
@@ -250,73 +267,3 @@ def webhook_event(state, incident, event_type, base_url, agent):
     """A v3 webhook body for an incident event, as PagerDuty documents it (agent: a user, or None)."""
     reference = v3.user_reference(agent, base_url) if agent else None
     return v3.envelope(event_type, v3.incident_data(state, incident, base_url), reference)
-
-
-def send_to_subscribers(state, incident, event, sync=False):
-    """Send a webhook body to every active subscription of the incident's account that lists its event type."""
-    with state.lock:
-        account = state.account_for_service(incident["service_id"])
-        event_type = event["event"]["event_type"]
-        targets = [
-            s
-            for s in (account.subscriptions if account else [])
-            if event_type in s["events"] and s["active"] and not s.get("temporarily_disabled")
-        ]
-    return [send_webhook(state, sub, event, sync) for sub in targets]
-
-
-def outcome(record):
-    """A sent webhook as the control endpoints report it: where, how it went, and PagerDuty's time and agent."""
-    event = record["body"]["event"]
-    brief = {k: record[k] for k in ("url", "status", "webhook_id", "event_type")}
-    return brief | {"occurred_at": event["occurred_at"], "agent": (event.get("agent") or {}).get("summary")}
-
-
-def sign(secret, raw_body):
-    """The X-PagerDuty-Signature value for a body."""
-    return "v1=" + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-
-
-def send_webhook(state, subscription, event, sync=False):
-    """POST a signed webhook to a subscription (in a thread unless sync); the outcome is recorded."""
-    raw = json.dumps(event).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "PagerDuty-Webhook/V3.0",
-        "X-Webhook-Id": str(uuid.uuid4()),
-        "X-Webhook-Subscription": subscription["id"],
-        "X-PagerDuty-Signature": sign(subscription["secret"], raw),
-    }
-    record = {
-        "subscription_id": subscription["id"],
-        "url": subscription["url"],
-        "webhook_id": headers["X-Webhook-Id"],
-        "event_type": event["event"]["event_type"],
-        "status": None,
-        "sent_at": time.time(),
-        "body": event,
-    }
-
-    def deliver():
-        try:
-            record["status"] = requests.post(subscription["url"], data=raw, headers=headers, timeout=5).status_code
-        except requests.RequestException as exc:
-            record["status"] = f"error: {type(exc).__name__}"
-        _count_outcome(state, subscription, record["status"])
-
-    with state.lock:
-        state.webhook_deliveries.append(record)
-    if sync:
-        deliver()
-    else:
-        threading.Thread(target=deliver, daemon=True).start()
-    return record
-
-
-def _count_outcome(state, subscription, status):
-    """PagerDuty disables a subscription after 3 dropped deliveries in a row (it does not retry here)."""
-    with state.lock:
-        ok = isinstance(status, int) and 200 <= status < 300
-        subscription["failures"] = 0 if ok else subscription.get("failures", 0) + 1
-        if subscription["failures"] >= 3:
-            subscription["temporarily_disabled"] = True

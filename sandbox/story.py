@@ -7,7 +7,7 @@ import time
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 
 from sandbox import incidents as inc
-from sandbox import v3
+from sandbox import sending, v3
 from sandbox.state import new_id
 
 story = Blueprint("story", __name__, url_prefix="/_sandbox")
@@ -33,7 +33,7 @@ def act(state, incident, action, spec, base_url, sync=False, notify=True):
         incident["updated_at"] = time.time()
     if event is None or not notify:
         return []
-    return inc.send_to_subscribers(state, incident, event, sync)
+    return sending.send_to_subscribers(state, incident, event, sync)
 
 
 def _change(state, incident, action, spec, account, agent, base_url):
@@ -126,7 +126,7 @@ def control_act(incident_id, action):
         )
     except Refused as refused:
         return jsonify(error=str(refused)), 409
-    return jsonify(webhooks=[inc.outcome(r) for r in records])
+    return jsonify(webhooks=[sending.outcome(r) for r in records])
 
 
 @story_ui.post("/ui/incidents/<incident_id>/story/<action>")

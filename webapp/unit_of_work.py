@@ -1,6 +1,8 @@
 """Helpers for one unit of work's database session: rows read several times are read once."""
 
+from collections.abc import Callable
 from contextlib import contextmanager
+from functools import wraps
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result
@@ -11,6 +13,9 @@ from webapp.extensions import db
 
 ROWS_KEY = "pagerbridge_rows"
 Row = TypeVar("Row")
+View = TypeVar("View", bound=Callable[..., Any])
+# Not READ ONLY: a page may create an org's settings row on first use (rolled back with the rest at the end).
+SNAPSHOT = {"isolation_level": "REPEATABLE READ"}
 
 
 def held(row):
@@ -76,3 +81,31 @@ def insert_or_nothing(model, conflict_columns, dialect=None):
     dialect = dialect or db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns))
+
+
+def one_snapshot(view: View) -> View:
+    """A view whose reads all come from one snapshot of the database, so its page never contradicts itself.
+
+    A page reads a report, then its timeline, then its deliveries: under PostgreSQL's default READ COMMITTED a
+    webhook committed between two of them would show "Priority set to P1" beside a priority still "None set".
+    REPEATABLE READ takes one snapshot at the first statement (the user's own row). SQLite's driver begins a
+    transaction only before a write, so each read would be its own snapshot there: an explicit BEGIN makes the reads
+    one transaction, whose shared lock holds a writer's commit back until the page is done. Put it above
+    `login_required`, so the snapshot is taken before the user is read.
+    """
+
+    @wraps(view)
+    def in_one_snapshot(*args: Any, **kwargs: Any) -> Any:
+        session, dialect = db.session(), db.engine.dialect.name
+        if session.in_transaction():
+            session.commit()  # only where a session outlives its request (tests): what it read came before
+        if dialect == "postgresql":
+            session.connection(execution_options=SNAPSHOT)
+        elif dialect == "sqlite":
+            session.connection().exec_driver_sql("BEGIN")
+        try:
+            return view(*args, **kwargs)
+        finally:
+            session.rollback()  # a page writes nothing; the snapshot ends with the page, not at teardown
+
+    return cast(View, in_one_snapshot)

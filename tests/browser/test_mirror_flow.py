@@ -20,20 +20,17 @@ def click_in_sandbox(page, sandbox_url, report_id, button, fill=None, select=Non
 
 
 def shows(page, url, text, timeout=15, pd=None, badge=None, mirror=None):
-    """Reload until the line shows (and the PagerDuty badge says `badge`, and each `mirror` field its value: the page
-    reads the report and its timeline in two statements, so one load may fall between a webhook's commit and the
-    next)."""
+    """Reload until the line shows; the same load must show the PagerDuty badge `badge` and each `mirror` field's
+    value (the page reads one snapshot: a webhook's line never shows beside the state before it)."""
+    seen = {}
 
     def look():
         page.goto(url)
-        fields = (
-            page.locator(f'[data-mirror="{name}"]').inner_text() == value for name, value in (mirror or {}).items()
-        )
-        return (
-            page.get_by_text(text).count() > 0
-            and (badge is None or page.locator(f'[data-pd-status="{badge}"]').count() > 0)
-            and all(fields)
-        )
+        if page.get_by_text(text).count() == 0:
+            return False
+        seen["badge"] = badge is None or page.locator(f'[data-pd-status="{badge}"]').count() > 0
+        seen["mirror"] = {name: page.locator(f'[data-mirror="{name}"]').inner_text() for name in mirror or {}}
+        return True
 
     try:
         wait_for(look, timeout=timeout, interval=0.3)
@@ -46,6 +43,7 @@ def shows(page, url, text, timeout=15, pd=None, badge=None, mirror=None):
         rows = db.session.execute(db.select(*columns).order_by(WebhookReceipt.id)).all()
         sent = [(d["event_type"], d["status"]) for d in pd.state.webhook_deliveries] if pd else None
         raise AssertionError(f"{text!r} not shown; webhooks: {rows}; sent {sent}") from None
+    assert seen["badge"] and seen["mirror"] == (mirror or {}), f"the page contradicts {text!r}: {seen}"
 
 
 def test_the_report_page_mirrors_what_happens_in_pagerduty(page, live_server, connected, pd_account, worker, api):

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from sandbox.demo import DEMO_API_TOKEN, DEMO_INTEGRATION_KEY, seed_demo
-from sandbox.incidents import sign
+from sandbox.sending import sign
 
 SPECS = Path(__file__).resolve().parents[2].parent / "shared" / "pagerduty"
 if not SPECS.exists():

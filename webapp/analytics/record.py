@@ -27,9 +27,10 @@ WAR_ROOM_PREFIX = "war-room-"
 
 def note_paged(item: Subject, at: datetime, service: str | None, severity: str | None, exact: bool = False) -> None:
     """PagerDuty accepted a trigger at `at` (`exact`: PagerDuty's own time, else when our delivery was accepted)."""
+    # A name PagerDuty gave stands; our own paging fills what is missing (its trigger webhook may come first).
+    item.pd_service, item.pd_severity = item.pd_service or service, item.pd_severity or severity
     if item.pd_paged_at is None:
         item.pd_paged_at, item.pd_paged_exact = at, exact
-        item.pd_service, item.pd_severity = service or item.pd_service, severity or item.pd_severity
     elif exact and (at < item.pd_paged_at or (not item.pd_paged_exact and at <= item.pd_paged_at + SAME_TRIGGER)):
         item.pd_paged_at, item.pd_paged_exact = at, True
     elif item.pd_resolved_at is not None and at > item.pd_resolved_at:
@@ -66,7 +67,8 @@ def note_status(item: Subject, status: str, at: datetime, who: str | None = None
     """One call for what a webhook or reconciliation learnt: triggered, acknowledged, resolved or reopened; `service`
     is PagerDuty's reference to the incident's service (its name replaces our route's label)."""
     name = service.get("summary") if isinstance(service, dict) else None
-    if isinstance(name, str) and name.strip() and item.pd_paged_at is not None:
+    # why: a trigger webhook may come before the sender's commit records the paging (with our route's label)
+    if isinstance(name, str) and name.strip() and (item.pd_paged_at is not None or status == "triggered"):
         item.pd_service = name.strip()[:255]
     if status == "acknowledged":
         note_acknowledged(item, at, who)
@@ -111,8 +113,9 @@ def paged_values(model: type[Subject]) -> dict[str, ColumnElement]:
 
 
 def _first_or_kept(first: ColumnElement, given: ColumnElement, column: ColumnElement) -> ColumnElement:
-    """The value given with the first paging (the known one when none is given); later pagings keep the column."""
-    return case((first, func.coalesce(given, column)), else_=column)
+    """The value given with the first paging (the known one when none is given); later pagings keep the column, or
+    fill it when empty (PagerDuty's trigger webhook recorded the paging first, without our severity)."""
+    return case((first, func.coalesce(given, column)), else_=func.coalesce(column, given))
 
 
 class SecondsBetween(FunctionElement):

@@ -10,12 +10,14 @@ from webapp.incidents import bp, services
 from webapp.incidents.forms import IncidentForm
 from webapp.tenancy import admin_required
 from webapp.timeline import entries_for
+from webapp.unit_of_work import one_snapshot
 
 FILTERS = ("q", "kind", "status", "severity")
 PAGE_SIZE = 25
 
 
 @bp.get("/")
+@one_snapshot
 @login_required
 def index():
     """Incidents, filtered; the rows fragment for htmx (active search)."""
@@ -30,6 +32,7 @@ def index():
 
 
 @bp.get("/<id:incident_id>")
+@one_snapshot
 @login_required
 def detail(incident_id):
     """An incident with root cause, affected resources, remediation, PagerDuty status and timeline."""

@@ -10,11 +10,13 @@ from webapp.reports import bp, services
 from webapp.reports.forms import AssessForm, StatusForm
 from webapp.tenancy import admin_required
 from webapp.timeline import entries_for
+from webapp.unit_of_work import one_snapshot
 
 FILTERS = ("q", "status", "severity", "sla", "sort")
 
 
 @bp.get("/")
+@one_snapshot
 @login_required
 def index():
     """Reports, filtered; the rows fragment for htmx (active search)."""
@@ -25,6 +27,7 @@ def index():
 
 
 @bp.get("/<id:report_id>")
+@one_snapshot
 @login_required
 def detail(report_id):
     """A report with its SLA, PagerDuty status and timeline."""

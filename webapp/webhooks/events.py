@@ -59,7 +59,10 @@ def apply_event(org_id: int, event_type: str, body: dict) -> str:
         if mirror.already_reconciled(subject, transition, at):
             return "ignored: reconciliation found it already"
         who = agent or ("someone" if transition in WORD_AGENTS else None)
-        if not mirror.APPLY[transition](subject, at, who, incident={"service": record.service_of(body)}):
+        apply = mirror.APPLY[transition]
+        if transition == Transition.RESOLVED and mirror.is_own_resolve(subject, event.agent):
+            apply = mirror.apply_own_resolve
+        if not apply(subject, at, who, incident={"service": record.service_of(body)}):
             late = " (older than the status shown: timeline only)"
     else:
         if event_type == EventType.TRIGGERED:  # PagerDuty's own time of paging, for the response figures

@@ -14,8 +14,9 @@ from webapp.analytics import record
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report, Subject, TimelineEntry
 from webapp.models.mirror import PAGERDUTY_URGENCIES
+from webapp.models.vocabularies import DeliveryStatus
 from webapp.timeline import add_entry
-from webapp.webhooks.payload import IncidentData
+from webapp.webhooks.payload import Agent, IncidentData
 
 RECONCILED = " (found by reconciliation)"
 MAX_NOTE = 2000
@@ -71,6 +72,29 @@ def apply_resolved(
     return _transition(subject, Transition.RESOLVED, at, agent, "Resolved via PagerDuty", incident, reconciled)
 
 
+def apply_own_resolve(
+    subject: Subject, at: datetime, agent: str | None, incident: PdIncident | None = None, reconciled: bool = False
+) -> bool:
+    """PagerDuty's echo of a resolve PagerBridge sent: resolved as apply_resolved, but no line of its own (the
+    delivery's "Resolved in PagerDuty (…)" line says it, as the "Paged …" line says a trigger)."""
+    lead = "Resolved via PagerDuty"
+    return _transition(subject, Transition.RESOLVED, at, agent, lead, incident, reconciled, line=False)
+
+
+def is_own_resolve(subject: Subject, agent: Agent | None) -> bool:
+    """Whether a resolution came through the Events API (PagerDuty names the integration's service as its agent) while
+    PagerBridge is resolving, or has resolved, this subject's key: only PagerBridge sends events with that key."""
+    if agent is None or agent.type != "service_reference":
+        return False
+    sent = db.select(Delivery.id).where(
+        Delivery.org_id == subject.org_id,
+        Delivery.dedup_key == f"{'incident' if isinstance(subject, Incident) else 'report'}-{subject.id}",
+        Delivery.action == "resolve",
+        Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRYING, DeliveryStatus.DELIVERED)),
+    )
+    return db.session.scalar(sent.limit(1)) is not None
+
+
 def apply_reopened(
     subject: Subject, at: datetime, agent: str | None, incident: PdIncident | None = None, reconciled: bool = False
 ) -> bool:
@@ -97,12 +121,14 @@ def _transition(
     lead: str,
     incident: PdIncident | None,
     reconciled: bool,
+    line: bool = True,
 ) -> bool:
     if transition != Transition.UNACKNOWLEDGED:  # the response figures keep the first acknowledgement
         service = incident.get("service") if isinstance(incident, dict) else None
         record.note_status(subject, str(transition), at, agent, service)
     words = f"{lead}{RECONCILED if reconciled else ''}{_by(agent)}."
-    add_entry(subject, f"pagerduty.{transition}", words, actor=(agent or None) and agent[:254], at=at)
+    if line:
+        add_entry(subject, f"pagerduty.{transition}", words, actor=(agent or None) and agent[:254], at=at)
     link(subject, incident)
     if not is_newer(subject.pd_status_at, at):
         return False

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from webapp.models import Report, Subject
+from webapp.analytics import record
+from webapp.models import Report, Subject, WarRoom
 from webapp.webhooks import mirror
 from webapp.webhooks.services import parse_time
 
@@ -65,6 +66,40 @@ def _status(subject: Subject, incident: dict) -> list[str]:
     return changes
 
 
+def apply_war_room(room: WarRoom, incident: dict) -> list[str]:
+    """Apply one PagerDuty incident (REST shape) to a war room's response record, as its webhooks would have:
+    PagerDuty's own time of the trigger, the first acknowledgement, the resolution or a reopening after it; what
+    changed."""
+    before = (room.pd_paged_at, room.pd_acknowledged_at, room.pd_resolved_at)
+    service = incident.get("service")
+    if incident.get("created_at"):  # a new incident of the key after a resolution is a reopening (note_paged says)
+        record.note_status(room, "triggered", parse_time(incident["created_at"]), None, service)
+    changed_at = parse_time(incident.get("last_status_change_at") or incident.get("updated_at"))
+    by = _summary(incident.get("last_status_change_by"))
+    status = incident.get("status")
+    for acknowledgement in incident.get("acknowledgements") or []:
+        if isinstance(acknowledgement, dict) and acknowledgement.get("at"):
+            who = _summary(acknowledgement.get("acknowledger")) or by
+            record.note_status(room, "acknowledged", parse_time(acknowledgement["at"]), who, service)
+    if status == "acknowledged" and room.pd_acknowledged_at is None:
+        record.note_status(room, "acknowledged", changed_at, by, service)
+    if status == "resolved":
+        record.note_status(room, "resolved", parse_time(incident.get("resolved_at") or changed_at), by, service)
+    elif status in ("triggered", "acknowledged") and room.pd_resolved_at is not None:
+        record.note_status(room, "reopened", changed_at, by, service)
+    return _war_room_changes(room, before)
+
+
+def _war_room_changes(room: WarRoom, before: tuple) -> list[str]:
+    paged_at, acknowledged_at, resolved_at = before
+    changes = ["paged at PagerDuty's time"] if room.pd_paged_at != paged_at else []
+    if room.pd_acknowledged_at != acknowledged_at:
+        changes.append(f"acknowledged{_by(room.pd_acknowledged_by)}")
+    if room.pd_resolved_at != resolved_at:
+        changes.append("resolved" if room.pd_resolved_at else "reopened")
+    return changes
+
+
 def apply_notes(subject: Subject, notes: list[dict], now: datetime) -> int:
     """Notes PagerDuty holds that the timeline does not show yet (read since the last read); how many were added."""
     added = 0
@@ -87,6 +122,8 @@ def _by(who: str | None) -> str:
     return f" by {who}" if who else ""
 
 
-def describe(subject: Subject) -> str:
-    """'report 5' or 'incident 7'."""
+def describe(subject: Subject | WarRoom) -> str:
+    """'report 5', 'incident 7' or 'war room 2' (its number in the org)."""
+    if isinstance(subject, WarRoom):
+        return f"war room {subject.number}"
     return f"{'report' if isinstance(subject, Report) else 'incident'} {subject.id}"

@@ -1,4 +1,7 @@
-"""Reconciliation: open PagerDuty incidents that went quiet are read back, and what a lost webhook said is applied."""
+"""Reconciliation: open PagerDuty incidents that went quiet are read back, and what a lost webhook said is applied.
+
+Reports, incidents and war rooms alike: a war room has no status or timeline, so what is read back for it is what its
+webhooks would have recorded for response analytics (paged, first acknowledged, resolved, reopened)."""
 
 import logging
 import math
@@ -7,14 +10,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from webapp.alerts.events import war_room_key
 from webapp.errors import DomainError
 from webapp.extensions import db
-from webapp.models import Connection, Incident, Org, Report, Subject
+from webapp.models import Connection, Incident, Org, Report, Subject, WarRoom
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import credentials_for
 from webapp.pagerduty.client import Credentials
-from webapp.webhooks.readback import apply_incident, apply_notes, describe
+from webapp.webhooks.readback import apply_incident, apply_notes, apply_war_room, describe
 from webapp.webhooks.services import alert_keys, parse_time
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,7 @@ PAGE = 100
 OFFSET_WINDOW = 10_000
 MAX_CALLS = 200  # per org and run, every 5 minutes: far inside PagerDuty's 960 a minute per key
 MAX_GROUPED_LOOKUPS = 20
+Watched = Subject | WarRoom
 
 
 class Budget:
@@ -89,10 +94,10 @@ def reconcile_org(org_id: int, now: datetime | None = None) -> list[str]:
     return [summary] + [f"{slug}: {line}" for line in applied]
 
 
-def quiet_open_subjects(org_id: int, now: datetime) -> list[Subject]:
-    """Reports and incidents whose PagerDuty incident is open here (or was resolved in the last day) and that nothing
-    touched for 10 minutes."""
-    subjects: list[Subject] = []
+def quiet_open_subjects(org_id: int, now: datetime) -> list[Watched]:
+    """Reports, incidents and war rooms whose PagerDuty incident is open here (or was resolved in the last day) and
+    that nothing touched for 10 minutes."""
+    subjects: list[Watched] = []
     for model in (Report, Incident):
         watched = db.or_(
             model.pd_status.in_(OPEN), db.and_(model.pd_status == "resolved", model.pd_status_at > now - REOPEN_WATCH)
@@ -100,19 +105,40 @@ def quiet_open_subjects(org_id: int, now: datetime) -> list[Subject]:
         subjects += db.session.scalars(
             db.select(model).where(model.org_id == org_id, watched, model.updated_at < now - QUIET).order_by(model.id)
         ).all()
-    return subjects
+    return subjects + quiet_war_rooms(org_id, now)
 
 
-def key_of(subject: Subject) -> str:
+def quiet_war_rooms(org_id: int, now: datetime) -> list[WarRoom]:
+    """War rooms PagerDuty accepted a trigger for, open as far as their record says (or resolved in the last day), whose
+    record nothing changed for 10 minutes (they have no status column: the response times say it)."""
+    settled = [
+        db.or_(column.is_(None), column < now - QUIET)
+        for column in (WarRoom.pd_acknowledged_at, WarRoom.pd_resolved_at, WarRoom.pd_reopened_at)
+    ]
+    watched = db.or_(WarRoom.pd_resolved_at.is_(None), WarRoom.pd_resolved_at > now - REOPEN_WATCH)
+    return list(
+        db.session.scalars(
+            db.select(WarRoom)
+            .where(WarRoom.org_id == org_id, WarRoom.pd_paged_at < now - QUIET, watched, *settled)
+            .order_by(WarRoom.id)
+        )
+    )
+
+
+def key_of(subject: Watched) -> str:
     """The dedup key the subject's events carry."""
+    if isinstance(subject, WarRoom):
+        return war_room_key(subject)
     return f"{'report' if isinstance(subject, Report) else 'incident'}-{subject.id}"
 
 
-def _created(subject: Subject) -> datetime:
+def _created(subject: Watched) -> datetime:
+    if isinstance(subject, WarRoom):
+        return subject.activated_at
     return subject.submitted_at if isinstance(subject, Report) else subject.created_at
 
 
-def read_back(org_id: int, subjects: list[Subject], now: datetime, budget: Budget) -> dict[str, dict[str, Any]]:
+def read_back(org_id: int, subjects: list[Watched], now: datetime, budget: Budget) -> dict[str, dict[str, Any]]:
     """PagerDuty's newest incident for each subject's key: {dedup key: incident}.
 
     One listing of the window the subjects were created in, 100 a page, when that takes fewer calls than asking for
@@ -150,10 +176,14 @@ def _every_page(
 
 
 def _match_listing(
-    org_id: int, subjects: list[Subject], incidents: list[dict[str, Any]], budget: Budget
+    org_id: int, subjects: list[Watched], incidents: list[dict[str, Any]], budget: Budget
 ) -> dict[str, dict[str, Any]]:
     keys = {key_of(subject) for subject in subjects}
-    by_pd_id = {subject.pd_incident_id: key_of(subject) for subject in subjects if subject.pd_incident_id}
+    by_pd_id = {
+        subject.pd_incident_id: key_of(subject)
+        for subject in subjects
+        if not isinstance(subject, WarRoom) and subject.pd_incident_id
+    }
     found: dict[str, dict[str, Any]] = {}
     grouped: list[dict[str, Any]] = []
     for incident in incidents:
@@ -180,7 +210,7 @@ def _keep_newest(found: dict[str, dict[str, Any]], key: str, incident: dict[str,
         found[key] = incident
 
 
-def _by_key(credentials: Credentials, subjects: list[Subject], budget: Budget) -> dict[str, dict[str, Any]]:
+def _by_key(credentials: Credentials, subjects: list[Watched], budget: Budget) -> dict[str, dict[str, Any]]:
     found = {}
     for subject in random.sample(subjects, len(subjects)):
         if not budget.take():
@@ -196,23 +226,30 @@ def _by_key(credentials: Credentials, subjects: list[Subject], budget: Budget) -
     return found
 
 
-def _apply(org_id: int, subject: Subject, incident: dict[str, Any] | None, now: datetime, budget: Budget) -> str | None:
+def _apply(org_id: int, subject: Watched, incident: dict[str, Any] | None, now: datetime, budget: Budget) -> str | None:
     """Apply one PagerDuty incident's state and its notes since the last read to its subject; a line when something
     changed."""
     if incident is None:
         return None
-    changes = apply_incident(subject, incident, now)
-    if incident.get("id") and budget.take():
-        try:
-            notes = client.rest(credentials_for(org_id), "GET", f"/incidents/{incident['id']}/notes").get("notes")
-        except client.PagerDutyError as error:
-            log.warning("could not read notes of PagerDuty incident %s: %s", incident["id"], error)
-        else:
-            added = apply_notes(subject, notes or [], now)
-            changes += [f"{added} note{'s' if added != 1 else ''} added"] if added else []
+    if isinstance(subject, WarRoom):  # no timeline: its notes are read by nobody
+        changes = apply_war_room(subject, incident)
+    else:
+        changes = apply_incident(subject, incident, now) + _notes(org_id, subject, incident, now, budget)
     if not changes:
         return None
     return f"{describe(subject)} {', '.join(changes)} (found by reconciliation)"
+
+
+def _notes(org_id: int, subject: Subject, incident: dict[str, Any], now: datetime, budget: Budget) -> list[str]:
+    if not incident.get("id") or not budget.take():
+        return []
+    try:
+        notes = client.rest(credentials_for(org_id), "GET", f"/incidents/{incident['id']}/notes").get("notes")
+    except client.PagerDutyError as error:
+        log.warning("could not read notes of PagerDuty incident %s: %s", incident["id"], error)
+        return []
+    added = apply_notes(subject, notes or [], now)
+    return [f"{added} note{'s' if added != 1 else ''} added"] if added else []
 
 
 def _iso(moment: datetime) -> str:
