@@ -3,7 +3,7 @@
 from flask import g, jsonify
 
 from webapp.api import bp, responses, schemas
-from webapp.api.auth import token_required
+from webapp.api.auth import resolved_token, token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
 from webapp.api.validation import body, query
@@ -26,7 +26,7 @@ FILTERS = ("status", "severity", "kind", "external_id")
 def create_incident():
     """POST /incidents → 201 (200 with the existing incident for a repeated external_id)."""
     data = body(schemas.NewIncident).model_dump(exclude_none=True)
-    _, answer = services.create_answer(g.org_id, data, actor="api")  # answers with what it wrote
+    _, answer = services.create_answer(g.org_id, data, actor="api", read=resolved_token().route)
     if answer is not None:
         return jsonify(answer), 201
     return jsonify(services.incident_json(services.by_external_id(g.org_id, data.get("external_id")))), 200

@@ -1,9 +1,9 @@
 """Creating an incident, the detectors' hot path: plain rows in, the API's answer out, in as few statements as can be.
 
-Two statements after the token's: one reads the route (the assignment with its inventory row and the default
-service; on PostgreSQL the new incident's id too) and one writes the incident, its timeline and its delivery (on
-PostgreSQL one statement with data-modifying CTEs; on SQLite one per table). The rows and the answer are those the
-ORM path wrote before (tests/incidents/test_creating.py compares them).
+One statement reads the route (the assignment with its inventory row and the default service; on PostgreSQL the
+new incident's id too: see route_sql; the API reads it with the token), and one writes the incident, its timeline
+and its delivery (on PostgreSQL, with data-modifying CTEs; on SQLite one INSERT per table). The rows and the answer
+are those the ORM path wrote before (tests/incidents/test_creating.py compares them).
 """
 
 from types import SimpleNamespace
@@ -13,6 +13,7 @@ from webapp.alerts import content
 from webapp.alerts.events import explained_route, incident_key
 from webapp.alerts.outbox import connection_paused, delivery_values
 from webapp.incidents import create_sql
+from webapp.incidents.route_sql import RouteRows, probe_of, read_route
 from webapp.models.types import utcnow
 from webapp.orgs import alert_rules as rules
 from webapp.queues import wake_senders_after_commit
@@ -41,13 +42,17 @@ NEW_INCIDENT = {
 MIRROR = {"pd_status": None, "pd_incident_url": None, "pd_priority": None, "pd_urgency": None, "pd_assignees": None}
 
 
-def create(org_id: int, fields: dict[str, Any], actor: str | None) -> tuple[int | None, dict[str, Any] | None]:
+def create(
+    org_id: int, fields: dict[str, Any], actor: str | None, read: RouteRows | None = None
+) -> tuple[int | None, dict[str, Any] | None]:
     """Write a new incident with its timeline and delivery; returns (its id, the API's answer), or (None, None) when
-    the org already has an incident with this external_id. The caller commits."""
+    the org already has an incident with this external_id. The caller commits. `read`: the route's rows, when the
+    API token's lookup read them along (used only when read for this very incident)."""
     now = utcnow()
     incident = SimpleNamespace(**{**NEW_INCIDENT, **fields, **MIRROR, "org_id": org_id, "created_at": now})
     incident.updated_at = now
-    found = create_sql.read_route(incident)
+    probe = probe_of(incident)
+    found = read if read is not None and read.probe == probe else read_route(org_id, probe)
     entries = [_entry("incident.created", _created_message(incident), actor)]
     wanted, why_not = rules.incident_wanted(org_id, incident)
     if not wanted:
@@ -75,14 +80,14 @@ def _entry(kind: str, message: str, actor: str | None) -> SimpleNamespace:
     return SimpleNamespace(kind=kind, message=message, actor=actor, at=utcnow())
 
 
-def _route(incident: SimpleNamespace, found: create_sql.RouteRows) -> Route | None:
+def _route(incident: SimpleNamespace, found: RouteRows) -> Route | None:
     direct = direct_route(incident.org_id)
     if direct is not None:
         return direct
     return assigned_route(incident.org_id, found.assigned, found.why, default=found.default)
 
 
-def _delivery(incident: SimpleNamespace, found: create_sql.RouteRows) -> dict[str, Any]:
+def _delivery(incident: SimpleNamespace, found: RouteRows) -> dict[str, Any]:
     """The trigger's columns, less what needs the incident's id (its dedup key, subject and payload)."""
     severity = rules.severity_mapping(incident.org_id)[incident.severity]
     route = explained_route(incident.org_id, _route(incident, found))
@@ -100,7 +105,7 @@ def _payload(incident: SimpleNamespace, delivery: dict[str, Any]) -> None:
     delivery["payload"] = content.incident_payload(incident, delivery["severity"])  # type: ignore[arg-type]
 
 
-def _record_inventory(incident: SimpleNamespace, found: create_sql.RouteRows) -> None:
+def _record_inventory(incident: SimpleNamespace, found: RouteRows) -> None:
     """An incident naming an unknown cluster, namespace or resource adds it (as `record_from_incident` does)."""
     org_id = incident.org_id
     if incident.kind == "kubernetes" and incident.cluster and incident.namespace:

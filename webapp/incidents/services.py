@@ -34,9 +34,9 @@ def create_incident(org_id, fields, actor=None):
     return db.session.get_one(Incident, incident_id), True
 
 
-def create_answer(org_id, fields, actor=None):
+def create_answer(org_id, fields, actor=None, read=None):
     """Record an incident and commit; returns (its id, the API's answer), or (None, None) for a repeated external_id."""
-    incident_id, answer = creating.create(org_id, fields, actor)
+    incident_id, answer = creating.create(org_id, fields, actor, read)
     if answer is None:  # a detector sent this external_id before (or is sending it right now)
         return None, None
     db.session.commit()
