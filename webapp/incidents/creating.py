@@ -95,6 +95,8 @@ def _delivery(incident: SimpleNamespace, found: RouteRows) -> dict[str, Any]:
     if values["status"] == "pending" and connection_paused(incident.org_id):
         values["status"] = "paused"
     values["created_at"] = values["updated_at"] = utcnow()
+    # the ORM writes a column's default for None: an unrouted delivery has always been written with one
+    values["next_attempt_at"] = values["next_attempt_at"] or values["created_at"]
     return values
 
 
