@@ -263,10 +263,26 @@ def test_the_route_read_with_the_token_serves_only_its_own_incident(db, org):
     assert shape(sql[0]) == "SELECT pagerduty_services"  # read again
 
 
-@pytest.mark.parametrize("setup", [routed, below_minimum_severity, not_connected], ids=lambda setup: setup.__name__)
+@pytest.mark.parametrize("setup", SETUPS, ids=[setup.__name__ for setup in SETUPS])
 def test_the_201_is_what_reading_the_incident_answers(api, db, org, setup):
+    """And the org, its settings and connection come with the token, whole enough: nothing is read again."""
+    from tests.sql import recorded, shape
+
     setup(org.id)
     db.session.commit()
-    created = api.post("/incidents", json=_fields(setup, 1))
+    api.post("/incidents", json=_fields(setup, 0))  # the token's last use is noted; the namespace is known
+    with recorded(db.engine) as sql:
+        created = api.post("/incidents", json=_fields(setup, 1))
     assert created.status_code == 201
+    shapes = [shape(s) for s in sql]
+    if setup is not_connected:  # no connection row: it is looked for again, to say why nothing is paged
+        shapes = [s for s in shapes if s != "SELECT pagerduty_connections"]
+    writes = (
+        ["WITH incidents"]
+        if db.engine.dialect.name == "postgresql"
+        else ["INSERT incidents", "INSERT timeline_entries"]
+    )
+    if db.engine.dialect.name == "sqlite" and setup is not below_minimum_severity:
+        writes.append("INSERT deliveries")
+    assert shapes == ["SELECT api_tokens", *writes]
     assert created.json == api.get(f"/incidents/{created.json['id']}").json
