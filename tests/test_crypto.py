@@ -65,3 +65,22 @@ def test_a_short_non_fernet_key_is_refused(app):
         assert "32+" in str(error)
     else:
         raise AssertionError("a short key was accepted")
+
+
+def test_a_ciphertext_is_decrypted_once_per_key_list(app, db, monkeypatch):
+    """Decryptions are cached by key list and ciphertext; a key list without the key still refuses the value."""
+    import pytest
+
+    token = crypto.encrypt(SECRET)
+    calls = []
+    real = crypto.MultiFernet.decrypt
+    monkeypatch.setattr(crypto.MultiFernet, "decrypt", lambda self, value: calls.append(value) or real(self, value))
+    assert [crypto.decrypt(token) for _ in range(3)] == [SECRET] * 3
+    assert len(calls) == 1
+    old_keys = list(app.config["ENCRYPTION_KEYS"])
+    app.config["ENCRYPTION_KEYS"] = [Fernet.generate_key().decode()]
+    try:
+        with pytest.raises(crypto.SecretUnreadable):
+            crypto.decrypt(token)
+    finally:
+        app.config["ENCRYPTION_KEYS"] = old_keys

@@ -228,3 +228,16 @@ def test_gunicorn_closes_the_connection_after_refusing_an_unread_body(gunicorn):
     assert answer.startswith("HTTP/1.1 413") and "Connection: close" in answer  # and closed: the read ended
     answer = _exchange(gunicorn, health + health.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n"))
     assert answer.count("HTTP/1.1 200") == 2 and "Connection: keep-alive" in answer  # others keep the connection
+
+
+def test_an_api_call_counts_against_its_budget_once(app, api, monkeypatch):
+    """The API's budget is counted by api_budget alone (one hit, one Redis round trip), not again by Flask-Limiter."""
+    from limits import parse
+
+    from webapp.ratelimit import limiter
+
+    hits = []
+    real = type(limiter.limiter).hit
+    monkeypatch.setattr(type(limiter.limiter), "hit", lambda self, *args: hits.append(args) or real(self, *args))
+    assert api.get("/reports").status_code == 200
+    assert [(str(item), scope) for item, scope, _key in hits] == [(str(parse(app.config["API_RATE_LIMIT"])), "api")]

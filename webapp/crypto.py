@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -46,9 +47,16 @@ def encrypt(plaintext):
 def decrypt(token):
     """Decrypt a value written under any configured key."""
     try:
-        return fernet().decrypt(token.encode()).decode()
+        return _decrypted(fernet(), token)
     except InvalidToken as exc:
         raise SecretUnreadable("A stored secret cannot be read with the configured ENCRYPTION_KEYS.") from exc
+
+
+# Every API write reads the org's connection and a service's key: the same few ciphertexts, decrypted once per
+# process. Keyed by the MultiFernet (one per key list) and the ciphertext, a hit is what decrypting would give.
+@lru_cache(maxsize=4096)
+def _decrypted(keys, token):
+    return keys.decrypt(token.encode()).decode()
 
 
 def rotate(token):

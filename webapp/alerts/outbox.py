@@ -92,7 +92,7 @@ def queue_events(
 
 def _store(org_id: int, deliveries: list[Delivery]) -> list[Delivery]:
     """Add new deliveries of one org (paused while its credentials are refused); the pending ones go after commit."""
-    paused = _connection_paused(org_id)
+    paused = connection_paused(org_id)
     for delivery in deliveries:
         if paused and delivery.status == "pending":
             delivery.status = "paused"
@@ -114,30 +114,48 @@ def _new_delivery(
     route: "Route | None",
     priority: int | None,
 ) -> Delivery:
-    delivery = Delivery(
-        org_id=org_id,
-        action=action,
-        event_type=event_type,
-        dedup_key=dedup_key,
-        severity=severity,
-        payload=payload or {},
-        status="pending",
-        next_attempt_at=utcnow(),
-        priority=priority if priority is not None else PRIORITY.get(severity or "info", 0),
+    subject_key = (type(subject).__name__.lower(), subject.id) if subject is not None else None
+    return Delivery(
+        **delivery_values(org_id, action, event_type, dedup_key, subject_key, severity, payload, route, priority)
     )
+
+
+def delivery_values(
+    org_id: int,
+    action: str,
+    event_type: str,
+    dedup_key: str | None,
+    subject: tuple[str, int] | None,
+    severity: str | None,
+    payload: dict[str, Any] | None,
+    route: "Route | None",
+    priority: int | None = None,
+) -> dict[str, Any]:
+    """The columns of a new delivery (`subject` as (type, id)), as the sender expects them; not yet paused."""
+    values: dict[str, Any] = {
+        "org_id": org_id,
+        "action": action,
+        "event_type": event_type,
+        "dedup_key": dedup_key,
+        "severity": severity,
+        "payload": payload or {},
+        "status": "pending",
+        "next_attempt_at": utcnow(),
+        "priority": priority if priority is not None else PRIORITY.get(severity or "info", 0),
+    }
     if subject is not None:
-        delivery.subject_type, delivery.subject_id = type(subject).__name__.lower(), subject.id
+        values["subject_type"], values["subject_id"] = subject
     if route is not None:
-        delivery.routing_key, delivery.target_label = route.routing_key, route.label
-        delivery.route_reason, delivery.service_id = route.reason, route.service_id
+        values["routing_key"], values["target_label"] = route.routing_key, route.label
+        values["route_reason"], values["service_id"] = route.reason, route.service_id
         if route.routing_key and action != "note":
-            delivery.pace_group = pace_group(route.routing_key)
+            values["pace_group"] = pace_group(route.routing_key)
         if not route.routing_key:
-            delivery.status, delivery.next_attempt_at = "no_route", None
-    return delivery
+            values["status"], values["next_attempt_at"] = "no_route", None
+    return values
 
 
-def _connection_paused(org_id: int) -> bool:
+def connection_paused(org_id: int) -> bool:
     """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
     connection = connection_for(org_id)
     return connection is not None and connection.state == "error"

@@ -8,9 +8,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from webapp.api.services import token_in_use
 from webapp.errors import DomainError, json_error
 from webapp.extensions import db
+from webapp.incidents.route_sql import probe_of
 
 REALM = 'Bearer realm="PagerBridge API"'
 TOKEN_FOUND = "pagerbridge.api_token"
+CREATE_INCIDENT = "api.create_incident"
 
 
 class Unauthorized(DomainError):
@@ -50,13 +52,30 @@ def resolved_token():
         # a write may page PagerDuty: read the org's settings and connection with the token, in one statement
         writes = request.method not in ("GET", "HEAD", "OPTIONS")
         try:
-            request.environ[TOKEN_FOUND] = token_in_use(token, with_org_config=writes) if token else None
+            probe = incident_probe() if writes else None
+            request.environ[TOKEN_FOUND] = (
+                token_in_use(token, with_org_config=writes, route_probe=probe) if token else None
+            )
         except SQLAlchemyError:
             # The rate limit swallows this error and the view asks again: a connection lost mid-statement would
             # leave the session unusable, and that second ask a 500 instead of the database's 503 (or an answer).
             db.session.rollback()
             raise
     return request.environ[TOKEN_FOUND]
+
+
+def incident_probe():
+    """On POST /incidents, what the body's incident is routed by (its route is read with the token), else None."""
+    if request.endpoint != CREATE_INCIDENT:
+        return None
+    try:
+        data = request.get_json(silent=True)
+    except Exception:  # noqa: BLE001 - the view's own reading answers for a bad body
+        return None
+    if not isinstance(data, dict):
+        return None
+    probe = probe_of(data)
+    return probe if all(value is None or isinstance(value, str) for value in probe) else None
 
 
 def token_required(view):
@@ -69,7 +88,7 @@ def token_required(view):
         found = resolved_token()
         if found is None:
             raise Unauthorized("This API token is unknown or has been revoked.", invalid_token=True)
-        g.api_token_id, g.org_id = found
+        g.api_token_id, g.org_id = found[:2]
         return view(*args, **kwargs)
 
     return wrapped

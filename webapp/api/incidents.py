@@ -3,14 +3,13 @@
 from flask import g, jsonify
 
 from webapp.api import bp, responses, schemas
-from webapp.api.auth import token_required
+from webapp.api.auth import resolved_token, token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
 from webapp.api.validation import body, query
 from webapp.extensions import db
 from webapp.incidents import services
 from webapp.models import Incident
-from webapp.unit_of_work import kept_loaded
 
 FILTERS = ("status", "severity", "kind", "external_id")
 
@@ -27,10 +26,10 @@ FILTERS = ("status", "severity", "kind", "external_id")
 def create_incident():
     """POST /incidents → 201 (200 with the existing incident for a repeated external_id)."""
     data = body(schemas.NewIncident).model_dump(exclude_none=True)
-    with kept_loaded():  # answer with what was just written, without reading it back
-        incident, created = services.create_incident(g.org_id, data, actor="api")
-        answer = services.incident_json(incident)
-    return jsonify(answer), 201 if created else 200
+    _, answer = services.create_answer(g.org_id, data, actor="api", read=resolved_token().route)
+    if answer is not None:
+        return jsonify(answer), 201
+    return jsonify(services.incident_json(services.by_external_id(g.org_id, data.get("external_id")))), 200
 
 
 @bp.get("/incidents")

@@ -2,10 +2,14 @@
 
 import secrets
 from datetime import timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import load_only
 
 from webapp.audit.services import record
 from webapp.errors import DomainError, NotFound
 from webapp.extensions import db
+from webapp.incidents.route_sql import RouteRows, join_route, params_of, rows_of, variant_of
 from webapp.models import ApiToken, Connection, Org, OrgSettings
 from webapp.models.org import hash_token
 from webapp.models.types import utcnow
@@ -26,6 +30,28 @@ LIVE_TOKEN_WITH_ORG_CONFIG = (
     .outerjoin(OrgSettings, OrgSettings.org_id == Org.id)
     .outerjoin(Connection, Connection.org_id == Org.id)
 )
+_WITH_ROUTE: dict[tuple[str, str], Any] = {}
+# What creating an incident reads of the org, its settings and connection (the slug names the source, the rest
+# routes and filters); the rest stays unloaded (psycopg describes every column of every row: ~25 fewer here).
+CREATE_INCIDENT_COLUMNS = (
+    load_only(Org.slug),
+    load_only(OrgSettings.incident_notifications, OrgSettings.severity_mapping),
+    load_only(
+        Connection.method,
+        Connection.state,
+        Connection.routing_key,
+        Connection.integration_key,
+        Connection.service_name,
+    ),
+)
+
+
+class TokenFound(NamedTuple):
+    """A live token's id and org, and the route of the incident being created when it was read along."""
+
+    token_id: int
+    org_id: int
+    route: RouteRows | None = None
 
 
 def create_token(org_id, name="", actor=None):
@@ -61,15 +87,20 @@ def revoke_token(org_id, token_id, actor=None):
     return api_token
 
 
-def token_in_use(token: str, with_org_config: bool = False) -> tuple[int, int] | None:
+def token_in_use(token: str, with_org_config: bool = False, route_probe: tuple | None = None) -> TokenFound | None:
     """(token id, org id) of a live token, or None; notes when it was last used, once a minute at most.
 
     With `with_org_config` (a request that may page PagerDuty), the same statement reads the org's settings and
     PagerDuty connection, which the unit of work then finds without reading them again (nothing is cached across
-    requests: a revoked token, changed settings or a new connection count from the next request on).
+    requests: a revoked token, changed settings or a new connection count from the next request on). With
+    `route_probe` (POST /incidents: see `route_sql.probe_of`), it reads the new incident's route too.
     """
     query = LIVE_TOKEN_WITH_ORG_CONFIG if with_org_config else LIVE_TOKEN
-    found = db.session.execute(query, {"token_hash": hash_token(token)}).first()
+    params = {"token_hash": hash_token(token)}
+    if with_org_config and route_probe is not None:
+        query = _with_route(variant_of(route_probe))
+        params.update(params_of(route_probe))
+    found = db.session.execute(query, params).first()
     if found is None:
         return None
     token_id, last_used_at, org = found[:3]
@@ -84,4 +115,16 @@ def token_in_use(token: str, with_org_config: bool = False) -> tuple[int, int] |
             execution_options={"synchronize_session": False},
         )
         db.session.commit()
-    return token_id, org.id
+    route = rows_of(found, route_probe) if with_org_config and route_probe is not None else None
+    return TokenFound(token_id, org.id, route)
+
+
+def _with_route(variant: str) -> Any:
+    """The token's statement with the org's settings, connection and an incident's route (built once per shape)."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _WITH_ROUTE.get((dialect, variant))
+    if statement is None:
+        statement = _WITH_ROUTE[(dialect, variant)] = join_route(
+            LIVE_TOKEN_WITH_ORG_CONFIG.options(*CREATE_INCIDENT_COLUMNS), Org.id, dialect, variant
+        )
+    return statement

@@ -3,13 +3,12 @@
 from webapp.alerts import events
 from webapp.errors import DomainError
 from webapp.extensions import db
+from webapp.incidents import creating
 from webapp.models import Incident
 from webapp.models.incident import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.models.types import utcnow
-from webapp.routing.inventory import record_from_incident
 from webapp.tenancy import contains_any, get_in_org
-from webapp.timeline import add_entry, as_json, entries_for, start_timeline
-from webapp.unit_of_work import insert_or_nothing
+from webapp.timeline import add_entry, as_json, entries_for
 from webapp.webhooks.mirror import as_json as mirror_json
 
 UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
@@ -29,27 +28,19 @@ def by_external_id(org_id, external_id):
 
 def create_incident(org_id, fields, actor=None):
     """Record an incident (or return the existing one for a repeated external_id); returns (incident, created)."""
-    incident = db.session.scalar(
-        insert_or_nothing(Incident, ("org_id", "external_id")).values(org_id=org_id, **fields).returning(Incident)
-    )
-    if incident is None:  # a detector sent this external_id before (or is sending it right now)
+    incident_id, answer = create_answer(org_id, fields, actor)
+    if answer is None:
         return by_external_id(org_id, fields.get("external_id")), False
-    start_timeline(incident)
-    where = (
-        f"{incident.cluster}/{incident.namespace}"
-        if incident.kind == "kubernetes"
-        else f"{incident.provider} {incident.resource_type or 'resource'} {incident.resource_id}"
-    )
-    add_entry(
-        incident,
-        "incident.created",
-        f"{incident.kind.capitalize()} incident detected in {where} (severity {incident.severity}).",
-        actor,
-    )
-    events.on_incident_created(incident)
-    record_from_incident(incident)  # after routing, which has read the incident's inventory row when it is known
+    return db.session.get_one(Incident, incident_id), True
+
+
+def create_answer(org_id, fields, actor=None, read=None):
+    """Record an incident and commit; returns (its id, the API's answer), or (None, None) for a repeated external_id."""
+    incident_id, answer = creating.create(org_id, fields, actor, read)
+    if answer is None:  # a detector sent this external_id before (or is sending it right now)
+        return None, None
     db.session.commit()
-    return incident, True
+    return incident_id, answer
 
 
 def update_incident(org_id, incident_id, changes, actor=None):

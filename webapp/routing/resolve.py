@@ -179,17 +179,30 @@ def _assignment(incident: Incident) -> tuple[Service | None, str | None]:
 
 def route_for_incident(incident):
     """Resource or namespace assignment, then the default service, then the legacy key (see fallback_route)."""
-    connection = connection_for(incident.org_id)
-    direct = _not_connected(connection) or _routing_key_route(connection)
+    direct = direct_route(incident.org_id)
     if direct is not None:
         return direct
     service, why = _assignment(incident)
+    return assigned_route(incident.org_id, service, why)
+
+
+def direct_route(org_id: int) -> Route | None:
+    """The route that needs no assignment (not connected, disconnected, the routing-key method), else None."""
+    connection = connection_for(org_id)
+    return _not_connected(connection) or _routing_key_route(connection)
+
+
+def assigned_route(org_id: int, service, why: str | None, default: Service | None | Unread = UNREAD) -> Route:
+    """The route once the assignment is read: its service when it can take alerts, else the fallbacks (with
+    `default`, the default service, when the caller read it along with the assignment)."""
     if service is None:
-        return fallback_route(incident.org_id, "No assignment matches")
+        return fallback_route(org_id, "No assignment matches", default=default)
     problem = service_problem(service)
     if problem is None:
         return _route_to(service, f"{why} to {service.name}")
-    return fallback_route(incident.org_id, f"{why} to {service.name}, but {problem}", skip_service_id=service.id)
+    return fallback_route(
+        org_id, f"{why} to {service.name}, but {problem}", skip_service_id=service.id, default=default
+    )
 
 
 def vdp_key_label(connection) -> str:
