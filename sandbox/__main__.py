@@ -3,17 +3,50 @@
 import argparse
 import json
 
-from werkzeug.serving import WSGIRequestHandler, run_simple
+from gunicorn.app.base import BaseApplication
 
 from sandbox import create_sandbox_app
 from sandbox.demo import seed_demo
 from sandbox.state import SandboxState
 
+# Calls wait out --latency-ms (and a "hang" fault 30 s) on a thread each: enough threads for a storm's calls at once.
+THREADS = 256
 
-class KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1, so clients keep their connections open as they do with PagerDuty."""
 
-    protocol_version = "HTTP/1.1"
+class SandboxServer(BaseApplication):
+    """The sandbox under gunicorn: one process (its state is in memory), keep-alive connections as PagerDuty keeps
+    them (werkzeug's development server closes every connection after one answer, so each call paid a new TCP
+    connection on both sides)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = {
+            "bind": f"{self.args.host}:{self.args.port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": THREADS,
+            "keepalive": 75,
+            "timeout": 120,
+            "graceful_timeout": 2,
+            "loglevel": "warning",
+        }
+        for name, value in settings.items():
+            self.cfg.set(name, value)
+
+    def load(self):
+        """The app with its state, built in the serving process (its webhook threads start there)."""
+        args = self.args
+        state = SandboxState(events_per_minute=args.events_per_minute or None)
+        state.latency_ms = args.latency_ms
+        if args.demo:
+            seed_demo(state)
+        if args.seed:
+            with open(args.seed) as handle:
+                state.seed(json.load(handle))
+        return create_sandbox_app(state)
 
 
 def main():
@@ -25,15 +58,7 @@ def main():
     parser.add_argument("--seed", help='a JSON seed file ({"accounts": [...]})')
     parser.add_argument("--events-per-minute", type=int, default=120, help="0 for unlimited")
     parser.add_argument("--latency-ms", type=float, default=0, help="answer every PagerDuty call after this long")
-    args = parser.parse_args()
-    state = SandboxState(events_per_minute=args.events_per_minute or None)
-    state.latency_ms = args.latency_ms
-    if args.demo:
-        seed_demo(state)
-    if args.seed:
-        with open(args.seed) as handle:
-            state.seed(json.load(handle))
-    run_simple(args.host, args.port, create_sandbox_app(state), threaded=True, request_handler=KeepAliveHandler)
+    SandboxServer(parser.parse_args()).run()
 
 
 if __name__ == "__main__":
