@@ -173,7 +173,7 @@ def test_pacing_without_redis_is_local_and_leaves_room_for_every_sender(app, db,
 
 def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, connected, db, redis):
     from tests.conftest import DEFAULT_KEY
-    from tests.sql import recorded, shape
+    from tests.sql import recorded, updated
     from webapp.alerts.claiming import claim_rows
     from webapp.alerts.sender import connection_facts, send_leased
     from webapp.models import Incident
@@ -187,7 +187,7 @@ def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, conne
     with recorded(db.engine) as statements:
         assert send_leased(row, token) == ("delivered", None)
     # The claim's RETURNING was the read: the lease-checked delivered write and the subject's mirror, nothing else.
-    assert [shape(sql) for sql in statements] == ["WITH outcome", "WITH paged"]  # two UPDATEs … FROM (VALUES …)
+    assert [updated(sql) for sql in statements] == ["deliveries", "incidents"]
     db.session.expire_all()
     incident = db.session.get(Incident, incident_id)
     assert (incident.pd_status, incident.pd_paged_exact) == ("triggered", False)

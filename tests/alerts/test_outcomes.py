@@ -10,7 +10,7 @@ from tests import factories
 from tests.api.test_incidents import K8S
 from tests.conftest import DEFAULT_KEY
 from tests.sending import lease, lease_row, send_now
-from tests.sql import recorded, shape
+from tests.sql import recorded, updated
 from webapp.alerts.claiming import claim_rows
 from webapp.alerts.outcomes import OutcomeWriter, write_delivered
 from webapp.alerts.sender import connection_facts, send_leased
@@ -58,7 +58,7 @@ def test_sends_finished_together_are_written_in_two_statements(app, api, pd, con
     assert outcomes == dict.fromkeys(triggers, ("delivered", None))
     # One lease-checked delivered write for all three (answering whether successors wait), one mirror of the three
     # incidents with their paging; nothing read.
-    assert [shape(sql) for sql in statements] == ["WITH outcome", "WITH paged"]  # UPDATE … FROM (VALUES …)
+    assert [updated(sql) for sql in statements] == ["deliveries", "incidents"]
     db.session.expire_all()
     for delivery_id in triggers:
         row = db.session.get(Delivery, delivery_id)
