@@ -79,29 +79,42 @@ def connection_facts(org_id: int) -> Facts:
 Leased = SimpleNamespace  # the claimed row opened (read-only: writes are statements)
 
 
-def send_leased(row: Row[Any], lease_token: str, writer: OutcomeWriter | None = None) -> tuple[str, datetime | None]:
+def send_leased(
+    row: Row[Any], lease_token: str, writer: OutcomeWriter | None = None, reserved: float | None = None
+) -> tuple[str, datetime | None]:
     """Send a delivery as the claim returned it (`claiming.claim_rows`: every column, leased under `lease_token`),
     with no read of its own; returns (outcome, when it is due again or None). A delivered trigger, acknowledgement or
-    resolve is written in `writer`'s next batch when given (a sender's), else on its own. Raises SecretUnreadable
-    when its routing key cannot be decrypted (as reading the row would): its lease lapses, the other sends go on."""
+    resolve is written in `writer`'s next batch when given (a sender's), else on its own. `reserved`: the wait for
+    the pace slot the claim reserved for it (`needs_slot`), if it did. Raises SecretUnreadable when its routing key
+    cannot be decrypted (as reading the row would): its lease lapses, the other sends go on."""
     delivery = SimpleNamespace(**row._asdict())
     if delivery.routing_key is not None:
         delivery.routing_key = crypto.decrypt(delivery.routing_key)
     with kept_loaded():
-        return _settled(delivery, lease_token, writer)
+        return _settled(delivery, lease_token, writer, reserved)
 
 
-def _settled(delivery: Leased, lease_token: str, writer: OutcomeWriter | None) -> tuple[str, datetime | None]:
+def needs_slot(row: Any) -> bool:
+    """Whether a claimed row's send reserves a pace slot first (a paced action not back for a slot it holds); its
+    claim reserves them for all its rows at once (`pacing.reserve_slots` by `pace_group`)."""
+    return row.action in PACED_ACTIONS and row.pace_group is not None and not _holds_slot(row)
+
+
+def _settled(
+    delivery: Leased, lease_token: str, writer: OutcomeWriter | None, reserved: float | None
+) -> tuple[str, datetime | None]:
     try:
-        return _process(delivery, connection_facts(delivery.org_id), lease_token, writer)
+        return _process(delivery, connection_facts(delivery.org_id), lease_token, writer, reserved)
     except LeaseLost:
         db.session.rollback()
         log.warning("delivery %s: outcome came after its lease was taken over; dropped", delivery.id)
         return "late", None
 
 
-def _process(delivery: Leased, facts: Facts, token: str, writer: OutcomeWriter | None) -> tuple[str, datetime | None]:
-    due = _paced(delivery, token)
+def _process(
+    delivery: Leased, facts: Facts, token: str, writer: OutcomeWriter | None, reserved: float | None
+) -> tuple[str, datetime | None]:
+    due = _paced(delivery, token, reserved)
     if due is not None:
         return "paced", due
     try:
@@ -148,12 +161,14 @@ def _durably() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO on"))
 
 
-def _paced(delivery: Leased, token: str) -> datetime | None:
+def _paced(delivery: Leased, token: str, reserved: float | None) -> datetime | None:
     """Events go out in their key's slots: a delivery whose slot is later is given that slot and handed back
-    (returns when it is due; None means send now)."""
-    if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
-        return None
-    wait = reserve_slot(delivery.routing_key)
+    (returns when it is due; None means send now). `reserved`: the wait for the slot its claim reserved."""
+    if reserved is None:
+        if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
+            return None
+        reserved = reserve_slot(delivery.routing_key)
+    wait = reserved
     if wait <= 0:
         return None
     due = utcnow() + timedelta(seconds=wait)
@@ -162,7 +177,7 @@ def _paced(delivery: Leased, token: str) -> datetime | None:
     return due
 
 
-def _holds_slot(delivery: Leased) -> bool:
+def _holds_slot(delivery: Any) -> bool:
     """The delivery comes back for the slot it reserved (a slot missed by far is reserved again)."""
     if delivery.slot_at is None:
         return False
