@@ -65,3 +65,22 @@ def test_the_engine_reserves_the_slots_of_a_claims_paced_rows_only(app, db, redi
     finally:
         engine.pool.shutdown()
     assert reserved == dict.fromkeys(triggers, 0.0) and notes[0] not in reserved
+
+
+def test_a_claim_whose_slots_cannot_be_reserved_leaves_each_send_to_reserve_its_own(app, db, redis, monkeypatch):
+    from tests.alerts.test_claiming import queue
+    from webapp.alerts import pacing
+    from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.engine import DeliveryEngine
+    from webapp.models import Org
+
+    org = Org(slug="o", name="O")
+    db.session.add(org)
+    db.session.commit()
+    queue(db, org.id, "k" * 32, 2)
+    monkeypatch.setattr(pacing, "reserve_slots", lambda groups: 1 / 0)  # not a Redis error: a bug
+    engine = DeliveryEngine(app, in_flight=4, org_limit=10, name="me")
+    try:
+        assert engine._reserve([row for row, _ in claim_rows(10, 10, "me")]) == {}
+    finally:
+        engine.pool.shutdown()

@@ -161,11 +161,15 @@ class DeliveryEngine:
         return len(batch)
 
     def _reserve(self, rows: list[Row[Any]]) -> dict[int, float]:
-        """The pace slots of the claimed rows that need one, reserved in one Redis round trip: {id: wait}."""
+        """The pace slots of the claimed rows that need one, reserved in one Redis round trip: {id: wait}. Never
+        raises: the rows are leased already, and a row without a reserved wait reserves its own slot when sent."""
         paced = [row for row in rows if needs_slot(row)]
-        return dict(
-            zip((row.id for row in paced), pacing.reserve_slots([row.pace_group for row in paced]), strict=True)
-        )
+        try:
+            waits = pacing.reserve_slots([row.pace_group for row in paced])
+        except Exception:  # noqa: BLE001 - anything but Redis failing (which paces locally): each send reserves its own
+            log.exception("reserving the claim's pace slots failed")
+            return {}
+        return dict(zip((row.id for row in paced), waits, strict=True))
 
     def _dispatch(self) -> None:
         next_poll = 0.0

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 WINDOW_SECONDS = 0.01  # how long the first outcome of a batch waits for others: the rows of one claim, sent
 # together, answer within a few ms of each other; a longer wait holds their leases (the org's in-flight cap) longer
 MAX_BATCH = 64
+WRITE_TIMEOUT = 30.0  # a send thread gives up on a batch this late (its lease then lapses): a stalled writer stops none
 MIRRORED = {("incident", "trigger"), ("incident", "resolve"), ("report", "trigger"), ("report", "resolve")}
 
 
@@ -220,7 +221,7 @@ class OutcomeWriter:
             self.pending.append((outcome, future))
             if len(self.pending) in (1, MAX_BATCH):
                 self.ready.notify()
-        return future.result()
+        return future.result(timeout=WRITE_TIMEOUT)
 
     def _run(self) -> None:
         while (batch := self._next_batch()) is not None:
