@@ -4,9 +4,10 @@
     python bench/sender_cpu.py --count 300 --profile       # and a cProfile of it (by own time)
 
 Writes `count` incident triggers over 200 keys into a fresh database, then claims them in batches of 32 and sends each
-as a sender thread does (lease-checked writes, mirror, pacing in Redis, metrics kept in process), with PagerDuty's
-answer faked in the process (no HTTP: the figure is the engine's own work). One thread: CPU seconds are exact where
-timings on a shared box are not. Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL).
+batch as the sender's threads do (pacing in Redis, the delivered outcomes written in batches by an OutcomeWriter with
+the mirror, metrics kept in process), with PagerDuty's answer faked in the process (no HTTP: the figure is the
+engine's own work; `bench/sender_storm.py` runs real senders against the sandbox). Process CPU seconds are exact
+where timings on a shared box are not. Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL).
 """
 
 import argparse
@@ -57,18 +58,31 @@ def queue_triggers(count: int) -> None:
     db.session.commit()
 
 
-def send_all() -> int:
-    """Claim and send until nothing is due; returns how many were delivered."""
+def send_all(app) -> int:
+    """Claim and send until nothing is due, each claimed batch on a pool of threads; returns how many were
+    delivered."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from webapp.alerts.claiming import claim_rows
+    from webapp.alerts.outcomes import OutcomeWriter
     from webapp.alerts.sender import send_leased
     from webapp.extensions import db
 
+    writer = OutcomeWriter(app).start()
+
+    def send(claimed) -> bool:
+        with app.app_context():
+            try:
+                return send_leased(*claimed, writer)[0] == "delivered"
+            finally:
+                db.session.remove()
+
     delivered = 0
-    while batch := claim_rows(32, 100_000, "bench-cpu"):
-        db.session.remove()
-        for row, token in batch:
-            delivered += send_leased(row, token)[0] == "delivered"
+    with ThreadPoolExecutor(32) as pool:
+        while batch := claim_rows(32, 100_000, "bench-cpu"):
             db.session.remove()
+            delivered += sum(pool.map(send, batch))
+    writer.stop()
     return delivered
 
 
@@ -104,7 +118,7 @@ def main() -> None:
         started = time.process_time()
         if profile:
             profile.enable()
-        delivered = send_all()
+        delivered = send_all(app)
         if profile:
             profile.disable()
         used = time.process_time() - started

@@ -25,3 +25,8 @@ def shape(sql):
     """'INSERT incidents', 'SELECT timeline_entries', 'SAVEPOINT'…: the verb and the first table named."""
     table = re.search(r"\b(?:INTO|FROM)\s+(\w+)", sql)
     return f"{sql.split(None, 1)[0]} {table.group(1) if table else ''}".strip()
+
+
+def updated(sql):
+    """The table an UPDATE writes, whatever comes before it (a WITH of the rows it reads)."""
+    return re.search(r"\bUPDATE\s+(\w+)", sql).group(1)

@@ -3,11 +3,16 @@
 from datetime import timedelta
 
 from tests import factories
-from webapp.alerts.claiming import claim_batch
+from webapp.alerts.claiming import claim_rows
 from webapp.alerts.outbox import queue_event
 from webapp.models import Delivery
 from webapp.models.types import utcnow
 from webapp.routing.resolve import Route
+
+
+def claim_batch(limit, org_limit, owner=None):
+    """The sender's claim (`claim_rows`) as [(id, lease token)], in the order it would start them."""
+    return [(row.id, token) for row, token in claim_rows(limit, org_limit, owner)]
 
 
 def queue(db, org_id, key, count, *, severity="warning", dedup=None, action="trigger"):

@@ -10,10 +10,10 @@ from tests import factories
 from tests.alerts.test_claiming import queue
 from tests.api.test_incidents import K8S
 from tests.conftest import VDP_KEY
-from tests.sending import lease, send_now
+from tests.sending import claimed_ids, lease, lease_row, send_now
 from webapp.alerts import liveness
-from webapp.alerts.claiming import claim_batch
-from webapp.alerts.sender import send_claimed
+from webapp.alerts.claiming import claim_rows
+from webapp.alerts.sender import send_leased
 from webapp.models import Delivery, Sender
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
@@ -39,9 +39,9 @@ def _taken_over_during(monkeypatch, db, delivery_id, function="post_event", erro
 def test_an_outcome_after_the_lease_was_taken_over_is_dropped(api, pd, connected, db, monkeypatch, error):
     report_id = api.post("/reports", json={"title": "Late"}).json["id"]
     delivery_id = db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"report-{report_id}"))
-    token = lease(delivery_id)
+    row, token = lease_row(delivery_id)
     _taken_over_during(monkeypatch, db, delivery_id, error=error)
-    assert send_claimed(delivery_id, token) == ("late", None)
+    assert send_leased(row, token) == ("late", None)
     db.session.expire_all()
     row = db.session.get(Delivery, delivery_id)
     # The other sender's lease and the pending status stand: the late "delivered" or "retrying" overwrote nothing.
@@ -60,7 +60,7 @@ def test_a_dead_senders_leases_are_claimed_at_once_and_only_live_leases_count(db
     )
     for delivery_id, owner in zip(ids[:3], ["dead", "dead", "alive"], strict=True):
         lease(delivery_id, owner=owner)
-    claimed = {delivery_id for delivery_id, _ in claim_batch(limit=10, org_limit=3, owner="me")}
+    claimed = set(claimed_ids(limit=10, org_limit=3, owner="me"))
     # The dead sender's two are free although their leases run for another minute; the live one is not, and it
     # alone counts against the cap of three, so two more fit.
     assert claimed <= {ids[0], ids[1], ids[3]} and len(claimed) == 2
@@ -83,9 +83,9 @@ def test_a_sender_back_from_a_database_outage_leaves_silent_peers_leases_until_i
     assert not engine.peers_judged()  # not reached the database yet
     engine.reachable_since = time.monotonic()  # it has just got the database back
     assert not engine.peers_judged()
-    assert [i for i, _ in claim_batch(10, 10, "me", engine.peers_judged())] == [ids[1]]  # the peer's lease stands
+    assert claimed_ids(10, 10, "me", engine.peers_judged()) == [ids[1]]  # the peer's lease stands
     engine.reachable_since = time.monotonic() - liveness.DEAD_AFTER_SECONDS  # reachable long enough: judged dead
-    assert [i for i, _ in claim_batch(10, 10, "me", engine.peers_judged())] == [ids[0]]
+    assert claimed_ids(10, 10, "me", engine.peers_judged()) == [ids[0]]
     engine.pool.shutdown()
 
 
@@ -108,7 +108,7 @@ def test_the_per_org_cap_holds_across_senders_claiming_at_once(app, db, redis):
 
     def claim(owner):
         with app.app_context():
-            results.extend(claim_batch(limit=8, org_limit=5, owner=owner))
+            results.extend(claim_rows(limit=8, org_limit=5, owner=owner))
             db.session.remove()
 
     threads = [threading.Thread(target=claim, args=(f"sender-{n}",)) for n in range(4)]
@@ -171,26 +171,9 @@ def test_pacing_without_redis_is_local_and_leaves_room_for_every_sender(app, db,
     assert waits[0] == 0 and 0.7 <= waits[1] <= 1.0 and 1.7 <= waits[2] <= 2.0  # no burst, twice the interval
 
 
-def test_a_send_costs_three_statements(api, pd, connected, db):
-    from tests.conftest import DEFAULT_KEY
-    from tests.sql import recorded, shape
-    from webapp.alerts.sender import connection_facts
-
-    factories.default_service(connected.id, DEFAULT_KEY)
-    first, second = (api.post("/incidents", json={**K8S, "external_id": f"e-{n}"}).json["id"] for n in range(2))
-    ids = [db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"incident-{i}")) for i in (first, second)]
-    tokens = [lease(delivery_id) for delivery_id in ids]
-    connection_facts(connected.id)  # read once per few seconds per sender, not per send
-    with recorded(db.engine) as statements:
-        assert send_claimed(ids[1], tokens[1])[0] == "delivered"
-    # Read the row; the lease-checked delivered write (which also answers whether a successor waits); the subject's
-    # mirror with its paging recorded (response analytics) in the same statement, reading nothing first.
-    assert [shape(sql) for sql in statements] == ["SELECT deliveries", "UPDATE deliveries", "UPDATE"]
-
-
 def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, connected, db, redis):
     from tests.conftest import DEFAULT_KEY
-    from tests.sql import recorded, shape
+    from tests.sql import recorded, updated
     from webapp.alerts.claiming import claim_rows
     from webapp.alerts.sender import connection_facts, send_leased
     from webapp.models import Incident
@@ -204,7 +187,7 @@ def test_a_claimed_send_reads_nothing_more_and_records_the_paging(api, pd, conne
     with recorded(db.engine) as statements:
         assert send_leased(row, token) == ("delivered", None)
     # The claim's RETURNING was the read: the lease-checked delivered write and the subject's mirror, nothing else.
-    assert [shape(sql) for sql in statements] == ["UPDATE deliveries", "UPDATE"]
+    assert [updated(sql) for sql in statements] == ["deliveries", "incidents"]
     db.session.expire_all()
     incident = db.session.get(Incident, incident_id)
     assert (incident.pd_status, incident.pd_paged_exact) == ("triggered", False)
@@ -265,7 +248,7 @@ def test_a_reroute_moves_the_delivery_to_its_new_keys_pace_group_and_wakes_the_s
     row = db.session.get(Delivery, delivery_id)
     assert row.pace_group == pace_group("d" * 32) and row.lease_owner is None and row.status == "pending"
     assert redis.llen(WAKE_KEY) == 1
-    assert [claimed for claimed, _ in claim_batch(limit=5, org_limit=5, owner="me")] == [delivery_id]
+    assert claimed_ids(limit=5, org_limit=5, owner="me") == [delivery_id]
 
 
 def test_a_note_whose_answer_never_came_is_looked_for_only_once_a_late_post_would_have_landed(

@@ -105,9 +105,9 @@ def test_redis_down_or_a_worker_killed_mid_send_loses_nothing(api, pd, connected
 
 
 def test_two_claims_of_one_delivery_send_once(api, connected, db):
-    from webapp.alerts.claiming import claim_batch
+    from tests.sending import claimed_ids
 
     report_id = api.post("/reports", json={"title": "Once"}).json["id"]
     delivery_id = db.session.scalar(db.select(Delivery.id).filter_by(dedup_key=f"report-{report_id}"))
-    assert [row_id for row_id, _ in claim_batch(10, 10, "sender-a")] == [delivery_id]
-    assert claim_batch(10, 10, "sender-b") == []
+    assert claimed_ids(10, 10, "sender-a") == [delivery_id]
+    assert claimed_ids(10, 10, "sender-b") == []

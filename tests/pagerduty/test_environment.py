@@ -39,3 +39,35 @@ def _fail():
     import requests
 
     raise requests.ConnectionError("no network in tests")
+
+
+def test_an_event_is_posted_as_prepared_json_through_the_proxy_the_environment_names(app, monkeypatch):
+    import json
+
+    seen = []
+
+    class Adapter:
+        def send(self, request, **kwargs):
+            seen.append((request, kwargs))
+            _fail()
+
+    monkeypatch.setattr(client._session, "get_adapter", lambda url: Adapter())
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    client.environment_settings.cache_clear()
+    event = {"routing_key": "k" * 32, "event_action": "trigger", "payload": {"summary": "Disk ✓"}}
+    try:
+        with app.app_context(), pytest.raises(client.PagerDutyError):
+            client.post_event(event)
+        with app.app_context(), pytest.raises(client.PagerDutyError):
+            client.post_event({**event, "event_action": "resolve"})
+    finally:
+        client.environment_settings.cache_clear()
+    (first, kwargs), (second, _) = seen
+    assert "http://proxy.example:3128" in kwargs["proxies"].values() and kwargs["timeout"] == client.TIMEOUT
+    assert first.method == "POST" and first.url.endswith("/v2/enqueue")
+    assert json.loads(first.body) == event and json.loads(second.body)["event_action"] == "resolve"
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["Content-Length"] == str(len(first.body)) and first.headers is not second.headers

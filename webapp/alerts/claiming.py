@@ -44,22 +44,16 @@ PER_KEY = 4  # a paced key takes at most this many places in one batch, so one b
 CLAIM_LOCK = 0x50424C4B  # the advisory lock that serialises claims ("PBLK")
 
 
-def claim_batch(
+def claim_rows(
     limit: int, org_limit: int, owner: str | None = None, take_over_silent: bool = True
-) -> list[tuple[int, str]]:
+) -> list[tuple[Row, str]]:
     """Lease up to `limit` due deliveries for sender `owner`, at most `org_limit` in flight per org across all
-    senders; returns [(id, lease token)] in the order to start them (critical first). Commits the caller's session.
+    senders; returns [(row, lease token)] in the order to start them (critical first), each row as the claim left it
+    (every column, its routing key still encrypted: the claim's RETURNING is the send's read). Commits the caller's
+    session.
 
     `take_over_silent=False` leaves the leases of senders whose heartbeat is old until they lapse: a sender that has
     itself just got the database back cannot tell a dead peer from one that could not beat meanwhile either."""
-    return [(row.id, token) for row, token in claim_rows(limit, org_limit, owner, take_over_silent, whole=False)]
-
-
-def claim_rows(
-    limit: int, org_limit: int, owner: str | None = None, take_over_silent: bool = True, whole: bool = True
-) -> list[tuple[Row, str]]:
-    """As `claim_batch`, with each leased row as the claim left it (`whole`: every column, its routing key still
-    encrypted, so that a send needs no read of its own: the claim's RETURNING is the read)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
     now, token = utcnow(), uuid.uuid4().hex
@@ -67,7 +61,7 @@ def claim_rows(
     claimed = (
         db.session.connection()
         .execute(
-            _claim_statement(whole),
+            _claim_statement(),
             {
                 "now": now,
                 "soon": now + DUE_EARLY,
@@ -87,7 +81,7 @@ def claim_rows(
 
 
 @cache
-def _claim_statement(whole: bool) -> Update:
+def _claim_statement() -> Update:
     """Built once (an engine claims many times a second)."""
     lockable = (
         select(Delivery.id)
@@ -95,16 +89,15 @@ def _claim_statement(whole: bool) -> Update:
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    returned = _whole_row() if whole else (Delivery.id, Delivery.priority)
     return (
         update(Delivery)
         .where(Delivery.id.in_(lockable))
         .values(lease_token=bindparam("token"), lease_until=bindparam("until"), lease_owner=bindparam("owner"))
-        .returning(*returned)
+        .returning(*claimed_columns())
     )
 
 
-def _whole_row() -> list[ColumnElement]:
+def claimed_columns() -> list[ColumnElement]:
     """Every column, the routing key still sealed: each send thread opens its own, so one key that cannot be
     decrypted fails that delivery's send, never the claim of every other."""
     table = Delivery.__table__

@@ -11,24 +11,21 @@ import re
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import cache
 from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Row, Update, bindparam, case, or_, select, text, update
+from sqlalchemy import Connection, Row, select, text, update
 
 from webapp import crypto
 from webapp.alerts import outbox
+from webapp.alerts.outcomes import Delivered, OutcomeWriter, write_delivered
 from webapp.alerts.pacing import hold, reserve_slot
 from webapp.alerts.refusals import reroute_refused
-from webapp.analytics import record
-from webapp.counters import LATENCIES
 from webapp.extensions import db
 from webapp.models import Delivery, Incident, Report, Subject
 from webapp.models.types import utcnow
 from webapp.pagerduty import client
 from webapp.pagerduty.accounts import connection_for, credentials_for, mark_auth_failure
-from webapp.queues import wake_senders
 from webapp.unit_of_work import kept_loaded
 
 log = logging.getLogger(__name__)
@@ -79,42 +76,45 @@ def connection_facts(org_id: int) -> Facts:
     return facts
 
 
-Leased = Delivery | SimpleNamespace  # the ORM row, or the claimed row opened (read-only: writes are statements)
+Leased = SimpleNamespace  # the claimed row opened (read-only: writes are statements)
 
 
-def send_claimed(delivery_id: int, lease_token: str) -> tuple[str, datetime | None]:
-    """Send a delivery a sender has leased under `lease_token`, reading it first; returns (outcome, when it is due
-    again or None)."""
-    with kept_loaded():
-        delivery = db.session.get(Delivery, delivery_id)
-        if delivery is None or delivery.lease_token != lease_token:
-            db.session.commit()
-            return "not due or taken", None
-        return _settled(delivery, lease_token)
-
-
-def send_leased(row: Row[Any], lease_token: str) -> tuple[str, datetime | None]:
+def send_leased(
+    row: Row[Any], lease_token: str, writer: OutcomeWriter | None = None, reserved: float | None = None
+) -> tuple[str, datetime | None]:
     """Send a delivery as the claim returned it (`claiming.claim_rows`: every column, leased under `lease_token`),
-    with no read of its own; returns (outcome, when it is due again or None). Raises SecretUnreadable when its
-    routing key cannot be decrypted (as reading the row would): its lease lapses, the other sends go on."""
+    with no read of its own; returns (outcome, when it is due again or None). A delivered trigger, acknowledgement or
+    resolve is written in `writer`'s next batch when given (a sender's), else on its own. `reserved`: the wait for
+    the pace slot the claim reserved for it (`needs_slot`), if it did. Raises SecretUnreadable when its routing key
+    cannot be decrypted (as reading the row would): its lease lapses, the other sends go on."""
     delivery = SimpleNamespace(**row._asdict())
     if delivery.routing_key is not None:
         delivery.routing_key = crypto.decrypt(delivery.routing_key)
     with kept_loaded():
-        return _settled(delivery, lease_token)
+        return _settled(delivery, lease_token, writer, reserved)
 
 
-def _settled(delivery: Leased, lease_token: str) -> tuple[str, datetime | None]:
+def needs_slot(row: Any) -> bool:
+    """Whether a claimed row's send reserves a pace slot first (a paced action not back for a slot it holds); its
+    claim reserves them for all its rows at once (`pacing.reserve_slots` by `pace_group`)."""
+    return row.action in PACED_ACTIONS and row.pace_group is not None and not _holds_slot(row)
+
+
+def _settled(
+    delivery: Leased, lease_token: str, writer: OutcomeWriter | None, reserved: float | None
+) -> tuple[str, datetime | None]:
     try:
-        return _process(delivery, connection_facts(delivery.org_id), lease_token)
+        return _process(delivery, connection_facts(delivery.org_id), lease_token, writer, reserved)
     except LeaseLost:
         db.session.rollback()
         log.warning("delivery %s: outcome came after its lease was taken over; dropped", delivery.id)
         return "late", None
 
 
-def _process(delivery: Leased, facts: Facts, token: str) -> tuple[str, datetime | None]:
-    due = _paced(delivery, token)
+def _process(
+    delivery: Leased, facts: Facts, token: str, writer: OutcomeWriter | None, reserved: float | None
+) -> tuple[str, datetime | None]:
+    due = _paced(delivery, token, reserved)
     if due is not None:
         return "paced", due
     try:
@@ -123,7 +123,7 @@ def _process(delivery: Leased, facts: Facts, token: str) -> tuple[str, datetime 
         failed = _hold_lease(delivery, token)
         outcome = _failed(failed, error, connection_for(delivery.org_id))
         return outcome, failed.next_attempt_at if outcome == "retrying" else None
-    return _delivered(delivery, response, facts, token), None
+    return _delivered(delivery, response, facts, token, writer), None
 
 
 def _settle(delivery_id: int, token: str, **values: Any) -> None:
@@ -139,41 +139,6 @@ def _core() -> Connection:
     """The session's connection, in its transaction: the send's writes are statements with no ORM object to keep in
     step, and run through Core they skip the ORM's per-execution work (a fresh cache key each time: ~1 ms of CPU)."""
     return db.session.connection()
-
-
-@cache
-def _delivered_statement() -> Update:
-    """The delivered write, lease-checked, answering in the same statement whether a later delivery of the dedup key
-    waits behind this one (one statement instead of a look after commit; a successor written between this statement
-    and the commit is claimed by the senders' next poll, within a second)."""
-    later = db.aliased(Delivery)
-    waiting = (
-        select(later.id)
-        .where(
-            later.org_id == Delivery.org_id,
-            later.dedup_key == Delivery.dedup_key,
-            later.id > Delivery.id,
-            later.status.in_(outbox.SENDABLE_STATUSES),
-        )
-        .exists()
-    )
-    return (
-        update(Delivery)
-        .where(Delivery.id == bindparam("delivery_id"), Delivery.lease_token == bindparam("token"))
-        .values(
-            status="delivered",
-            delivered_at=bindparam("now"),
-            attempts=Delivery.attempts + 1,
-            last_status_code=bindparam("code"),
-            last_response=bindparam("response"),
-            lease_until=None,
-            lease_token=None,
-            lease_owner=None,
-            slot_at=None,
-            in_doubt_since=None,
-        )
-        .returning(waiting)
-    )
 
 
 def _hold_lease(delivery: Leased, token: str) -> Delivery:
@@ -196,12 +161,14 @@ def _durably() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO on"))
 
 
-def _paced(delivery: Leased, token: str) -> datetime | None:
+def _paced(delivery: Leased, token: str, reserved: float | None) -> datetime | None:
     """Events go out in their key's slots: a delivery whose slot is later is given that slot and handed back
-    (returns when it is due; None means send now)."""
-    if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
-        return None
-    wait = reserve_slot(delivery.routing_key)  # type: ignore[arg-type]  # a paced action always has its key
+    (returns when it is due; None means send now). `reserved`: the wait for the slot its claim reserved."""
+    if reserved is None:
+        if delivery.action not in PACED_ACTIONS or _holds_slot(delivery):
+            return None
+        reserved = reserve_slot(delivery.routing_key)
+    wait = reserved
     if wait <= 0:
         return None
     due = utcnow() + timedelta(seconds=wait)
@@ -210,7 +177,7 @@ def _paced(delivery: Leased, token: str) -> datetime | None:
     return due
 
 
-def _holds_slot(delivery: Leased) -> bool:
+def _holds_slot(delivery: Any) -> bool:
     """The delivery comes back for the slot it reserved (a slot missed by far is reserved again)."""
     if delivery.slot_at is None:
         return False
@@ -294,63 +261,33 @@ def _secrets(delivery: Leased, connection: Any) -> list[str | None]:
     return values
 
 
-def _delivered(delivery: Leased, response: Any, facts: Facts, token: str) -> str:
-    now = utcnow()
-    if delivery.action == "note":
-        _durably()
-    answer = redact(response.text[:2000], [delivery.routing_key, *facts.secrets])
-    successor_waits = (
-        _core()
-        .execute(
-            _delivered_statement(),
-            {"delivery_id": delivery.id, "token": token, "now": now, "code": response.status_code, "response": answer},
-        )
-        .scalar()
+def _delivered(delivery: Leased, response: Any, facts: Facts, token: str, writer: OutcomeWriter | None) -> str:
+    """Write the accepted send's outcome: in the writer's next batch, or (a note, or no writer) on its own, durably
+    for a note; raise LeaseLost when its lease was taken over meanwhile."""
+    outcome = Delivered(
+        delivery.id,
+        token,
+        utcnow(),
+        response.status_code,
+        redact(response.text[:2000], [delivery.routing_key, *facts.secrets]),
+        delivery.org_id,
+        delivery.dedup_key,
+        delivery.action,
+        delivery.subject_type,
+        delivery.subject_id,
+        delivery.target_label,
+        delivery.severity,
+        delivery.created_at,
     )
-    if successor_waits is None:
+    if writer is not None and delivery.action != "note":
+        written = writer.write(outcome)
+    else:
+        if delivery.action == "note":
+            _durably()
+        written = delivery.id in write_delivered([outcome])
+    if not written:
         raise LeaseLost(delivery.id)
-    _mirror_status(delivery, now)
-    # The latency metric is kept at commit, as the ORM hook would for an ORM write (a rollback forgets it).
-    db.session.info.setdefault(LATENCIES, []).append(max(0.0, (now - delivery.created_at).total_seconds()))
-    db.session.commit()
-    if successor_waits and delivery.dedup_key:
-        wake_senders()
     return "delivered"
-
-
-def _mirror_status(delivery: Leased, at: datetime) -> None:
-    """The subject's PagerDuty status and, for a trigger, its paging (response analytics), in one statement that
-    reads nothing first (a trigger never undoes an acknowledgement)."""
-    if delivery.subject_type is None and delivery.action == "trigger":
-        record.note_war_room_paged(delivery.org_id, delivery.dedup_key, at, delivery.target_label, delivery.severity)
-        return
-    if (
-        delivery.subject_type not in ("report", "incident")
-        or not delivery.subject_id
-        or delivery.action not in ("trigger", "resolve")
-    ):
-        return
-    _core().execute(
-        _mirror_statement(delivery.subject_type, delivery.action),
-        {
-            "subject_id": delivery.subject_id,
-            "paged_at": at,
-            "paged_service": delivery.target_label,
-            "paged_severity": delivery.severity,
-        },
-    )
-
-
-@cache
-def _mirror_statement(subject_type: str, action: str) -> Update:
-    model = Report if subject_type == "report" else Incident
-    statement = update(model).where(model.id == bindparam("subject_id"))
-    if action == "resolve":
-        return statement.values(pd_status="resolved")
-    reopened = or_(model.pd_status.is_(None), model.pd_status == "resolved")
-    return statement.values(
-        pd_status=case((reopened, "triggered"), else_=model.pd_status), **record.paged_values(model)
-    )
 
 
 def _failed(delivery: Delivery, error: client.PagerDutyError, connection: Any) -> str:

@@ -88,10 +88,18 @@ def service_of(body) -> dict | None:
     return service if isinstance(service, dict) else None
 
 
-def paged_values(model: type[Subject]) -> dict[str, ColumnElement]:
+def paged_values(
+    model: type[Subject],
+    at: ColumnElement | None = None,
+    service: ColumnElement | None = None,
+    severity: ColumnElement | None = None,
+) -> dict[str, ColumnElement]:
     """`note_paged` of an accepted trigger (our own time, not exact) as the SET clause of one UPDATE of the subject, so
-    the sender records the paging without reading the row first. Binds :paged_at, :paged_service and :paged_severity."""
-    at = bindparam("paged_at", type_=UTCDateTime())
+    the sender records the paging without reading the row first. Binds :paged_at, :paged_service and :paged_severity
+    unless given other expressions for them (the columns of a batch's VALUES)."""
+    at = bindparam("paged_at", type_=UTCDateTime()) if at is None else at
+    service = bindparam("paged_service") if service is None else service
+    severity = bindparam("paged_severity") if severity is None else severity
     first = model.pd_paged_at.is_(None)
     reopens = and_(~first, model.pd_resolved_at.is_not(None), model.pd_resolved_at < at)
     paged = func.coalesce(model.pd_paged_at, at)
@@ -99,8 +107,8 @@ def paged_values(model: type[Subject]) -> dict[str, ColumnElement]:
     return {
         "pd_paged_at": paged,
         "pd_paged_exact": case((first, false()), else_=model.pd_paged_exact),
-        "pd_service": _first_or_kept(first, bindparam("paged_service"), model.pd_service),
-        "pd_severity": _first_or_kept(first, bindparam("paged_severity"), model.pd_severity),
+        "pd_service": _first_or_kept(first, service, model.pd_service),
+        "pd_severity": _first_or_kept(first, severity, model.pd_severity),
         "pd_reopened_at": case(
             (and_(reopens, or_(model.pd_reopened_at.is_(None), model.pd_reopened_at < at)), at),
             else_=model.pd_reopened_at,

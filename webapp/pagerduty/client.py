@@ -1,5 +1,6 @@
 """One small client for PagerDuty: base URLs per region (overridable), headers PagerDuty prescribes, errors in words."""
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -115,10 +116,20 @@ def environment_settings(origin: str) -> dict[str, Any]:
 
 def send(method: str, url: str, **kwargs: Any) -> requests.Response:
     """Make one HTTP call; return the response when 2xx, else raise PagerDutyError with the reason."""
+    settings = environment_settings(_origin(url))
+    timeout = kwargs.pop("timeout", TIMEOUT)
+    return _answered(url, lambda: _session.request(method, url, timeout=timeout, **settings, **kwargs))
+
+
+def _origin(url: str) -> str:
     parts = urlsplit(url)
-    settings = environment_settings(f"{parts.scheme}://{parts.netloc}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _answered(url: str, call: Callable[[], requests.Response]) -> requests.Response:
+    """Run one HTTP call; the 2xx response, else PagerDutyError with the reason (every answer told to the hooks)."""
     try:
-        response = _session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT), **settings, **kwargs)
+        response = call()
     except requests.Timeout:
         pagerduty_answered(url, "timeout")
         raise PagerDutyError("PagerDuty did not answer in time") from None
@@ -190,7 +201,30 @@ def paginate(
 
 def post_event(event: dict[str, Any], region: str = "us") -> requests.Response:
     """Send one Events API v2 event (routing_key included); returns the 2xx response."""
-    return send("POST", events_base(region) + "/v2/enqueue", json=event, headers={"Content-Type": "application/json"})
+    url = events_base(region) + "/v2/enqueue"
+    return _answered(url, lambda: _post_json(url, event))
+
+
+@cache
+def _json_post(url: str) -> requests.PreparedRequest:
+    """A POST of JSON to `url` as the session would prepare it (its headers), built once per URL."""
+    return _session.prepare_request(requests.Request("POST", url, headers={"Content-Type": "application/json"}))
+
+
+def _post_json(url: str, body: dict[str, Any]) -> requests.Response:
+    """POST `body` as JSON through the session's connection pool, the request copied from one prepared per URL: the
+    session's own path merges settings, cookies and hooks and parses the URL on every call (a fifth of a send's CPU),
+    and an event needs none of it (no cookies, no redirects, no auth but the key in the body)."""
+    template = _json_post(url)
+    request = requests.PreparedRequest()
+    request.method, request.url, request.hooks = "POST", url, template.hooks
+    request.body = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+    request.headers = template.headers.copy()
+    request.headers["Content-Length"] = str(len(request.body))
+    settings = environment_settings(_origin(url))
+    response = _session.get_adapter(url).send(request, timeout=TIMEOUT, **settings)
+    response.content  # noqa: B018 - read the whole answer now: its connection goes back to the pool
+    return response
 
 
 def enqueue_event(event: dict[str, Any], region: str = "us") -> Any:
