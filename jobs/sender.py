@@ -4,7 +4,7 @@
 
 Run as many as needed: deliveries are leased in the database, so any number share them, and a sender seen dead
 (no heartbeat for ten seconds) leaves its leases to the others. Environment: PAGERBRIDGE_SENDS_IN_FLIGHT (default
-32), PAGERBRIDGE_ORG_IN_FLIGHT (default 48, across all senders), PAGERBRIDGE_LEASE_SECONDS (default 60).
+48), PAGERBRIDGE_ORG_IN_FLIGHT (default 80, across all senders), PAGERBRIDGE_LEASE_SECONDS (default 60).
 """
 
 import logging

@@ -86,7 +86,11 @@ def test_numbers_have_their_defaults_and_read_what_is_set():
 def test_engine_settings_from_the_environment():
     from webapp.config import EnvVarError, engine_settings
 
-    assert engine_settings({}) == (32, 48, 60)
+    assert engine_settings({}) == (48, 80, 60)
+    # One org's storm of 200 a second, each send holding its lease ~0.3 s (PagerDuty's answer, the claim gap, the
+    # outcome batch), needs 60 in flight; two senders keep room beyond the org's cap for the other orgs.
+    in_flight, org_limit, _lease = engine_settings({})
+    assert org_limit >= 200 * 0.3 and 2 * in_flight > org_limit
     assert engine_settings({"PAGERBRIDGE_SENDS_IN_FLIGHT": "0", "PAGERBRIDGE_LEASE_SECONDS": "5"}).lease_seconds == 5
     with pytest.raises(EnvVarError, match="PAGERBRIDGE_ORG_IN_FLIGHT"):
         engine_settings({"PAGERBRIDGE_ORG_IN_FLIGHT": "many"})
@@ -115,3 +119,11 @@ def test_only_config_reads_the_environment():
         if path.name != "config.py" and re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text())
     ]
     assert readers == []
+
+
+def test_the_default_api_limit_lets_a_detector_storm_through():
+    """Issue 21's storm, 200 incidents a second for a minute and more from one token, is never refused by default."""
+    from limits import parse
+
+    limit = parse(load_config({"DATABASE_URL": "sqlite://"})["API_RATE_LIMIT"])
+    assert limit.amount / limit.get_expiry() >= 200

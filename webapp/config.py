@@ -72,10 +72,10 @@ class EngineSettings(NamedTuple):
 
 
 def engine_settings(env: Env = os.environ) -> EngineSettings:
-    """PAGERBRIDGE_SENDS_IN_FLIGHT (32), PAGERBRIDGE_ORG_IN_FLIGHT (48), PAGERBRIDGE_LEASE_SECONDS (60)."""
+    """PAGERBRIDGE_SENDS_IN_FLIGHT (48), PAGERBRIDGE_ORG_IN_FLIGHT (80), PAGERBRIDGE_LEASE_SECONDS (60)."""
     return EngineSettings(
-        env_int("PAGERBRIDGE_SENDS_IN_FLIGHT", 32, env, minimum=0),
-        env_int("PAGERBRIDGE_ORG_IN_FLIGHT", 48, env, minimum=1),
+        env_int("PAGERBRIDGE_SENDS_IN_FLIGHT", 48, env, minimum=0),
+        env_int("PAGERBRIDGE_ORG_IN_FLIGHT", 80, env, minimum=1),
         env_int("PAGERBRIDGE_LEASE_SECONDS", 60, env, minimum=1),
     )
 
@@ -196,8 +196,9 @@ def load_config(env: Env = os.environ) -> dict[str, Any]:
         "TRUSTED_PROXIES": trusted_proxies(env),
         "LOGIN_RATE_LIMIT": "20/minute",
         "VDP_RATE_LIMIT": "10/hour",
-        # A detector pages at bursts of tens a second: the limit stops a runaway script, not a busy scanner.
-        "API_RATE_LIMIT": env.get("PAGERBRIDGE_API_RATE_LIMIT", "6000/minute"),
+        # A detector storm pages at 200 a second for minutes (issue 21's storm): the limit stops a runaway script, not
+        # a busy detector.
+        "API_RATE_LIMIT": env.get("PAGERBRIDGE_API_RATE_LIMIT", "30000/minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

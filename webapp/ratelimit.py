@@ -39,7 +39,7 @@ def vdp_limit():
 
 
 def api_limit():
-    """JSON API calls allowed per token (PAGERBRIDGE_API_RATE_LIMIT, default 6000 a minute)."""
+    """JSON API calls allowed per token (PAGERBRIDGE_API_RATE_LIMIT, default 30,000 a minute)."""
     return current_app.config["API_RATE_LIMIT"]
 
 
