@@ -1,0 +1,41 @@
+"""The deliveries table as a queue on PostgreSQL: a claim's lease is a HOT update (no new index entry, no dead
+"pending" entry for the next claims to step over), and autovacuum comes after 1% of the rows changed."""
+
+import pytest
+from sqlalchemy import text
+
+from tests import factories
+from tests.alerts.test_claiming import queue
+from webapp.alerts.claiming import claim_rows
+
+pytestmark = pytest.mark.postgres
+
+
+def hot_updates_so_far(db):
+    """HOT updates of deliveries in this transaction (PostgreSQL's own per-transaction counter)."""
+    return db.session.execute(text("SELECT pg_stat_get_xact_tuples_hot_updated('deliveries'::regclass)")).scalar()
+
+
+def test_deliveries_keep_room_for_hot_updates_and_vacuum_early(db):
+    options = db.session.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'deliveries'")).scalar()
+    assert set(options) >= {
+        "fillfactor=70",
+        "autovacuum_vacuum_scale_factor=0.01",
+        "autovacuum_vacuum_threshold=1000",
+    }
+
+
+def test_a_claim_leases_its_rows_without_touching_an_index(db, redis, monkeypatch):
+    org = factories.org_with_users()
+    ids = queue(db, org.id, "c" * 32, 60)[:3]  # the first rows sit on a page the later inserts filled
+    counted = []
+    real_commit = db.session.commit
+
+    def commit_after_counting():  # claim_rows commits its own transaction: count its HOT updates just before
+        counted.append(hot_updates_so_far(db))
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit_after_counting)
+    claimed = claim_rows(limit=3, org_limit=10, owner="s1")
+    assert sorted(row.id for row, _ in claimed) == sorted(ids)
+    assert counted == [3]
