@@ -14,13 +14,13 @@ from webapp.alerts.events import explained_route, incident_key
 from webapp.alerts.outbox import connection_paused, delivery_values
 from webapp.incidents import create_sql
 from webapp.incidents.route_sql import RouteRows, probe_of, read_route
+from webapp.incidents.shape import incident_fields
 from webapp.models.types import utcnow
 from webapp.orgs import alert_rules as rules
 from webapp.queues import wake_senders_after_commit
 from webapp.routing.inventory import ensure_namespace, ensure_resource
 from webapp.routing.resolve import Route, assigned_route, direct_route
 from webapp.timeline import as_json, delivery_line
-from webapp.webhooks.mirror import as_json as mirror_json
 
 # What a new incident holds beyond what the detector sent.
 NEW_INCIDENT = {
@@ -129,24 +129,4 @@ def _answer(incident: SimpleNamespace, entries: list[SimpleNamespace], delivery:
         line = delivery_line(written, f"{incident.kind.capitalize()} incident")
         if line is not None:
             lines.append(line)
-    return {
-        "id": incident.id,
-        "kind": incident.kind,
-        "title": incident.title,
-        "severity": incident.severity,
-        "status": incident.status,
-        "transient": incident.transient,
-        "cluster": incident.cluster,
-        "namespace": incident.namespace,
-        "provider": incident.provider,
-        "resource_id": incident.resource_id,
-        "resource_type": incident.resource_type,
-        "root_cause": incident.root_cause,
-        "affected_resources": incident.affected_resources,
-        "remediation_steps": incident.remediation_steps,
-        "external_id": incident.external_id,
-        "created_at": incident.created_at.isoformat(),
-        "resolved_at": None,
-        "pagerduty": mirror_json(incident),  # type: ignore[arg-type]
-        "timeline": as_json(sorted(lines, key=lambda entry: entry.at)),
-    }
+    return {**incident_fields(incident), "timeline": as_json(sorted(lines, key=lambda entry: entry.at))}

@@ -4,12 +4,12 @@ from webapp.alerts import events
 from webapp.errors import DomainError
 from webapp.extensions import db
 from webapp.incidents import creating
+from webapp.incidents.shape import incident_fields
 from webapp.models import Incident
 from webapp.models.incident import INCIDENT_KINDS, INCIDENT_SEVERITIES, INCIDENT_STATUSES
 from webapp.models.types import utcnow
 from webapp.tenancy import contains_any, get_in_org
 from webapp.timeline import add_entry, as_json, entries_for
-from webapp.webhooks.mirror import as_json as mirror_json
 
 UPDATABLE = ("status", "severity", "root_cause", "affected_resources", "remediation_steps")
 
@@ -92,26 +92,7 @@ def search(org_id, q=None, kind=None, status=None, severity=None):
 
 def incident_json(incident, timeline=True):
     """The contract's incident shape (without reading the timeline when `timeline` is false)."""
-    body = {
-        "id": incident.id,
-        "kind": incident.kind,
-        "title": incident.title,
-        "severity": incident.severity,
-        "status": incident.status,
-        "transient": incident.transient,
-        "cluster": incident.cluster,
-        "namespace": incident.namespace,
-        "provider": incident.provider,
-        "resource_id": incident.resource_id,
-        "resource_type": incident.resource_type,
-        "root_cause": incident.root_cause,
-        "affected_resources": incident.affected_resources,
-        "remediation_steps": incident.remediation_steps,
-        "external_id": incident.external_id,
-        "created_at": incident.created_at.isoformat(),
-        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-        "pagerduty": mirror_json(incident),
-    }
+    body = incident_fields(incident)
     if timeline:
         body["timeline"] = as_json(entries_for(incident))
     return body
