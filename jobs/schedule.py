@@ -8,10 +8,11 @@ removes it (a crash between rq-scheduler's two writes, a flushed key) the watchd
 
 import logging
 from collections.abc import Sequence
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from redis import Redis
+from redis import Redis, RedisError
 from rq.job import Job
 from rq.queue import Queue
 from rq.utils import import_attribute
@@ -99,6 +100,17 @@ class PeriodicScheduler(Scheduler):
         scheduler that cannot reach Redis is not scheduling, and its lag must show)."""
         super().heartbeat()
         beat(Kind.SCHEDULER)
+
+    def register_death(self) -> None:
+        """rq-scheduler's death notice, best effort: it is sent on the way out (SIGTERM, or a pass Redis failed), and
+        a Redis that is down then must not turn a stop into one more reconnect attempt (the process never stopped)."""
+        with suppress(RedisError, OSError):
+            super().register_death()
+
+    def remove_lock(self) -> None:
+        """rq-scheduler's lock released, best effort for the same reason (it lapses on its own)."""
+        with suppress(RedisError, OSError):
+            super().remove_lock()
 
     def enqueue_jobs(self) -> list[Job]:
         """One pass under the scheduler lock: queue what is due, then restore missing registrations."""

@@ -21,7 +21,7 @@ def live(kind):
     return [name for name, age in beat_age(kind).items() if age <= liveness.LIVE_SECONDS]
 
 
-def test_the_scheduler_survives_a_redis_outage_and_its_lag_shows_meanwhile(db, processes, private_redis):
+def test_the_scheduler_survives_a_redis_outage_and_its_lag_shows_meanwhile(db, private_redis, processes):
     scheduler = processes("jobs.scheduler", REDIS_URL=private_redis.url)
     wait_for(lambda: live("scheduler"), timeout=40)
     private_redis.stop()
@@ -33,6 +33,9 @@ def test_the_scheduler_survives_a_redis_outage_and_its_lag_shows_meanwhile(db, p
     wait_for(lambda: Redis.from_url(private_redis.url).zcard("rq:scheduler:scheduled_jobs") >= 6, timeout=60)
     wait_for(lambda: readings.scheduler_lag_known() == 0, timeout=30)
     assert scheduler.poll() is None
+    private_redis.stop()  # stopped while Redis is away, it stops (its goodbye to Redis used to restart the wait)
+    os.killpg(scheduler.pid, signal.SIGTERM)
+    assert scheduler.wait(timeout=8) is not None, scheduler.log()
 
 
 def test_a_worker_rejoins_rqs_registry_after_redis_restarts_empty(db, processes, private_redis):
