@@ -27,8 +27,9 @@ def settled(db):
 @pytest.mark.postgres
 def test_two_senders_send_each_event_once_and_each_key_in_order(api, pd, routed, db, spawn_sender):
     pd.state.latency_ms = 50  # sends overlap, within and across the senders
-    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="8")
-    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="8")
+    # The key's pace well above the default (100 a minute would spread the 40 events over 24 s): more overlap
+    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="8", PAGERBRIDGE_EVENTS_PER_MINUTE="3000")
+    spawn_sender(PAGERBRIDGE_SENDS_IN_FLIGHT="8", PAGERBRIDGE_EVENTS_PER_MINUTE="3000")
     ids = [api.post("/incidents", json={**K8S, "external_id": f"det-{n}"}).json["id"] for n in range(20)]
     for incident_id in ids:
         api.patch(f"/incidents/{incident_id}", json={"status": "resolved"})
