@@ -63,9 +63,12 @@ def failed(response):
 def retry_after_seconds():
     """Seconds until the breached window resets (at least 1)."""
     current = limiter.current_limit
-    if current is None:
-        return 60
-    return max(1, math.ceil(current.reset_at - time.time()))
+    return 60 if current is None else seconds_until(current.reset_at)
+
+
+def seconds_until(reset_at: float) -> int:
+    """Whole seconds from now until a window resets at `reset_at` (epoch seconds), at least 1."""
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def too_many_requests(error, seconds=None):
@@ -94,7 +97,7 @@ def api_budget():
     Flask-Limiter's own evaluation of a blueprint limit cost ~0.3 ms of CPU per call, more than the rest of the
     check: the API's budget is counted here, with the limiter's storage and strategy (same keys and windows).
     """
-    if request.blueprint != API_SCOPE or not limiter.enabled:
+    if not _api_request() or not limiter.enabled:
         return None
     item = _parsed(api_limit())
     try:
@@ -105,7 +108,7 @@ def api_budget():
     except Exception:  # noqa: BLE001 - limits fail open (Redis away, or the token's lookup lost its connection)
         log.exception("Failed to rate limit. Swallowing error")
         return None
-    return too_many_requests(None, max(1, math.ceil(reset_at - time.time())))
+    return too_many_requests(None, seconds_until(reset_at))
 
 
 def _api_request() -> bool:
