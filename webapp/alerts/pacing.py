@@ -46,7 +46,12 @@ def pace_group(routing_key: str) -> str:
 
 def pace_key(routing_key: str) -> str:
     """The Redis key for an integration key's pace (a hash: the key itself never reaches Redis)."""
-    return "pace:" + pace_group(routing_key)
+    return group_key(pace_group(routing_key))
+
+
+def group_key(group: str) -> str:
+    """The Redis key of a pace group."""
+    return "pace:" + group
 
 
 def _interval_ms() -> float | None:
@@ -99,11 +104,11 @@ def reserve_slots(groups: list[str]) -> list[float]:
     try:
         with get_redis().pipeline(transaction=False) as pipeline:
             for group in groups:
-                pipeline.eval(RESERVE_SLOT, 1, "pace:" + group, now_ms, interval_ms, BURST)
+                pipeline.eval(RESERVE_SLOT, 1, group_key(group), now_ms, interval_ms, BURST)
             waits_ms = pipeline.execute()
     except RedisError as exc:
         log.warning("pacing in Redis failed (%s); pacing these keys locally", exc)
-        waits_ms = [LOCAL.reserve("pace:" + group, interval_ms, now_ms) for group in groups]
+        waits_ms = [LOCAL.reserve(group_key(group), interval_ms, now_ms) for group in groups]
     return [wait_ms / 1000.0 for wait_ms in waits_ms]
 
 
