@@ -3,9 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import bindparam
 
 from webapp.analytics import record
 from webapp.models import Incident
+from webapp.models.types import UTCDateTime
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
@@ -68,7 +70,8 @@ def test_a_reopening_older_than_the_resolution_changes_nothing(item):
 
 def page_in_sql(db, item, at, service="Platform", severity="error"):
     """The sender's paging write: `paged_values` in one UPDATE, as note_paged would do it in Python."""
-    statement = db.update(Incident).where(Incident.id == item.id).values(**record.paged_values(Incident))
+    given = (bindparam("paged_at", type_=UTCDateTime()), bindparam("paged_service"), bindparam("paged_severity"))
+    statement = db.update(Incident).where(Incident.id == item.id).values(**record.paged_values(Incident, *given))
     db.session.execute(statement, {"paged_at": at, "paged_service": service, "paged_severity": severity})
     db.session.commit()
     db.session.refresh(item)

@@ -9,7 +9,7 @@ nothing).
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, false, func, null, or_
+from sqlalchemy import Float, and_, case, false, func, null, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,7 +17,6 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from webapp.extensions import db
 from webapp.models import Incident, Org, Report, WarRoom
-from webapp.models.types import UTCDateTime
 
 # PagerDuty's time of the first trigger replaces our delivery's when about as early: later ones are retriggers.
 SAME_TRIGGER = timedelta(minutes=5)
@@ -89,17 +88,11 @@ def service_of(body) -> dict | None:
 
 
 def paged_values(
-    model: type[Subject],
-    at: ColumnElement | None = None,
-    service: ColumnElement | None = None,
-    severity: ColumnElement | None = None,
+    model: type[Subject], at: ColumnElement, service: ColumnElement, severity: ColumnElement
 ) -> dict[str, ColumnElement]:
     """`note_paged` of an accepted trigger (our own time, not exact) as the SET clause of one UPDATE of the subject, so
-    the sender records the paging without reading the row first. Binds :paged_at, :paged_service and :paged_severity
-    unless given other expressions for them (the columns of a batch's VALUES)."""
-    at = bindparam("paged_at", type_=UTCDateTime()) if at is None else at
-    service = bindparam("paged_service") if service is None else service
-    severity = bindparam("paged_severity") if severity is None else severity
+    the sender records the paging without reading the row first; `at`, `service` and `severity` are SQL expressions
+    (the columns of an outcome batch)."""
     first = model.pd_paged_at.is_(None)
     reopens = and_(~first, model.pd_resolved_at.is_not(None), model.pd_resolved_at < at)
     paged = func.coalesce(model.pd_paged_at, at)
