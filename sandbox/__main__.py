@@ -6,17 +6,20 @@ import json
 from gunicorn.app.base import BaseApplication
 
 from sandbox import create_sandbox_app
+from sandbox.asgi import SandboxASGI
 from sandbox.demo import seed_demo
 from sandbox.state import SandboxState
 
-# Calls wait out --latency-ms (and a "hang" fault 30 s) on a thread each: enough threads for a storm's calls at once.
+# Events API calls wait out --latency-ms on the event loop; REST calls and faulted events wait on one of these threads
+# each (a "hang" fault 30 s): enough for a storm's calls at once.
 THREADS = 256
 
 
 class SandboxServer(BaseApplication):
     """The sandbox under gunicorn: one process (its state is in memory), keep-alive connections as PagerDuty keeps
     them (werkzeug's development server closes every connection after one answer, so each call paid a new TCP
-    connection on both sides)."""
+    connection on both sides). gunicorn's asyncio worker, not gthread: Events API calls are answered on its loop
+    (sandbox/asgi.py), for about a third of the CPU per event (docs/benchmarks-engine.md)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -26,8 +29,8 @@ class SandboxServer(BaseApplication):
         settings = {
             "bind": f"{self.args.host}:{self.args.port}",
             "workers": 1,
-            "worker_class": "gthread",
-            "threads": THREADS,
+            "worker_class": "asgi",
+            "asgi_lifespan": "off",
             "keepalive": 75,
             "timeout": 120,
             "graceful_timeout": 2,
@@ -46,7 +49,7 @@ class SandboxServer(BaseApplication):
         if args.seed:
             with open(args.seed) as handle:
                 state.seed(json.load(handle))
-        return create_sandbox_app(state)
+        return SandboxASGI(create_sandbox_app(state), THREADS)
 
 
 def main():

@@ -1,15 +1,14 @@
 """PagerDuty's Events API v2 and the parts of REST API v2 that PagerBridge uses, at PagerDuty's own paths."""
 
-import json
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from sandbox import incidents as inc
+from sandbox.events import CONTENT_TYPE, answer_event
 from sandbox.oncall import oncalls_between, schedule_reference, user_object
 
 bp = Blueprint("api", __name__)
-MAX_EVENT_BYTES = 512 * 1024
 HANG_SECONDS = 30.0
 
 
@@ -62,30 +61,12 @@ def fault_response(scope):
 
 @bp.post("/v2/enqueue")
 def enqueue():
-    """Events API v2: validate, pace per routing key, then ingest."""
+    """Events API v2: an injected fault, else validate, pace per routing key, then ingest."""
     faulted = fault_response("events")
     if faulted is not None:
         return faulted
-    raw = request.get_data()
-    if len(raw) > MAX_EVENT_BYTES:
-        return jsonify(
-            status="invalid event",
-            message="Event object is invalid",
-            errors=["Event object size exceeds the maximum of 512 KB"],
-        ), 413
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return jsonify(status="invalid event", message="Event object is invalid", errors=["Invalid JSON"]), 400
-    errors = inc.validate_event(body, lambda key: key in state().key_to_service)
-    if errors:
-        return jsonify(status="invalid event", message="Event object is invalid", errors=errors), 400
-    if not state().allow_event(body["routing_key"]):
-        response = jsonify(status="throttle event", message="Requests for this service are arriving too quickly.")
-        response.status_code, response.headers["Retry-After"] = 429, "10"
-        return response
-    dedup_key = inc.ingest(state(), body, base_url())
-    return jsonify(status="success", message="Event processed", dedup_key=dedup_key), 202
+    answer = answer_event(state(), request.get_data(), base_url())
+    return Response(answer.body, answer.status, answer.headers, mimetype=CONTENT_TYPE)
 
 
 @bp.post("/v2/change/enqueue")

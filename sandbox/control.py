@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 
 from sandbox import incidents as inc
 from sandbox import sending
+from sandbox.asgi import ANSWERED_LATE
 from sandbox.demo import DEMO_SEED
 
 ui = Blueprint("ui", __name__, template_folder="templates")
@@ -160,7 +161,9 @@ def config():
 
 @control.before_app_request
 def answer_late():
-    """PagerDuty's calls (not the sandbox's own page and controls) answer after the injected latency."""
-    if request.blueprint in ("control", "ui", "story", "story_ui") or request.path.startswith("/static"):
+    """PagerDuty's calls (not the sandbox's own page and controls) answer after the injected latency (once: an event
+    the ASGI front has held for it already is not held again)."""
+    own = request.blueprint in ("control", "ui", "story", "story_ui") or request.path.startswith("/static")
+    if own or request.environ.get(ANSWERED_LATE):
         return
     state().answer_late()

@@ -95,12 +95,10 @@ def ingest(state, body, base_url):
 
 
 def _open_incident(state, routing_key, dedup):
-    for incident in reversed(list(state.incidents.values())):
-        if (
-            incident["routing_key"] == routing_key
-            and incident["alert_key"] == dedup
-            and incident["status"] != "resolved"
-        ):
+    """The newest unresolved incident of this routing key and alert key (looked up by the two, not by a walk over
+    every incident, which cost each event more the longer a run went)."""
+    for incident in reversed(state.incidents_by_alert_key.get((routing_key, dedup), ())):
+        if incident["status"] != "resolved":
             return incident
     return None
 
@@ -133,6 +131,7 @@ def _create_incident(state, routing_key, dedup, body, base_url):
     incident["assignees"] = [account.users[0]["id"]] if account and account.users else []
     incident["html_url"] = f"{base_url}/incidents/{incident['id']}"
     state.incidents[incident["id"]] = incident
+    state.incidents_by_alert_key.setdefault((routing_key, dedup), []).append(incident)
     return incident
 
 

@@ -12,7 +12,13 @@ ALPHABET = string.ascii_uppercase + string.digits
 
 def new_id():
     """A PagerDuty-style object id: 'P' and 6 upper-case letters or digits."""
-    return "P" + "".join(secrets.choice(ALPHABET) for _ in range(6))
+    # One 64-bit draw for the 6 characters (secrets.choice each was 6 reads of the system's randomness); the bias of
+    # 2**64 modulo 36**6 is below one in a billion.
+    number, characters = secrets.randbits(64), []
+    for _ in range(6):
+        number, digit = divmod(number, 36)
+        characters.append(ALPHABET[digit])
+    return "P" + "".join(characters)
 
 
 def new_key():
@@ -57,6 +63,7 @@ class SandboxState:
         """Forget everything; tests start unthrottled unless they say otherwise."""
         with self.lock:
             self.accounts, self.key_to_service, self.incidents = {}, {}, {}
+            self.incidents_by_alert_key = {}  # (routing key, alert key): its incidents, oldest first
             self.events, self.notes, self.webhook_deliveries = [], [], []
             self.faults, self.windows = [], {}
             self.events_per_minute = events_per_minute
@@ -182,17 +189,29 @@ class SandboxState:
 
     def answer_late(self):
         """Wait PagerDuty's answer time (injected), counting how many calls wait at once."""
-        delay = (self.latency_ms or 0) / 1000.0
+        delay = self.answer_delay()
         if not delay:
             return
-        with self.lock:
-            self.waiting += 1
-            self.most_waiting = max(self.most_waiting, self.waiting)
+        self.begin_waiting()
         try:
             time.sleep(delay)
         finally:
-            with self.lock:
-                self.waiting -= 1
+            self.end_waiting()
+
+    def answer_delay(self):
+        """PagerDuty's answer time in seconds (0: none)."""
+        return (self.latency_ms or 0) / 1000.0
+
+    def begin_waiting(self):
+        """One more call waiting out the answer time (the most at once is kept)."""
+        with self.lock:
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+
+    def end_waiting(self):
+        """A call has waited out the answer time."""
+        with self.lock:
+            self.waiting -= 1
 
     # ----- reading
     def received_events(self, routing_key=None, dedup_key=None):
