@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from sandbox.demo import DEMO_API_TOKEN
 from tests.conftest import ROOT
 
 
@@ -64,4 +65,21 @@ def test_events_share_one_kept_alive_connection_and_the_key_limit_holds(sandbox_
     assert connection.sock is socket_before  # the same TCP connection served both
     third, answer = trigger(connection, "k-3")  # --events-per-minute 2: the third within the minute is refused
     assert third.status == 429 and answer["status"] == "throttle event"
+    connection.close()
+
+
+def test_rest_ui_and_controls_answer_on_the_same_kept_alive_connection(sandbox_process):
+    connection = http.client.HTTPConnection("127.0.0.1", sandbox_process, timeout=10)
+    trigger(connection, "k-1")
+    socket_before = connection.sock
+    connection.request("GET", "/incidents?limit=5", headers={"Authorization": f"Token token={DEMO_API_TOKEN}"})
+    response = connection.getresponse()
+    assert response.status == 200 and [i["incident_key"] for i in json.loads(response.read())["incidents"]] == ["k-1"]
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    assert response.status == 200 and b"Disk full" in response.read()
+    connection.request("GET", "/_sandbox/events?brief=1")
+    response = connection.getresponse()
+    assert [e["dedup_key"] for e in json.loads(response.read())["events"]] == ["k-1"]
+    assert connection.sock is socket_before
     connection.close()
