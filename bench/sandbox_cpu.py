@@ -15,10 +15,12 @@ import argparse
 import http.client
 import itertools
 import json
+import os
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import requests
 from alerts import TOKEN, seed_sandbox, service_key
@@ -59,6 +61,18 @@ def subscribe(sandbox_url: str) -> ThreadingHTTPServer:
     )
     answer.raise_for_status()
     return sink
+
+
+def user_and_system(process) -> tuple[float, float]:
+    """CPU seconds in user and in kernel mode so far of a process and its children (gunicorn's worker), from /proc."""
+    user = system = 0.0
+    pids = [process.pid]
+    while pids:
+        pid = pids.pop()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        user, system = user + int(fields[11]), system + int(fields[12])
+        pids += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return user / os.sysconf("SC_CLK_TCK"), system / os.sysconf("SC_CLK_TCK")
 
 
 def post_all(url: str, bodies: list[bytes], rate: float, clients: int) -> Counter:
@@ -115,15 +129,20 @@ def main() -> None:
             for n in range(args.count)
         ]
         print(f"sandbox pid {sandbox.pid}: {args.count} events at {args.rate:.0f}/s, {args.latency_ms:.0f} ms answers")
-        before, wall = cpu_seconds(sandbox), time.monotonic()
+        before, split, wall = cpu_seconds(sandbox), user_and_system(sandbox), time.monotonic()
         statuses = post_all(url, bodies, args.rate, args.clients)
         used, wall = cpu_seconds(sandbox) - before, time.monotonic() - wall
+        user, system = (after - earlier for after, earlier in zip(user_and_system(sandbox), split, strict=True))
         summary = requests.get(url + "/_sandbox/events?brief=1", timeout=60).json()
         print(
             f"answers {dict(sorted(statuses.items()))} in {wall:.1f} s ({args.count / wall:.0f}/s), "
             f"{len(summary['events'])} ingested, most waiting at once {summary['most_waiting']}"
         )
-        print(f"sandbox CPU per event: {used / args.count * 1000:.2f} ms ({used:.2f} s for {args.count})")
+        print(
+            f"sandbox CPU per event: {used / args.count * 1000:.2f} ms ({used:.2f} s for {args.count}; user "
+            f"{user / args.count * 1000:.2f} ms, kernel {system / args.count * 1000:.2f} ms); "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
         if sink:
             time.sleep(1)
             outcomes = requests.get(url + "/_sandbox/webhook_deliveries", timeout=60).json()["webhook_deliveries"]
