@@ -5,9 +5,9 @@
 
 Incident triggers are written straight into the outbox at a steady rate (a commit and a wake-up every 10 ms, as the
 web's creates would), real `python -m jobs.sender` processes send them, and the sandbox stands in for PagerDuty with
-its per-key limit on and answering in --pd-latency-ms. Prints the senders' CPU per delivery (from /proc), the
-database's transactions per delivery (pg_stat_database, the load's own commits taken off), the latency from the
-commit to PagerDuty, and 429s. Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL).
+its per-key limit on and answering in --pd-latency-ms. Prints the senders' CPU per delivery (and the sandbox's, from
+/proc), the database's transactions per delivery (pg_stat_database, the load's own commits taken off), the latency
+from the commit to PagerDuty, and 429s. Needs PostgreSQL and Redis on localhost (BENCH_DATABASE_URL, BENCH_REDIS_URL).
 """
 
 import argparse
@@ -120,17 +120,20 @@ def main():
             f"answering in {args.pd_latency_ms:g} ms; load {os.getloadavg()[0]:.1f}"
         )
         cpu_before, xacts_before = [cpu_seconds(s) for s in senders], transactions(env["DATABASE_URL"])
+        sandbox_before = cpu_seconds(sandbox)
         committed, commits = queue(org_id, measured, args.rate, args.services)
         received, _, throttled = wait_for_all(sandbox_url, committed, 120)
     time.sleep(1.5)  # the last batch's outcomes and a metrics flush
     used = sum(cpu_seconds(s) - before for s, before in zip(senders, cpu_before, strict=True))
+    sandbox_used = cpu_seconds(sandbox) - sandbox_before
     xacts = transactions(env["DATABASE_URL"]) - xacts_before - commits
     latencies = [(received[key] - at) * 1000 for key, at in committed.items() if key in received]
     print(f"delivered {len(latencies)} of {count}; 429s (warm-up included): {throttled}")
     if latencies:
         print(f"commit → PagerDuty: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms")
     print(
-        f"senders' CPU per delivery {1000 * used / max(len(latencies), 1):.2f} ms; database transactions per "
+        f"senders' CPU per delivery {1000 * used / max(len(latencies), 1):.2f} ms (the sandbox's "
+        f"{1000 * sandbox_used / max(len(latencies), 1):.2f} ms); database transactions per "
         f"delivery {xacts / max(len(latencies), 1):.2f} (beside the senders' own: heartbeats, polls); "
         f"load {os.getloadavg()[0]:.1f}"
     )
