@@ -1,7 +1,7 @@
 """The sandbox as gunicorn's asyncio (ASGI) worker serves it: Events API calls are answered on the event loop, every
 other request goes to the Flask app on a pool of threads.
 
-Why: under the storm (200 events a second, PagerDuty answering in 200 ms) the gthread worker spent ~1.15 ms of CPU per
+Why: under the storm (200 events a second, PagerDuty answering in 200 ms) the gthread worker spent 1.0–1.3 ms of CPU per
 event: a hand-off from the accepting thread to a pool thread and back for every request, a sleeping thread per call
 waiting out the answer time, and Flask's request machinery. Here an event waits on the loop (a timer, no thread) and
 is answered by `sandbox.events.answer_event`, the same function the Flask view answers with. While a fault is
