@@ -7,10 +7,10 @@ import json
 import pytest
 from flask import jsonify
 
-from sandbox import create_sandbox_app
+from sandbox import create_sandbox_app, story
 from sandbox.asgi import SandboxASGI
 from sandbox.demo import DEMO_API_TOKEN, DEMO_INTEGRATION_KEY, seed_demo
-from sandbox.events import json_answer
+from sandbox.events import answer_event, json_answer
 from sandbox.state import SandboxState
 
 HOST = "sandbox.test"
@@ -174,3 +174,17 @@ def test_answers_are_written_as_flask_writes_json(dedup_key):
     with create_sandbox_app().app_context():
         flask_body = jsonify(status="success", message="Event processed", dedup_key=dedup_key).get_data()
     assert json_answer(202, status="success", message="Event processed", dedup_key=dedup_key).body == flask_body
+
+
+def test_an_event_merges_into_the_newest_unresolved_incident_of_its_key_and_dedup_key():
+    state = SandboxState()
+    seed_demo(state)
+    other_key = next(k for k in state.key_to_service if k != DEMO_INTEGRATION_KEY)
+    for raw in (event("k-1"), event("k-1", "resolve"), event("k-1"), event("k-1", "resolve")):
+        assert answer_event(state, raw, "http://" + HOST).status == 202
+    first, second = state.incidents.values()
+    story.act(state, first, "reopen", {}, "http://" + HOST, notify=False)  # the older one open again, the newer not
+    answer_event(state, event("k-1", summary="again"), "http://" + HOST)
+    answer_event(state, event("k-1", key=other_key), "http://" + HOST)  # another key: an incident of its own
+    assert [len(i["alerts"]) for i in state.incidents.values()] == [2, 1, 1]
+    assert [i["status"] for i in state.incidents.values()] == ["triggered", "resolved", "triggered"]
