@@ -95,6 +95,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1/bench_cpu")
     os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     os.environ.setdefault("SECRET_KEY", "bench")
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
     from jobs.sender import build_app, relax_commit_durability
     from webapp import counters
     from webapp.extensions import db
@@ -102,8 +105,12 @@ def main() -> None:
 
     app = build_app(32, 60)
     with app.app_context():
+        db.session.execute(text("DROP FUNCTION IF EXISTS claim_deliveries"))  # it returns rows of deliveries
+        db.session.commit()
         db.drop_all()
-        db.create_all()
+        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()  # the schema as deployed: the claim is a function the migrations create
         relax_commit_durability(db.engine)
         db.engine.dispose()
         queue_triggers(args.count)
