@@ -82,3 +82,9 @@ def _wait_until_a_claim_waits_for_the_lock(connection, seconds=10.0):
     while not connection.execute(waiting, {"key": CLAIM_LOCK}).scalar():
         assert time.monotonic() < deadline, "the claim never waited for the lock"
         time.sleep(0.01)
+
+
+def test_the_claim_is_planned_for_the_queue_as_it_is_at_each_call(db):
+    # A generic plan cached while the queue was small scanned the org's whole history for each due row.
+    settings = db.session.execute(text("SELECT proconfig FROM pg_proc WHERE proname = 'claim_deliveries'")).scalar()
+    assert "plan_cache_mode=force_custom_plan" in settings
