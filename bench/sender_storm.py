@@ -13,7 +13,9 @@ from the commit to PagerDuty, and 429s. Needs PostgreSQL and Redis on localhost 
 import argparse
 import os
 import sys
+import threading
 import time
+from pathlib import Path
 
 import sqlalchemy
 from alerts import seed_sandbox, service_key, setup_org, wait_for_all
@@ -87,6 +89,44 @@ def transactions(url):
         engine.dispose()
 
 
+class BackendCpu:
+    """CPU time of the senders' PostgreSQL backends (application_name "pb-bench-sender", set through PGAPPNAME), read
+    from /proc every 100 ms: a backend that closes meanwhile keeps the last value read. Only this database's senders
+    count, whatever else the shared box runs."""
+
+    def __init__(self, url):
+        self.engine = sqlalchemy.create_engine(url)
+        self.seen, self.stopping = {}, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        with self.engine.connect() as connection:
+            while not self.stopping.wait(0.1):
+                pids = connection.execute(
+                    sqlalchemy.text("SELECT pid FROM pg_stat_activity WHERE application_name = 'pb-bench-sender'")
+                ).scalars()
+                connection.rollback()
+                for pid in pids:
+                    try:
+                        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    self.seen[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def total(self):
+        """The CPU seconds of every sender backend seen so far."""
+        return sum(self.seen.values())
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        self.engine.dispose()
+
+
 def main():
     """Run it and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -99,6 +139,7 @@ def main():
     sandbox, sandbox_url = sandbox_process(events_per_minute=120, latency_ms=args.pd_latency_ms)
     seed_sandbox(sandbox_url, args.services)
     env = bench_env(sandbox_url, name="pagerbridge_sender_storm")
+    env["PGAPPNAME"] = "pb-bench-sender"  # libpq: the senders' backends, told apart from the load's
     from webapp import create_app
 
     count = int(args.rate * args.seconds)
@@ -119,21 +160,37 @@ def main():
             f"{count} triggers at {args.rate:g}/s over {args.services} keys, {args.senders} senders, PagerDuty "
             f"answering in {args.pd_latency_ms:g} ms; load {os.getloadavg()[0]:.1f}"
         )
+        backends = BackendCpu(env["DATABASE_URL"]).start()
+        time.sleep(0.3)
         cpu_before, xacts_before = [cpu_seconds(s) for s in senders], transactions(env["DATABASE_URL"])
+<<<<<<< HEAD
         sandbox_before = cpu_seconds(sandbox)
+=======
+        backends_before = backends.total()
+>>>>>>> senderlean
         committed, commits = queue(org_id, measured, args.rate, args.services)
         received, _, throttled = wait_for_all(sandbox_url, committed, 120)
     time.sleep(1.5)  # the last batch's outcomes and a metrics flush
     used = sum(cpu_seconds(s) - before for s, before in zip(senders, cpu_before, strict=True))
+<<<<<<< HEAD
     sandbox_used = cpu_seconds(sandbox) - sandbox_before
+=======
+    backends_used = backends.total() - backends_before
+    backends.stop()
+>>>>>>> senderlean
     xacts = transactions(env["DATABASE_URL"]) - xacts_before - commits
     latencies = [(received[key] - at) * 1000 for key, at in committed.items() if key in received]
     print(f"delivered {len(latencies)} of {count}; 429s (warm-up included): {throttled}")
     if latencies:
         print(f"commit → PagerDuty: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms")
     print(
+<<<<<<< HEAD
         f"senders' CPU per delivery {1000 * used / max(len(latencies), 1):.2f} ms (the sandbox's "
         f"{1000 * sandbox_used / max(len(latencies), 1):.2f} ms); database transactions per "
+=======
+        f"senders' CPU per delivery {1000 * used / max(len(latencies), 1):.2f} ms; their PostgreSQL backends' "
+        f"{1000 * backends_used / max(len(latencies), 1):.2f} ms; database transactions per "
+>>>>>>> senderlean
         f"delivery {xacts / max(len(latencies), 1):.2f} (beside the senders' own: heartbeats, polls); "
         f"load {os.getloadavg()[0]:.1f}"
     )

@@ -73,6 +73,7 @@ def app(test_env):
     with app.app_context():
         from webapp.extensions import db
 
+        _drop_claim_function(db)  # it returns rows of deliveries: drop_all cannot drop the table before it
         db.drop_all()
         _drop_alembic_version(db)
         upgrade()
@@ -88,6 +89,14 @@ def _forget_cached_user():
     from flask import g
 
     g.pop("_login_user", None)
+
+
+def _drop_claim_function(db):
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("DROP FUNCTION IF EXISTS claim_deliveries"))
+        db.session.commit()
 
 
 def _drop_alembic_version(db):

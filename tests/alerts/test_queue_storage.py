@@ -1,12 +1,15 @@
 """The deliveries table as a queue on PostgreSQL: a claim's lease is a HOT update (no new index entry, no dead
 "pending" entry for the next claims to step over), and autovacuum comes after 1% of the rows changed."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 
 from tests import factories
 from tests.alerts.test_claiming import queue
-from webapp.alerts.claiming import claim_rows
+from webapp.alerts.claiming import claim_call
+from webapp.models.types import utcnow
 
 pytestmark = pytest.mark.postgres
 
@@ -25,18 +28,25 @@ def test_deliveries_keep_room_for_hot_updates_and_vacuum_early(db):
     }
 
 
-def test_a_claim_leases_its_rows_without_touching_an_index(db, redis, monkeypatch):
+def test_a_claim_leases_its_rows_without_touching_an_index(db, redis):
     org = factories.org_with_users()
     ids = queue(db, org.id, "c" * 32, 60)[:3]  # the first rows sit on a page the later inserts filled
-    counted = []
-    real_commit = db.session.commit
-
-    def commit_after_counting():  # claim_rows commits its own transaction: count its HOT updates just before
-        counted.append(hot_updates_so_far(db))
-        real_commit()
-
-    monkeypatch.setattr(db.session, "commit", commit_after_counting)
-    before = hot_updates_so_far(db)  # opens the transaction the claim then runs in
-    claimed = claim_rows(limit=3, org_limit=10, owner="s1")
-    assert sorted(row.id for row, _ in claimed) == sorted(ids)
-    assert [after - before for after in counted] == [3]
+    # The senders' claim commits on its own (autocommit): run the same call inside this transaction to count.
+    before = hot_updates_so_far(db)
+    now = utcnow()
+    claimed = db.session.execute(
+        claim_call(),
+        {
+            "now": now,
+            "soon": now,
+            "until": now + timedelta(seconds=60),
+            "dead_before": now - timedelta(seconds=10),
+            "token": "t",
+            "owner": "s1",
+            "batch": 3,
+            "org_limit": 10,
+            "per_key": 4,
+        },
+    ).all()
+    assert sorted(row.id for row in claimed) == sorted(ids)
+    assert hot_updates_so_far(db) - before == 3

@@ -5,9 +5,11 @@ engine has locked (`FOR UPDATE SKIP LOCKED`), with the claim's conditions checke
 never hold one delivery. A lease is held by a sender process (`lease_owner`): it lapses at `lease_until`, or as
 soon as its sender is seen dead (no heartbeat, see `liveness`), and only live leases count against an org's cap.
 
-On PostgreSQL every claim first takes one transaction-level advisory lock, so claims run one after the other and
-each sees what the one before it leased: the per-org in-flight cap holds across any number of senders (a claim is
-one short statement, so the wait is a few milliseconds at most).
+On PostgreSQL the claim is one call of a server-side function (`claim_deliveries`, migration
+delivery_claim_function), in autocommit: one round trip, no BEGIN or COMMIT of its own. The function takes one
+transaction-level advisory lock, so claims run one after the other, and then runs the same UPDATE as
+`_claim_statement`, whose fresh snapshot sees what the claim before it leased: the per-org in-flight cap holds across
+any number of senders, and the lock is held only while the server runs the claim, never across a client round trip.
 """
 
 import uuid
@@ -21,9 +23,11 @@ from sqlalchemy import (
     Row,
     Select,
     Text,
+    TextualSelect,
     Update,
     and_,
     bindparam,
+    column,
     func,
     literal,
     or_,
@@ -41,7 +45,9 @@ from webapp.models import Delivery
 from webapp.models.types import utcnow
 
 PER_KEY = 4  # a paced key takes at most this many places in one batch, so one burst cannot fill a batch
-CLAIM_LOCK = 0x50424C4B  # the advisory lock that serialises claims ("PBLK")
+CLAIM_LOCK = 0x50424C4B  # the advisory lock that serialises claims ("PBLK"), taken inside claim_deliveries
+# On PostgreSQL: lock and claim in one call (its columns named, in `claimed_columns` order, to read rows alike).
+CLAIM_CALL = "claim_deliveries(:now, :soon, :until, :dead_before, :token, :owner, :batch, :org_limit, :per_key)"
 
 
 def claim_rows(
@@ -54,30 +60,35 @@ def claim_rows(
 
     `take_over_silent=False` leaves the leases of senders whose heartbeat is old until they lapse: a sender that has
     itself just got the database back cannot tell a dead peer from one that could not beat meanwhile either."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CLAIM_LOCK})
+    db.session.commit()  # the caller's own work first: the claim runs in a transaction of its own
     now, token = utcnow(), uuid.uuid4().hex
+    parameters = {
+        "now": now,
+        "soon": now + DUE_EARLY,
+        "until": now + timedelta(seconds=lease_seconds()),
+        "dead_before": dead_before() if take_over_silent else now - timedelta(days=3650),
+        "token": token,
+        "owner": owner,
+        "batch": limit,
+        "org_limit": org_limit,
+        "per_key": PER_KEY,
+    }
     # On the session's connection (Core): the ORM would rebuild the large statement's cache key on every claim.
-    claimed = (
-        db.session.connection()
-        .execute(
-            _claim_statement(),
-            {
-                "now": now,
-                "soon": now + DUE_EARLY,
-                "until": now + timedelta(seconds=lease_seconds()),
-                "dead_before": dead_before() if take_over_silent else now - timedelta(days=3650),
-                "token": token,
-                "owner": owner,
-                "batch": limit,
-                "org_limit": org_limit,
-                "per_key": PER_KEY,
-            },
-        )
-        .all()
-    )
-    db.session.commit()
+    if db.session.get_bind().dialect.name == "postgresql":
+        connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        claimed = connection.execute(claim_call(), parameters).all()
+    else:
+        claimed = db.session.connection().execute(_claim_statement(), parameters).all()
+    db.session.commit()  # gives the connection back (on PostgreSQL the call has committed already)
     return [(row, token) for row in sorted(claimed, key=lambda row: (-row.priority, row.id))]
+
+
+@cache
+def claim_call() -> TextualSelect:
+    """The claim on PostgreSQL: one call of `claim_deliveries`, its rows typed as `_claim_statement` returns them."""
+    columns = [column(claimed.name, claimed.type) for claimed in claimed_columns()]
+    names = ", ".join(claimed.name for claimed in columns)
+    return text(f"SELECT {names} FROM {CLAIM_CALL}").columns(*columns)
 
 
 @cache

@@ -1,8 +1,9 @@
 """Delivered outcomes written in batches: one lease-checked UPDATE for all the sends that finished within a few ms.
 
 A sender's threads hand their delivered outcomes to the engine's `OutcomeWriter`, which writes every outcome of the
-last WINDOW_SECONDS in one transaction: one UPDATE of the deliveries (each row only while the lease it was claimed
-with holds: a late one is logged and dropped, as a single write would be) and one UPDATE per kind of subject mirrored.
+last WINDOW_SECONDS at once: one UPDATE of the deliveries (each row only while the lease it was claimed with holds: a
+late one is logged and dropped, as a single write would be) and one UPDATE per kind of subject mirrored. On PostgreSQL
+they are one statement (data-modifying CTEs) run in autocommit: one round trip, and no row lock held across one.
 Each send thread waits for its batch, so what it reports is what was written. A sender that dies before its batch is
 written leaves those rows leased: they are sent again under the same dedup key once their leases are free, as after
 a crash between a POST and a single write. Notes are never batched: each one's outcome commits durably on its own.
@@ -21,6 +22,7 @@ from flask import Flask
 from sqlalchemy import (
     FromClause,
     Integer,
+    Select,
     String,
     Text,
     Update,
@@ -76,11 +78,48 @@ def write_delivered(outcomes: Sequence[Delivered]) -> set[int]:
     connection = db.session.connection()  # Core: no ORM object to keep in step, no per-execution cache key
     rows = [(o.id, o.token, o.at, o.code, o.answer) for o in outcomes]
     returned = connection.execute(*_statement((_delivered_statement,), OUTCOME, rows)).all()
+    written = {row.id for row in returned}
+    _mirror([outcome for outcome in outcomes if outcome.id in written])
+    return _written(outcomes, returned)
+
+
+def write_batch(outcomes: Sequence[Delivered]) -> set[int]:
+    """`write_delivered` as one statement in autocommit where it can be (PostgreSQL: the delivered write and every
+    mirror as data-modifying CTEs, each mirror only for the rows written), else `write_delivered` itself: a war room's
+    paging (read through the ORM) or one subject under two kinds (one statement cannot update a row twice)."""
+    if not _one_statement(outcomes):
+        return write_delivered(outcomes)
+    rows = [
+        (o.id, o.token, o.at, o.code, o.answer, o.subject_id, _kind(o), o.target_label, o.severity) for o in outcomes
+    ]
+    connection = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    returned = connection.execute(*_statement((_batch_statement,), BATCH, rows)).all()
+    return _written(outcomes, returned)
+
+
+def _one_statement(outcomes: Sequence[Delivered]) -> bool:
+    if db.session.get_bind().dialect.name != "postgresql" or db.session().in_transaction():
+        return False
+    kinds: dict[tuple[str | None, int | None], set[str]] = {}
+    for outcome in outcomes:
+        if outcome.subject_type is None and outcome.action == "trigger":
+            return False  # a war room's paging, perhaps
+        kinds.setdefault((outcome.subject_type, outcome.subject_id), set()).add(_kind(outcome) or "")
+    return all(len(subject_kinds) == 1 for subject_kinds in kinds.values())
+
+
+def _kind(outcome: Delivered) -> str | None:
+    """The mirror an outcome writes ("incident:trigger"…), if any."""
+    kind = (outcome.subject_type or "", outcome.action)
+    return ":".join(kind) if kind in MIRRORED and outcome.subject_id else None
+
+
+def _written(outcomes: Sequence[Delivered], returned: Sequence[Any]) -> set[int]:
+    """After the delivered write: keep the latencies of the rows written, commit, wake the senders when a later
+    delivery of one of these keys waits; returns the ids written."""
     written, successor_waits = {row.id for row in returned}, any(row.waiting for row in returned)
-    done = [outcome for outcome in outcomes if outcome.id in written]
-    _mirror(done)
     db.session.info.setdefault(LATENCIES, []).extend(
-        max(0.0, (outcome.at - outcome.created_at).total_seconds()) for outcome in done
+        max(0.0, (outcome.at - outcome.created_at).total_seconds()) for outcome in outcomes if outcome.id in written
     )  # kept at commit, as the ORM hook would for an ORM write (a rollback forgets them)
     db.session.commit()
     if successor_waits:
@@ -113,13 +152,14 @@ OUTCOME: Columns = (
     ("code", Integer()),
     ("answer", Text()),
 )
+BATCH: Columns = (*OUTCOME, ("subject", Integer()), ("kind", String()), ("service", String()), ("severity", String()))
 PAGED: Columns = (("subject", Integer()), ("at", UTCDateTime()), ("service", String()), ("severity", String()))
 
 
 Builder = tuple[Any, ...]  # a function that builds an UPDATE over the given rows, and its first arguments
 
 
-def _statement(build: Builder, columns: Columns, rows: Sequence[tuple]) -> tuple[Update, dict]:
+def _statement(build: Builder, columns: Columns, rows: Sequence[tuple]) -> tuple[Update | Select, dict]:
     """The statement `build` makes over `rows`, and its parameters. On PostgreSQL the rows go as arrays, one per
     column, unnested into a table: one statement for any number of rows, compiled once (SQLAlchemy caches no VALUES
     list of bound parameters: compiling one per batch cost more than the statements it saved). Elsewhere (SQLite)
@@ -134,7 +174,7 @@ def _statement(build: Builder, columns: Columns, rows: Sequence[tuple]) -> tuple
 
 
 @cache
-def _built(build: Builder, columns: Columns, count: int | None) -> Update:
+def _built(build: Builder, columns: Columns, count: int | None) -> Update | Select:
     """`build` over the rows as `_statement` binds them, built once per shape."""
     function, *arguments = build
     named = [column(label, kind) for label, kind in columns]
@@ -177,6 +217,21 @@ def _delivered_statement(given: FromClause) -> Update:
         )
         .returning(Delivery.id, waiting.label("waiting"))
     )
+
+
+def _batch_statement(rows: FromClause) -> Select:
+    """`write_delivered`'s statements as one: the delivered write, then each kind of mirror for the rows it wrote."""
+    given = select(rows).cte("given")
+    # updated_at given, not the models' Python-side onupdate: one statement cannot bind two of those
+    done = _delivered_statement(given).values(updated_at=given.c.at).cte("done")
+    mirrors = [
+        _mirror_statement(subject_type, action, given)
+        .values(updated_at=given.c.at)
+        .where(given.c.kind == f"{subject_type}:{action}", given.c.id.in_(select(done.c.id)))
+        .cte(f"mirror_{subject_type}_{action}")
+        for subject_type, action in sorted(MIRRORED)
+    ]
+    return select(done.c.id, done.c.waiting).add_cte(*mirrors)
 
 
 def _mirror_statement(subject_type: str, action: str, given: FromClause) -> Update:
@@ -227,7 +282,7 @@ class OutcomeWriter:
         while (batch := self._next_batch()) is not None:
             with self.app.app_context():
                 try:
-                    written = write_delivered([outcome for outcome, _ in batch])
+                    written = write_batch([outcome for outcome, _ in batch])
                 except Exception as error:  # noqa: BLE001 - each send thread raises it: their leases lapse
                     db.session.rollback()
                     for _, future in batch:
