@@ -1,13 +1,27 @@
-"""Batch claims: fair across orgs and keys, critical first, per-org limits, dedup-key order, one holder."""
+"""Batch claims: fair across orgs and keys, critical first, per-org limits, dedup-key order, one holder.
+
+On PostgreSQL each test runs twice: through the server-side `claim_deliveries` (what the senders call) and through
+the SQLAlchemy statement that SQLite uses, so the two spellings of the claim cannot drift apart unseen."""
 
 from datetime import timedelta
 
+import pytest
+
 from tests import factories
+from webapp.alerts import claiming
 from webapp.alerts.claiming import claim_rows
 from webapp.alerts.outbox import queue_event
 from webapp.models import Delivery
 from webapp.models.types import utcnow
 from webapp.routing.resolve import Route
+
+
+@pytest.fixture(autouse=True, params=["claim_deliveries", "statement"])
+def claim_spelling(request, monkeypatch):
+    """Which spelling of the claim PostgreSQL runs (SQLite always runs the statement)."""
+    if request.param == "statement":
+        monkeypatch.setattr(claiming, "claim_call", claiming._claim_statement)
+    return request.param
 
 
 def claim_batch(limit, org_limit, owner=None):
