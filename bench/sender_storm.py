@@ -163,34 +163,23 @@ def main():
         backends = BackendCpu(env["DATABASE_URL"]).start()
         time.sleep(0.3)
         cpu_before, xacts_before = [cpu_seconds(s) for s in senders], transactions(env["DATABASE_URL"])
-<<<<<<< HEAD
-        sandbox_before = cpu_seconds(sandbox)
-=======
-        backends_before = backends.total()
->>>>>>> senderlean
+        sandbox_before, backends_before = cpu_seconds(sandbox), backends.total()
         committed, commits = queue(org_id, measured, args.rate, args.services)
         received, _, throttled = wait_for_all(sandbox_url, committed, 120)
     time.sleep(1.5)  # the last batch's outcomes and a metrics flush
     used = sum(cpu_seconds(s) - before for s, before in zip(senders, cpu_before, strict=True))
-<<<<<<< HEAD
     sandbox_used = cpu_seconds(sandbox) - sandbox_before
-=======
     backends_used = backends.total() - backends_before
     backends.stop()
->>>>>>> senderlean
     xacts = transactions(env["DATABASE_URL"]) - xacts_before - commits
     latencies = [(received[key] - at) * 1000 for key, at in committed.items() if key in received]
     print(f"delivered {len(latencies)} of {count}; 429s (warm-up included): {throttled}")
     if latencies:
         print(f"commit → PagerDuty: p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms")
     print(
-<<<<<<< HEAD
-        f"senders' CPU per delivery {1000 * used / max(len(latencies), 1):.2f} ms (the sandbox's "
-        f"{1000 * sandbox_used / max(len(latencies), 1):.2f} ms); database transactions per "
-=======
         f"senders' CPU per delivery {1000 * used / max(len(latencies), 1):.2f} ms; their PostgreSQL backends' "
-        f"{1000 * backends_used / max(len(latencies), 1):.2f} ms; database transactions per "
->>>>>>> senderlean
+        f"{1000 * backends_used / max(len(latencies), 1):.2f} ms (the sandbox's "
+        f"{1000 * sandbox_used / max(len(latencies), 1):.2f} ms); database transactions per "
         f"delivery {xacts / max(len(latencies), 1):.2f} (beside the senders' own: heartbeats, polls); "
         f"load {os.getloadavg()[0]:.1f}"
     )
