@@ -164,6 +164,6 @@ def answer_late():
     """PagerDuty's calls (not the sandbox's own page and controls) answer after the injected latency (once: an event
     the ASGI front has held for it already is not held again)."""
     own = request.blueprint in ("control", "ui", "story", "story_ui") or request.path.startswith("/static")
-    if own or request.environ.get(ANSWERED_LATE):
+    if own or request.environ.get("asgi.scope", {}).get(ANSWERED_LATE):
         return
     state().answer_late()

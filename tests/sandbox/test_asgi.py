@@ -28,7 +28,7 @@ def call(front, method, path, body=b"", query=b"", headers=()):
         "raw_path": path.encode(),
         "query_string": query,
         "root_path": "",
-        "headers": [(b"host", HOST.encode()), *headers],
+        "headers": [(b"host", HOST.encode()), (b"content-length", str(len(body)).encode()), *headers],
         "server": ("127.0.0.1", 5055),
         "client": ("127.0.0.1", 40000),
     }
@@ -41,9 +41,11 @@ def call(front, method, path, body=b"", query=b"", headers=()):
         sent.append(message)
 
     asyncio.run(front(scope, receive, send))
-    start, content = sent
-    assert start["type"] == "http.response.start" and content["type"] == "http.response.body"
-    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, content["body"]
+    start, *content = sent
+    assert start["type"] == "http.response.start" and {m["type"] for m in content} == {"http.response.body"}
+    assert not content[-1].get("more_body")
+    body = b"".join(message["body"] for message in content)
+    return start["status"], {k.decode().lower(): v.decode() for k, v in start["headers"]}, body
 
 
 def twins(events_per_minute=None):
