@@ -74,13 +74,15 @@ def main() -> None:
         sent = post_all(url, token, args.count, args.rate, args.services)
         time.sleep(0.5)
         used = cpu_seconds(web) - before
-        print(f"POST /api/v1/incidents: {len(sent)} of {args.count} answered 201; web CPU {1000 * used / args.count:.2f} ms each")
+        each = 1000 * used / args.count
+        print(f"POST /api/v1/incidents: {len(sent)} of {args.count} answered 201; web CPU {each:.2f} ms each")
         if args.healthz:
             before = cpu_seconds(web)
             answered = get_all(url, args.count, args.rate)
             time.sleep(0.5)
             used = cpu_seconds(web) - before
-            print(f"GET /healthz: {answered} of {args.count} answered 200; web CPU {1000 * used / args.count:.2f} ms each")
+            each = 1000 * used / args.count
+            print(f"GET /healthz: {answered} of {args.count} answered 200; web CPU {each:.2f} ms each")
     finally:
         stop(web)
 

@@ -101,7 +101,7 @@ def test_nul_and_lone_surrogates_in_api_json_are_422_naming_the_field(api, body,
 
 
 def test_a_nul_in_a_new_incident_is_422_although_its_route_is_read_with_the_token(api):
-    """POST /incidents reads its body before the view (the route is read with the token): the refusal stays the view's."""
+    """POST /incidents reads its body before the view (its route is read with the token): the view still refuses."""
     body = {"kind": "kubernetes", "title": "a\x00b", "severity": "high", "cluster": "c", "namespace": "n"}
     response = api.post("/incidents", data=json.dumps(body), headers={"Content-Type": "application/json"})
     assert response.status_code == 422
