@@ -3,7 +3,7 @@
 from flask import g, jsonify
 
 from webapp.api import bp, responses, schemas
-from webapp.api.auth import token_required
+from webapp.api.auth import resolved_token, token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
 from webapp.api.validation import body, query
@@ -33,7 +33,7 @@ def create_report():
         "severity": data.severity or "none",
         "source": "api",
     }
-    answer = services.create_answer(g.org_id, fields, actor="api")
+    answer = services.create_answer(g.org_id, fields, actor="api", read=resolved_token().report)
     return jsonify(answer), 201
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, cast, func, literal, null, select, true, union_all
+from sqlalchemy import Select, and_, bindparam, cast, func, literal, null, select, true, union_all
 
 from webapp.extensions import db
 from webapp.models import Delivery, Report, Service, Shift, TimelineEntry, User
@@ -47,6 +47,34 @@ def read(org_id: int) -> ReportRows:
     """The rows a new report of the org needs, in one statement."""
     dialect = _dialect()
     row = _connection().execute(_once(("read", dialect), lambda: _read_statement(dialect)), {"org_id": org_id}).one()
+    return rows_of(row)
+
+
+def join_read(statement: Select, org_id: Any, dialect: str) -> Select:
+    """`statement` (one row per org) with what a new report of the org `org_id` (a column) needs, as `read` reads it
+    (the API token's lookup reads it along, in its one round trip)."""
+    shifts, users = Shift.__table__.alias("shift"), User.__table__.alias("shift_user")
+    unended = Shift.__table__.alias("unended")
+    newest = select(func.max(unended.c.id)).where(unended.c.org_id == org_id, unended.c.ended_at.is_(None))
+    vdp, default = Service.__table__.alias("vdp"), Service.__table__.alias("fallback")
+    return (
+        statement.add_columns(
+            _next_id(dialect),
+            *[shifts.c[name].label("s_" + name) for name in SHIFT_COLUMNS],
+            users.c.name.label("s_name"),
+            users.c.email.label("s_email"),
+            *[vdp.c[name].label("v_" + name) for name in SERVICE_COLUMNS],
+            *[default.c[name].label("d_" + name) for name in SERVICE_COLUMNS],
+        )
+        .outerjoin(shifts, shifts.c.id == newest.scalar_subquery())
+        .outerjoin(users, users.c.id == shifts.c.user_id)
+        .outerjoin(vdp, and_(vdp.c.org_id == org_id, vdp.c.is_vdp))
+        .outerjoin(default, and_(default.c.org_id == org_id, default.c.is_default))
+    )
+
+
+def rows_of(row: Any) -> ReportRows:
+    """ReportRows from a row with the columns of `read`'s statement or of one `join_read` built."""
     shift = None
     if row.s_user_id is not None:
         shift = SimpleNamespace(**{name: getattr(row, "s_" + name) for name in SHIFT_COLUMNS})
@@ -72,10 +100,14 @@ def _read_statement(dialect: str):
         .subquery("shift")
     )
     vdp, default = _one_service("vdp", "is_vdp", "v_"), _one_service("fallback", "is_default", "d_")
-    next_id = func.nextval(func.pg_get_serial_sequence("reports", "id")) if dialect == "postgresql" else null()
     anchor = select(literal(1).label("one")).subquery("anchor")
     joined = anchor.outerjoin(shift, true()).outerjoin(vdp, true()).outerjoin(default, true())
-    return select(next_id.label("next_id"), *shift.c, *vdp.c, *default.c).select_from(joined)
+    return select(_next_id(dialect), *shift.c, *vdp.c, *default.c).select_from(joined)
+
+
+def _next_id(dialect: str):
+    next_id = func.nextval(func.pg_get_serial_sequence("reports", "id")) if dialect == "postgresql" else null()
+    return next_id.label("next_id")
 
 
 def _one_service(name: str, flag: str, prefix: str):

@@ -1,10 +1,10 @@
 """Creating a report through the API, the scanners' path: plain rows in, the API's answer out, in two statements.
 
 One statement reads what a new report needs (its id on PostgreSQL, the shift in force, the VDP and default
-services), one writes the report, its timeline and its delivery (see create_sql). The rows and the answer are those
-`services.create_report`, the ORM path the pages take, writes (tests/reports/test_creating.py compares them). A
-report whose SLA is at risk or breached the moment it arrives (a policy with no time for its severity) takes the ORM
-path: the SLA evaluator then fires its alerts at once.
+services; the API reads them with its token), one writes the report, its timeline and its delivery (see create_sql).
+The rows and the answer are those `services.create_report`, the ORM path the pages take, writes
+(tests/reports/test_creating.py compares them). A report whose SLA is at risk or breached the moment it arrives (a
+policy with no time for its severity) takes the ORM path: the SLA evaluator then fires its alerts at once.
 """
 
 from types import SimpleNamespace
@@ -31,9 +31,12 @@ NEW_REPORT = {"id": None, "status": "new", "sla_state": "ok", "assignee_id": Non
 MIRROR = {"pd_status": None, "pd_incident_url": None, "pd_priority": None, "pd_urgency": None, "pd_assignees": None}
 
 
-def create(org_id: int, fields: dict[str, Any], actor: str | None) -> dict[str, Any] | None:
+def create(
+    org_id: int, fields: dict[str, Any], actor: str | None, read: create_sql.ReportRows | None = None
+) -> dict[str, Any] | None:
     """Write a new report with its timeline and delivery, and return the API's answer; None (nothing written) when
-    its SLA is not "ok" from the start, which the ORM path handles. The caller commits."""
+    its SLA is not "ok" from the start, which the ORM path handles. The caller commits. `read`: the rows the API
+    token's lookup read along (else they are read here)."""
     severity = fields["severity"]
     if severity not in REPORT_SEVERITIES:
         raise DomainError("Unknown severity.", fields={"severity": f"one of {', '.join(REPORT_SEVERITIES)}"})
@@ -43,7 +46,7 @@ def create(org_id: int, fields: dict[str, Any], actor: str | None) -> dict[str, 
         return None
     report = SimpleNamespace(**NEW_REPORT, **MIRROR, **_sent(fields), org_id=org_id, submitted_at=now)
     report.sla_deadline, report.updated_at = deadline, now
-    found = create_sql.read(org_id)
+    found = read if read is not None else create_sql.read(org_id)
     report.id = found.next_id
     where = "public VDP form" if report.source == "form" else report.source
     entries = [_entry("report.submitted", f"Report submitted ({where}).", actor)]

@@ -10,6 +10,7 @@ from webapp.models.report import CLOSED_REPORT_STATUSES, REPORT_SEVERITIES, REPO
 from webapp.models.types import utcnow
 from webapp.oncall.services import assign_new_report
 from webapp.reports import creating
+from webapp.reports.create_sql import ReportRows
 from webapp.sla.evaluator import refresh_deadline
 from webapp.sla.policy import deadline_for
 from webapp.tenancy import contains_any, get_in_org
@@ -59,10 +60,11 @@ def create_report(org_id, title, description="", researcher_email=None, severity
     return report
 
 
-def create_answer(org_id: int, fields: dict, actor: str | None = None) -> dict:
+def create_answer(org_id: int, fields: dict, actor: str | None = None, read: ReportRows | None = None) -> dict:
     """Record a report sent through the API and commit; returns the API's answer. The Core path (`creating`) writes
-    what `create_report` would; a report due for an SLA alert the moment it arrives takes `create_report` itself."""
-    answer = creating.create(org_id, fields, actor)
+    what `create_report` would; a report due for an SLA alert the moment it arrives takes `create_report` itself.
+    `read`: what the new report needs, when the API token's lookup read it along."""
+    answer = creating.create(org_id, fields, actor, read)
     if answer is not None:
         db.session.commit()
         return answer
