@@ -11,6 +11,41 @@ def test_security_headers(client, db):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_api_answers_carry_the_security_headers_once(api):
+    response = api.get("/reports")
+    for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+        assert len(response.headers.getlist(name)) == 1, name
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_security_header_a_view_set_is_kept(app):
+    from flask import Flask
+
+    from webapp.security import add_security_headers
+
+    with app.test_request_context("/login"):
+        response = Flask(__name__).response_class("x", headers={"x-frame-options": "SAMEORIGIN"})
+        headers = add_security_headers(response).headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"] and headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookies_follow_a_new_secret_key_and_its_fallbacks(app, client, org):
+    """The signing serializer is built once per key set: a key rotated in still signs, and the old one in
+    SECRET_KEY_FALLBACKS still reads the sessions it signed."""
+    from tests.conftest import PASSWORD
+
+    previous = app.secret_key
+    assert client.post("/login", data={"email": org.admin_email, "password": PASSWORD}).status_code == 302
+    assert client.get("/").status_code == 200
+    try:
+        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = "rotated", [previous]
+        assert client.get("/").status_code == 200  # the old key, a fallback now, still reads the cookie
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        assert client.get("/").status_code == 302  # and once it is dropped, nobody is signed in
+    finally:
+        app.secret_key, app.config["SECRET_KEY_FALLBACKS"] = previous, []
+
+
 def test_session_cookie_is_httponly_and_lax(client, org):
     from tests.conftest import PASSWORD
 

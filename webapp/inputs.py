@@ -108,10 +108,16 @@ class SafeRequest(Request):
     """The app's request: bounded integer arguments, NUL-free page query strings, JSON without NUL or surrogates."""
 
     parameter_storage_class = BoundedMultiDict
+    _checked_json = None  # the parsed body once its strings were found clean (the API's token lookup reads it first)
 
     def get_json(self, force=False, silent=False, cache=True):
         value = super().get_json(force=force, silent=silent, cache=cache)
-        return refuse_bad_characters(value) if value is not None else None
+        if value is None or value is self._checked_json:
+            return value
+        refuse_bad_characters(value)
+        if cache:
+            self._checked_json = value
+        return value
 
     @property
     def args(self):

@@ -3,8 +3,10 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import Flask, current_app, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import is_production
@@ -23,8 +25,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 HSTS = "max-age=31536000; includeSubDomains"
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+)
 log = logging.getLogger(__name__)
 UNPROXIED_WARNED = "pagerbridge_unproxied_warned"
+SESSION_SERIALIZER = "pagerbridge_session_serializer"
 PROXY_WARNING = (
     "PAGERBRIDGE_TRUSTED_PROXIES=%s: X-Forwarded-For is believed, so the web process must be reachable only through "
     "the router (a client reaching it directly could claim any address)"
@@ -33,13 +42,14 @@ OUTSIDE_SCHEMES = ("http", "https")
 
 
 def add_security_headers(response):
-    """Set the headers every PagerBridge response carries."""
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if current_app.config["PUBLIC_URL"].startswith("https://"):
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    """Set the headers every PagerBridge response carries (those a view set itself are kept)."""
+    headers = response.headers
+    present = {name.lower() for name, _value in headers}  # one pass, not one per header as `setdefault` does
+    for name, value in SECURITY_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if current_app.config["PUBLIC_URL"].startswith("https://") and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", HSTS)
     if request.path.startswith("/api/") or (
         request.endpoint != "static" and request.cookies and current_user.is_authenticated
     ):
@@ -118,9 +128,23 @@ def close_connection_when_asked(wsgi_app):
     return app
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its signing serializer built once per key set rather than on every request
+    (API calls, which never carry a session cookie, paid for building it too)."""
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = app.extensions.get(SESSION_SERIALIZER)
+        if cached is None or cached[0] != keys:
+            cached = app.extensions[SESSION_SERIALIZER] = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 def register(app):
-    """Install the headers, the outside-link filter, the connection middleware and the trusted proxies."""
+    """Install the headers, the session cookies, the outside-link filter, the connection middleware and the trusted
+    proxies."""
     app.after_request(add_security_headers)
+    app.session_interface = SessionCookies()
     app.add_template_filter(outside_url, "outside_url")
     app.wsgi_app = close_connection_when_asked(app.wsgi_app)
     proxies = app.config.get("TRUSTED_PROXIES", 0)

@@ -13,6 +13,7 @@ from webapp.incidents.route_sql import probe_of
 REALM = 'Bearer realm="PagerBridge API"'
 TOKEN_FOUND = "pagerbridge.api_token"
 CREATE_INCIDENT = "api.create_incident"
+CREATE_REPORT = "api.create_report"
 
 
 class Unauthorized(DomainError):
@@ -53,8 +54,9 @@ def resolved_token():
         writes = request.method not in ("GET", "HEAD", "OPTIONS")
         try:
             probe = incident_probe() if writes else None
+            report = writes and request.endpoint == CREATE_REPORT  # what a new report needs, read along
             request.environ[TOKEN_FOUND] = (
-                token_in_use(token, with_org_config=writes, route_probe=probe) if token else None
+                token_in_use(token, with_org_config=writes, route_probe=probe, report_read=report) if token else None
             )
         except SQLAlchemyError:
             # The rate limit swallows this error and the view asks again: a connection lost mid-statement would

@@ -3,14 +3,13 @@
 from flask import g, jsonify
 
 from webapp.api import bp, responses, schemas
-from webapp.api.auth import token_required
+from webapp.api.auth import resolved_token, token_required
 from webapp.api.openapi import operation
 from webapp.api.paging import page_of
 from webapp.api.validation import body, query
 from webapp.extensions import db
 from webapp.models import Report
 from webapp.reports import services
-from webapp.unit_of_work import kept_loaded
 
 
 def report_item(report):
@@ -27,17 +26,14 @@ def report_item(report):
 def create_report():
     """POST /reports {title, description?, researcher_email?, severity?} → 201."""
     data = body(schemas.NewReport)
-    with kept_loaded():  # answer with what was just written, without reading it back
-        report = services.create_report(
-            g.org_id,
-            data.title,
-            data.description or "",
-            data.researcher_email,
-            data.severity or "none",
-            source="api",
-            actor="api",
-        )
-        answer = services.report_json(report)
+    fields = {
+        "title": data.title,
+        "description": data.description or "",
+        "researcher_email": data.researcher_email,
+        "severity": data.severity or "none",
+        "source": "api",
+    }
+    answer = services.create_answer(g.org_id, fields, actor="api", read=resolved_token().report)
     return jsonify(answer), 201
 
 

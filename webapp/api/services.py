@@ -14,6 +14,8 @@ from webapp.models import ApiToken, Connection, Org, OrgSettings
 from webapp.models.org import hash_token
 from webapp.models.types import utcnow
 from webapp.pagerduty.accounts import remember_connection
+from webapp.reports.create_sql import ReportRows, join_read
+from webapp.reports.create_sql import rows_of as report_rows_of
 from webapp.unit_of_work import held
 
 TOKEN_PREFIX = "pb_"
@@ -31,6 +33,7 @@ LIVE_TOKEN_WITH_ORG_CONFIG = (
     .outerjoin(Connection, Connection.org_id == Org.id)
 )
 _WITH_ROUTE: dict[tuple[str, str], Any] = {}
+_WITH_REPORT_READ: dict[str, Any] = {}
 # What creating an incident reads of the org, its settings and connection (the slug names the source, the rest
 # routes and filters); the rest stays unloaded (psycopg describes every column of every row: ~25 fewer here).
 CREATE_INCIDENT_COLUMNS = (
@@ -47,11 +50,12 @@ CREATE_INCIDENT_COLUMNS = (
 
 
 class TokenFound(NamedTuple):
-    """A live token's id and org, and the route of the incident being created when it was read along."""
+    """A live token's id and org, and what the incident or report being created needs when it was read along."""
 
     token_id: int
     org_id: int
     route: RouteRows | None = None
+    report: ReportRows | None = None
 
 
 def create_token(org_id, name="", actor=None):
@@ -87,19 +91,24 @@ def revoke_token(org_id, token_id, actor=None):
     return api_token
 
 
-def token_in_use(token: str, with_org_config: bool = False, route_probe: tuple | None = None) -> TokenFound | None:
+def token_in_use(
+    token: str, with_org_config: bool = False, route_probe: tuple | None = None, report_read: bool = False
+) -> TokenFound | None:
     """(token id, org id) of a live token, or None; notes when it was last used, once a minute at most.
 
     With `with_org_config` (a request that may page PagerDuty), the same statement reads the org's settings and
     PagerDuty connection, which the unit of work then finds without reading them again (nothing is cached across
     requests: a revoked token, changed settings or a new connection count from the next request on). With
-    `route_probe` (POST /incidents: see `route_sql.probe_of`), it reads the new incident's route too.
+    `route_probe` (POST /incidents: see `route_sql.probe_of`), it reads the new incident's route too; with
+    `report_read` (POST /reports), what a new report needs (`reports.create_sql.join_read`).
     """
     query = LIVE_TOKEN_WITH_ORG_CONFIG if with_org_config else LIVE_TOKEN
     params = {"token_hash": hash_token(token)}
     if with_org_config and route_probe is not None:
         query = _with_route(variant_of(route_probe))
         params.update(params_of(route_probe))
+    elif with_org_config and report_read:
+        query = _with_report_read()
     found = db.session.execute(query, params).first()
     if found is None:
         return None
@@ -116,7 +125,17 @@ def token_in_use(token: str, with_org_config: bool = False, route_probe: tuple |
         )
         db.session.commit()
     route = rows_of(found, route_probe) if with_org_config and route_probe is not None else None
-    return TokenFound(token_id, org.id, route)
+    report = report_rows_of(found) if with_org_config and route_probe is None and report_read else None
+    return TokenFound(token_id, org.id, route, report)
+
+
+def _with_report_read() -> Any:
+    """The token's statement with the org's settings, connection and what a new report needs (built once)."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _WITH_REPORT_READ.get(dialect)
+    if statement is None:
+        statement = _WITH_REPORT_READ[dialect] = join_read(LIVE_TOKEN_WITH_ORG_CONFIG, Org.id, dialect)
+    return statement
 
 
 def _with_route(variant: str) -> Any:
