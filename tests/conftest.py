@@ -230,18 +230,12 @@ def _delete_all(database, tables, attempts=20):
             time.sleep(0.2)
 
 
-@pytest.fixture()
-def worker_process(test_env, tmp_path):
-    """A real RQ worker process (`python -m jobs.worker`) on the test Redis and database, for one test.
-
-    One per test, so no worker is left to take the jobs of tests that run their jobs themselves. Its output goes to
-    a file: a pipe nobody reads fills up and blocks the worker mid-job.
-    """
-    env = {**os.environ, **test_env}
-    log_path = tmp_path / "worker.log"
+def _spawn(module, env, log_path):
+    """Start `python -m <module>` in a session of its own; its output goes to a file: a pipe nobody reads fills up and
+    blocks the process mid-job."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jobs.worker"],
+            [sys.executable, "-m", module],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -249,23 +243,23 @@ def worker_process(test_env, tmp_path):
             start_new_session=True,
         )
     process.log_path = log_path
-    from redis import Redis
-
-    connection = Redis.from_url(TEST_REDIS_URL)
-    wait_for(lambda: _worker_registered(connection) or process.poll() is not None, timeout=30)
-    yield process
-    _stop_group(process)
+    return process
 
 
-def _stop_group(process):
-    """SIGTERM the process and its children, SIGKILL what is left after 10 s: no orphan outlives the test."""
+def _stop_group(*processes):
+    """SIGTERM the processes and their children (all at once: each finishes its own work meanwhile), SIGKILL what is
+    left after 10 s: no orphan outlives the test."""
     import signal
 
-    os.killpg(process.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _worker_registered(connection):
@@ -276,25 +270,35 @@ def _worker_registered(connection):
 
 
 @pytest.fixture()
-def worker(db, worker_process, sender):
-    """The real worker and a real sender, started once the database and Redis are clean, stopped at the end (the
-    worker after its current job, the sender after its sends in flight)."""
-    assert worker_process.poll() is None, worker_process.log_path.read_text()
-    return worker_process
+def worker(db, test_env, tmp_path):
+    """A real worker (`python -m jobs.worker`) and a real sender (`python -m jobs.sender`) on the test Redis and
+    database, for one test: started once the database and Redis are clean, stopped at the end (the worker after its
+    current job, the sender after its sends in flight).
+
+    One pair per test, so no worker is left to take the jobs of tests that run their jobs themselves, and none
+    carries a cache or a connection from one test's rows into the next. The two start side by side (each spends
+    seconds importing the app) and are stopped together.
+    """
+    from redis import Redis
+
+    env = {**os.environ, **test_env}
+    process = _spawn("jobs.worker", env, tmp_path / "worker.log")
+    sender = _spawn("jobs.sender", env, tmp_path / "sender.log")
+    try:
+        connection = Redis.from_url(TEST_REDIS_URL)
+        wait_for(lambda: _worker_registered(connection) or process.poll() is not None, timeout=30)
+        wait_for(lambda: _sender_registered(sender) or sender.poll() is not None, timeout=30)
+        assert process.poll() is None, process.log_path.read_text()
+        assert sender.poll() is None, sender.log_path.read_text()
+        yield process
+    finally:
+        _stop_group(process, sender)
 
 
 def start_sender(env, log_path, **extra):
     """Start `python -m jobs.sender` and wait until it has registered its heartbeat; returns the process."""
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jobs.sender"],
-            cwd=ROOT,
-            env={**os.environ, **env, **{key: str(value) for key, value in extra.items()}},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    process.log_path = log_path
+    extra_env = {key: str(value) for key, value in extra.items()}
+    process = _spawn("jobs.sender", {**os.environ, **env, **extra_env}, log_path)
     wait_for(lambda: _sender_registered(process) or process.poll() is not None, timeout=30)
     assert process.poll() is None, log_path.read_text()
     return process
@@ -306,14 +310,6 @@ def _sender_registered(process):
 
     db.session.rollback()
     return db.session.scalar(db.select(Sender.name).where(Sender.pid == process.pid)) is not None
-
-
-@pytest.fixture()
-def sender(db, test_env, tmp_path):
-    """A real sender process (`python -m jobs.sender`) on the test Redis and database, for one test."""
-    process = start_sender(test_env, tmp_path / "sender.log")
-    yield process
-    _stop_group(process)
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05):

@@ -34,13 +34,20 @@ def org_with_users(slug=None):
     )
 
 
+# Scrypt as the app hashes (werkzeug's scrypt), at 1/32 of its default work (n=2**10 instead of 2**15): the hash is
+# checked at every sign-in of a fixture user (hundreds a run), and its cost is not what those tests test.
+FIXTURE_HASH_METHOD = "scrypt:1024:8:1"
+
+
 @functools.cache
 def password_hash(password):
-    """One real (scrypt) hash of each password for all the fixture users: a hash costs a tenth of a second of CPU,
-    two users a test, so the suite used to spend minutes on it. Sign-ins still check it the real way."""
+    """One real scrypt hash of each password for all the fixture users, at a lighter work factor: a hash at the
+    app's default costs a tenth of a second of CPU to make and as much to check, and the suite signs fixture users
+    in hundreds of times. Sign-ins still check it the real way (werkzeug reads the work factor from the hash); users
+    made by the app's own services get the default."""
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=FIXTURE_HASH_METHOD)
 
 
 class ApiClient:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import load_side_by_side, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,32 +59,34 @@ def sample(connected, api):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_page_without_console_errors(chromium, live_server, db, connected, sample, scheme):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
     problems = []
 
-    def on_console(message):
-        expected = page.url.endswith("/no-such-page") and "404" in message.text  # the browser reports the 404 itself
-        if message.type == "error" and not expected:
-            problems.append(f"{page.url}: {message.text}")
+    def watch(page):
+        def on_console(message):
+            expected = page.url.endswith("/no-such-page") and "404" in message.text  # the browser reports the 404
+            if message.type == "error" and not expected:
+                problems.append(f"{page.url}: {message.text}")
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+
     try:
-        for path in PUBLIC_PAGES:
-            _visit(page, live_server + path.format(**sample), scheme, expect_missing=path == "/no-such-page")
-        sign_in(page, live_server, connected.admin_email)
-        for path in (path.format(**sample) for path in SIGNED_IN_PAGES):
-            _visit(page, live_server + path, scheme)
+        public = [live_server + path.format(**sample) for path in PUBLIC_PAGES]
+        for url, page, response in load_side_by_side(context, public, watch):
+            _check(page, url, response, scheme, expect_missing=url.endswith("/no-such-page"))
+        page = context.new_page()
+        watch(page)
+        sign_in(page, live_server, connected.admin_email)  # the context's other tabs share its session
+        signed_in = [live_server + path.format(**sample) for path in SIGNED_IN_PAGES]
+        for url, page, response in load_side_by_side(context, signed_in, watch):
+            _check(page, url, response, scheme)
     finally:
         context.close()
     assert problems == []
 
 
-def _visit(page, url, scheme, expect_missing=False):
-    response = page.goto(url)
+def _check(page, url, response, scheme, expect_missing=False):
     assert response.status == (404 if expect_missing else 200), url
-    page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.dataset.bsTheme") == scheme
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import load_side_by_side, sign_in
 from tests.browser.test_every_page import SIGNED_IN_PAGES, sample  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -30,13 +30,13 @@ def test_no_page_scrolls_sideways_on_a_phone(chromium, live_server, db, connecte
     wide = []
     for email, paths in ((connected.admin_email, SIGNED_IN_PAGES), (connected.member_email, MEMBER_PAGES)):
         context = chromium.new_context(viewport=PHONE)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
         try:
-            sign_in(page, live_server, email)
-            for path in (path.format(**sample) for path in paths):
-                page.goto(live_server + path)
-                page.wait_for_load_state("networkidle")
+            page = context.new_page()
+            page.set_default_timeout(10_000)
+            sign_in(page, live_server, email)  # the context's other tabs share its session
+            by_url = {live_server + path.format(**sample): path.format(**sample) for path in paths}
+            for url, page, _response in load_side_by_side(context, list(by_url)):
+                path = by_url[url]
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 0:
                     wide.append(f"{email} {path}: {overflow}px {page.evaluate(CULPRITS)}")

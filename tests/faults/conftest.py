@@ -4,7 +4,6 @@ PagerBridge processes run against them."""
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scripts.dev import redis_command
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _stop_group
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -152,10 +151,4 @@ def processes(test_env, tmp_path):
         return process
 
     yield spawn
-    for process in started:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+    _stop_group(*started)  # SIGTERM to all at once, SIGKILL to what is left after 10 s
