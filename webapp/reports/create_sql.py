@@ -10,26 +10,25 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, cast, func, literal, null, select, true, union_all
+from sqlalchemy import Select, and_, bindparam, func, literal, null, select, true
 
-from webapp.extensions import db
-from webapp.models import Delivery, Report, Service, Shift, TimelineEntry, User
+from webapp.creation_sql import (
+    connection,
+    dialect,
+    line_and_delivery_params,
+    once,
+    with_lines_and_delivery,
+    write_lines_and_delivery,
+)
+from webapp.models import Report, Service, Shift, User
 
-REPORTS, ENTRIES, DELIVERIES = Report.__table__, TimelineEntry.__table__, Delivery.__table__
+REPORTS = Report.__table__
 REPORT_COLUMNS = (
     *("org_id", "title", "description", "researcher_email", "severity", "status", "source", "submitted_at"),
     *("sla_deadline", "sla_state", "assignee_id", "updated_at", "pd_paged_exact"),
 )
-ENTRY_COLUMNS = ("org_id", "at", "kind", "message", "actor")
-DELIVERY_COLUMNS = (
-    *("org_id", "action", "event_type", "subject_type", "dedup_key", "severity", "priority", "target_kind"),
-    *("target_label", "service_id", "routing_key", "route_reason", "payload", "status", "attempts"),
-    *("next_attempt_at", "pace_group", "created_at", "updated_at"),
-)
-DELIVERY_DEFAULTS = {"target_kind": "events", "attempts": 0}
 SERVICE_COLUMNS = ("id", "name", "enabled", "integration_key", "removed_at", "broken_at", "broken_reason")
 SHIFT_COLUMNS = ("user_id", "source", "ends_at")
-_built: dict[tuple, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,8 @@ class ReportRows:
 
 def read(org_id: int) -> ReportRows:
     """The rows a new report of the org needs, in one statement."""
-    dialect = _dialect()
-    row = _connection().execute(_once(("read", dialect), lambda: _read_statement(dialect)), {"org_id": org_id}).one()
+    name = dialect()
+    row = connection().execute(once(("report-read", name), lambda: _read_statement(name)), {"org_id": org_id}).one()
     return rows_of(row)
 
 
@@ -132,18 +131,14 @@ def write(
     if report.id is not None:  # PostgreSQL: everything is known now, one statement
         if delivery is not None:
             complete(report, delivery)
-        statement = _once(("write", len(entries), delivery is not None), lambda: _cte(len(entries), delivery))
-        params = _report_params(report) | _entry_params(report, entries) | _delivery_params(delivery)
-        return _connection().execute(statement, params).scalar_one()
-    statement = _once(
-        ("report", _dialect()), lambda: REPORTS.insert().values(_report_values(False)).returning(REPORTS.c.id)
+        statement = once(("report-write", len(entries), delivery is not None), lambda: _cte(len(entries), delivery))
+        params = _report_params(report) | line_and_delivery_params(report, entries, delivery)
+        return connection().execute(statement, params).scalar_one()
+    statement = once(
+        ("report-insert", dialect()), lambda: REPORTS.insert().values(_report_values(False)).returning(REPORTS.c.id)
     )
-    report.id = _connection().execute(statement, _report_params(report)).scalar_one()
-    rows = [{"org_id": report.org_id, "report_id": report.id, **_entry(entry)} for entry in entries]
-    _connection().execute(ENTRIES.insert(), rows)
-    if delivery is not None:
-        complete(report, delivery)
-        _connection().execute(DELIVERIES.insert(), {**DELIVERY_DEFAULTS, **delivery, "subject_id": report.id})
+    report.id = connection().execute(statement, _report_params(report)).scalar_one()
+    write_lines_and_delivery(report, "report_id", entries, delivery, complete)
     return report.id
 
 
@@ -152,60 +147,11 @@ def _report_values(with_id: bool) -> dict[str, Any]:
     return {name: bindparam("r_" + name, type_=REPORTS.c[name].type) for name in names}
 
 
-def _bound(table, prefix: str, names: tuple[str, ...]) -> list:
-    return [cast(bindparam(prefix + name, type_=table.c[name].type), table.c[name].type) for name in names]
-
-
-def _cte(entries: int, with_delivery: bool):
+def _cte(entries: int, delivery: dict[str, Any] | None):
     """The PostgreSQL statement: WITH the report, its lines [, its delivery] SELECT its id."""
     new = REPORTS.insert().values(_report_values(True)).returning(REPORTS.c.id).cte("new_report")
-    lines = [select(*_bound(ENTRIES, f"t{n}_", ENTRY_COLUMNS), new.c.id).select_from(new) for n in range(entries)]
-    written = [
-        ENTRIES.insert()
-        .from_select([*ENTRY_COLUMNS, "report_id"], union_all(*lines) if entries > 1 else lines[0])
-        .cte("new_entries")
-    ]
-    if with_delivery:
-        chosen = select(*_bound(DELIVERIES, "d_", DELIVERY_COLUMNS), new.c.id).select_from(new)
-        written.append(DELIVERIES.insert().from_select([*DELIVERY_COLUMNS, "subject_id"], chosen).cte("new_delivery"))
-    return select(new.c.id).add_cte(*written)
+    return with_lines_and_delivery(new, "report_id", entries, delivery is not None)
 
 
 def _report_params(report: SimpleNamespace) -> dict[str, Any]:
     return {"r_" + name: getattr(report, name) for name in ("id", *REPORT_COLUMNS)}
-
-
-def _entry(entry: SimpleNamespace) -> dict[str, Any]:
-    return {"at": entry.at, "kind": entry.kind, "message": entry.message, "actor": entry.actor}
-
-
-def _entry_params(report: SimpleNamespace, entries: list[SimpleNamespace]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for n, entry in enumerate(entries):
-        params.update({f"t{n}_{name}": value for name, value in _entry(entry).items()})
-        params[f"t{n}_org_id"] = report.org_id
-    return params
-
-
-def _delivery_params(delivery: dict[str, Any] | None) -> dict[str, Any]:
-    if delivery is None:
-        return {}
-    values = {**DELIVERY_DEFAULTS, **delivery}
-    return {"d_" + name: values.get(name) for name in DELIVERY_COLUMNS}
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
-def _once(key: tuple, build: Any) -> Any:
-    """A statement built once per process (SQLAlchemy then finds its compiled form by its cache key)."""
-    statement = _built.get(key)
-    if statement is None:
-        statement = _built[key] = build()
-    return statement
-
-
-def _connection():
-    """The session's connection: Core statements skip the ORM's execution layers (nothing here is an entity)."""
-    return db.session.connection()
