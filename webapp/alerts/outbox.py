@@ -155,6 +155,18 @@ def delivery_values(
     return values
 
 
+def new_trigger_values(org_id: int, event_type: str, severity: str, route: "Route") -> dict[str, Any]:
+    """A new trigger's columns as a Core insert writes them (paused while the org's connection is refused), less
+    what needs its subject's id (its dedup key, subject and payload)."""
+    values = delivery_values(org_id, "trigger", event_type, None, None, severity, None, route)
+    if values["status"] == "pending" and connection_paused(org_id):
+        values["status"] = "paused"
+    values["created_at"] = values["updated_at"] = utcnow()
+    # the ORM writes a column's default for None: an unrouted delivery has always been written with one
+    values["next_attempt_at"] = values["next_attempt_at"] or values["created_at"]
+    return values
+
+
 def connection_paused(org_id: int) -> bool:
     """PagerDuty refused the org's credentials: new deliveries wait for a reconnect."""
     connection = connection_for(org_id)

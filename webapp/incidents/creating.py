@@ -11,7 +11,7 @@ from typing import Any
 
 from webapp.alerts import content
 from webapp.alerts.events import explained_route, incident_key
-from webapp.alerts.outbox import connection_paused, delivery_values
+from webapp.alerts.outbox import new_trigger_values
 from webapp.incidents import create_sql
 from webapp.incidents.route_sql import RouteRows, probe_of, read_route
 from webapp.incidents.shape import incident_fields
@@ -91,13 +91,7 @@ def _delivery(incident: SimpleNamespace, found: RouteRows) -> dict[str, Any]:
     """The trigger's columns, less what needs the incident's id (its dedup key, subject and payload)."""
     severity = rules.severity_mapping(incident.org_id)[incident.severity]
     route = explained_route(incident.org_id, _route(incident, found))
-    values = delivery_values(incident.org_id, "trigger", "incident", None, None, severity, None, route)
-    if values["status"] == "pending" and connection_paused(incident.org_id):
-        values["status"] = "paused"
-    values["created_at"] = values["updated_at"] = utcnow()
-    # the ORM writes a column's default for None: an unrouted delivery has always been written with one
-    values["next_attempt_at"] = values["next_attempt_at"] or values["created_at"]
-    return values
+    return new_trigger_values(incident.org_id, "incident", severity, route)
 
 
 def _payload(incident: SimpleNamespace, delivery: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from webapp.alerts import content
 from webapp.alerts.events import explained_route, report_key
-from webapp.alerts.outbox import connection_paused, delivery_values
+from webapp.alerts.outbox import new_trigger_values
 from webapp.errors import DomainError
 from webapp.models.report import REPORT_SEVERITIES
 from webapp.models.types import utcnow
@@ -111,12 +111,7 @@ def _vdp_route(org_id: int, found: create_sql.ReportRows) -> Route:
 def _delivery(org_id: int, severity: str, found: create_sql.ReportRows) -> dict[str, Any]:
     """The trigger's columns, less what needs the report's id (its dedup key, subject and payload)."""
     route = explained_route(org_id, _vdp_route(org_id, found))
-    values = delivery_values(org_id, "trigger", EVENT_TYPE, None, None, severity, None, route)
-    if values["status"] == "pending" and connection_paused(org_id):
-        values["status"] = "paused"
-    values["created_at"] = values["updated_at"] = utcnow()
-    values["next_attempt_at"] = values["next_attempt_at"] or values["created_at"]
-    return values
+    return new_trigger_values(org_id, EVENT_TYPE, severity, route)
 
 
 def _payload(report: SimpleNamespace, delivery: dict[str, Any]) -> None:
