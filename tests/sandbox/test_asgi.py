@@ -3,6 +3,7 @@ API calls on its event loop, everything else through Flask."""
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import jsonify
@@ -40,7 +41,9 @@ def call(front, method, path, body=b"", query=b"", headers=()):
     async def send(message):
         sent.append(message)
 
-    asyncio.run(front(scope, receive, send))
+    # On a thread of its own: Playwright's sync API keeps an event loop running on the main thread for the session.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, front(scope, receive, send)).result()
     start, *content = sent
     assert start["type"] == "http.response.start" and {m["type"] for m in content} == {"http.response.body"}
     assert not content[-1].get("more_body")
