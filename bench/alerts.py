@@ -22,11 +22,11 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from common import (
     JsonClient,
+    at_rate,
     bench_env,
     box_cpu_seconds,
     cpu_seconds,
@@ -125,13 +125,7 @@ def post_all(url, token, count, rate, services, prefix="bench", critical_every=1
             else:
                 failures.append(status)
 
-    start_at = time.time()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for n in range(count):
-            delay = start_at + n / rate - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(one, n)
+    at_rate(count, rate, one)
     if failures:
         print(f"non-201 answers: {sorted(set(failures))} × {len(failures)}")
     return sent

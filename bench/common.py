@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -233,6 +234,18 @@ def box_cpu_seconds():
     """Busy CPU time of the whole box so far, all cores (user, system, interrupts; not idle or I/O wait)."""
     user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def at_rate(count, rate, one, threads=64):
+    """Call one(n) for n in 0…count-1, call n at start + n / rate, on a pool of `threads` (a detector's steady
+    stream: a slow answer does not hold the next call back); returns when every call has finished."""
+    start_at = time.time()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for n in range(count):
+            delay = start_at + n / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, n)
 
 
 def percentile(values, fraction):

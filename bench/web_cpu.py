@@ -15,17 +15,16 @@ import argparse
 import http.client
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from alerts import post_all, seed_sandbox, setup_org
-from common import bench_env, cpu_seconds, free_port, procfile, sandbox_process, start, stop, wait_until_up
+from common import at_rate, bench_env, cpu_seconds, free_port, procfile, sandbox_process, start, stop, wait_until_up
 
 
 def get_all(url: str, count: int, rate: float) -> int:
     """GET /healthz `count` times at `rate` per second over keep-alive connections; returns the 200s."""
     local, answered, lock = threading.local(), [0], threading.Lock()
 
-    def one() -> None:
+    def one(_n: int) -> None:
         if not hasattr(local, "connection"):  # one keep-alive connection per thread
             host, port = url.split("://", 1)[1].rsplit(":", 1)
             local.connection = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -35,13 +34,7 @@ def get_all(url: str, count: int, rate: float) -> int:
         with lock:
             answered[0] += response.status == 200
 
-    start_at = time.time()
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        for n in range(count):
-            delay = start_at + n / rate - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            pool.submit(one)
+    at_rate(count, rate, one)
     return answered[0]
 
 
