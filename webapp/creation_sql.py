@@ -1,6 +1,7 @@
 """The part of a subject's creation (an incident or a report) that both write alike, in Core: its timeline lines and
 its delivery, selected from the new subject's row in one statement of data-modifying CTEs on PostgreSQL, or one
-INSERT per table on SQLite. Statements are built once per shape and run with plain values."""
+INSERT per table on SQLite. Callers build each statement once per shape (`functools.cache`) and run it with plain
+values: SQLAlchemy then finds its compiled form by its cache key."""
 
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -19,7 +20,6 @@ DELIVERY_COLUMNS = (
     *("next_attempt_at", "pace_group", "created_at", "updated_at"),
 )
 DELIVERY_DEFAULTS = {"target_kind": "events", "attempts": 0, "subject_type": None, "dedup_key": None}
-_built: dict[tuple, Any] = {}
 
 
 def with_lines_and_delivery(new: CTE, subject_column: str, entries: int, with_delivery: bool) -> Select:
@@ -81,14 +81,6 @@ def entry_values(entry: SimpleNamespace) -> dict[str, Any]:
 def dialect() -> str:
     """The session's database dialect ("postgresql" or "sqlite")."""
     return db.session.get_bind().dialect.name
-
-
-def once(key: tuple, build: Callable[[], Any]) -> Any:
-    """A statement built once per process (SQLAlchemy then finds its compiled form by its cache key)."""
-    statement = _built.get(key)
-    if statement is None:
-        statement = _built[key] = build()
-    return statement
 
 
 def connection() -> Connection:

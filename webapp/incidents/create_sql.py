@@ -5,6 +5,7 @@ delivery selected from it, so that a repeated external_id writes nothing. On SQL
 """
 
 from collections.abc import Callable
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +17,6 @@ from webapp.creation_sql import (
     connection,
     dialect,
     line_and_delivery_params,
-    once,
     with_lines_and_delivery,
     write_lines_and_delivery,
 )
@@ -43,11 +43,10 @@ def write(
         incident.id = next_id
         if delivery is not None:
             complete(incident, delivery)
-        statement = once(("incident-write", len(entries), delivery is not None), lambda: _cte(len(entries), delivery))
+        statement = _cte(len(entries), delivery is not None)
         params = _incident_params(incident) | line_and_delivery_params(incident, entries, delivery)
         return connection().execute(statement, params).scalar()
-    statement = once(("incident-insert", dialect()), lambda: _incident_insert(dialect()).returning(INCIDENTS.c.id))
-    incident.id = connection().execute(statement, _incident_params(incident)).scalar()
+    incident.id = connection().execute(_incident_insert_returning(dialect()), _incident_params(incident)).scalar()
     if incident.id is None:
         return None
     write_lines_and_delivery(incident, "incident_id", entries, delivery, complete)
@@ -62,10 +61,16 @@ def _incident_insert(dialect_name: str):
     return insert(INCIDENTS).values(values).on_conflict_do_nothing(index_elements=["org_id", "external_id"])
 
 
-def _cte(entries: int, delivery: dict[str, Any] | None):
+@cache
+def _incident_insert_returning(dialect_name: str):
+    return _incident_insert(dialect_name).returning(INCIDENTS.c.id)
+
+
+@cache
+def _cte(entries: int, with_delivery: bool):
     """The PostgreSQL statement: WITH the incident, its lines [, its delivery] SELECT its id."""
-    new = _incident_insert("postgresql").returning(INCIDENTS.c.id).cte("new_incident")
-    return with_lines_and_delivery(new, "incident_id", entries, delivery is not None)
+    new = _incident_insert_returning("postgresql").cte("new_incident")
+    return with_lines_and_delivery(new, "incident_id", entries, with_delivery)
 
 
 def _incident_params(incident: SimpleNamespace) -> dict[str, Any]:

@@ -7,6 +7,7 @@ which then reads everything a create needs in its one round trip).
 """
 
 from dataclasses import dataclass
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +18,6 @@ from webapp.models import CloudResource, Cluster, Namespace, NamespaceRoute, Res
 
 SERVICE_COLUMNS = ("id", "name", "enabled", "integration_key", "removed_at", "broken_at", "broken_reason")
 PROBE_FIELDS = ("kind", "cluster", "namespace", "provider", "resource_id")
-_built: dict[tuple, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ def _next_id(dialect: str):
     return next_id.label("next_id")
 
 
+@cache  # built once: SQLAlchemy then finds its compiled form by its cache key
 def _route_statement(dialect: str, variant: str) -> Select:
     fallback = Service.__table__.alias("fallback")
     default = (
@@ -156,8 +157,9 @@ def rows_of(row: Any, probe: tuple) -> RouteRows:
 def read_route(org_id: int, probe: tuple) -> RouteRows:
     """The rows routing and the inventory need for this incident, in one statement."""
     dialect, variant = db.session.get_bind().dialect.name, variant_of(probe)
-    statement = _built.get((dialect, variant))
-    if statement is None:  # built once: SQLAlchemy then finds its compiled form by its cache key
-        statement = _built[(dialect, variant)] = _route_statement(dialect, variant)
-    row = db.session.connection().execute(statement, {"org_id": org_id, **params_of(probe)}).one()
+    row = (
+        db.session.connection()
+        .execute(_route_statement(dialect, variant), {"org_id": org_id, **params_of(probe)})
+        .one()
+    )
     return rows_of(row, probe)

@@ -7,6 +7,7 @@ the report, its timeline lines and its delivery); on SQLite one INSERT per table
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +17,6 @@ from webapp.creation_sql import (
     connection,
     dialect,
     line_and_delivery_params,
-    once,
     with_lines_and_delivery,
     write_lines_and_delivery,
 )
@@ -44,8 +44,7 @@ class ReportRows:
 
 def read(org_id: int) -> ReportRows:
     """The rows a new report of the org needs, in one statement."""
-    name = dialect()
-    row = connection().execute(once(("report-read", name), lambda: _read_statement(name)), {"org_id": org_id}).one()
+    row = connection().execute(_read_statement(dialect()), {"org_id": org_id}).one()
     return rows_of(row)
 
 
@@ -87,6 +86,7 @@ def _service(row: Any, prefix: str) -> SimpleNamespace | None:
     return SimpleNamespace(**{name: getattr(row, prefix + name) for name in SERVICE_COLUMNS})
 
 
+@cache
 def _read_statement(dialect: str):
     shifts, users = Shift.__table__, User.__table__
     shift = (
@@ -131,13 +131,10 @@ def write(
     if report.id is not None:  # PostgreSQL: everything is known now, one statement
         if delivery is not None:
             complete(report, delivery)
-        statement = once(("report-write", len(entries), delivery is not None), lambda: _cte(len(entries), delivery))
+        statement = _cte(len(entries), delivery is not None)
         params = _report_params(report) | line_and_delivery_params(report, entries, delivery)
         return connection().execute(statement, params).scalar_one()
-    statement = once(
-        ("report-insert", dialect()), lambda: REPORTS.insert().values(_report_values(False)).returning(REPORTS.c.id)
-    )
-    report.id = connection().execute(statement, _report_params(report)).scalar_one()
+    report.id = connection().execute(_report_insert(), _report_params(report)).scalar_one()
     write_lines_and_delivery(report, "report_id", entries, delivery, complete)
     return report.id
 
@@ -147,10 +144,17 @@ def _report_values(with_id: bool) -> dict[str, Any]:
     return {name: bindparam("r_" + name, type_=REPORTS.c[name].type) for name in names}
 
 
-def _cte(entries: int, delivery: dict[str, Any] | None):
+@cache
+def _report_insert():
+    """The report's own INSERT on SQLite (its id comes from the insert)."""
+    return REPORTS.insert().values(_report_values(False)).returning(REPORTS.c.id)
+
+
+@cache
+def _cte(entries: int, with_delivery: bool):
     """The PostgreSQL statement: WITH the report, its lines [, its delivery] SELECT its id."""
     new = REPORTS.insert().values(_report_values(True)).returning(REPORTS.c.id).cte("new_report")
-    return with_lines_and_delivery(new, "report_id", entries, delivery is not None)
+    return with_lines_and_delivery(new, "report_id", entries, with_delivery)
 
 
 def _report_params(report: SimpleNamespace) -> dict[str, Any]:
